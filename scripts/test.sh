@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up a fresh virtual environment and run the whole test suite (fast, slow, browser and Spark tiers).
+# Usage: bash scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${CRITMIN_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[dev]"
+# Browser tests use Debian's Chromium (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    || echo "warning: could not install chromium; browser tests will fail" >&2
+fi
+export OPENBLAS_NUM_THREADS=1
+"$VENV/bin/ruff" check src tests bench
+"$VENV/bin/python" -m pytest -q "$@"

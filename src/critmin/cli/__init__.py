@@ -1,0 +1,58 @@
+"""The ``critmin`` command line: a thin face over the Python API.
+
+Command groups register themselves the way an extension would (house rule 10): every module in
+``critmin.cli.commands`` defines ``register(app)``. Command modules import only typer at top level and
+import heavy libraries inside the command body, so ``critmin --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="critmin",
+    help="Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_all() -> None:
+    from critmin.cli import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    """Entry point: run the app, turning critmin's typed errors into one line and a non-zero exit."""
+    from critmin.errors import CritminError
+
+    try:
+        app(standalone_mode=False)
+    except CritminError as exc:
+        from critmin.i18n import t
+
+        typer.echo(t("cli.error", message=str(exc)), err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive as ClickException
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,84 @@
+"""Typed errors. Every error about input names the file, the record (line/key) and the field, and what
+was expected, so a user can fix the input without reading code (house rule 8).
+
+The CLI turns any :class:`CritminError` into one line on stderr and a non-zero exit; the API will turn it
+into one JSON error shape via :meth:`CritminError.to_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class CritminError(Exception):
+    """Base class of every error critmin raises on purpose."""
+
+    exit_code = 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": type(self).__name__, "message": str(self)}
+
+
+@dataclass
+class InputError(CritminError):
+    """Bad input data: names where (file, record, field) and what was expected."""
+
+    file: str
+    record: str | int | None = None
+    field: str | None = None
+    expected: str = ""
+    got: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [str(self.file)]
+        if self.record is not None:
+            where.append(f"record {self.record}" if not isinstance(self.record, int) else f"line {self.record}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        msg = ", ".join(where) + f": expected {self.expected}"
+        if self.got is not None:
+            got = repr(self.got)
+            msg += f", got {got[:120]}"
+        return msg
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "error": type(self).__name__,
+            "message": str(self),
+            "file": str(self.file),
+            "record": self.record,
+            "field": self.field,
+            "expected": self.expected,
+            "got": None if self.got is None else str(self.got),
+        }
+
+
+class CatalogError(InputError):
+    """A catalog file (materials, groups, lists, …) fails validation."""
+
+
+class UnknownCodeError(InputError):
+    """Country or product codes not in the catalog; ``extra['offenders']`` lists all of them."""
+
+
+class WarehouseMissing(CritminError):
+    """No warehouse was found where one was expected."""
+
+    def __init__(self, path: str):
+        self.path = path
+        super().__init__(
+            f"no warehouse at {path}: run `critmin build` first (or pass --warehouse / set CRITMIN_WAREHOUSE)"
+        )
+
+
+class ValidationFailed(CritminError):
+    """A freshly built warehouse failed its checks; the previous warehouse was left in place."""
+
+
+class UsageError(CritminError):
+    """A request that cannot be answered as asked (unknown importer, empty selection, …)."""

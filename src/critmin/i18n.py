@@ -1,0 +1,49 @@
+"""One message catalogue for user-facing text in English and Chinese.
+
+Messages live in ``critmin/messages/*.yaml`` (one file per area, keys prefixed by the area, e.g.
+``build.done``); each key maps to ``{en: ..., zh: ...}`` with ``str.format`` fields. The language comes from
+the ``lang`` argument, else ``CRITMIN_LANG``, else English.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+
+LANGS = ("en", "zh")
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, dict[str, str]]:
+    import yaml
+
+    merged: dict[str, dict[str, str]] = {}
+    folder = resources.files("critmin") / "messages"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith((".yaml", ".yml")):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        for key, texts in data.items():
+            if key in merged:
+                raise ValueError(f"messages/{entry.name}: key '{key}' is defined twice")
+            if not isinstance(texts, dict) or not set(LANGS) <= set(texts):
+                raise ValueError(f"messages/{entry.name}: key '{key}' needs both 'en' and 'zh'")
+            merged[key] = texts
+    return merged
+
+
+def current_lang(lang: str | None = None) -> str:
+    lang = (lang or os.environ.get("CRITMIN_LANG") or "en").lower()
+    return "zh" if lang.startswith("zh") else "en"
+
+
+def t(key: str, lang: str | None = None, **fields) -> str:
+    """The message ``key`` in ``lang`` with ``fields`` filled in."""
+    texts = _catalogue()[key]
+    return texts[current_lang(lang)].format(**fields)
+
+
+def both(key: str, **fields) -> str:
+    """The message in both languages, English first: 'English / 中文'."""
+    return f"{t(key, 'en', **fields)} / {t(key, 'zh', **fields)}"

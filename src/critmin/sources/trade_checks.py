@@ -1,0 +1,74 @@
+"""Validation and canonicalisation of raw BACI-shaped trade rows, done inside DuckDB in one scan.
+
+Raw rows (``line, t, i, j, k, v, q`` as text) come from any BACI-shaped adapter. The checks find, for each
+class of bad input, the first offending line; unknown country codes are collected in full so the error can
+list every offender (house rule 4). Canonical rows: year, exporter, importer (ISO3), hs6, value_kusd, qty_t.
+"""
+
+from __future__ import annotations
+
+from critmin.errors import InputError, UnknownCodeError
+
+NUM = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+NA_Q = "(q IS NULL OR trim(q) IN ('', 'NA'))"
+
+CHECKS = [
+    # (field, expected, SQL condition that marks a bad row)
+    ("t", "a year as an integer between 1900 and 2100",
+     "t IS NULL OR NOT regexp_full_match(trim(t), '\\d{4}') OR TRY_CAST(t AS INTEGER) NOT BETWEEN 1900 AND 2100"),
+    ("i", "a numeric country code", "i IS NULL OR NOT regexp_full_match(trim(i), '\\d{1,3}')"),
+    ("j", "a numeric country code", "j IS NULL OR NOT regexp_full_match(trim(j), '\\d{1,3}')"),
+    ("k", "an HS6 product code of up to six digits", "k IS NULL OR NOT regexp_full_match(trim(k), '\\d{4,6}')"),
+    ("v", "a number (value in thousand USD)", f"v IS NULL OR NOT regexp_matches(v, '{NUM}')"),
+    ("v", "a non-negative value", f"regexp_matches(v, '{NUM}') AND TRY_CAST(v AS DOUBLE) < 0"),
+    ("q", "a number (quantity in tonnes) or NA", f"NOT {NA_Q} AND NOT regexp_matches(q, '{NUM}')"),
+    ("q", "a non-negative quantity", f"NOT {NA_Q} AND regexp_matches(q, '{NUM}') AND TRY_CAST(q AS DOUBLE) < 0"),
+]
+
+
+def check_raw(con, raw: str, file_label: str) -> None:
+    """Raise InputError for the first bad row of ``raw`` (a DuckDB relation name) in a single scan."""
+    aggs = ", ".join(f"min(line) FILTER (WHERE {cond})" for _, _, cond in CHECKS)
+    firsts = con.execute(f"SELECT {aggs} FROM {raw}").fetchall()[0]
+    bad = [(line, f, exp) for line, (f, exp, _) in zip(firsts, CHECKS, strict=True) if line is not None]
+    if not bad:
+        return
+    line, field, expected = min(bad)
+    got = con.execute(f"SELECT {field} FROM {raw} WHERE line = ?", [line]).fetchall()
+    raise InputError(file_label, int(line), field, expected, got[0][0] if got else None)
+
+
+def unknown_countries(con, raw: str) -> list[tuple[int, int, str]]:
+    """All numeric country codes of ``raw`` absent from ``country_codes``: (code, first line, field)."""
+    return con.execute(f"""
+        WITH codes AS (
+            SELECT CAST(trim(i) AS INTEGER) AS code, line, 'i' AS field FROM {raw}
+            UNION ALL SELECT CAST(trim(j) AS INTEGER), line, 'j' FROM {raw})
+        SELECT code, min(line), min(field) FROM codes
+        WHERE code NOT IN (SELECT m49 FROM country_codes)
+        GROUP BY code ORDER BY min(line)""").fetchall()
+
+
+def raise_unknown_countries(offenders, file_label: str) -> None:
+    code, line, field = offenders[0]
+    listing = ", ".join(str(o[0]) for o in offenders)
+    raise UnknownCodeError(
+        file_label, int(line), field,
+        f"country codes known to the catalog (unknown: {listing}; pass --allow-unknown to load and report them)",
+        code, extra={"offenders": [o[0] for o in offenders]},
+    )
+
+
+def canonical_select(raw: str, provenance_id: str) -> str:
+    """SQL turning validated raw rows into canonical trade rows (unknown countries kept as their number)."""
+    return f"""
+        SELECT CAST(trim(t) AS INTEGER) AS year,
+               coalesce(ce.iso3, 'M49:' || trim(r.i)) AS exporter,
+               coalesce(ci.iso3, 'M49:' || trim(r.j)) AS importer,
+               lpad(trim(k), 6, '0') AS hs6,
+               CAST(v AS DOUBLE) AS value_kusd,
+               CASE WHEN {NA_Q} THEN NULL ELSE CAST(q AS DOUBLE) END AS qty_t,
+               '{provenance_id}' AS provenance_id
+        FROM {raw} r
+        LEFT JOIN country_codes ce ON ce.m49 = CAST(trim(r.i) AS INTEGER)
+        LEFT JOIN country_codes ci ON ci.m49 = CAST(trim(r.j) AS INTEGER)"""

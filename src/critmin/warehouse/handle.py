@@ -1,0 +1,74 @@
+"""The warehouse handle returned by ``critmin.open()``: tables out as Arrow, pandas or polars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from critmin.errors import UsageError, WarehouseMissing
+from critmin.settings import warehouse_path
+
+
+class Warehouse:
+    """A read-only view of one warehouse file (``read_only=False`` for writers such as ingest)."""
+
+    def __init__(self, path: Path, read_only: bool = True):
+        import duckdb
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise WarehouseMissing(str(self.path))
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+
+    @classmethod
+    def open(cls, path=None, read_only: bool = True) -> Warehouse:
+        return cls(warehouse_path(path), read_only=read_only)
+
+    # context manager -------------------------------------------------------------------------------------
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # reading -----------------------------------------------------------------------------------------------
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
+
+    def sql(self, query: str, params: list | None = None):
+        """A DuckDB relation (``.df()``, ``.arrow()``, ``.pl()``) for ``query``."""
+        return self.con.sql(query, params=params) if params else self.con.sql(query)
+
+    def table(self, name: str, fmt: Literal["arrow", "pandas", "polars"] = "pandas"):
+        if name not in self.tables():
+            raise UsageError(f"no table '{name}' in {self.path}; tables: {', '.join(self.tables())}")
+        rel = self.con.table(name)
+        if fmt == "arrow":
+            return rel.arrow()
+        if fmt == "polars":
+            return rel.pl()
+        if fmt == "pandas":
+            return rel.df()
+        raise UsageError(f"unknown format '{fmt}'; expected arrow, pandas or polars")
+
+    def provenance(self):
+        return self.sql("""SELECT provenance_id, source, "table", row_count, vintage, licence, sha256, file, loaded_at
+                           FROM provenance ORDER BY "table", source""").df()
+
+    def summary(self):
+        """Rows, years and coverage per data table, for `critmin summary`."""
+        import pandas as pd
+
+        rows = []
+        for t, year_col in (("trade", "year"), ("trade_comtrade", "year"), ("production", "year"),
+                            ("governance", "year")):
+            n, lo, hi = self.con.execute(f"SELECT count(*), min({year_col}), max({year_col}) FROM {t}").fetchall()[0]
+            rows.append({"table": t, "rows": n, "first_year": lo, "last_year": hi})
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.path)!r})"

@@ -1,0 +1,39 @@
+"""Stress tests: export-restriction shocks propagated through the real trade network (issue 5).
+
+A monthly mass balance over the bilateral flows of a baseline year, with replacement from other suppliers'
+spare capacity, strategic stocks, substitution and recycling, Monte Carlo over uncertain parameters, and
+downstream production at risk from a cited material-intensity catalog. See docs/stress.md.
+
+Nothing is loaded on import; the names below are resolved on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from critmin.stress.api import run
+    from critmin.stress.result import StressResult
+    from critmin.stress.scenario import Scenario, load_scenario, parse_scenario
+
+_LAZY = {
+    "run": ("critmin.stress.api", "run"),
+    "quick_scenario": ("critmin.stress.quick", "quick_scenario"),
+    "StressResult": ("critmin.stress.result", "StressResult"),
+    "Scenario": ("critmin.stress.scenario", "Scenario"),
+    "load_scenario": ("critmin.stress.scenario", "load_scenario"),
+    "parse_scenario": ("critmin.stress.scenario", "parse_scenario"),
+    "load_run": ("critmin.stress.store", "load_run"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module 'critmin.stress' has no attribute {name!r}")
+
+
+__all__ = ["StressResult", "Scenario", "load_run", "load_scenario", "parse_scenario", "quick_scenario", "run"]

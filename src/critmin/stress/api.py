@@ -1,0 +1,238 @@
+"""``critmin.stress.run(scenario) -> StressResult``: resolve, read the baseline, sample, simulate, summarise."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from critmin.stress import engine
+from critmin.stress.result import MONTHLY_METRICS, StressResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from critmin.stress.network import Baseline, Resolved
+    from critmin.stress.scenario import Scenario
+
+QS = (10, 50, 90)
+_CHUNK_ELEMENTS = 12_000_000  # draws × importers × months per chunk (bounds memory to ~100 MB per array)
+
+
+def as_scenario(scenario: Scenario | str | Path | dict) -> Scenario:
+    from critmin.stress.scenario import Scenario, load_scenario, parse_scenario
+
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, dict):
+        return parse_scenario(scenario, "<dict>")
+    return load_scenario(scenario)
+
+
+def engine_params(sc: Scenario, spare_param: str) -> dict[str, Any]:
+    """The engine's parameter specs (fixed values or distributions) taken from the scenario."""
+    pr = sc.parameters
+    return {
+        "cut": sc.shock.cut,
+        "spare_share": getattr(pr, spare_param),
+        "ramp_months": pr.ramp_months,
+        "ramp_cap_per_year": pr.ramp_cap_per_year,
+        "substitution_ceiling": pr.substitution_ceiling,
+        "substitution_lag_months": pr.substitution_lag_months,
+        "recycling_ceiling": pr.recycling_ceiling,
+        "recycling_lag_months": pr.recycling_lag_months,
+        "elasticity_demand": pr.elasticity_demand,
+        "elasticity_supply": pr.elasticity_supply,
+    }
+
+
+def make_network(sc: Scenario, base: Baseline) -> engine.Network:
+    months = sc.horizon
+    if base.monthly is not None:
+        reps = -(-months // 12)
+        flows = np.concatenate([base.monthly] * reps, axis=0)[:months]
+    else:
+        flows = engine.monthly_from_annual(base.annual, months)
+    return engine.Network(
+        base.exporters, base.importers, flows, base.spare_annual / 12.0, base.supplier, base.target,
+        start=sc.shock.start_month - 1, duration=sc.shock.duration_months,
+        allocation=sc.parameters.allocation, order=sc.parameters.order,
+    )
+
+
+def _report_idx(net: engine.Network, res: Resolved) -> list[int]:
+    if res.report is not None:
+        pos = {n: k for k, n in enumerate(net.importers)}
+        missing = [n for n in res.report if n not in pos]
+        if missing:
+            from critmin.errors import UsageError
+
+            raise UsageError(f"no imports of {res.material} ({', '.join(res.hs6)}) by {', '.join(missing)} "
+                             "in the baseline year")
+        return [pos[n] for n in res.report]
+    x = net.exposure.sum(axis=0)
+    order = np.argsort(-x, kind="stable")
+    return [int(i) for i in order[:10] if x[i] > 0]
+
+
+def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None = None, seed: int | None = None,
+             lang: str = "en") -> StressResult:
+    """Run the engine on a resolved scenario and its baseline arrays (no warehouse access)."""
+    import pandas as pd
+
+    from critmin.stress.downstream import sectors_for
+    from critmin.stress.params import describe, sample
+
+    t0 = time.perf_counter()
+    draws = int(draws or sc.draws)
+    seed = sc.seed if seed is None else seed
+    net = make_network(sc, base)
+    specs = engine_params(sc, base.spare_param)
+    p = engine.sample_parameters(specs, draws, seed)
+    t_sample = time.perf_counter()
+    market = engine.solve_market(net, p)
+    t_market = time.perf_counter()
+    idx = _report_idx(net, res)
+    # stock days: the common parameter, overridden per importer node (own random stream per override)
+    ss = np.random.SeedSequence(None if seed is None else [int(seed), 1])
+    rng = np.random.default_rng(ss)
+    common = sample(sc.parameters.stock_days, rng, draws)
+    overrides = {k: sample(v, rng, draws) for k, v in sorted(sc.parameters.stock_days_by_importer.items())}
+    sectors = sectors_for(res.material)
+    intens = {s.id: sample(s.kg_per_unit, rng, draws) for s in sectors}
+    months = np.arange(1, net.months + 1)
+    dem = net.demand
+    expo = net.exposure
+    rows, monthly_parts, down_rows = [], [], []
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, draws * net.months))
+    for c0 in range(0, len(idx), chunk):
+        cidx = idx[c0:c0 + chunk]
+        days = np.stack([overrides.get(net.importers[i], common) for i in cidx], axis=1)
+        out = engine.simulate_importers(net, p, market, cidx, stock_days=days)
+        bands = {m: np.percentile(out[m], QS, axis=0) for m in MONTHLY_METRICS}  # (3, r, M)
+        tot_short = out["shortfall_t"].sum(axis=2)  # (D, r)
+        so = out["stockout_month"]
+        for j, i in enumerate(cidx):
+            name = net.importers[i]
+            demand_h = float(dem[:, i].sum())
+            s10, s50, s90 = np.percentile(tot_short[:, j], QS)
+            o10, o50, o90 = np.percentile(so[:, j], QS, method="inverted_cdf")
+            rows.append({
+                "importer": name,
+                "targeted": bool(net.target[i]),
+                "demand_t": demand_h,
+                "exposed_t": float((expo[:, i] * net.active).sum()),
+                "shortfall_t_p10": float(s10), "shortfall_t_p50": float(s50), "shortfall_t_p90": float(s90),
+                "shortfall_share_p50": float(s50 / demand_h) if demand_h > 0 else 0.0,
+                "stockout_month_p10": float(o10), "stockout_month_p50": float(o50), "stockout_month_p90": float(o90),
+                "stock0_t_p50": float(np.percentile(out["stock0_t"][:, j], 50)),
+                "replacement_t_p50": float(np.percentile(out["replacement_t"][:, j].sum(axis=1), 50)),
+            })
+            for m in MONTHLY_METRICS:
+                monthly_parts.append(pd.DataFrame({
+                    "importer": name, "month": months, "metric": m,
+                    "p10": bands[m][0, j], "p50": bands[m][1, j], "p90": bands[m][2, j],
+                }))
+            for s in sectors:
+                units = tot_short[:, j] * 1000.0 / intens[s.id]
+                u10, u50, u90 = np.percentile(units, QS)
+                down_rows.append({
+                    "importer": name, "sector": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
+                    "unit": s.unit_en, "kg_per_unit": describe(s.kg_per_unit),
+                    "units_at_risk_p10": float(u10), "units_at_risk_p50": float(u50),
+                    "units_at_risk_p90": float(u90), "tag": s.tag,
+                })
+        del out
+    t_imp = time.perf_counter()
+    summary = pd.DataFrame(rows)
+    monthly = pd.concat(monthly_parts, ignore_index=True) if monthly_parts else pd.DataFrame(
+        columns=["importer", "month", "metric", "p10", "p50", "p90"])
+    mk = []
+    for metric, arr in (("price_pressure", market.price_pressure), ("pool_t", market.pool),
+                        ("replaced_t", market.replaced), ("withheld_t", market.withheld)):
+        b = np.percentile(arr, QS, axis=0)
+        mk.append(pd.DataFrame({"month": months, "metric": metric, "p10": b[0], "p50": b[1], "p90": b[2]}))
+    market_df = pd.concat(mk, ignore_index=True)
+    # alternative suppliers' extra deliveries: the pool delivered, apportioned by spare capacity
+    alt = (~net.supplier) & (net.spare > 0)
+    total_repl = market.replaced.sum(axis=1)  # (D,)
+    sup_rows = []
+    if alt.any() and net.spare[alt].sum() > 0:
+        share = net.spare[alt] / net.spare[alt].sum()
+        ex = np.array(net.exporters)[alt]
+        for k in np.argsort(-share, kind="stable")[:15]:
+            q = np.percentile(total_repl * share[k], QS)
+            sup_rows.append({"exporter": str(ex[k]), "spare_share": float(share[k]),
+                             "extra_t_p10": float(q[0]), "extra_t_p50": float(q[1]), "extra_t_p90": float(q[2])})
+    suppliers = pd.DataFrame(sup_rows, columns=["exporter", "spare_share", "extra_t_p10", "extra_t_p50",
+                                                "extra_t_p90"])
+    meta = {
+        "material": res.material, "material_name_en": res.material_name_en, "material_name_zh": res.material_name_zh,
+        "hs6": res.hs6, "supplier": res.supplier, "supplier_members": res.supplier_members,
+        "baseline_year": sc.baseline.year, "months": net.months, "start_month": sc.shock.start_month,
+        "duration_months": sc.shock.duration_months, "targets": sc.shock.targets.model_dump(),
+        "draws": draws, "seed": seed, "allocation": net.allocation, "order": net.order,
+        "spare_source": base.spare_source, "spare_parameter": base.spare_param,
+        "spare_capacity_t_per_year": float(base.spare_annual.sum()),
+        "supplier_exports_t": float(base.annual[base.supplier].sum()),
+        "world_imports_t": float(base.annual.sum()),
+        "parameters": {k: describe(v) for k, v in specs.items()} | {
+            "stock_days": describe(sc.parameters.stock_days),
+            "stock_days_by_importer": {k: describe(v) for k, v in sc.parameters.stock_days_by_importer.items()},
+        },
+        "notes": base.notes,
+        "monthly_feed": sc.baseline.monthly_feed,
+    }
+    run_id = _run_id(sc, draws, seed, base)
+    timings = {"sample_s": t_sample - t0, "market_s": t_market - t_sample, "importers_s": t_imp - t_market,
+               "total_s": time.perf_counter() - t0}
+    return StressResult(run_id, sc, meta, summary, monthly, market_df, pd.DataFrame(down_rows), suppliers, timings)
+
+
+def _run_id(sc: Scenario, draws: int, seed: int | None, base: Baseline) -> str:
+    """Same scenario, draws, seed and baseline data → same id (so a cited run can be reproduced)."""
+    h = hashlib.sha256()
+    h.update(json.dumps(sc.model_dump(mode="json"), sort_keys=True).encode())
+    h.update(f"|{draws}|{seed}|".encode())
+    h.update(np.ascontiguousarray(base.annual).tobytes())
+    h.update(np.ascontiguousarray(base.spare_annual).tobytes())
+    h.update("|".join(base.exporters + ["/"] + base.importers).encode())
+    return "stress-" + h.hexdigest()[:12]
+
+
+def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Baseline]:
+    """Resolve names and read the baseline from the warehouse."""
+    import critmin
+    from critmin.stress.network import build_baseline, read_monthly_feed, read_production, read_trade, resolve
+
+    res = resolve(sc, catalog)
+    wh = critmin.open(None if warehouse is None else str(warehouse))
+    try:
+        trade = read_trade(wh, res.hs6, sc.baseline.year)
+        prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
+    finally:
+        close = getattr(wh, "close", None)
+        if callable(close):
+            close()
+    base = build_baseline(res, trade, prod, pyear, unit, year=sc.baseline.year)
+    if sc.baseline.monthly_feed:
+        base.monthly = read_monthly_feed(sc.baseline.monthly_feed, base)
+    return res, base
+
+
+def run(scenario: Scenario | str | Path | dict, *, warehouse=None, draws: int | None = None,
+        seed: int | None = None, save: bool = False, catalog=None) -> StressResult:
+    """Run a stress test.
+
+    ``scenario`` is a :class:`~critmin.stress.scenario.Scenario`, a path to a YAML scenario file or a mapping.
+    ``draws`` / ``seed`` override the scenario's. With ``save=True`` the result is written to the warehouse
+    tables ``stress_runs`` and ``stress_results`` under ``result.run_id``.
+    """
+    sc = as_scenario(scenario)
+    res, base = prepare(sc, warehouse, catalog)
+    result = simulate(sc, res, base, draws=draws, seed=seed)
+    if save:
+        result.save(warehouse)
+    return result

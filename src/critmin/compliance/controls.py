@@ -1,0 +1,120 @@
+"""China's rare-earth export-control announcements and their status over time (cited data in
+``data/cn_export_controls.yaml``), e.g. which elements need a licence on a given shipment date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from critmin.errors import CatalogError
+
+FILE = "compliance/data/cn_export_controls.yaml"
+
+
+class StatusPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: date = Field(..., alias="from")
+    to: date | None = None
+    status: Literal["in_force", "suspended", "unknown"]
+    note: str = ""
+
+
+class Announcement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    number: str
+    title_en: str
+    title_zh: str
+    published: date
+    scope_en: str
+    scope_zh: str
+    elements: list[str] = []
+    forms: list[str] = []
+    elements_source: str | None = None
+    suspends: list[str] = []
+    url: str
+    seed: str
+    status_periods: list[StatusPeriod]
+
+    @model_validator(mode="after")
+    def _periods_consecutive(self):
+        ps = self.status_periods
+        if not ps:
+            raise ValueError("status_periods must not be empty")
+        for a, b in zip(ps, ps[1:], strict=False):
+            if a.to is None or a.to != b.from_:
+                raise ValueError("status_periods must be consecutive (each 'to' equals the next 'from')")
+        return self
+
+    def status_on(self, day: date) -> str:
+        """'in_force' | 'suspended' | 'unknown' | 'not_yet' on ``day``."""
+        if day < self.status_periods[0].from_:
+            return "not_yet"
+        for p in self.status_periods:
+            if p.from_ <= day and (p.to is None or day < p.to):
+                return p.status
+        return "unknown"
+
+
+@lru_cache(maxsize=1)
+def announcements() -> dict[str, Announcement]:
+    import yaml
+
+    text = (resources.files("critmin") / FILE).read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    out: dict[str, Announcement] = {}
+    for i, raw in enumerate(data.get("announcements", [])):
+        key = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+        try:
+            ann = Announcement.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise CatalogError(file=FILE, record=key, field=".".join(map(str, err["loc"])), expected=err["msg"]) from None
+        if ann.id in out:
+            raise CatalogError(file=FILE, record=ann.id, field="id", expected="a unique id", got=ann.id)
+        out[ann.id] = ann
+    for ann in out.values():
+        for s in ann.suspends:
+            if s not in out:
+                raise CatalogError(file=FILE, record=ann.id, field="suspends", expected="known announcement ids", got=s)
+    return out
+
+
+def controlled_elements(day: date) -> dict[str, list[str]]:
+    """Elements whose items need a Chinese export licence on ``day`` -> the announcements that say so.
+
+    'unknown' status (after a recorded suspension ends) is treated as controlled: the cautious reading.
+    """
+    out: dict[str, list[str]] = {}
+    for ann in announcements().values():
+        if ann.status_on(day) in ("in_force", "unknown"):
+            for el in ann.elements:
+                out.setdefault(el, []).append(ann.id)
+    return out
+
+
+def controls_table(day: date):
+    """One row per announcement with its status on ``day`` (DataFrame)."""
+    import pandas as pd
+
+    rows = []
+    for ann in announcements().values():
+        rows.append(
+            {
+                "id": ann.id,
+                "number": ann.number,
+                "published": ann.published.isoformat(),
+                "elements": ",".join(ann.elements),
+                "status": ann.status_on(day),
+                "as_of": day.isoformat(),
+                "title_en": ann.title_en,
+                "title_zh": ann.title_zh,
+                "url": ann.url,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,81 @@
+"""Rule packs against the complete dossier and one dossier per defect class."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from conftest import ALL_REGIMES, DATA, apply_patch, defect_files
+
+from critmin.compliance.check import check
+from critmin.compliance.loader import dossier_from_obj, load_dossier
+from critmin.compliance.rules import REGIMES, load_pack
+
+
+def test_complete_dossier_passes_every_pack():
+    d = load_dossier(DATA / "complete.json")
+    result = check(d, ALL_REGIMES)
+    assert result.findings == []
+    assert result.exit_code == 0
+    assert result.as_of == date(2026, 3, 16)
+
+
+@pytest.mark.parametrize("path", defect_files(), ids=lambda p: p.stem)
+def test_defect_fails_with_exactly_expected_rules(path, complete_doc):
+    patch = json.loads(path.read_text(encoding="utf-8"))
+    d = dossier_from_obj(apply_patch(complete_doc, patch), str(path))
+    result = check(d, ALL_REGIMES)
+    assert result.rule_ids == set(patch["expect"]), result.to_frame().to_string()
+
+
+def test_defect_classes_cover_every_regime():
+    seen = set()
+    for path in defect_files():
+        for rid in json.loads(path.read_text(encoding="utf-8"))["expect"]:
+            seen.add(rid.split("-")[0])
+    assert {"CN", "CSDDD", "CRMA", "DPP"} <= seen
+    assert len(defect_files()) >= 12
+
+
+def test_exit_code_by_worst_severity(complete_doc):
+    advisory = dossier_from_obj(apply_patch(complete_doc, {"delete": ["footprint"]}))
+    assert check(advisory, ALL_REGIMES).exit_code == 3
+    warning = dossier_from_obj(apply_patch(complete_doc, {"delete": ["due_diligence.complaints_channel"]}))
+    assert check(warning, ALL_REGIMES).exit_code == 4
+    error = dossier_from_obj(apply_patch(complete_doc, {"delete": ["end_use"]}))
+    assert check(error, ALL_REGIMES).exit_code == 5
+
+
+def test_controlled_items_follow_announcement_status(complete_doc):
+    """Ho is controlled by No. 57 (2025-10-09) only until No. 70 suspends it (2025-11-07)."""
+    doc = apply_patch(complete_doc, {"set": {"items[0].elements": ["Nd", "Ho", "Fe", "B"]}})
+    doc = apply_patch(doc, {"delete": ["items[0].controlled_item_id"]})
+    d = dossier_from_obj(doc)
+    during = check(d, ["cn-export"], as_of=date(2025, 10, 20))
+    assert "CN-EXP-008" in during.rule_ids
+    suspended = check(d, ["cn-export"], as_of=date(2026, 3, 16))
+    assert "CN-EXP-008" not in suspended.rule_ids and "CN-EXP-010" not in suspended.rule_ids
+    # No. 18 (Dy) is never suspended
+    dy = dossier_from_obj(apply_patch(complete_doc, {"delete": ["items[0].controlled_item_id"]}))
+    assert "CN-EXP-008" in check(dy, ["cn-export"], as_of=date(2026, 6, 1)).rule_ids
+
+
+def test_findings_name_path_and_speak_both_languages(complete_doc):
+    d = dossier_from_obj(apply_patch(complete_doc, {"delete": ["items[0].controlled_item_id"]}))
+    r = check(d, ["cn-export"])
+    en, zh = r.to_frame("en"), r.to_frame("zh")
+    assert list(en["path"]) == ["items[0].controlled_item_id"]
+    assert en["severity"][0] == "error" and zh["severity"][0] == "错误"
+    assert "No. 18 of 2025" in en["citation"][0]
+    assert zh["requirement"][0] != en["requirement"][0]
+
+
+def test_packs_are_well_formed():
+    for regime in REGIMES:
+        pack = load_pack(regime)
+        for rule in pack.rules:
+            assert rule.citation.source
+            assert rule.text.en and rule.text.zh
+            if not rule.law_specific:
+                assert rule.severity == "advisory" and rule.note is not None

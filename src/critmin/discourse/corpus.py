@@ -1,0 +1,372 @@
+"""Corpus: a manifest of local documents, readers for .txt/.md/.html/.pdf, and loading into the warehouse.
+
+Manifest (CSV with a header, or YAML: a list or ``{documents: [...]}``), one record per document:
+
+    path      file, relative to the manifest (required)
+    economy   who speaks: US, EU, JP, AU, CN, ... (required, 2-6 letters)
+    actor     the speaking body (required, free text)
+    date      YYYY-MM-DD, YYYY-MM or YYYY (required)
+    language  zh | en | ja | auto (optional; detected per sentence when omitted)
+    genre     law | strategy | speech | press | media | research | other (required)
+    title, encoding, synthetic (true for demo texts), note (optional)
+
+A bad file (corrupt, empty, wrongly encoded, oversized, missing) is reported by name and skipped; the
+rest of the corpus loads. A document whose SHA-256 is already stored is reported as a duplicate.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from critmin.discourse import FRAMES
+from critmin.errors import InputError
+
+MAX_BYTES_DEFAULT = 20 * 1024 * 1024
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+GENRES = ("law", "strategy", "speech", "press", "media", "research", "other")
+
+
+class ManifestRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(min_length=1)
+    economy: str
+    actor: str = Field(min_length=1)
+    date: str
+    language: Literal["zh", "en", "ja", "auto"] | None = None
+    genre: Literal["law", "strategy", "speech", "press", "media", "research", "other"]
+    title: str | None = None
+    encoding: str | None = None
+    synthetic: bool = False
+    note: str | None = None
+
+    @field_validator("economy")
+    @classmethod
+    def _econ(cls, v: str) -> str:
+        v = v.strip().upper()
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,5}", v):
+            raise ValueError("economy code of 2-6 letters, e.g. US, EU, JP, AU, CN")
+        return v
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, v) -> str:
+        return parse_date(v).isoformat()
+
+    @field_validator("language", "title", "encoding", "note", mode="before")
+    @classmethod
+    def _blank(cls, v):
+        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+
+
+def parse_date(v) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    s = str(v).strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("a date YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def read_manifest(path: str | Path) -> list[ManifestRecord]:
+    """Read and validate a manifest; a bad record is refused naming the file, the record and the field."""
+    import yaml
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(str(path), expected="a manifest file (CSV or YAML)", got="missing")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(str(path), expected="valid YAML", got=str(exc).splitlines()[0]) from exc
+        if isinstance(data, dict):
+            data = data.get("documents")
+        if not isinstance(data, list):
+            raise InputError(str(path), expected="a list of documents (or a 'documents:' list)")
+        records = [(f"documents.{i}", r) for i, r in enumerate(data)]
+    elif path.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        records = [(i + 2, {k.strip(): v for k, v in r.items() if k and v not in (None, "")}) for i, r in
+                   enumerate(rows)]
+    else:
+        raise InputError(str(path), expected="a manifest ending in .csv, .yaml or .yml", got=path.suffix)
+    out = []
+    for rec_id, raw in records:
+        if not isinstance(raw, dict):
+            raise InputError(str(path), record=rec_id, expected="a mapping of fields", got=raw)
+        try:
+            out.append(ManifestRecord.model_validate(raw))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InputError(str(path), record=rec_id, field=".".join(map(str, err["loc"])) or None,
+                             expected=err["msg"], got=err.get("input")) from exc
+    if not out:
+        raise InputError(str(path), expected="at least one document", got="an empty manifest")
+    return out
+
+
+# ---------------------------------------------------------------- readers
+
+def _decode(data: bytes, file: str, encoding: str | None) -> str:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(file, field="content", expected="text", got="binary data (NUL bytes)")
+    try:
+        if encoding:
+            return data.decode(encoding)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except LookupError as exc:
+        raise InputError(file, field="encoding", expected="a known encoding name", got=encoding) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(file, field="encoding",
+                         expected=f"{encoding or 'UTF-8'} text (set 'encoding' in the manifest, e.g. gb18030)",
+                         got=f"undecodable byte 0x{data[exc.start]:02x} at offset {exc.start}") from exc
+
+
+_MD_RULES = [
+    (re.compile(r"<!--.*?-->", re.S), " "),
+    (re.compile(r"```.*?```", re.S), " "),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", re.M), ""),
+    (re.compile(r"[*_`]{1,3}"), ""),
+]
+
+
+def markdown_to_text(text: str) -> str:
+    for rx, rep in _MD_RULES:
+        text = rx.sub(rep, text)
+    return text
+
+
+def html_to_text(html: str) -> str:
+    from html.parser import HTMLParser
+
+    blocks = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+              "title", "blockquote", "td", "th", "header", "footer"}
+
+    class _P(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style", "noscript", "template"):
+                self.skip += 1
+            elif tag in blocks:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style", "noscript", "template"):
+                self.skip = max(0, self.skip - 1)
+            elif tag in blocks:
+                self.parts.append("\n")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    p = _P()
+    p.feed(html)
+    p.close()
+    text = "".join(p.parts)
+    return "\n".join(re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.splitlines())
+
+
+def pdf_to_text(data: bytes, file: str) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise InputError(file, field="content", expected="a readable PDF", got=f"{type(exc).__name__}: {exc}") \
+            from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise InputError(file, field="content", expected="a PDF with a text layer (scanned PDFs need OCR first)",
+                         got=f"{len(pages)} page(s) without text")
+    return text
+
+
+def read_document(path: str | Path, encoding: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT
+                  ) -> tuple[str, bytes]:
+    """The plain text of one document and its raw bytes; InputError naming the file when unreadable."""
+    path = Path(path)
+    file = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise InputError(file, field="path", expected="a file ending in " + ", ".join(SUPPORTED), got=suffix or path.name)
+    if not path.is_file():
+        raise InputError(file, field="path", expected="an existing file", got="missing")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(file, field="size", expected=f"at most {max_bytes} bytes (raise --max-mb)", got=f"{size} bytes")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(file, field="content", expected="a non-empty document", got="an empty file")
+    if suffix == ".pdf":
+        if not data.startswith(b"%PDF"):
+            raise InputError(file, field="content", expected="a PDF (starting with %PDF)", got=data[:8])
+        text = pdf_to_text(data, file)
+    else:
+        text = _decode(data, file, encoding)
+        if suffix in (".html", ".htm"):
+            text = html_to_text(text)
+        elif suffix in (".md", ".markdown"):
+            text = markdown_to_text(text)
+    if not text.strip():
+        raise InputError(file, field="content", expected="a document with text", got="no text after extraction")
+    return text, data
+
+
+# ---------------------------------------------------------------- loading
+
+@dataclass
+class AddResult:
+    """What ``add_corpus`` did: added documents, duplicates skipped, files refused (with the reason)."""
+
+    added: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    n_sentences: int = 0
+
+    def frame(self):
+        import pandas as pd
+
+        rows = [{"status": "added", **{k: d[k] for k in ("doc_id", "path", "economy", "date", "language",
+                                                           "n_sentences")}} for d in self.added]
+        rows += [{"status": "duplicate", "doc_id": d["doc_id"], "path": d["path"], "note": d["duplicate_of"]}
+                 for d in self.duplicates]
+        rows += [{"status": "error", "path": e["file"], "note": e["error"]} for e in self.errors]
+        return pd.DataFrame(rows)
+
+
+def analyse_document(text: str, language: str | None):
+    """Sentence rows (lexicon path) and the document language for one text."""
+    from critmin.discourse.scoring import analyzer
+    from critmin.discourse.text import detect_language, split_sentences
+
+    fixed = None if language in (None, "auto") else language
+    doc_lang = fixed or detect_language(text)
+    rows = []
+    for idx, sent in enumerate(split_sentences(text, fixed)):
+        sl = fixed or detect_language(sent, default=doc_lang)
+        s = analyzer(sl).analyze(sent)
+        row = {"sent_idx": idx, "sentence": sent, "language": sl, "n_tokens": s.n_tokens}
+        row.update(dict(zip(FRAMES, s.frames, strict=True)))
+        row.update(top_frame=s.top_frame, polarity=s.polarity, subjectivity=s.subjectivity,
+                   evaluative=s.markers[0], modal=s.markers[1], stance=s.markers[2], first_person=s.markers[3],
+                   sentiment_sum=s.sentiment_sum, terms="|".join(s.terms))
+        rows.append(row)
+    return rows, doc_lang
+
+
+def add_documents(items: list[tuple[ManifestRecord, Path]], warehouse=None, manifest: str = "",
+                  max_bytes: int = MAX_BYTES_DEFAULT, con=None) -> AddResult:
+    """Read, score and store documents; each (record, resolved path). One transaction for the lot."""
+    import pandas as pd
+
+    from critmin.discourse import store
+    from critmin.discourse.lexicon import lexicon_version
+
+    own = con is None
+    con = con or store.connect(warehouse)
+    result = AddResult()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        known = dict(con.execute(f"select sha256, doc_id from {store.DOCS}").fetchall())
+        docs, sents, provs = [], [], []
+        version = lexicon_version()
+        for rec, path in items:
+            try:
+                text, data = read_document(path, rec.encoding, max_bytes)
+            except InputError as exc:
+                result.errors.append({"file": str(path), "error": str(exc)})
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            doc_id = sha[:16]
+            if sha in known:
+                result.duplicates.append({"doc_id": doc_id, "path": str(path), "duplicate_of": known[sha]})
+                continue
+            rows, lang = analyse_document(text, rec.language)
+            if not rows:
+                result.errors.append({"file": str(path), "error": str(InputError(
+                    str(path), field="content", expected="at least one sentence", got="none"))})
+                continue
+            known[sha] = doc_id
+            prov = f"discourse:{doc_id}"
+            date = dt.date.fromisoformat(rec.date)
+            doc = {"doc_id": doc_id, "sha256": sha, "path": str(path), "title": rec.title or path.stem,
+                   "economy": rec.economy, "actor": rec.actor, "date": date, "year": date.year,
+                   "genre": rec.genre, "language": rec.language if rec.language not in (None, "auto") else lang,
+                   "synthetic": rec.synthetic, "n_sentences": len(rows), "n_chars": len(text),
+                   "size_bytes": len(data), "lexicon_version": version, "manifest": manifest,
+                   "provenance_id": prov, "added_at": now}
+            docs.append(doc)
+            for r in rows:
+                r["doc_id"], r["provenance_id"] = doc_id, prov
+            sents.extend(rows)
+            provs.append({"provenance_id": prov, "source": "discourse corpus", "file": str(path),
+                          "vintage": rec.date, "licence": "synthetic demo text (critmin)" if rec.synthetic else
+                          "as supplied by the user", "url": None, "row_count": len(rows), "sha256": sha,
+                          "loaded_at": now})
+            result.added.append({**doc, "date": rec.date})
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if docs:
+                _insert(con, store.DOCS, pd.DataFrame(docs))
+                _insert(con, store.SENTS, pd.DataFrame(sents))
+                _insert(con, store.PROV, pd.DataFrame(provs))
+            if result.errors:
+                _insert(con, store.ERRORS, pd.DataFrame(
+                    [{"file": e["file"], "manifest": manifest, "error": e["error"], "logged_at": now}
+                     for e in result.errors]))
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        result.n_sentences = len(sents)
+    finally:
+        if own:
+            con.close()
+    return result
+
+
+def _insert(con, table: str, df) -> None:
+    cols = [r[0] for r in con.execute(f"select column_name from information_schema.columns where table_name = ? "
+                                      f"order by ordinal_position", [table]).fetchall()]
+    for c in cols:
+        if c not in df.columns:
+            df[c] = None
+    con.register("_discourse_df", df[cols])
+    try:
+        con.execute(f"insert into {table} select * from _discourse_df")
+    finally:
+        con.unregister("_discourse_df")
+
+
+def add_corpus(manifest: str | Path, warehouse=None, max_bytes: int = MAX_BYTES_DEFAULT) -> AddResult:
+    """``critmin discourse add MANIFEST``: validate the manifest, then load every readable document."""
+    manifest = Path(manifest)
+    records = read_manifest(manifest)
+    items = [(r, (manifest.parent / r.path) if not Path(r.path).is_absolute() else Path(r.path)) for r in records]
+    return add_documents(items, warehouse, str(manifest), max_bytes)

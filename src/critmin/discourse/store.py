@@ -1,0 +1,72 @@
+"""Storage of the discourse wing in the warehouse DuckDB file (tables prefixed ``discourse_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from critmin.discourse import FRAMES
+
+DOCS = "discourse_documents"
+SENTS = "discourse_sentences"
+PROV = "discourse_provenance"
+ERRORS = "discourse_load_errors"
+ALERTS = "discourse_alerts"
+WATCH = "discourse_watch_files"
+SNAPSHOTS = "discourse_aggregates"
+
+_FRAME_COLS = ", ".join(f"{f} DOUBLE" for f in FRAMES)
+
+SCHEMA = [
+    f"""CREATE TABLE IF NOT EXISTS {DOCS} (
+        doc_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, path VARCHAR, title VARCHAR,
+        economy VARCHAR NOT NULL, actor VARCHAR, date DATE, year INTEGER, genre VARCHAR, language VARCHAR,
+        synthetic BOOLEAN, n_sentences INTEGER, n_chars INTEGER, size_bytes BIGINT, lexicon_version VARCHAR,
+        manifest VARCHAR, provenance_id VARCHAR, added_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {SENTS} (
+        doc_id VARCHAR NOT NULL, sent_idx INTEGER NOT NULL, sentence VARCHAR, language VARCHAR,
+        n_tokens INTEGER, {_FRAME_COLS}, top_frame VARCHAR, polarity DOUBLE, subjectivity DOUBLE,
+        evaluative DOUBLE, modal DOUBLE, stance DOUBLE, first_person DOUBLE, sentiment_sum DOUBLE,
+        terms VARCHAR, provenance_id VARCHAR)""",
+    f"""CREATE TABLE IF NOT EXISTS {PROV} (
+        provenance_id VARCHAR PRIMARY KEY, source VARCHAR, file VARCHAR, vintage VARCHAR, licence VARCHAR,
+        url VARCHAR, row_count BIGINT, sha256 VARCHAR, loaded_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {ERRORS} (
+        file VARCHAR, manifest VARCHAR, error VARCHAR, logged_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {ALERTS} (
+        alert_id VARCHAR PRIMARY KEY, rule VARCHAR, level VARCHAR, economy VARCHAR, metric VARCHAR,
+        value DOUBLE, baseline DOUBLE, shift DOUBLE, threshold DOUBLE, period VARCHAR, n_docs INTEGER,
+        evidence VARCHAR, raised_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {WATCH} (
+        path VARCHAR, sha256 VARCHAR, status VARCHAR, doc_id VARCHAR, message VARCHAR, processed_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {SNAPSHOTS} (
+        computed_at TIMESTAMP, economy VARCHAR, metric VARCHAR, value DOUBLE, n_docs INTEGER)""",
+]
+
+
+def connect(warehouse: str | Path | None = None, read_only: bool = False):
+    """Open the warehouse DuckDB file (``--warehouse`` / CRITMIN_WAREHOUSE / per-user default).
+
+    For writing, the file (and its folder) is created if missing and the discourse tables ensured.
+    """
+    import duckdb
+
+    from critmin.errors import WarehouseMissing
+    from critmin.settings import warehouse_path
+
+    path = warehouse_path(warehouse)
+    if read_only:
+        if not path.exists():
+            raise WarehouseMissing(str(path))
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    for ddl in SCHEMA:
+        con.execute(ddl)
+    return con
+
+
+def has_tables(con) -> bool:
+    rows = con.execute(
+        "select count(*) from information_schema.tables where table_name in (?, ?)", [DOCS, SENTS]
+    ).fetchone()
+    return rows[0] == 2

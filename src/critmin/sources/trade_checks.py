@@ -26,15 +26,16 @@ CHECKS = [
 ]
 
 
-def check_raw(con, raw: str, file_label: str) -> None:
+def check_raw(con, raw: str, file_label: str, checks=None) -> None:
     """Raise InputError for the first bad row of ``raw`` (a DuckDB relation name) in a single scan."""
-    aggs = ", ".join(f"min(line) FILTER (WHERE {cond})" for _, _, cond in CHECKS)
+    checks = CHECKS if checks is None else checks
+    aggs = ", ".join(f"min(line) FILTER (WHERE {cond})" for _, _, cond in checks)
     firsts = con.execute(f"SELECT {aggs} FROM {raw}").fetchall()[0]
-    bad = [(line, f, exp) for line, (f, exp, _) in zip(firsts, CHECKS, strict=True) if line is not None]
+    bad = [(line, f, exp) for line, (f, exp, _) in zip(firsts, checks, strict=True) if line is not None]
     if not bad:
         return
     line, field, expected = min(bad)
-    got = con.execute(f"SELECT {field} FROM {raw} WHERE line = ?", [line]).fetchall()
+    got = con.execute(f'SELECT "{field}" FROM {raw} WHERE line = ?', [line]).fetchall()
     raise InputError(file_label, int(line), field, expected, got[0][0] if got else None)
 
 

@@ -68,7 +68,10 @@ class Warehouse:
                             ("governance", "year")):
             n, lo, hi = self.con.execute(f"SELECT count(*), min({year_col}), max({year_col}) FROM {t}").fetchall()[0]
             rows.append({"table": t, "rows": n, "first_year": lo, "last_year": hi})
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        for col in ("first_year", "last_year"):
+            out[col] = out[col].astype("Int64")
+        return out
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"

@@ -1,0 +1,168 @@
+"""`critmin build`, `critmin ingest baci|comtrade`, `critmin sources`, `critmin summary`, `critmin catalog`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w", help="warehouse file (else $CRITMIN_WAREHOUSE, else per-user default)")
+FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build")(build)
+    app.command("sources")(sources)
+    app.command("summary")(summary)
+    app.command("tables")(tables)
+    ingest = typer.Typer(help="Add user data files to the warehouse / 导入用户数据文件", no_args_is_help=True)
+    ingest.command("baci")(ingest_baci)
+    ingest.command("comtrade")(ingest_comtrade)
+    app.add_typer(ingest, name="ingest")
+    catalog = typer.Typer(help="Browse the catalog / 浏览目录数据", no_args_is_help=True)
+    catalog.command("materials")(catalog_materials)
+    catalog.command("members")(catalog_members)
+    catalog.command("lists")(catalog_lists)
+    app.add_typer(catalog, name="catalog")
+
+
+def build(
+    warehouse: Path = WAREHOUSE_OPT,
+    force: bool = typer.Option(False, "--force", help="rebuild even if inputs are unchanged"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="say what would be rebuilt, change nothing"),
+    only: list[str] = typer.Option(None, "--only", help="rebuild only these layers: catalog, trade, production, governance"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+) -> None:
+    """Build the warehouse from the bundled data, atomically / 由内置数据构建数据仓库（原子操作）."""
+    from critmin.i18n import t
+    from critmin.settings import warehouse_path
+    from critmin.warehouse.build import build_warehouse
+
+    path = warehouse_path(warehouse)
+    if not quiet and not dry_run:
+        typer.echo(t("build.start", path=path))
+    report = build_warehouse(path, force=force, dry_run=dry_run, progress=not quiet, only=only)
+    if dry_run or not report.built:
+        for line in report.plan:
+            typer.echo(line)
+        if not report.built and not dry_run:
+            typer.echo(t("build.unchanged", path=path))
+        return
+    typer.echo(t("build.done", path=path, seconds=report.seconds))
+    for table, n in report.rows.items():
+        typer.echo(f"  {table}: {n:,} rows")
+    if report.carried_over:
+        typer.echo(f"  carried over: {', '.join(report.carried_over)}")
+
+
+def _print_reports(reports) -> None:
+    from critmin.i18n import t
+
+    for r in reports:
+        typer.echo(t("ingest.done", rows=f"{r.rows:,}", files=1, table=r.table) + f"  [{r.file}]")
+        if r.replaced:
+            typer.echo(f"  replaced {r.replaced:,} older rows for the same years and HS6 codes")
+        if r.skipped_out_of_scope:
+            typer.echo(f"  skipped {r.skipped_out_of_scope:,} rows for HS6 codes outside the catalog")
+        if r.skipped_aggregates:
+            typer.echo(f"  skipped {r.skipped_aggregates:,} aggregate/breakdown rows (World partner, partner2, mode, customs)")
+        if r.unknown_codes:
+            typer.echo(f"  loaded with unknown country codes (allowed): {', '.join(map(str, r.unknown_codes))}")
+
+
+def ingest_baci(
+    files: list[Path] = typer.Argument(..., help="BACI CSV files as CEPII publishes them (t,i,j,k,v,q)"),
+    warehouse: Path = WAREHOUSE_OPT,
+    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Add full BACI CSV files to the trade table / 导入 BACI 原始 CSV 文件."""
+    from critmin.warehouse.ingest import ingest_baci as run
+
+    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
+
+
+def ingest_comtrade(
+    files: list[Path] = typer.Argument(..., help="UN Comtrade CSV exports (comtradeapicall columns)"),
+    warehouse: Path = WAREHOUSE_OPT,
+    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Add UN Comtrade CSV exports to trade_comtrade / 导入联合国商品贸易统计导出文件."""
+    from critmin.warehouse.ingest import ingest_comtrade as run
+
+    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
+
+
+def sources(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
+    """List the provenance of every loaded file: source, vintage, licence, rows, sha256 / 数据来源."""
+    import critmin
+    from critmin.i18n import t
+
+    with critmin.open(warehouse) as wh:
+        emit(wh.provenance(), fmt, title=t("sources.title"))
+
+
+def summary(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
+    """Rows and years per table, and the largest importers of rare earths / 数据仓库概览."""
+    import critmin
+    from critmin.i18n import t
+
+    with critmin.open(warehouse) as wh:
+        emit(wh.summary(), fmt, title=t("summary.title"))
+        if fmt is Format.table:
+            top = wh.sql("""
+                SELECT t.year, t.importer, round(sum(t.value_kusd) / 1000, 1) AS value_musd,
+                       round(sum(t.qty_t), 0) AS qty_t
+                FROM trade t JOIN material_hs6 m USING (hs6)
+                WHERE m.material_id = 'rare_earths' AND t.year = (SELECT max(year) FROM trade)
+                GROUP BY ALL ORDER BY value_musd DESC LIMIT 8""").df()
+            emit(top, fmt, title="Largest rare-earth importers, latest year (BACI) / 稀土最大进口方（最新年份）")
+
+
+def tables(warehouse: Path = WAREHOUSE_OPT) -> None:
+    """List the warehouse's tables / 列出数据表."""
+    import critmin
+
+    with critmin.open(warehouse) as wh:
+        for name in wh.tables():
+            typer.echo(name)
+
+
+def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang")) -> None:
+    """Materials, their HS6 codes and stages / 矿产品种及其 HS6 编码与环节."""
+    import pandas as pd
+
+    from critmin.catalog import load_catalog
+
+    cat = load_catalog()
+    rows = [{"material": m.id, "name": m.name(lang), "hs6": h.hs6, "stage": h.stage,
+             "wmd_commodity": m.wmd_commodity} for m in cat.materials.values() for h in m.hs]
+    emit(pd.DataFrame(rows), fmt, title="critmin materials")
+
+
+def catalog_members(group: str = typer.Argument(..., help="group id, e.g. EU27, EU28, EU, G7, OECD, MSP"),
+                    year: int = typer.Option(..., "--year"), fmt: Format = FORMAT_OPT,
+                    lang: str = typer.Option("en", "--lang")) -> None:
+    """Members of a country group in a year / 某年的国家集团成员."""
+    import pandas as pd
+
+    from critmin.catalog import load_catalog
+
+    cat = load_catalog()
+    members = cat.members(group, year)
+    emit(pd.DataFrame({"iso3": members, "name": [cat.country_name(m, lang) for m in members]}), fmt,
+         title=f"{group} {year}: {len(members)}")
+
+
+def catalog_lists(fmt: Format = FORMAT_OPT) -> None:
+    """Critical-mineral lists with their source / 关键矿产清单."""
+    import pandas as pd
+
+    from critmin.catalog import load_catalog
+
+    rows = [{"list": c.id, "name": c.name_en, "名称": c.name_zh, "items": len(c.items), "date": c.date,
+             "citation": c.citation} for c in load_catalog().critical_lists.values()]
+    emit(pd.DataFrame(rows), fmt, title="critical lists")

@@ -1,0 +1,57 @@
+"""Adapter for UN Comtrade CSV exports (the columns the ``comtradeapicall`` package returns).
+
+Comtrade rows are what one reporter declared: flow ``M`` (imports: partner → reporter) or ``X`` (exports:
+reporter → partner). Values are USD (``primaryValue``), weights kg (``netWgt``). Rows that would double count
+are skipped and reported: partner ``W00``/World (code 0), second-partner, mode-of-transport or customs-procedure
+breakdowns other than their totals, and re-export/re-import flows. Rows go to ``trade_comtrade``, never mixed
+with BACI's reconciled ``trade``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from critmin.errors import InputError
+from critmin.sources.provenance import Provenance, sha256_file
+
+SOURCE = "UN Comtrade (user export)"
+REQUIRED = ["refYear", "reporterISO", "partnerISO", "flowCode", "cmdCode", "primaryValue"]
+OPTIONAL = ["netWgt", "partnerCode", "partner2Code", "motCode", "customsCode", "freqCode"]
+FLOWS = {"M": "import", "X": "export"}
+
+
+def read_header(path: Path) -> list[str]:
+    if not path.exists():
+        raise InputError(str(path), None, None, "an existing file")
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), 1, None, "a readable UTF-8 CSV file", str(exc)) from None
+    cols = [c.strip().strip('"') for c in first.strip().split(",")]
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise InputError(str(path), 1, "header", f"Comtrade columns including {', '.join(REQUIRED)}",
+                         f"missing {', '.join(missing)}")
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        if size and fh.read(1) != b"\n":
+            raise InputError(str(path), None, None,
+                             "a complete file ending with a newline (the last line looks truncated)")
+    return cols
+
+
+def raw_relation_sql(path: Path, header: list[str]) -> str:
+    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in header)
+    return (f"SELECT row_number() OVER () + 1 AS line, * FROM read_csv('{path}', header = true, delim = ',', "
+            f"quote = '\"', columns = {{{cols}}}, auto_detect = false, strict_mode = true, null_padding = false)")
+
+
+def provenance(path: Path, row_count: int, years: str) -> Provenance:
+    return Provenance(
+        source=SOURCE, file=str(path.resolve()), table="trade_comtrade", row_count=row_count,
+        sha256=sha256_file(path), vintage=f"UN Comtrade final data, years {years} (as exported by the user)",
+        licence="UN Comtrade terms of use", url="https://comtradeplus.un.org/",
+    )

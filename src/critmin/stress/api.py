@@ -183,6 +183,7 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
             "stock_days_by_importer": {k: describe(v) for k, v in sc.parameters.stock_days_by_importer.items()},
         },
         "notes": base.notes,
+        "provenance_ids": list(getattr(base, "provenance_ids", [])),
         "monthly_feed": sc.baseline.monthly_feed,
     }
     run_id = _run_id(sc, draws, seed, base)
@@ -212,11 +213,18 @@ def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Basel
     try:
         trade = read_trade(wh, res.hs6, sc.baseline.year)
         prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
+        codes = ", ".join(f"'{h}'" for h in res.hs6)
+        prov = wh.sql(f"select distinct provenance_id from trade where year = {int(sc.baseline.year)} "
+                      f"and hs6 in ({codes}) order by 1").df()["provenance_id"].astype(str).tolist()
+        if prod is not None:
+            prov += wh.sql("select distinct provenance_id from production where commodity = ? and year = ?",
+                           [res.wmd_commodity, pyear]).df()["provenance_id"].astype(str).tolist()
     finally:
         close = getattr(wh, "close", None)
         if callable(close):
             close()
     base = build_baseline(res, trade, prod, pyear, unit, year=sc.baseline.year)
+    base.provenance_ids = prov
     if sc.baseline.monthly_feed:
         base.monthly = read_monthly_feed(sc.baseline.monthly_feed, base)
     return res, base

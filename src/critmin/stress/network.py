@@ -168,6 +168,7 @@ class Baseline:
     notes: list[str]
     node_members: dict[str, list[str]]
     monthly: np.ndarray | None = None  # (12, E, I) if a monthly feed was given
+    provenance_ids: list[str] = field(default_factory=list)
 
 
 def build_baseline(res: Resolved, trade: pd.DataFrame, production: pd.DataFrame | None = None,

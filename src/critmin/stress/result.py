@@ -26,6 +26,19 @@ def _num(x: Any) -> Any:
     return None if (math.isnan(x) or math.isinf(x)) else x
 
 
+def _plain(v: Any) -> Any:
+    """A JSON-safe plain Python value (numpy scalars unwrapped, NaN/inf as None)."""
+    import numpy as np
+
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return _num(v)
+    return v
+
+
 @dataclass
 class StressResult:
     """What :func:`critmin.stress.run` returns.
@@ -52,11 +65,8 @@ class StressResult:
         row = self.summary.loc[self.summary["importer"] == importer].iloc[0]
         out: dict[str, Any] = {"importer": importer}
         for col in self.summary.columns:
-            if col == "importer":
-                continue
-            v = row[col]
-            out[col] = _num(v) if isinstance(v, int | float) and not isinstance(v, bool) else (
-                bool(v) if isinstance(v, bool) else v)
+            if col != "importer":
+                out[col] = _plain(row[col])
         m = self.monthly[self.monthly["importer"] == importer]
         months = sorted(m["month"].unique().tolist())
         series: dict[str, Any] = {"month": months}
@@ -67,7 +77,7 @@ class StressResult:
         out["monthly"] = series
         d = self.downstream[self.downstream["importer"] == importer]
         out["downstream"] = [
-            {k: (_num(v) if k.startswith("units") or k.startswith("kg") else v) for k, v in r.items()}
+            {k: _plain(v) for k, v in r.items()}
             for r in d.drop(columns=["importer"]).to_dict(orient="records")
         ]
         return out
@@ -85,7 +95,7 @@ class StressResult:
             "importers": [self.importer_json(i) for i in self.summary["importer"]],
             "market": mk,
             "suppliers": [
-                {k: (_num(v) if k != "exporter" else v) for k, v in r.items()}
+                {k: _plain(v) for k, v in r.items()}
                 for r in self.suppliers.to_dict(orient="records")
             ],
         }

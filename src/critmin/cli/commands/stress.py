@@ -1,0 +1,202 @@
+"""`critmin stress`: export-restriction stress tests (quick form, scenario files, saved runs, backtest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+HELP = (
+    "Stress-test an export restriction through the real trade network / 出口限制压力测试. "
+    "Quick form: critmin stress --supplier CHN --material rare_earths --stage compound --cut 0.4 "
+    "--months 12 --importer EU27 --draws 10000"
+)
+
+stress_app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
+
+_FMT = typer.Option(Format.table, "--format", help="table|csv|json")
+_OUT = typer.Option(None, "--out", help="directory for result.json, monthly.csv and the chart (HTML)")
+_WH = typer.Option(None, "--warehouse", help="warehouse file (else CRITMIN_WAREHOUSE, else the default)")
+_SAVE = typer.Option(True, "--save/--no-save", help="save the run in the warehouse (stress_runs, stress_results)")
+_CHART = typer.Option(None, "--chart", help="write the stock/shortfall band chart (offline HTML) here")
+_LANG = typer.Option(None, "--lang", help="en|zh (else CRITMIN_LANG)")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(stress_app, name="stress")
+
+
+@stress_app.callback()
+def stress(
+    ctx: typer.Context,
+    supplier: str = typer.Option(None, "--supplier", help="supplier ISO3 or group, e.g. CHN"),
+    material: str = typer.Option(None, "--material", help="material id or name, e.g. rare_earths"),
+    stage: str = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound (default all)"),
+    cut: float = typer.Option(None, "--cut", help="fraction of the supplier's exports withheld, 0–1"),
+    months: int = typer.Option(None, "--months", help="duration of the shock in months"),
+    importer: list[str] = typer.Option(None, "--importer", help="importer ISO3 or group to report (repeatable)"),
+    target: list[str] = typer.Option(None, "--target", help="restrict the cut to these importers (repeatable)"),
+    exempt: list[str] = typer.Option(None, "--exempt", help="exempt these importers from the cut (repeatable)"),
+    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws"),
+    seed: int = typer.Option(0, "--seed", help="random seed (same seed, same bands)"),
+    year: int = typer.Option(2024, "--year", help="baseline year of the BACI flows"),
+    horizon: int = typer.Option(None, "--horizon", help="months simulated (default: the shock's duration)"),
+    allocation: str = typer.Option("ties", "--allocation", help="ties (pro rata to pre-shock ties) | shortfall"),
+    fmt: Format = _FMT,
+    out: Path = _OUT,
+    chart: Path = _CHART,
+    warehouse: str = _WH,
+    save: bool = _SAVE,
+    lang: str = _LANG,
+) -> None:
+    """Stress-test an export restriction / 出口限制压力测试 (quick form when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from critmin.errors import UsageError
+    from critmin.i18n import t
+
+    if supplier is None or material is None or cut is None or months is None:
+        if supplier is None and material is None and cut is None and months is None:
+            typer.echo(ctx.get_help())
+            raise typer.Exit(0)
+        raise UsageError(t("stress.no_args", lang))
+    from critmin.stress.quick import quick_scenario
+
+    sc = quick_scenario(supplier, material, cut, months, stage=stage, importers=list(importer or []) or None,
+                        targets=list(target or []) or None, exempt=list(exempt or []) or None, year=year, draws=draws,
+                        seed=seed, horizon_months=horizon, allocation=allocation)
+    _run_and_emit(sc, fmt, out, chart, warehouse, save, lang)
+
+
+@stress_app.command("quick")
+def quick(
+    supplier: str = typer.Option(..., "--supplier", help="supplier ISO3 or group, e.g. CHN"),
+    material: str = typer.Option(..., "--material", help="material id or name, e.g. rare_earths"),
+    cut: float = typer.Option(..., "--cut", help="fraction withheld, 0–1"),
+    months: int = typer.Option(..., "--months", help="duration in months"),
+    stage: str = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound"),
+    importer: list[str] = typer.Option(None, "--importer", help="importer ISO3 or group to report (repeatable)"),
+    draws: int = typer.Option(10_000, "--draws"),
+    seed: int = typer.Option(0, "--seed"),
+    year: int = typer.Option(2024, "--year"),
+    fmt: Format = _FMT,
+    out: Path = _OUT,
+    chart: Path = _CHART,
+    warehouse: str = _WH,
+    save: bool = _SAVE,
+    lang: str = _LANG,
+) -> None:
+    """The quick form as a subcommand / 快捷形式（子命令）."""
+    from critmin.stress.quick import quick_scenario
+
+    sc = quick_scenario(supplier, material, cut, months, stage=stage, importers=list(importer or []) or None,
+                        year=year, draws=draws, seed=seed)
+    _run_and_emit(sc, fmt, out, chart, warehouse, save, lang)
+
+
+@stress_app.command("run")
+def run_file(
+    file: Path = typer.Argument(..., help="scenario YAML file"),
+    draws: int = typer.Option(None, "--draws", help="override the scenario's draws"),
+    seed: int = typer.Option(None, "--seed", help="override the scenario's seed"),
+    fmt: Format = _FMT,
+    out: Path = _OUT,
+    chart: Path = _CHART,
+    warehouse: str = _WH,
+    save: bool = _SAVE,
+    lang: str = _LANG,
+) -> None:
+    """Run a scenario file / 运行情景文件."""
+    from critmin.stress.scenario import load_scenario
+
+    sc = load_scenario(file)
+    _run_and_emit(sc, fmt, out, chart, warehouse, save, lang, draws=draws, seed=seed)
+
+
+@stress_app.command("runs")
+def runs(fmt: Format = _FMT, warehouse: str = _WH) -> None:
+    """List saved stress runs / 列出已保存的压力测试."""
+    from critmin.stress.store import list_runs
+
+    emit(list_runs(warehouse), fmt, title="stress runs")
+
+
+@stress_app.command("show")
+def show(run_id: str = typer.Argument(..., help="run id, e.g. stress-1a2b3c4d5e6f"), fmt: Format = _FMT,
+         warehouse: str = _WH) -> None:
+    """Show a saved run's totals / 显示已保存运行的汇总."""
+    from critmin.stress.store import load_run
+
+    got = load_run(run_id, warehouse)
+    res = got["results"]
+    emit(res[res["month"].isna()].reset_index(drop=True), fmt, title=run_id)
+
+
+@stress_app.command("backtest")
+def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option(2000, "--draws"),
+             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART) -> None:
+    """The 2010 rare-earth episode against actual BACI flows 2010–2012 / 2010 年稀土事件回测."""
+    from critmin.stress.backtest import backtest_2010, write_backtest_chart
+
+    bt = backtest_2010(warehouse, draws=draws, seed=seed)
+    emit(bt.importers, fmt, title="backtest 2010: importer supply, model vs BACI (t/yr)")
+    if fmt is Format.table:
+        emit(bt.suppliers, fmt, title="backtest 2010: non-Chinese suppliers' extra exports vs 2009 (t/yr)")
+        emit(bt.errors, fmt, title="backtest 2010: error summary")
+    if chart:
+        write_backtest_chart(bt, chart)
+
+
+def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehouse, save: bool, lang,
+                  draws=None, seed=None) -> None:
+    import json
+    import sys
+
+    from critmin.i18n import t
+    from critmin.settings import warehouse_path
+    from critmin.stress.api import run
+
+    res = run(sc, warehouse=warehouse, draws=draws, seed=seed, save=save)
+    note = sys.stderr if fmt is not Format.table else sys.stdout
+    if fmt is Format.json:
+        rows = [{"run_id": res.run_id, **res.importer_json(i)} for i in res.summary["importer"]]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    elif fmt is Format.csv:
+        emit(res.summary, fmt)
+    else:
+        months = res.meta["months"]
+        table = res.table().copy()
+        never = t("stress.stockout_never", lang)
+        table["stockout_month_p50"] = [never if v == float("inf") else f"{v:g}" for v in table["stockout_month_p50"]]
+        emit(table, fmt, title=t("stress.table.title", lang, run_id=res.run_id, months=months))
+        if not res.downstream.empty:
+            d = res.downstream[["importer", "sector", "unit", "units_at_risk_p10", "units_at_risk_p50",
+                                "units_at_risk_p90", "tag"]]
+            emit(d, fmt, title=t("stress.downstream.title", lang))
+        mk = res.market.pivot(index="month", columns="metric", values="p50").reset_index()
+        emit(mk, fmt, title=t("stress.market.title", lang))
+        typer.echo(t("stress.spare_source", lang, source=res.meta["spare_source"]), file=note)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write(out / "result.json", res.to_json())
+        _atomic_write(out / "monthly.csv", res.monthly.to_csv(index=False))
+        path = res.chart(out / f"{res.run_id}.html", lang=lang or "en")
+        typer.echo(t("stress.chart_written", lang, path=path), file=note)
+    if chart is not None:
+        path = res.chart(chart, lang=lang or "en")
+        typer.echo(t("stress.chart_written", lang, path=path), file=note)
+    if save:
+        typer.echo(t("stress.saved", lang, run_id=res.run_id, path=warehouse_path(warehouse)), file=note)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)

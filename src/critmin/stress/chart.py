@@ -1,0 +1,72 @@
+"""Plotly chart of a stress result: stock and shortfall bands (P10–P90, P50 line) per importer and month,
+written as self-contained (offline) HTML."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from critmin.stress.result import StressResult
+
+_COLORS = {"stock_t": ("rgba(31,119,180,0.20)", "rgb(31,119,180)"),
+           "shortfall_t": ("rgba(214,39,40,0.20)", "rgb(214,39,40)"),
+           "supply_t": ("rgba(44,160,44,0.15)", "rgb(44,160,44)")}
+
+
+def figure(result: StressResult, importers: list[str] | None = None, lang: str = "en"):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from critmin.i18n import t
+
+    names = importers or result.summary["importer"].tolist()[:6]
+    metrics = ("stock_t", "shortfall_t")
+    titles = []
+    for n in names:
+        for m in metrics:
+            titles.append(f"{n} — {t('stress.chart.' + m, lang)}")
+    fig = make_subplots(rows=len(names), cols=2, subplot_titles=titles, shared_xaxes=True,
+                        vertical_spacing=0.08 if len(names) > 1 else 0.15)
+    mon = result.monthly
+    for r, n in enumerate(names, start=1):
+        for c, m in enumerate(metrics, start=1):
+            d = mon[(mon["importer"] == n) & (mon["metric"] == m)].sort_values("month")
+            fill, line = _COLORS[m]
+            first = r == 1
+            fig.add_trace(go.Scatter(x=d["month"], y=d["p90"], mode="lines", line={"width": 0},
+                                     showlegend=False, hoverinfo="skip"), row=r, col=c)
+            fig.add_trace(go.Scatter(x=d["month"], y=d["p10"], mode="lines", line={"width": 0}, fill="tonexty",
+                                     fillcolor=fill, name=f"{t('stress.chart.' + m, lang)} P10–P90",
+                                     showlegend=first), row=r, col=c)
+            fig.add_trace(go.Scatter(x=d["month"], y=d["p50"], mode="lines+markers", line={"color": line},
+                                     name=f"{t('stress.chart.' + m, lang)} P50", showlegend=first), row=r, col=c)
+            fig.update_yaxes(title_text="t", row=r, col=c)
+        fig.update_xaxes(title_text=t("stress.chart.month", lang), row=r)
+    meta = result.meta
+    title = t("stress.chart.title", lang, supplier=meta["supplier"], material=meta["material"],
+              cut=result.scenario.shock.cut if isinstance(result.scenario.shock.cut, float) else "dist",
+              months=meta["duration_months"], year=meta["baseline_year"], draws=meta["draws"], run_id=result.run_id)
+    fig.update_layout(title=title, height=320 * len(names) + 120, template="plotly_white",
+                      legend={"orientation": "h", "y": -0.08})
+    return fig
+
+
+def write_chart(result: StressResult, path, importers: list[str] | None = None, lang: str = "en",
+                offline: bool = True) -> Path:
+    """Write the chart to ``path`` (HTML; plotly.js embedded when ``offline``), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = figure(result, importers, lang)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.write_html(tmp, include_plotlyjs=True if offline else "cdn", full_html=True)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

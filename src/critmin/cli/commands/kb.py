@@ -1,0 +1,98 @@
+"""`critmin kb ...`: query the knowledge base of cited, dated events / 查询知识库."""
+
+from __future__ import annotations
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+
+def register(app: typer.Typer) -> None:
+    sub = typer.Typer(help="Knowledge base of cited measures, controls, alliances and events / 知识库",
+                      no_args_is_help=True)
+    sub.command("events")(events_cmd)
+    sub.command("members")(members_cmd)
+    sub.command("show")(show_cmd)
+    sub.command("timeline")(timeline_cmd)
+    app.add_typer(sub, name="kb")
+
+
+def events_cmd(
+    material: str = typer.Option(None, "--material", help="material id, e.g. rare_earths"),
+    actor: str = typer.Option(None, "--actor", help="ISO3 or group id (actor or party), e.g. CHN, EU"),
+    kind: list[str] = typer.Option(None, "--kind", help="entry kind (repeatable), e.g. export_control"),
+    since: str = typer.Option(None, "--since", help="from this ISO date (inclusive)"),
+    until: str = typer.Option(None, "--until", help="up to this ISO date (inclusive)"),
+    include_general: bool = typer.Option(False, "--include-general",
+                                         help="with --material, also entries not tied to a material"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """List knowledge-base entries, filtered / 按条件列出知识库条目."""
+    from critmin.i18n import t
+    from critmin.kb import events
+
+    df = events(material=material, actor=actor, kinds=kind or None, since=since, until=until,
+                include_general=include_general)
+    if fmt is Format.table:
+        df = df.drop(columns=["title_zh", "date_precision", "status_today"])
+    emit(df, fmt, title=t("kb.events.title", count=len(df)))
+
+
+def members_cmd(
+    alliance: str = typer.Argument(..., help="alliance id, e.g. MSP, ergi, g7-cmpa, ipef"),
+    year: int = typer.Option(None, "--year", help="members as of this year"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """Members of an alliance (as of a year) with join dates / 联盟成员及加入时间."""
+    from critmin.i18n import t
+    from critmin.kb.query import members_frame
+
+    df = members_frame(alliance, year)
+    emit(df, fmt, title=t("kb.members.title", alliance=alliance, year=year or "-", count=len(df)))
+
+
+def show_cmd(
+    entry_id: str = typer.Argument(..., help="entry id, e.g. chn-2025-no18-medium-heavy-ree"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """Show one entry with its status history and citations / 显示单个条目."""
+    import pandas as pd
+
+    from critmin.kb import show
+
+    e = show(entry_id)
+    data = e.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+    data["source_file"] = e.source_file
+    if fmt is Format.json:
+        import json
+
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    rows = []
+    for key, value in data.items():
+        if value in (None, [], ""):
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                text = ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, "")) \
+                    if isinstance(item, dict) else str(item)
+                rows.append({"field": f"{key}[{i}]", "value": text})
+        else:
+            rows.append({"field": key, "value": str(value)})
+    emit(pd.DataFrame(rows, columns=["field", "value"]), fmt, title=e.id)
+
+
+def timeline_cmd(
+    out: str = typer.Option("kb_timeline.html", "--out", help="output HTML file (self-contained)"),
+    material: str = typer.Option(None, "--material"),
+    actor: str = typer.Option(None, "--actor"),
+    since: str = typer.Option("2008-01-01", "--since"),
+    until: str = typer.Option(None, "--until"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """Write the knowledge-base timeline chart as offline HTML / 输出知识库时间线图."""
+    from critmin.i18n import current_lang, t
+    from critmin.kb import write_timeline
+
+    path = write_timeline(out, lang=current_lang(lang), material=material, actor=actor, since=since, until=until)
+    typer.echo(t("kb.timeline.written", lang, path=path))

@@ -1,0 +1,233 @@
+"""Pydantic models of the knowledge base: cited, dated entries about measures, controls, alliances,
+agreements, projects, price mechanisms, lists, reports and events.
+
+Each entry is one dated fact (or one instrument with its status history) carried from the seed texts
+with a citation: the seed file name and the primary source the seed cites. Titles are our own words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+KINDS = (
+    "measure",
+    "export_control",
+    "alliance",
+    "membership",
+    "agreement",
+    "strategic_project",
+    "price_mechanism",
+    "list",
+    "report",
+    "event",
+)
+Kind = Literal[
+    "measure",
+    "export_control",
+    "alliance",
+    "membership",
+    "agreement",
+    "strategic_project",
+    "price_mechanism",
+    "list",
+    "report",
+    "event",
+]
+STATUSES = ("in_force", "suspended", "expired", "proposed", "announced")
+Status = Literal["in_force", "suspended", "expired", "proposed", "announced"]
+STAGES = ("ore_concentrate", "processed_refined", "metal", "compound")
+Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound"]
+Precision = Literal["day", "month", "year"]
+# stated: the seed says it; derived: computed from what the seed says (e.g. "one year" after a date);
+# background: general knowledge not in the seed, kept to make an entry usable -- check before publishing.
+Basis = Literal["stated", "derived", "background"]
+
+SEEDS = (
+    "000_6ac80ba27d7b0cbd.txt",
+    "001_7ea4d59a8eff7c56.txt",
+    "002_b15c8e6b3df51052.txt",
+    "003_8056066a7d1cfcf7.txt",
+    "004_72fc3aed0237e251.txt",
+)
+
+# critmin material ids the knowledge base may use (snake_case, as in the catalog).
+MATERIALS = frozenset(
+    {
+        "rare_earths", "gallium", "germanium", "graphite", "cobalt", "lithium", "copper", "nickel",
+        "antimony", "tungsten", "magnesium", "boron", "platinum", "palladium", "rhodium", "pgm",
+        "niobium", "manganese", "aluminium", "zinc", "silicon", "phosphorus", "iron", "tantalum",
+        "titanium", "vanadium", "molybdenum", "indium", "chromium", "rhenium", "zirconium", "steel",
+    }
+)
+
+# actors: ISO3 codes or group ids
+GROUPS = frozenset({"EU", "EU27", "G7", "MSP", "IPEF", "ERGI", "WTO", "IEA", "CMPA", "OECD"})
+ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+ACTOR_PATTERN = r"^(?:[A-Z]{3}|EU|EU27|G7|MSP|IPEF|ERGI|WTO|IEA|CMPA|OECD|[A-Z][A-Z0-9_]{1,15})$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class StatusPeriod(_Strict):
+    """A status that holds from ``from`` (inclusive) to ``to`` (exclusive; open when missing)."""
+
+    status: Status
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    basis: Basis = "stated"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> StatusPeriod:
+        if self.to is not None and self.to <= self.from_:
+            raise ValueError(f"'to' ({self.to}) must be after 'from' ({self.from_})")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.to is None or day < self.to)
+
+
+class Party(_Strict):
+    """A party to an agreement or a member of an alliance, with its join (and leave) date."""
+
+    party: str = Field(pattern=ACTOR_PATTERN)
+    joined: dt.date | None = None
+    joined_precision: Precision = "day"
+    left: dt.date | None = None
+    role: str | None = None  # founder, lead, signatory, company, ...
+    basis: Basis = "stated"
+    note: str | None = None
+
+
+class Amount(_Strict):
+    """A figure: value with currency (ISO 4217) and/or unit (t, kg, project, pct, member, ...)."""
+
+    value: float
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    unit: str | None = None
+    label: str  # snake_case name of what is counted, e.g. funding_total, price_floor
+    qualifier: Literal["=", ">", ">=", "<", "<=", "~"] = "="
+
+    @field_validator("label")
+    @classmethod
+    def _snake(cls, v: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", v):
+            raise ValueError("label must be snake_case")
+        return v
+
+
+class Share(_Strict):
+    """A supply share stated in a source: importer's supply of a material from a supplier."""
+
+    importer: str = Field(pattern=ACTOR_PATTERN)
+    material: str
+    supplier: str = Field(pattern=ACTOR_PATTERN)
+    share_pct: float = Field(ge=0, le=100)
+    qualifier: Literal["=", ">", ">=", "<", "<=", "~"] = "="
+    stage: Stage | None = None
+    year: int | None = None
+    note: str | None = None
+
+    @field_validator("material")
+    @classmethod
+    def _material(cls, v: str) -> str:
+        if v not in MATERIALS:
+            raise ValueError(f"unknown material id '{v}'")
+        return v
+
+
+class Citation(_Strict):
+    seed: str
+    primary: str  # title of the primary source the seed cites (publisher, title)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    published: dt.date | None = None
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v: str) -> str:
+        if v not in SEEDS:
+            raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
+        return v
+
+
+class Entry(_Strict):
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    kind: Kind
+    actor: str = Field(pattern=ACTOR_PATTERN)
+    title_en: str = Field(min_length=3)
+    title_zh: str = Field(min_length=2)
+    date: dt.date
+    date_precision: Precision = "day"
+    basis: Basis = "stated"
+    status: list[StatusPeriod] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list)
+    amounts: list[Amount] = Field(default_factory=list)
+    shares: list[Share] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)
+    alliance: str | None = None  # for kind membership: the alliance entry id
+    reference: str | None = None  # official number, e.g. "MOFCOM/GAC 2025 No. 18"
+    # False for entries that relax rather than restrict (e.g. a decision suspending other controls)
+    restricts: bool = True
+    note_en: str | None = None
+    note_zh: str | None = None
+    citations: list[Citation] = Field(min_length=1)
+    source_file: str = Field(default="", exclude=True)
+
+    @field_validator("materials")
+    @classmethod
+    def _materials(cls, v: list[str]) -> list[str]:
+        bad = [m for m in v if m not in MATERIALS]
+        if bad:
+            raise ValueError(f"unknown material id(s) {bad}; known: {sorted(MATERIALS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _checks(self) -> Entry:
+        if self.date_precision == "month" and self.date.day != 1:
+            raise ValueError("month precision needs the first day of the month")
+        if self.date_precision == "year" and (self.date.month, self.date.day) != (1, 1):
+            raise ValueError("year precision needs January 1")
+        periods = sorted(self.status, key=lambda p: p.from_)
+        for a, b in zip(periods, periods[1:], strict=False):
+            if a.from_ == b.from_ or (a.to is not None and a.to > b.from_):
+                raise ValueError(f"status periods overlap: {a.status} from {a.from_} and {b.status} from {b.from_}")
+        if self.kind == "membership" and not self.alliance:
+            raise ValueError("a membership entry needs 'alliance' (the alliance entry id)")
+        return self
+
+    # ---- derived views ----------------------------------------------------------------------
+    def status_on(self, day: dt.date) -> str | None:
+        """The status holding on ``day`` (None before the first period or in a gap).
+
+        A period without ``to`` lasts until the next period starts.
+        """
+        current = None
+        for p in sorted(self.status, key=lambda p: p.from_):
+            if p.from_ <= day:
+                current = p
+        if current is None or (current.to is not None and day >= current.to):
+            return None
+        return current.status
+
+    def members_in(self, year: int) -> list[str]:
+        """Parties that had joined by the end of ``year`` and had not left before it began."""
+        end, start = dt.date(year, 12, 31), dt.date(year, 1, 1)
+        out = []
+        for p in self.parties:
+            joined = p.joined or self.date
+            if joined <= end and (p.left is None or p.left >= start):
+                out.append(p.party)
+        return out
+
+    def cites(self) -> str:
+        return "; ".join(f"{c.seed}: {c.primary}" + (f" <{c.url}>" if c.url else "") for c in self.citations)

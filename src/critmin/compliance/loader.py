@@ -44,6 +44,22 @@ def _raise_from(exc, source: str) -> None:
     ) from None
 
 
+def _template_envelope(text: str | bytes):
+    """The 'dossier' part of a filled-in template ({"_template": ..., "dossier": {...}}), else None."""
+    marker = b'"_template"' if isinstance(text, bytes) else '"_template"'
+    if marker not in text:
+        return None
+    import json
+
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(obj, dict) and "_template" in obj and isinstance(obj.get("dossier"), dict):
+        return obj["dossier"]
+    return None
+
+
 def loads_dossier(text: str | bytes, source: str = "<dossier>"):
     """Parse and validate dossier JSON text; raise InputError on anything else."""
     from pydantic import ValidationError
@@ -53,6 +69,9 @@ def loads_dossier(text: str | bytes, source: str = "<dossier>"):
     try:
         return Dossier.model_validate_json(text)
     except ValidationError as exc:
+        envelope = _template_envelope(text)
+        if envelope is not None:
+            return dossier_from_obj(envelope, source)
         _raise_from(exc, source)
     except (ValueError, RecursionError) as exc:  # e.g. undecodable bytes
         raise InputError(file=source, record="document", field=None, expected="UTF-8 JSON object", got=str(exc)[:80]) from None

@@ -1,0 +1,157 @@
+"""`critmin comply`: dossier schema, rule-pack checks, regime crosswalk, fill-in templates, control status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+comply_app = typer.Typer(
+    help="Compliance dossiers: China export licence / EU due diligence, magnets, passport / 合规档案",
+    no_args_is_help=True,
+)
+
+REGIMES_HELP = "Comma-separated: cn-export, eu-csddd, eu-crma-magnet, eu-dpp"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(comply_app, name="comply")
+
+
+def _date(value: str | None):
+    if value is None:
+        return None
+    from datetime import date
+
+    from critmin.errors import UsageError
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of expects a date YYYY-MM-DD, got {value!r}") from None
+
+
+@comply_app.command("schema")
+def schema(out: Path = typer.Option(None, "--out", help="Write to this file instead of stdout")) -> None:
+    """Print the dossier JSON Schema / 输出档案的 JSON Schema."""
+    import json
+
+    from critmin.compliance.model import json_schema
+    from critmin.compliance.template import _atomic_write
+    from critmin.i18n import t
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    _atomic_write(Path(out), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    typer.echo(t("compliance.schema.written", path=out), err=True)
+
+
+@comply_app.command("check")
+def check(
+    dossier: Path = typer.Argument(..., help="Dossier file (.json, .yaml)"),
+    regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet", "--regimes", help=REGIMES_HELP),
+    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    as_of: str = typer.Option(None, "--as-of", help="Read control status on this date (default: shipment date)"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """Check a dossier against rule packs; exit 0 clean, 3 advisory, 4 warning, 5 error / 按规则包核查档案."""
+    from critmin.compliance.check import check as run_check
+    from critmin.compliance.loader import load_dossier
+    from critmin.i18n import t
+
+    result = run_check(load_dossier(dossier), regimes, as_of=_date(as_of))
+    names = ",".join(result.regimes)
+    if fmt is Format.table and not result.findings:
+        typer.echo(t("compliance.check.clean", lang, dossier=result.dossier_id, regimes=names, as_of=result.as_of))
+    else:
+        title = t("compliance.check.title", lang, dossier=result.dossier_id, regimes=names, as_of=result.as_of)
+        emit(result.to_frame(lang), fmt, title=title)
+    if fmt is Format.table:
+        sev = [f.severity for f in result.findings]
+        typer.echo(
+            t("compliance.check.summary", lang, errors=sev.count("error"), warnings=sev.count("warning"),
+              advisories=sev.count("advisory"), code=result.exit_code)
+        )
+    raise typer.Exit(result.exit_code)
+
+
+@comply_app.command("crosswalk")
+def crosswalk(
+    regime_a: str = typer.Argument(..., help="Regime whose requirements are listed, e.g. cn-export"),
+    regime_b: str = typer.Argument(..., help="Regime whose evidence may meet them, e.g. eu-csddd"),
+    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """Equivalence matrix: which requirements of A are met / partly met / unique given B / 规则对照."""
+    from critmin.compliance.crosswalk import crosswalk as run
+    from critmin.i18n import t
+
+    df = run(regime_a, regime_b, lang)
+    if fmt is Format.table:
+        df = df[["rule_id", "severity", "relation_label", "covered_by", "requirement", "reason"]]
+    emit(df, fmt, title=t("compliance.crosswalk.title", lang, a=regime_a, b=regime_b))
+
+
+@comply_app.command("matrix")
+def matrix(
+    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """Counts of met / partial / unique requirements for every pair of regimes / 各制度两两对照统计."""
+    from critmin.compliance.crosswalk import matrix as run
+
+    emit(run(lang), fmt, title="met / partial / unique")
+
+
+@comply_app.command("template")
+def template(
+    regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet", "--regimes", help=REGIMES_HELP),
+    out: Path = typer.Option(Path("."), "--out", help="Directory to write the .json and .xlsx template into"),
+) -> None:
+    """Write a bilingual fill-in template (Excel + JSON) covering all chosen regimes / 生成双语填报模板."""
+    from critmin.compliance.template import write_template
+    from critmin.i18n import t
+
+    paths = write_template(regimes, out)
+    typer.echo(t("compliance.template.written", regimes=regimes, files=", ".join(map(str, paths))))
+
+
+@comply_app.command("rules")
+def rules(
+    regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet,eu-dpp", "--regimes", help=REGIMES_HELP),
+    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """List the rules of the chosen packs with severity and citation / 列出规则."""
+    import pandas as pd
+
+    from critmin.compliance.rules import load_pack, parse_regimes
+
+    rows = []
+    for regime in parse_regimes(regimes):
+        for r in load_pack(regime).rules:
+            rows.append({"rule_id": r.id, "regime": regime, "type": r.type, "severity": r.severity,
+                         "law_specific": r.law_specific, "paths": ";".join(r.field_paths()),
+                         "requirement": r.text.zh if lang == "zh" else r.text.en, "citation": r.citation.source})
+    emit(pd.DataFrame(rows), fmt, title="rules")
+
+
+@comply_app.command("controls")
+def controls(
+    as_of: str = typer.Option(None, "--as-of", help="Status on this date (default: today)"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """China's rare-earth export-control announcements and their status on a date / 出口管制公告状态."""
+    from datetime import date
+
+    from critmin.compliance.controls import controls_table
+
+    day = _date(as_of) or date.today()
+    df = controls_table(day)
+    if fmt is Format.table:
+        df = df[["id", "published", "elements", "status", "as_of", "title_en"]]
+    emit(df, fmt, title=f"CN rare-earth export controls as of {day}")

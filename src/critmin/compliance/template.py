@@ -1,0 +1,305 @@
+"""A bilingual fill-in template that satisfies several regimes at once: every dossier field any chosen
+rule reads, with its English and Chinese label, the rules (and worst severity) that need it and the allowed
+format. Written as JSON (a loadable skeleton dossier plus a field guide) and as an Excel workbook
+(openpyxl): one sheet for single fields, one sheet per repeating section, drop-down lists for value sets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from critmin.compliance.rules import SEVERITY_RANK, load_pack, parse_regimes
+
+ALWAYS = ["schema_version", "dossier_id", "kind", "prepared_on"]
+LEDGER_FILLED = "chain_of_custody.events"
+
+
+@dataclass
+class TemplateField:
+    path: str  # e.g. items[*].hs_code
+    label_en: str
+    label_zh: str
+    kind: str  # text | number | date | bool | choice | list
+    choices: list[str] = field(default_factory=list)
+    required_by: list[str] = field(default_factory=list)
+    severity: str = ""
+    pattern: str = ""
+    many: bool = False  # a list of values in one field (comma-separated in Excel)
+
+    @property
+    def section(self) -> str:
+        """'' for single fields, else the repeating section (e.g. 'items', 'due_diligence.measures')."""
+        return self.path.split("[*]")[0] if "[*]" in self.path else ""
+
+    @property
+    def column(self) -> str:
+        if not self.section:
+            return self.path
+        rest = self.path[len(self.section) + 4 :]
+        return rest.split("[*]")[0] or "value"
+
+
+def _unwrap(ann):
+    """(inner type, is_list) of an annotation such as ``list[Item] | None``."""
+    is_list = False
+    while True:
+        origin = typing.get_origin(ann)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            ann = args[0]
+        elif origin is typing.Annotated:
+            ann = typing.get_args(ann)[0]
+        elif origin is list:
+            is_list = True
+            ann = typing.get_args(ann)[0]
+        else:
+            return ann, is_list
+
+
+def _describe(path: str):
+    """(FieldInfo, inner type, is_list) for a dotted dossier path, or None if the path is unknown."""
+    from pydantic import BaseModel
+
+    from critmin.compliance.model import Dossier
+
+    model = Dossier
+    info = inner = None
+    is_list = False
+    for name in path.replace("[*]", "").split("."):
+        if model is None or name not in model.model_fields:
+            return None
+        info = model.model_fields[name]
+        inner, is_list = _unwrap(info.annotation)
+        model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+    return info, inner, is_list
+
+
+def _kind(inner) -> tuple[str, list[str]]:
+    from datetime import date
+
+    if typing.get_origin(inner) is typing.Literal:
+        return "choice", [str(a) for a in typing.get_args(inner)]
+    if inner is bool:
+        return "bool", ["true", "false"]
+    if inner in (int, float):
+        return "number", []
+    if inner is date:
+        return "date", []
+    return "text", []
+
+
+def template_fields(regimes) -> list[TemplateField]:
+    """The fields the chosen regimes read, with labels, required-by rules and worst severity."""
+    from pydantic import BaseModel
+
+    from critmin.compliance.model import Dossier
+
+    regimes = parse_regimes(regimes)
+    need: dict[str, list[tuple[str, str, str]]] = {p: [] for p in ALWAYS}
+    for regime in regimes:
+        for rule in load_pack(regime).rules:
+            for p in rule.field_paths():
+                p = p[:-3] if p.endswith("[*]") else p
+                need.setdefault(p, []).append((rule.id, rule.severity, rule.pattern or ""))
+    # a path naming a repeated section or sub-model expands to its leaves; required keys of list rows too
+    expanded: dict[str, list[tuple[str, str, str]]] = {}
+    for p, reqs in need.items():
+        d = _describe(p)
+        if d is None:
+            continue
+        _, inner, is_list = d
+        if p.startswith(LEDGER_FILLED):
+            expanded.setdefault(p, []).extend(reqs)  # written by `critmin ledger export`, not by hand
+        elif isinstance(inner, type) and issubclass(inner, BaseModel):
+            prefix = p + ("[*]" if is_list else "")
+            for name, f in inner.model_fields.items():
+                sub_inner, _ = _unwrap(f.annotation)
+                if isinstance(sub_inner, type) and issubclass(sub_inner, BaseModel):
+                    continue
+                if is_list or f.is_required():
+                    expanded.setdefault(f"{prefix}.{name}", []).extend(reqs if not f.is_required() else [])
+        else:
+            expanded.setdefault(p, []).extend(reqs)
+        # required keys of every enclosing list row (line_no, batch_id, risk_id, ...)
+        parts = p.split("[*]")
+        for i in range(1, len(parts)):
+            section = "[*]".join(parts[:i])
+            d2 = _describe(section)
+            if d2 and isinstance(d2[1], type) and issubclass(d2[1], BaseModel):
+                for name, f in d2[1].model_fields.items():
+                    if f.is_required():
+                        expanded.setdefault(f"{section}[*].{name}", [])
+    out = []
+    order = list(Dossier.model_fields)
+    for p, reqs in expanded.items():
+        info, inner, is_list = _describe(p)
+        kind, choices = _kind(inner)
+        if is_list and kind != "choice":
+            kind = "list"
+        en, _, zh = (info.description or p).partition(" / ")
+        ids = sorted({r for r, _, _ in reqs})
+        sev = max((s for _, s, _ in reqs), key=SEVERITY_RANK.__getitem__, default="")
+        pattern = next((pat for _, _, pat in reqs if pat), "")
+        out.append(TemplateField(p, en, zh or en, kind, choices, ids, sev, pattern, many=is_list))
+    top = {name: i for i, name in enumerate(order)}
+    out.sort(key=lambda f: (top.get(f.path.split(".")[0].split("[")[0], 99), f.section, f.path))
+    return out
+
+
+def _set(doc: dict, path: str, value) -> None:
+    parts = path.split(".")
+    node = doc
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part.endswith("[*]"):
+            key = part[:-3]
+            lst = node.setdefault(key, [{}] if not last else [])
+            if last:
+                if value is not None:
+                    lst.append(value)
+                return
+            node = lst[0]
+        elif last:
+            node.setdefault(part, value)
+        else:
+            node = node.setdefault(part, {})
+
+
+_PLACEHOLDER = {"line_no": 1, "item_line": 1, "batch_id": "BATCH-1", "risk_id": "R1", "measure_id": "M1",
+                "element": "Nd", "dossier_id": "DOSSIER-ID", "schema_version": "1", "kind": "shipment"}
+
+
+def skeleton(fields: list[TemplateField]) -> dict:
+    """A dossier with every template field present (None / one placeholder row); it loads as a Dossier.
+
+    Only keys the model requires get a placeholder value (first choice, 1, or a sample id)."""
+    doc: dict = {}
+    for f in fields:
+        info, _, _ = _describe(f.path)
+        leaf = f.path.split(".")[-1].replace("[*]", "")
+        if f.many:
+            _set(doc, f.path + "[*]", None)
+            continue
+        value = None
+        if info.is_required() or f.path in ("schema_version", "dossier_id", "kind"):
+            value = _PLACEHOLDER.get(leaf) or (f.choices[0] if f.choices else (1 if f.kind == "number" else "TODO"))
+        _set(doc, f.path, value)
+    return doc
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_template(regimes, out_dir: str | Path) -> list[Path]:
+    """Write ``dossier_template.json`` and ``dossier_template.xlsx`` to ``out_dir``; return their paths."""
+    from critmin.compliance.model import SCHEMA_VERSION
+
+    regimes = parse_regimes(regimes)
+    fields = template_fields(regimes)
+    out_dir = Path(out_dir)
+    stem = "dossier_template_" + "_".join(r.replace("-", "") for r in regimes)
+    jpath, xpath = out_dir / f"{stem}.json", out_dir / f"{stem}.xlsx"
+    guide = {
+        f.path: {"en": f.label_en, "zh": f.label_zh, "kind": f.kind, "choices": f.choices,
+                 "required_by": f.required_by, "severity": f.severity, "pattern": f.pattern}
+        for f in fields
+    }
+    doc = {"_template": {"schema_version": SCHEMA_VERSION, "regimes": regimes,
+                         "how_to": {"en": "Fill in the values under 'dossier', delete '_template', then run critmin comply check.",
+                                    "zh": "在 dossier 下填写各项数值，删除 _template，然后运行 critmin comply check。"},
+                         "fields": guide},
+           "dossier": skeleton(fields)}
+
+    def wj(tmp):
+        Path(tmp).write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    _atomic_write(jpath, wj)
+    _atomic_write(xpath, lambda tmp: _workbook(fields, regimes).save(tmp))
+    return [jpath, xpath]
+
+
+def _workbook(fields: list[TemplateField], regimes: list[str]):
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    fill = {"error": "F8CBAD", "warning": "FFE699", "advisory": "DDEBF7", "": "EDEDED"}
+    bold = Font(bold=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "README 说明"
+    ws.append(["critmin dossier template / critmin 档案填报模板"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["Regimes / 适用制度", ", ".join(regimes)])
+    for regime in regimes:
+        pack = load_pack(regime)
+        ws.append([regime, f"{pack.title.en} / {pack.title.zh}"])
+        for c in pack.legal_basis:
+            ws.append(["", c.source])
+    ws.append([])
+    ws.append(["Colours / 颜色", "red = error 错误, yellow = warning 警告, blue = advisory 建议"])
+    ws.append(["Lists / 列表", "Several values in one cell: separate with commas / 一格多值用逗号分隔"])
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 110
+
+    single = wb.create_sheet("Dossier 档案")
+    single.append(["path 路径", "field 字段", "字段", "value 填写值", "format 格式", "required by 规则", "severity 级别"])
+    for c in single[1]:
+        c.font = bold
+    for f in [f for f in fields if not f.section]:
+        fmt = "|".join(f.choices) if f.choices else (f.pattern or f.kind)
+        single.append([f.path, f.label_en, f.label_zh, None, fmt, ",".join(f.required_by), f.severity])
+        row = single.max_row
+        single.cell(row, 4).fill = PatternFill("solid", fgColor=fill[f.severity])
+        if f.choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True)
+            single.add_data_validation(dv)
+            dv.add(single.cell(row, 4))
+    for col, width in zip("ABCDEFG", (42, 44, 28, 36, 30, 30, 10), strict=True):
+        single.column_dimensions[col].width = width
+    single.freeze_panes = "D2"
+
+    sections: dict[str, list[TemplateField]] = {}
+    for f in fields:
+        if f.section:
+            sections.setdefault(f.section, []).append(f)
+    for section, fs in sections.items():
+        sh = wb.create_sheet(section[:31])
+        cols: list[TemplateField] = []
+        for f in fs:
+            if f.column not in [c.column for c in cols]:
+                cols.append(f)
+        sh.append([c.column for c in cols])
+        sh.append([c.label_en for c in cols])
+        sh.append([c.label_zh for c in cols])
+        sh.append([(("|".join(c.choices)) if c.choices else (c.pattern or c.kind)) + (f" [{c.severity}]" if c.severity else "") for c in cols])
+        for r in range(1, 5):
+            for c in sh[r]:
+                c.font = bold if r == 1 else Font(italic=True, color="555555")
+                c.alignment = Alignment(wrap_text=True)
+        for i, c in enumerate(cols, start=1):
+            sh.cell(1, i).fill = PatternFill("solid", fgColor=fill[c.severity])
+            sh.column_dimensions[sh.cell(1, i).column_letter].width = 24
+            if c.choices:
+                dv = DataValidation(type="list", formula1='"' + ",".join(c.choices) + '"', allow_blank=True)
+                sh.add_data_validation(dv)
+                dv.add(f"{sh.cell(5, i).column_letter}5:{sh.cell(5, i).column_letter}500")
+        sh.freeze_panes = "A5"
+    return wb

@@ -109,7 +109,8 @@ class Network:
         if not exposed.any() or spare.sum() <= 0:
             return np.zeros(len(self.importers))
         if self.allocation == "shortfall":
-            return spare.sum() * x / x.sum()
+            b = spare.sum() * x / x.sum()
+            return np.where(b > max(1e-12 * b.sum(), 1e-9), b, 0.0)
         ties = annual * exposed[None, :]  # (E, I) ties to importers that lose supply
         row = ties.sum(axis=1)
         share = np.divide(ties, row[:, None], out=np.zeros_like(ties), where=row[:, None] > 0)
@@ -118,7 +119,7 @@ class Network:
         orphan = spare[row <= 0].sum()
         if orphan > 0:
             b = b + orphan * x / x.sum()
-        return b
+        return np.where(b > max(1e-12 * b.sum(), 1e-9), b, 0.0)  # negligible claims (round-off) count as none
 
 
 def monthly_from_annual(annual: np.ndarray, months: int) -> np.ndarray:

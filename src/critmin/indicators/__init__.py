@@ -1,0 +1,1 @@
+"""Indicators: dependency, concentration, CRMA check, GeoPolRisk — defined once, vectorised over the warehouse."""

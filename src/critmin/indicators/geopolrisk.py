@@ -1,0 +1,557 @@
+"""GeoPolRisk: geopolitical supply risk of a raw material for an economy (country or group) and year.
+
+Method (Gemechu et al. 2016; Koyamparambath et al. 2024; geopolrisk-py 2.0.1, JOSS 2025)::
+
+    score_{A,c}   = HHI_A · IR_{A,c}
+    IR_{A,c}      = Σ_i g_i · f_{A,i,c} / (F_{A,c} + p_{A,c})              "import risk", 0–1
+    HHI_A         = Σ_k P_{A,k}² / (Σ_k P_{A,k})²                          world production concentration, 0–1
+    g_i           = (2.5 − PV_i) / 5, clipped to [0, 1]                     political (in)stability of exporter i
+    price_{A,c}   = Σ_i v_{A,i,c} / Σ_i f_{A,i,c}                           unit value, kUSD/t = USD/kg
+    CF_{A,c}      = score_{A,c} · price_{A,c} / CF_Cu                       kg Cu-eq/kg
+
+with f_{A,i,c} the imports of raw material A by economy c from exporter i (BACI, tonnes, summed over the HS6
+codes geopolrisk-py maps to A), F_{A,c} = Σ_i f_{A,i,c}, v the BACI values (FOB, thousand USD),
+p_{A,c} the domestic production of A (World Mining Data), PV_i the WGI "Political Stability and Absence of
+Violence/Terrorism" estimate of exporter i in the trade year. For a group, imports and production are summed
+over the members and imports from members get g = 0. Sources: trade = ``trade`` table (BACI HS92 V202401b),
+production = ``production`` table (World Mining Data 2018–2024), governance = ``governance`` table
+(indicator ``pv_normalized``, the normalised score as bundled with geopolrisk-py; ``pv_estimate`` in
+corrected mode).
+
+Everything is one DuckDB SQL statement over the warehouse (no loops over rows). By default
+(``gpr_compat=True``) the numbers equal geopolrisk-py 2.0.1 on its bundled data to a relative 1e-9; each of its
+quirks is reproduced behind a named field of :class:`GprOptions` and documented in ``docs/geopolrisk.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from critmin.errors import CatalogError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+    import pandas as pd
+
+DATA_DIR = Path(__file__).parent
+MATERIALS_FILE = DATA_DIR / "gpr_materials.csv"
+COMPAT_FILE = DATA_DIR / "gpr_compat.yaml"
+
+OUTPUT_COLUMNS = ["iso3", "material", "year", "score", "cf", "hhi", "import_risk", "price"]
+DETAIL_COLUMNS = ["imports_t", "imports_kusd", "weighted_imports_t", "production_t"]
+
+
+# --------------------------------------------------------------------------------------------------- options
+@dataclass(frozen=True)
+class GprOptions:
+    """Switches for each place where geopolrisk-py 2.0.1 departs from the method as published.
+
+    The defaults reproduce the package (``GprOptions()`` == ``GprOptions.compat()``);
+    :meth:`corrected` turns every fix on. See docs/geopolrisk.md for the evidence behind each quirk.
+    """
+
+    hhi_truncate: bool = True
+    """Quirk 4: production figures are cut to whole units (``astype(int)``, truncation) before the HHI."""
+    g_source: Literal["normalized", "estimate"] = "normalized"
+    """Quirk 1/11: 'normalized' uses the bundled normalised WGI table, in which a missing estimate is
+    stored as 0 (= no risk) for some territories; 'estimate' recomputes g = clip((2.5 − PV)/5, 0, 1)
+    from the estimate, so a missing estimate becomes missing (→ ``missing_g``)."""
+    missing_g: float | None = None
+    """Quirk 2: g of an exporter with no WGI value that year; None = the package's 0.5."""
+    wgi_unjoined: bool = True
+    """Quirk 12: WGI economies the package cannot attach to trade rows (no BACI code in its WGI table:
+    Taiwan, Puerto Rico, ...) count as missing."""
+    intra_group: Literal["zero_risk", "exclude"] = "zero_risk"
+    """Quirk 3: for a group, imports from members stay in the denominator with g = 0 ('zero_risk', the
+    package and the paper); 'exclude' drops intra-group trade from numerator, denominator and price."""
+    convert_mio_m3: bool = False
+    """Quirk 5: domestic production in 'Mio m3' (natural gas) is added to tonnes of trade unconverted;
+    True converts it at 800 t per million m³ (0.8 kg/m³)."""
+    price_rows: Literal["all", "with_qty"] = "all"
+    """Quirk 6/8: trade rows without a quantity add their value but no tonnes to the unit value ('all');
+    'with_qty' uses only rows that report a quantity."""
+    wmd_code_clash: bool = True
+    """Quirk 13: Guyana's own gold production is read from French Guiana's row (which carries Guyana's code
+    in the bundled World Mining Data); False uses Guyana's row."""
+    cu_reference: Literal["fixed", "same_year"] = "fixed"
+    """Quirk 7: 'fixed' divides by the constant 0.409412948 (OECD copper CF 2017–2021); 'same_year' divides
+    by copper's score × price for the same economy and year (the paper's GSP definition)."""
+
+    @classmethod
+    def compat(cls) -> GprOptions:
+        """Bit-for-bit geopolrisk-py 2.0.1 behaviour (the default)."""
+        return cls()
+
+    @classmethod
+    def corrected(cls) -> GprOptions:
+        """Every documented quirk fixed."""
+        return cls(hhi_truncate=False, g_source="estimate", wgi_unjoined=False, convert_mio_m3=True,
+                   price_rows="with_qty", wmd_code_clash=False, cu_reference="same_year")
+
+    @classmethod
+    def from_flag(cls, gpr_compat: bool = True, **overrides: Any) -> GprOptions:
+        base = cls.compat() if gpr_compat else cls.corrected()
+        known = {f.name for f in fields(cls)}
+        bad = sorted(set(overrides) - known)
+        if bad:
+            raise UsageError(f"unknown GeoPolRisk option(s) {bad}; expected one of {sorted(known)}")
+        return replace(base, **overrides)
+
+
+# ------------------------------------------------------------------------------------------ declarative data
+@dataclass(frozen=True)
+class GprMaterial:
+    reference_id: str
+    wmd_commodity: str
+    hs6: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def gpr_materials() -> dict[str, GprMaterial]:
+    """geopolrisk-py's 53 default raw materials (``gpr_materials.csv``), keyed by its reference name."""
+    from pydantic import BaseModel, ValidationError, field_validator
+
+    class Row(BaseModel):
+        reference_id: str
+        wmd_commodity: str
+        hs6: str
+
+        @field_validator("hs6")
+        @classmethod
+        def _codes(cls, v: str) -> str:
+            codes = v.split()
+            if not codes or not all(len(c) == 6 and c.isdigit() for c in codes):
+                raise ValueError("space-separated 6-digit HS codes")
+            return v
+
+    out: dict[str, GprMaterial] = {}
+    with MATERIALS_FILE.open(encoding="utf-8") as fh:
+        lines = [ln for ln in fh if not ln.startswith("#")]
+    for n, rec in enumerate(csv.DictReader(lines), start=1):
+        try:
+            row = Row.model_validate(rec)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise CatalogError(str(MATERIALS_FILE), f"row {n}", ".".join(map(str, err["loc"])), err["msg"],
+                               rec) from None
+        if row.reference_id in out:
+            raise CatalogError(str(MATERIALS_FILE), f"row {n}", "reference_id", "a unique name", row.reference_id)
+        out[row.reference_id] = GprMaterial(row.reference_id, row.wmd_commodity, tuple(row.hs6.split()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def compat_data() -> dict[str, Any]:
+    """Constants and data fixes from ``gpr_compat.yaml`` (validated)."""
+    import yaml
+    from pydantic import BaseModel, ValidationError
+
+    class Unjoined(BaseModel):
+        codes: list[str]
+        reason: str
+
+    class Clash(BaseModel):
+        commodity: str
+        country: str
+        uses: str
+
+    class Clashes(BaseModel):
+        rows: list[Clash]
+        reason: str
+
+    class Compat(BaseModel):
+        cu_reference: float
+        missing_g: float
+        wgi_unjoined: Unjoined
+        mio_m3_to_t: float
+        production_code_clash: Clashes
+
+    raw = yaml.safe_load(COMPAT_FILE.read_text(encoding="utf-8"))
+    try:
+        return Compat.model_validate(raw).model_dump()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise CatalogError(str(COMPAT_FILE), None, ".".join(map(str, err["loc"])), err["msg"]) from None
+
+
+def default_materials() -> list[str]:
+    """The 53 raw-material names geopolrisk-py assesses by default, in its order."""
+    return list(gpr_materials())
+
+
+# ------------------------------------------------------------------------------------------- input resolution
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ?",
+                                      [table]).fetchall()}
+
+
+def resolve_materials(names: list[str], con: duckdb.DuckDBPyConnection | None = None) -> list[GprMaterial]:
+    """Map each name to a GeoPolRisk raw material, keeping order. Accepts geopolrisk-py's names ("Rare
+    earth", case-insensitive) and, through the catalog, critmin ids and English/Chinese names
+    ("rare_earths", "稀土")."""
+    mats = gpr_materials()
+    by_lower = {k.lower(): m for k, m in mats.items()}
+    by_commodity = {m.wmd_commodity: m for m in mats.values()}
+    out: list[GprMaterial] = []
+    unknown: list[str] = []
+    pending: list[tuple[int, str]] = []
+    for name in names:
+        m = by_lower.get(name.strip().lower())
+        out.append(m)  # type: ignore[arg-type]
+        if m is None:
+            pending.append((len(out) - 1, name))
+    if pending:
+        lookup = _catalog_material_lookup(con)
+        for idx, name in pending:
+            commodity = lookup(name)
+            m = by_commodity.get(commodity) if commodity else None
+            if m is None:
+                unknown.append(name)
+            out[idx] = m  # type: ignore[call-overload]
+    if unknown:
+        from critmin.i18n import t
+
+        raise UsageError(t("geopolrisk.unknown_material", names=", ".join(unknown),
+                           known=", ".join(default_materials())))
+    return out
+
+
+def _catalog_material_lookup(con):
+    """A function name -> WMD commodity, from the warehouse ``materials`` table if present, else the catalog."""
+    if con is not None and "materials" in _tables(con):
+        cols = _columns(con, "materials")
+        keys = [c for c in ("material_id", "id", "name_en", "name_zh", "gpr_name") if c in cols]
+        if "wmd_commodity" in cols and keys:
+            rows = con.execute(f"select {', '.join(keys)}, wmd_commodity from materials").fetchall()
+            table: dict[str, str] = {}
+            for r in rows:
+                for v in r[:-1]:
+                    if v and r[-1]:
+                        table.setdefault(str(v).strip().lower(), r[-1])
+            return lambda name: table.get(name.strip().lower())
+
+    def via_catalog(name: str) -> str | None:
+        try:
+            from critmin.catalog import load_catalog
+
+            return load_catalog().material(name).wmd_commodity
+        except (ImportError, UsageError, KeyError, AttributeError):
+            return None
+
+    return via_catalog
+
+
+def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyConnection,
+                  groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Rows (unit, year, member): a country is its own single member; a group (``groups`` argument, else the
+    warehouse's ``group_members`` table, else the catalog) has its members as of each year."""
+    import pandas as pd
+
+    groups = {k: [c.strip().upper() for c in v] for k, v in (groups or {}).items()}
+    tables = _tables(con)
+    known: set[str] = set()
+    if "countries" in tables:
+        known = {r[0] for r in con.execute("select iso3 from countries").fetchall()}
+    if not known:
+        known = {r[0] for r in con.execute("select distinct importer from trade union "
+                                           "select distinct exporter from trade").fetchall()}
+    wh_groups: set[str] = set()
+    gm_cols: set[str] = set()
+    if "group_members" in tables:
+        gm_cols = _columns(con, "group_members")
+        wh_groups = {r[0] for r in con.execute("select distinct group_id from group_members").fetchall()}
+
+    rows: list[tuple[str, int, str]] = []
+    unknown: list[str] = []
+    for raw in countries:
+        unit = raw.strip()
+        if unit in groups:
+            bad = [c for c in groups[unit] if c not in known]
+            if bad:
+                unknown.extend(f"{unit}:{c}" for c in bad)
+                continue
+            rows.extend((unit, y, c) for y in years for c in groups[unit])
+        elif unit.upper() in known:
+            rows.extend((unit.upper(), y, unit.upper()) for y in years)
+        elif unit in wh_groups or unit.upper() in wh_groups:
+            gid = unit if unit in wh_groups else unit.upper()
+            if "year" in gm_cols:  # one row per (group, year, member)
+                cond = "y.year = gm.year"
+            else:  # membership spells
+                cond = "y.year between coalesce(gm.from_year, -9999) and coalesce(gm.to_year, 9999)"
+            res = con.execute(
+                "select ? as unit, y.year, gm.iso3 as member from group_members gm "
+                f"join (select unnest(?::INTEGER[]) as year) y on {cond} "
+                "where gm.group_id = ?", [gid, list(years), gid]).fetchall()
+            rows.extend(res)
+        else:
+            members = _catalog_members(unit, years)
+            if members is None:
+                unknown.append(unit)
+            else:
+                rows.extend((unit, y, c) for y, cs in members.items() for c in cs)
+    if unknown:
+        from critmin.i18n import t
+
+        raise UsageError(t("geopolrisk.unknown_country", names=", ".join(unknown)))
+    df = pd.DataFrame(rows, columns=["unit", "year", "member"]).drop_duplicates()
+    return df.astype({"unit": "string", "year": "int32", "member": "string"})
+
+
+def _catalog_members(unit: str, years: list[int]) -> dict[int, list[str]] | None:
+    try:
+        from critmin.catalog import load_catalog
+
+        cat = load_catalog()
+        if not cat.is_group(unit):
+            return None
+        return {y: list(cat.members(unit, y)) for y in years}
+    except (ImportError, UsageError, KeyError, AttributeError):
+        return None
+
+
+def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Years with both production (for the HHI) and trade data."""
+    rows = con.execute("select distinct year from production intersect select distinct year from trade "
+                       "order by 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def parse_years(spec: str | list[int] | int) -> list[int]:
+    """'2018-2024', '2018,2020', 2020 or a list -> sorted list of years."""
+    if isinstance(spec, int):
+        return [spec]
+    if not isinstance(spec, str):
+        return sorted({int(y) for y in spec})
+    out: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if a > b:
+                    raise ValueError
+                out.update(range(a, b + 1))
+            else:
+                out.add(int(part))
+        except ValueError:
+            from critmin.i18n import t
+
+            raise UsageError(t("geopolrisk.bad_years", spec=spec)) from None
+    return sorted(out)
+
+
+# ------------------------------------------------------------------------------------------------- the SQL
+def _sql(opt: GprOptions, cdata: dict[str, Any]) -> str:
+    """The whole computation as one DuckDB statement over ``trade``, ``production``, ``governance`` and three
+    registered inputs: ``gpr_units(unit, year, member)``, ``gpr_mat(pos, material, ref_id, commodity)``,
+    ``gpr_hs(ref_id, hs6)``."""
+    missing_g = cdata["missing_g"] if opt.missing_g is None else float(opt.missing_g)
+    unjoined = cdata["wgi_unjoined"]["codes"] if opt.wgi_unjoined else []
+    unjoined_sql = ("and country not in (" + ", ".join(f"'{c}'" for c in unjoined) + ")") if unjoined else ""
+    if opt.g_source == "normalized":
+        g_expr = "value"
+        g_ind = "pv_normalized"
+    else:
+        g_expr = "least(greatest((2.5 - value) / 5.0, 0.0), 1.0)"
+        g_ind = "pv_estimate"
+    qty_hhi = "trunc(p.qty)::HUGEINT" if opt.hhi_truncate else "p.qty"
+    mio = f"when p.unit = 'Mio m3' then p.qty * {float(cdata['mio_m3_to_t'])!r}" if opt.convert_mio_m3 else ""
+    intra_filter = "and pm.member is null" if opt.intra_group == "exclude" else ""
+    price_q = "q" if opt.price_rows == "all" else "q_priced"
+    price_v = "v" if opt.price_rows == "all" else "v_priced"
+    if opt.cu_reference == "fixed":
+        cf_expr = f"score * price / {float(cdata['cu_reference'])!r}"
+    else:
+        cf_expr = "case when cu_mid is null or cu_mid = 0 then NULL else score * price / cu_mid end"
+    clashes = cdata["production_code_clash"]["rows"] if opt.wmd_code_clash else []
+    if clashes:
+        values = ", ".join(f"('{c['commodity']}', '{c['country']}', '{c['uses']}')" for c in clashes)
+        clash_cte = f"""clash(commodity, country, uses) as (values {values}),
+prod_own as (
+    select p.year, p.country, p.commodity, p.qty, p.unit from production p
+    where not exists (select 1 from clash c where c.commodity = p.commodity and c.country = p.country)
+    union all
+    select p.year, c.country, p.commodity, p.qty, p.unit from production p
+    join clash c on c.commodity = p.commodity and c.uses = p.country
+),"""
+        prod_src = "prod_own"
+    else:
+        clash_cte, prod_src = "", "production"
+    return f"""
+with
+yrs as (select distinct year from gpr_units),
+hs as (select distinct ref_id, hs6 from gpr_hs),
+g as (
+    -- one value per (country, year): the bundled WGI tables list Guyana twice; the warehouse build keeps the
+    -- first row, as the package's lookup does (min() only guards against a warehouse that kept both)
+    select country, year, min({g_expr}) as g
+    from governance
+    where indicator = '{g_ind}' and year in (select year from yrs)
+      {unjoined_sql}
+    group by country, year
+),
+trows as (
+    select u.unit, t.year, hs.ref_id, t.importer as member, t.exporter as partner,
+           coalesce(t.qty_t, 0.0) as q, t.value_kusd as v, t.qty_t is not null as has_q
+    from trade t
+    join hs on t.hs6 = hs.hs6
+    join gpr_units u on u.member = t.importer and u.year = t.year
+),
+flows as (
+    select r.unit, r.year, r.ref_id,
+           r.q, r.v, case when r.has_q then r.q else 0.0 end as q_priced,
+           case when r.has_q then r.v else 0.0 end as v_priced,
+           case when pm.member is not null then 0.0 else coalesce(g.g, {missing_g!r}) end as g
+    from trows r
+    left join gpr_units pm on pm.unit = r.unit and pm.year = r.year and pm.member = r.partner
+    left join g on g.country = r.partner and g.year = r.year
+    where true {intra_filter}
+),
+imp as (
+    select unit, year, ref_id, sum(q * g) as num, sum(q) as q, sum(v) as v,
+           sum(q_priced) as q_priced, sum(v_priced) as v_priced
+    from flows group by unit, year, ref_id
+),
+mats as (select distinct ref_id, commodity from gpr_mat),
+hhi as (
+    select p.year, p.commodity,
+           sum({qty_hhi} * {qty_hhi})::DOUBLE / (sum({qty_hhi})::DOUBLE * sum({qty_hhi})::DOUBLE) as hhi
+    from production p
+    where p.commodity in (select commodity from mats) and p.year in (select year from yrs)
+    group by p.year, p.commodity
+),
+{clash_cte}
+dom as (
+    select u.unit, u.year, p.commodity,
+           sum(case when p.unit = 'kg' then p.qty / 1000.0 {mio} else p.qty end) as prod_t
+    from gpr_units u
+    join {prod_src} p on p.country = u.member and p.year = u.year
+    where p.commodity in (select commodity from mats)
+    group by u.unit, u.year, p.commodity
+),
+cells as (
+    select uy.unit, uy.year, m.pos, m.material, m.ref_id, m.commodity, h.hhi,
+           coalesce(i.num, 0.0) as num, coalesce(i.q, 0.0) as q, coalesce(i.v, 0.0) as v,
+           coalesce(i.q_priced, 0.0) as q_priced, coalesce(i.v_priced, 0.0) as v_priced,
+           coalesce(d.prod_t, 0.0) as prod_t
+    from (select distinct unit, year from gpr_units) uy
+    cross join gpr_mat m
+    left join imp i on i.unit = uy.unit and i.year = uy.year and i.ref_id = m.ref_id
+    left join hhi h on h.year = uy.year and h.commodity = m.commodity
+    left join dom d on d.unit = uy.unit and d.year = uy.year and d.commodity = m.commodity
+),
+scored as (
+    select *,
+           case when q + prod_t = 0 then 0.0 else num / (q + prod_t) end as import_risk,
+           case when {price_q} = 0 then 0.0 else {price_v} / {price_q} end as price
+    from cells
+),
+scored2 as (select *, hhi * import_risk as score from scored),
+cu as (
+    select unit, year, score * price as cu_mid from scored2 where ref_id = 'Copper'
+)
+select s.unit as iso3, s.material, s.year, s.score, {cf_expr} as cf, s.hhi, s.import_risk, s.price,
+       s.q as imports_t, s.v as imports_kusd, s.num as weighted_imports_t, s.prod_t as production_t,
+       s.pos
+from scored2 s left join cu on cu.unit = s.unit and cu.year = s.year
+"""
+
+
+# ------------------------------------------------------------------------------------------------ entry point
+def geopolrisk(
+    countries: list[str] | str,
+    materials: list[str] | str | None = None,
+    years: list[int] | str | int = "2018-2024",
+    *,
+    warehouse: str | Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    gpr_compat: bool = True,
+    options: GprOptions | None = None,
+    groups: dict[str, list[str]] | None = None,
+    detail: bool = False,
+) -> pd.DataFrame:
+    """GeoPolRisk score, characterisation factor, HHI, import risk and price per economy × material × year.
+
+    ``countries``: ISO3 codes and/or group ids (EU27, G7, … from the warehouse / catalog, or keys of
+    ``groups``, a mapping name -> ISO3 members). ``materials``: geopolrisk-py raw-material names or catalog
+    names (None = the package's 53 defaults); returned exactly as given. ``years``: list or '2018-2024'.
+    ``gpr_compat`` picks :meth:`GprOptions.compat` (default, parity with geopolrisk-py 2.0.1) or
+    :meth:`GprOptions.corrected`; ``options`` overrides both.
+
+    Returns a DataFrame with columns ``iso3, material, year, score, cf, hhi, import_risk, price`` (score,
+    hhi, import_risk 0–1; price USD/kg; cf kg Cu-eq/kg), plus ``imports_t, imports_kusd, weighted_imports_t,
+    production_t`` when ``detail``. Rows are ordered year, economy, material as given.
+    Raises :class:`~critmin.errors.UsageError` for unknown countries, materials or years out of range.
+    """
+    import pandas as pd
+
+    opt = options or GprOptions.from_flag(gpr_compat)
+    if isinstance(countries, str):
+        countries = [c for c in countries.split(",") if c.strip()]
+    if isinstance(materials, str):
+        materials = [m for m in materials.split(",") if m.strip()]
+    if materials is None:
+        materials = default_materials()
+    yrs = parse_years(years)
+    if not countries or not materials or not yrs:
+        from critmin.i18n import t
+
+        raise UsageError(t("geopolrisk.empty"))
+
+    own = None
+    if con is None:
+        import critmin
+
+        own = critmin.open(None if warehouse is None else str(warehouse))
+        con = own.con
+    cur = con.cursor()
+    try:
+        have = available_years(cur)
+        bad = [y for y in yrs if y not in have]
+        if bad:
+            from critmin.i18n import t
+
+            rng = f"{have[0]}–{have[-1]}" if have else "none"
+            raise UsageError(t("geopolrisk.bad_year", years=", ".join(map(str, bad)), range=rng))
+        mats = resolve_materials(list(materials), cur)
+        units = resolve_units(list(countries), yrs, cur, groups)
+        mat_df = pd.DataFrame({
+            "pos": range(len(materials)), "material": list(materials),
+            "ref_id": [m.reference_id for m in mats], "commodity": [m.wmd_commodity for m in mats]})
+        need = {m.reference_id for m in mats}
+        if opt.cu_reference == "same_year":
+            need.add("Copper")
+            if "Copper" not in set(mat_df.ref_id):
+                cu = gpr_materials()["Copper"]
+                mat_df = pd.concat([mat_df, pd.DataFrame({"pos": [-1], "material": ["__copper__"],
+                                                          "ref_id": [cu.reference_id],
+                                                          "commodity": [cu.wmd_commodity]})])
+        all_m = gpr_materials()
+        hs_df = pd.DataFrame([(r, h) for r in sorted(need) for h in all_m[r].hs6], columns=["ref_id", "hs6"])
+        cur.register("gpr_units", units)
+        cur.register("gpr_mat", mat_df)
+        cur.register("gpr_hs", hs_df)
+        res = cur.execute(_sql(opt, compat_data())).df()
+    finally:
+        cur.close()
+        if own is not None and hasattr(own, "close"):
+            own.close()
+
+    res = res[res["pos"] >= 0]
+    order_u = {u: i for i, u in enumerate(dict.fromkeys(units["unit"]))}
+    res = res.assign(_u=res["iso3"].map(order_u)).sort_values(["year", "_u", "pos"], kind="stable")
+    cols = OUTPUT_COLUMNS + (DETAIL_COLUMNS if detail else [])
+    out = res[cols].reset_index(drop=True)
+    out["year"] = out["year"].astype("int64")
+    return out

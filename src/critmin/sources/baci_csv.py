@@ -17,7 +17,7 @@ from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "CEPII BACI (user file)"
 HEADER = ["t", "i", "j", "k", "v", "q"]
-NAME_RE = re.compile(r"BACI_(HS\d{2})_Y(\d{4})_(V\d{6}\w*)", re.IGNORECASE)
+NAME_RE = re.compile(r"BACI_(HS\d{2})_Y(\d{4})_(V\d{6}[a-z]?)", re.IGNORECASE)
 
 
 def describe(path: Path) -> dict:

@@ -204,8 +204,13 @@ def _insert_provenance(con, prov) -> str:
 
 def _load_trade(con, bar) -> int:
     from critmin.sources import geopolrisk_bundle as gb
-    from critmin.sources.trade_checks import canonical_select, check_raw, raise_unknown_countries, unknown_countries
     from critmin.sources.provenance import sha256_file
+    from critmin.sources.trade_checks import (
+        canonical_select,
+        check_raw,
+        raise_unknown_countries,
+        unknown_countries,
+    )
 
     total = gb.trade_row_count()
     label = f"{gb.bundle_dir() / 'baci.db'} (table baci_trade)"

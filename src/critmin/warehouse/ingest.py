@@ -55,7 +55,12 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
     """Validate and add full BACI CSV files to ``trade``; a file's (year, HS6) slices replace older rows."""
     from critmin.catalog import load_catalog
     from critmin.sources import baci_csv
-    from critmin.sources.trade_checks import canonical_select, check_raw, raise_unknown_countries, unknown_countries
+    from critmin.sources.trade_checks import (
+        canonical_select,
+        check_raw,
+        raise_unknown_countries,
+        unknown_countries,
+    )
     from critmin.warehouse.build import _insert_provenance, _progress
     from critmin.warehouse.validate import validate
 
@@ -87,9 +92,17 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
                 in_scope = "hs6 IN (SELECT unnest(?::VARCHAR[]))"
                 rep.skipped_out_of_scope = con.execute(
                     f"SELECT count(*) FROM canon WHERE NOT {in_scope}", [hs_scope]).fetchall()[0][0]
-                rep.replaced = con.execute(f"""
-                    DELETE FROM trade WHERE provenance_id <> ? AND (year, hs6) IN
-                        (SELECT DISTINCT year, hs6 FROM canon WHERE {in_scope})""", [pid, hs_scope]).fetchall()[0][0]
+                superseded = con.execute(f"""
+                    SELECT provenance_id, count(*) FROM trade WHERE provenance_id <> ? AND (year, hs6) IN
+                        (SELECT DISTINCT year, hs6 FROM canon WHERE {in_scope}) GROUP BY 1""",
+                                         [pid, hs_scope]).fetchall()
+                rep.replaced = sum(n for _, n in superseded)
+                con.execute(f"""DELETE FROM trade WHERE provenance_id <> ? AND (year, hs6) IN
+                                (SELECT DISTINCT year, hs6 FROM canon WHERE {in_scope})""", [pid, hs_scope])
+                for old_pid, n in superseded:  # provenance row counts keep matching the rows present
+                    con.execute("""UPDATE provenance SET row_count = row_count - ?,
+                                   note = trim(note || ' ' || ?) WHERE provenance_id = ?""",
+                                [n, f"{n} rows superseded by {pid};", old_pid])
                 con.execute("DELETE FROM trade WHERE provenance_id = ?", [pid])  # same file again: replace
                 con.execute(f"INSERT INTO trade SELECT * FROM canon WHERE {in_scope}", [hs_scope])
                 rep.rows = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [pid]).fetchall()[0][0]

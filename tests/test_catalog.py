@@ -1,0 +1,139 @@
+"""Catalog: validation of the declarative files, lookups, groups by year, lists, reviewed corrections."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from critmin.catalog import DATA_DIR, Catalog, load_catalog
+from critmin.errors import CatalogError, UsageError
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return load_catalog()
+
+
+def test_rare_earths_hs_codes_and_stages(cat):
+    assert cat.hs6_for("rare_earths") == ["280530", "284610", "284690"]
+    assert cat.hs6_for("rare_earths", stage="metal") == ["280530"]
+    assert cat.hs6_for("rare_earths", stage="compound") == ["284610", "284690"]
+    assert cat.material_for_hs6("284690") == "rare_earths"
+
+
+def test_material_aliases_resolve(cat):
+    for name in ("rare_earths", "Rare earths", "稀土", "Rare earth", "rare EARTH"):
+        assert cat.material(name).id == "rare_earths"
+    assert cat.material("Cobalt").id == "cobalt"
+    with pytest.raises(UsageError, match="unknown material 'unobtainium'"):
+        cat.material("unobtainium")
+
+
+def test_every_bundled_hs6_code_is_mapped(cat, built_warehouse):
+    import duckdb
+
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        codes = {r[0] for r in con.execute("SELECT DISTINCT hs6 FROM trade").fetchall()}
+    assert len(codes) == 74
+    assert codes <= cat.hs6_codes
+
+
+def test_group_membership_by_year(cat):
+    assert "GBR" in cat.members("EU28", 2019)
+    assert "GBR" not in cat.members("EU27", 2021)
+    assert len(cat.members("EU27", 2021)) == 27
+    assert len(cat.members("EU", 2019)) == 28 and "GBR" in cat.members("EU", 2019)
+    assert len(cat.members("EU", 2020)) == 27 and "GBR" not in cat.members("EU", 2020)
+    assert len(cat.members("EU", 2005)) == 25 and "HRV" not in cat.members("EU", 2005)
+    assert "HRV" in cat.members("EU", 2013)
+    assert cat.members("G7", 2024) == ["CAN", "DEU", "FRA", "GBR", "ITA", "JPN", "USA"]
+    assert "KOR" in cat.members("OECD", 1996) and "KOR" not in cat.members("OECD", 1995)
+    assert cat.members("CHN", 2024) == ["CHN"]
+    with pytest.raises(UsageError, match="EU28 exists"):
+        cat.members("EU28", 2021)
+
+
+def test_msp_founders_and_joiners(cat):
+    founders = cat.members("MSP", 2022)
+    assert {"USA", "JPN", "KOR", "DEU", "FRA", "GBR", "AUS", "CAN", "FIN", "SWE"} <= set(founders)
+    assert "IND" not in founders and "IND" in cat.members("MSP", 2023)
+    assert {"EST", "ECU"} <= set(cat.members("MSP", 2024)) - set(cat.members("MSP", 2023))
+    assert cat.members("MSP", 2021) == []
+
+
+def test_user_defined_groups(tmp_path):
+    f = tmp_path / "my_groups.yaml"
+    f.write_text(yaml.safe_dump({"groups": [{
+        "id": "QUAD", "name_en": "Quad", "name_zh": "四方", "kind": "explicit", "citation": "user",
+        "members": [{"iso3": c, "from_year": 2017} for c in ("USA", "JPN", "AUS", "IND")]}]}))
+    cat = Catalog(DATA_DIR, user_groups=f)
+    assert cat.members("QUAD", 2020) == ["AUS", "IND", "JPN", "USA"]
+    assert cat.members("QUAD", 2016) == []
+
+
+def test_critical_lists_have_published_counts(cat):
+    counts = {k: len(v.items) for k, v in cat.critical_lists.items()}
+    assert counts == {"us_2022": 50, "eu_2023": 34, "eu_2023_strategic": 17, "eu_2020": 30, "cn_2016": 24}
+    assert all(c.citation for c in cat.critical_lists.values())
+
+
+def test_crma_benchmarks(cat):
+    b = {x.id: x for x in cat.benchmarks.benchmarks}
+    assert b["crma_single_country_cap"].value == 0.65
+    assert (b["crma_extraction_2030"].value, b["crma_processing_2030"].value, b["crma_recycling_2030"].value) == (
+        0.10, 0.40, 0.25)
+
+
+def test_countries_cover_baci_codes_with_zh_names(cat):
+    m = cat.m49_to_iso3()
+    assert (m[156], m[251], m[280], m[490], m[842], m[699]) == ("CHN", "FRA", "DEU", "S19", "USA", "IND")
+    assert cat.country_name("CHN", "zh") == "中国"
+    assert cat.country_name("DEU", "en") == "Germany"
+
+
+def test_baci_corrections_are_still_needed(cat):
+    """Each reviewed correction must still be needed: country_converter does not map the code itself."""
+    import country_converter as coco
+
+    cc = coco.CountryConverter()
+    for c in cat.country_corrections:
+        assert cc.convert(c.m49, src="UNcode", to="ISO3", not_found=None) != c.iso3, (
+            f"country_converter now maps {c.m49} to {c.iso3}: drop the correction")
+
+
+def _broken_copy(tmp_path, mutate):
+    d = tmp_path / "data"
+    shutil.copytree(DATA_DIR, d)
+    data = yaml.safe_load((d / "materials.yaml").read_text(encoding="utf-8"))
+    mutate(data)
+    (d / "materials.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return d
+
+
+def test_broken_entry_is_refused_with_file_and_key(tmp_path):
+    def bad_hs(data):
+        cobalt = next(m for m in data["materials"] if m["id"] == "cobalt")
+        cobalt["hs"][0]["hs6"] = "28220"
+
+    with pytest.raises(CatalogError) as exc:
+        Catalog(_broken_copy(tmp_path, bad_hs))
+    err = exc.value
+    assert err.file.endswith("materials.yaml")
+    assert "id=cobalt" in str(err.record) and err.field == "hs.0.hs6"
+    assert "six-digit" in str(err)
+
+
+def test_unknown_stage_and_duplicate_hs_are_refused(tmp_path):
+    def bad_stage(data):
+        data["materials"][0]["hs"][0]["stage"] = "smelted"
+
+    with pytest.raises(CatalogError, match="stage"):
+        Catalog(_broken_copy(tmp_path / "a", bad_stage))
+
+    def dup(data):
+        data["materials"][1]["hs"].append({"hs6": "284690", "stage": "compound"})
+
+    with pytest.raises(CatalogError, match="284690 is also in"):
+        Catalog(_broken_copy(tmp_path / "b", dup))

@@ -1,0 +1,141 @@
+"""Ingest of user files in CEPII's and Comtrade's exact formats, every class of bad input, and atomicity."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from critmin.errors import InputError, UnknownCodeError
+from critmin.warehouse.ingest import ingest_baci, ingest_comtrade
+
+FIX = Path(__file__).parent / "fixtures"
+BACI = FIX / "baci" / "BACI_HS92_Y2022_V202401b_sample.csv"
+COMTRADE = FIX / "comtrade" / "comtrade_sample.csv"
+
+
+@pytest.fixture()
+def wh(built_warehouse, tmp_path):
+    """A private copy of the built warehouse that a test may write to."""
+    dst = tmp_path / "wh.duckdb"
+    shutil.copy(built_warehouse, dst)
+    return dst
+
+
+def _state(path):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return (con.execute("SELECT count(*), round(sum(value_kusd), 0) FROM trade").fetchall()[0],
+                con.execute("SELECT count(*) FROM provenance").fetchall()[0][0],
+                con.execute("SELECT count(*) FROM trade_comtrade").fetchall()[0][0])
+
+
+def test_baci_csv_ingest_replaces_year_hs_slices(wh):
+    with duckdb.connect(str(wh), read_only=True) as con:
+        before_slice = con.execute(
+            "SELECT count(*) FROM trade WHERE year=2022 AND hs6 IN ('280530','284690','284610')").fetchall()[0][0]
+    (rep,) = ingest_baci([BACI], wh, progress=False)
+    assert rep.rows == 6 and rep.skipped_out_of_scope == 1  # HS 010121 is outside the catalog
+    assert rep.replaced == before_slice
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rows = con.execute("""SELECT exporter, importer, hs6, value_kusd, qty_t FROM trade
+                              WHERE provenance_id = ? ORDER BY value_kusd""", [rep.provenance_id]).fetchall()
+        prov = con.execute('SELECT source, vintage, row_count FROM provenance WHERE provenance_id = ?',
+                           [rep.provenance_id]).fetchall()[0]
+    assert ("S19", "JPN", "284610", 5.5, 1.25) in rows          # 'Other Asia, nes' keeps CEPII's code
+    assert ("USA", "FRA", "280530", 10.25, 0.5) in rows         # Comtrade-style codes 842 and 251
+    assert ("AUS", "CHN", "284690", 123.456, None) in rows      # padded NA quantity -> NULL
+    assert prov == ("CEPII BACI (user file)", "BACI HS92 V202401b, year 2022", 6)
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+BAD_BACI = [
+    ("t,i,j,k,value,q\n2022,156,392,280530,1,1\n", 1, "header", "t,i,j,k,v,q"),
+    ("t,i,j,k,v,q\n2022,156,392,280530,1,1\n2022,156,392,280530,abc,1\n", 3, "v", "a number"),
+    ("t,i,j,k,v,q\n2022,156,392,280530,-5,1\n", 2, "v", "non-negative"),
+    ("t,i,j,k,v,q\n2022,156,392,280530,5,-1\n", 2, "q", "non-negative"),
+    ("t,i,j,k,v,q\n2022,156,392,28X530,5,1\n", 2, "k", "HS6"),
+    ("t,i,j,k,v,q\n20x2,156,392,280530,5,1\n", 2, "t", "year"),
+    ("t,i,j,k,v,q\n2022,156,392,280530,5,1\n2022,156,392", None, None, "truncated"),
+    ("t,i,j,k,v,q\n2022,156,392,280530,5,1\n2022,156,392,280530\n", 3, None, "columns"),
+]
+
+
+@pytest.mark.parametrize("text,line,field,expected", BAD_BACI)
+def test_bad_baci_input_names_file_line_field_and_writes_nothing(wh, tmp_path, text, line, field, expected):
+    f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_bad.csv", text)
+    before = _state(wh)
+    with pytest.raises(InputError) as exc:
+        ingest_baci([BACI, f], wh, progress=False)  # the good file first: it must be rolled back too
+    err = exc.value
+    assert err.file == str(f) and err.record == line and err.field == field
+    assert expected in str(err)
+    assert _state(wh) == before
+
+
+def test_unknown_country_codes_listed_then_allowed(wh, tmp_path):
+    f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_unk.csv",
+               "t,i,j,k,v,q\n2022,156,392,280530,5,1\n2022,999,392,280530,5,1\n2022,156,998,284690,5,NA\n")
+    before = _state(wh)
+    with pytest.raises(UnknownCodeError) as exc:
+        ingest_baci([f], wh, progress=False)
+    assert exc.value.record == 3 and exc.value.field == "i" and exc.value.extra["offenders"] == [999, 998]
+    assert "999, 998" in str(exc.value)
+    assert _state(wh) == before
+    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False)
+    assert rep.rows == 3 and rep.unknown_codes == [999, 998]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM trade WHERE exporter = 'M49:999'").fetchall()[0][0] == 1
+
+
+def test_comtrade_ingest_maps_flows_and_skips_aggregates(wh):
+    (rep,) = ingest_comtrade([COMTRADE], wh, progress=False)
+    # World partner, an Air breakdown (motCode 1000) and a re-export are skipped
+    assert rep.rows == 3 and rep.skipped_aggregates == 3
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rows = con.execute("""SELECT reporter, partner, flow, exporter, importer, hs6, value_kusd, qty_t
+                              FROM trade_comtrade ORDER BY value_kusd""").fetchall()
+    assert ("DEU", "CHN", "M", "CHN", "DEU", "284690", 7654.321, None) in rows
+    assert ("CHN", "USA", "X", "CHN", "USA", "284690", 54321.0, 4000.0) in rows
+    assert ("JPN", "CHN", "M", "CHN", "JPN", "280530", 98765.4325, 1500.0) in rows
+
+
+def test_bad_comtrade_inputs(wh, tmp_path):
+    header = COMTRADE.read_text().splitlines()[0]
+    good = COMTRADE.read_text().splitlines()[1]
+    before = _state(wh)
+    missing = _write(tmp_path, "c1.csv", header.replace("primaryValue", "value") + "\n" + good + "\n")
+    with pytest.raises(InputError, match="primaryValue"):
+        ingest_comtrade([missing], wh, progress=False)
+    cols = good.split(",")
+    bad_value = cols.copy()
+    bad_value[-4] = "12x"  # primaryValue
+    f = _write(tmp_path, "c2.csv", header + "\n" + good + "\n" + ",".join(bad_value) + "\n")
+    with pytest.raises(InputError) as exc:
+        ingest_comtrade([f], wh, progress=False)
+    assert exc.value.record == 3 and exc.value.field == "primaryValue"
+    unknown = cols.copy()
+    unknown[12] = "XYZ"  # partnerISO
+    f = _write(tmp_path, "c3.csv", header + "\n" + ",".join(unknown) + "\n")
+    with pytest.raises(UnknownCodeError, match="XYZ"):
+        ingest_comtrade([f], wh, progress=False)
+    assert _state(wh) == before
+
+
+def test_rebuild_carries_over_user_data(wh):
+    from critmin.warehouse.build import build_warehouse
+
+    ingest_comtrade([COMTRADE], wh, progress=False)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("CREATE TABLE discourse_documents AS SELECT 1 AS id")
+    report = build_warehouse(wh, force=True, progress=False)
+    assert "discourse_documents" in report.carried_over
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM trade_comtrade").fetchall()[0][0] == 3
+        assert con.execute("SELECT count(*) FROM build_history").fetchall()[0][0] >= 2

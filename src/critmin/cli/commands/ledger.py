@@ -1,0 +1,149 @@
+"""`critmin ledger`: the append-only, hash-chained chain-of-custody ledger (SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+ledger_app = typer.Typer(
+    help="Tamper-evident chain-of-custody ledger / 可防篡改的监管链账本 "
+    "(verify exit codes: 0 intact, 6 chain/signature/head break, 7 only mass-balance or custody rule breaks)",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("init")
+def init(
+    file: Path = typer.Argument(..., help="New ledger file (never overwritten)"),
+    yield_tolerance: float = typer.Option(0.0, "--yield-tolerance", help="Default allowed excess of outputs over inputs (fraction)"),
+) -> None:
+    """Create an empty ledger / 创建账本."""
+    from critmin.compliance.ledger import Ledger
+    from critmin.i18n import t
+
+    Ledger.init(file, yield_tolerance=yield_tolerance)
+    typer.echo(t("compliance.ledger.initialised", path=file))
+
+
+@ledger_app.command("append")
+def append(
+    file: Path = typer.Argument(..., help="Ledger file"),
+    event: Path = typer.Argument(..., help="Event JSON file: one event object, or a list of them"),
+    key: Path = typer.Option(None, "--key", help="Ed25519 private key (PEM) to sign with"),
+) -> None:
+    """Append event(s); refused if they break mass balance, custody or signature rules / 追加事件."""
+    import json
+
+    from critmin.compliance.ledger import Ledger, load_private_key
+    from critmin.errors import InputError
+    from critmin.i18n import t
+
+    try:
+        obj = json.loads(Path(event).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(file=str(event), expected="a readable event JSON file", got=exc.strerror) from None
+    except ValueError as exc:
+        raise InputError(file=str(event), record=getattr(exc, "lineno", None), expected="valid JSON", got=str(exc)[:80]) from None
+    private = load_private_key(Path(key).read_bytes(), str(key)) if key else None
+    led = Ledger(file)
+    items = obj if isinstance(obj, list) else [obj]
+    for i, item in enumerate(items):
+        src = f"{event}[{i}]" if isinstance(obj, list) else str(event)
+        res = led.append(item, private_key=private, source=src)
+        typer.echo(t("compliance.ledger.appended", seq=res.seq, kind=res.kind, event_id=res.event_id, head=res.hash[:16]))
+
+
+@ledger_app.command("history")
+def history(
+    file: Path = typer.Argument(..., help="Ledger file"),
+    batch: str = typer.Argument(..., help="Batch id"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """Events on a batch and its whole lineage, with its recycled share / 批次履历."""
+    from critmin.compliance.ledger import Ledger
+
+    led = Ledger(file)
+    df = led.history(batch)
+    share = led.recycled_share_pct(batch)
+    if fmt is Format.table:
+        df = df.assign(hash=df["hash"].str[:16])[["seq", "ts", "kind", "party", "summary", "signed", "hash"]]
+    emit(df, fmt, title=f"{batch}: recycled share {share:.2f} % / 再生含量 {share:.2f} %")
+
+
+@ledger_app.command("verify")
+def verify(
+    file: Path = typer.Argument(..., help="Ledger file"),
+    anchor: str = typer.Option(None, "--anchor", help="A head hash kept outside the file; must be in the chain"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    lang: str = typer.Option("en", "--lang", help="en|zh"),
+) -> None:
+    """Verify hash chain, signatures, mass balance and custody; name the first bad event / 校验账本."""
+    from critmin.compliance.ledger import Ledger
+    from critmin.i18n import t
+
+    report = Ledger(file).verify(anchor=anchor)
+    if fmt is not Format.table:
+        emit(report.to_frame(), fmt)
+    elif report.ok:
+        typer.echo(t("compliance.ledger.ok", lang, path=file, events=report.events, head=report.head_hash))
+    else:
+        bad = report.first_bad
+        typer.echo(t("compliance.ledger.broken", lang, path=file, seq=bad.seq, event_id=bad.event_id or "-", reason=bad.reason))
+        for p in report.problems[1:]:
+            typer.echo("  " + t("compliance.ledger.problem", lang, seq=p.seq, event_id=p.event_id or "-", reason=p.reason))
+    raise typer.Exit(report.exit_code)
+
+
+@ledger_app.command("export")
+def export(
+    file: Path = typer.Argument(..., help="Ledger file"),
+    batch: str = typer.Argument(..., help="Batch id"),
+    out: Path = typer.Option(..., "--out", help="Where to write (JSON)"),
+    into: Path = typer.Option(None, "--into", help="A dossier to copy, with this evidence as its chain_of_custody"),
+) -> None:
+    """Export a batch's history as the chain-of-custody section of a dossier / 导出监管链证据."""
+    import json
+
+    from critmin.compliance.ledger import Ledger
+    from critmin.compliance.loader import load_dossier
+    from critmin.compliance.template import _atomic_write
+    from critmin.i18n import t
+
+    evidence = Ledger(file).export_evidence(batch)
+    if into is not None:
+        dossier = load_dossier(into)
+        dossier.chain_of_custody = evidence
+        text = dossier.model_dump_json(indent=2, exclude_none=True)
+    else:
+        text = json.dumps(evidence.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2)
+    _atomic_write(Path(out), lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+    typer.echo(t("compliance.ledger.exported", batch=batch, path=out))
+
+
+@ledger_app.command("keygen")
+def keygen(out: Path = typer.Option(..., "--out", help="Path prefix: writes PREFIX.pem (private) and PREFIX.pub")) -> None:
+    """Generate an Ed25519 key pair for signing events / 生成签名密钥对."""
+    from critmin.compliance.ledger import generate_keypair
+    from critmin.compliance.template import _atomic_write
+    from critmin.errors import UsageError
+    from critmin.i18n import t
+
+    priv, pub = Path(f"{out}.pem"), Path(f"{out}.pub")
+    if priv.exists() or pub.exists():
+        raise UsageError(f"{priv} or {pub} already exists; keys are never overwritten")
+    pem, pub_b64 = generate_keypair()
+
+    def write_private(tmp):
+        Path(tmp).write_bytes(pem)
+
+    _atomic_write(priv, write_private)
+    priv.chmod(0o600)
+    _atomic_write(pub, lambda tmp: Path(tmp).write_text(pub_b64 + "\n", encoding="ascii"))
+    typer.echo(t("compliance.ledger.keygen", private=priv, public=pub))

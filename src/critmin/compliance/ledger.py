@@ -1,0 +1,697 @@
+"""An append-only, tamper-evident chain-of-custody ledger in one SQLite file.
+
+Format (``critmin-ledger/1``)
+-----------------------------
+``events(seq, event_id, ts, kind, party, body, prev_hash, hash, signature)``: ``seq`` runs 1..n without
+gaps; ``body`` is the canonical JSON of the event's payload; ``hash`` is
+``sha256(canonical_json({"v": 1, "seq", "event_id", "ts", "kind", "party", "body", "prev_hash"}))`` where
+canonical JSON is UTF-8, keys sorted, no whitespace, no NaN; ``prev_hash`` of event 1 is the ledger's genesis
+hash (``meta.genesis_hash``, derived from a random ledger id). ``signature`` is an Ed25519 signature (base64)
+over the ASCII hex ``hash``, required for every event of a party that registered a public key.
+``meta`` also records ``head_seq`` / ``head_hash``; ``batches``, ``parties`` and ``lineage`` are a cache of the
+state derived from the events (used to validate appends quickly; ``verify`` recomputes everything from the
+events alone). Triggers refuse UPDATE and DELETE on ``events``.
+
+Appends run in ``BEGIN IMMEDIATE`` transactions in WAL mode, so concurrent writers from several processes
+serialise on SQLite's write lock and each sees the latest head.
+
+Event kinds: ``register_party`` (public key), ``create_batch`` (virgin material), ``recycle_in`` (recycled
+feed; ``post_consumer`` counts as recycled content), ``transform`` (inputs consumed -> outputs; mass balance
+``sum(outputs) <= sum(inputs) * (1 + yield_tolerance)``), ``transfer`` (custody to another party),
+``certify`` (attach a certificate). The recycled share of an output is the mass-weighted recycled share of
+the inputs consumed (proportional allocation).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from critmin.errors import CritminError, InputError, UsageError
+
+FORMAT = "critmin-ledger/1"
+EPS = 1e-9
+
+BatchId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+PartyId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Kg = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
+Stage = Literal["mine", "separation", "metal", "alloy", "magnet", "product", "recycling"]
+ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class LedgerRefused(CritminError):
+    """An event that would break the ledger's rules (mass balance, custody, signature) was refused."""
+
+    exit_code = 6
+
+
+# ------------------------------------------------------------------------------------------- event models
+
+
+class _E(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    party: PartyId
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    ts: Annotated[str, StringConstraints(min_length=10, max_length=40)] | None = None
+
+
+class RegisterParty(_E):
+    kind: Literal["register_party"]
+    public_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+
+
+class CreateBatch(_E):
+    kind: Literal["create_batch"]
+    batch: BatchId
+    mass_kg: Kg
+    stage: Stage
+    origin_country: ISO3 | None = None
+    facility: str | None = None
+
+
+class RecycleIn(_E):
+    kind: Literal["recycle_in"]
+    batch: BatchId
+    mass_kg: Kg
+    source: Literal["post_consumer", "pre_consumer"]
+    stage: Stage = "recycling"
+    origin_country: ISO3 | None = None
+    facility: str | None = None
+
+
+class Flow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch: BatchId
+    mass_kg: Kg
+
+
+class Output(Flow):
+    stage: Stage
+    origin_country: ISO3 | None = None
+    facility: str | None = None
+
+
+class Transform(_E):
+    kind: Literal["transform"]
+    inputs: Annotated[list[Flow], Field(min_length=1, max_length=1000)]
+    outputs: Annotated[list[Output], Field(min_length=1, max_length=1000)]
+    yield_tolerance: Annotated[float, Field(ge=0, le=0.5)] | None = None
+
+
+class Transfer(_E):
+    kind: Literal["transfer"]
+    batch: BatchId
+    to_party: PartyId
+
+
+class Certify(_E):
+    kind: Literal["certify"]
+    batch: BatchId
+    certificate: dict[str, str]
+
+
+Event = Annotated[RegisterParty | CreateBatch | RecycleIn | Transform | Transfer | Certify, Field(discriminator="kind")]
+_EVENT = TypeAdapter(Event)
+ENVELOPE = ("kind", "party", "event_id", "ts")
+
+
+def canonical(obj: Any) -> bytes:
+    """UTF-8 JSON, keys sorted, no whitespace, NaN refused: the bytes every hash is taken over."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def event_hash(seq: int, event_id: str, ts: str, kind: str, party: str, body: dict, prev_hash: str) -> str:
+    payload = {"v": 1, "seq": seq, "event_id": event_id, "ts": ts, "kind": kind, "party": party,
+               "body": body, "prev_hash": prev_hash}
+    return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def parse_event(obj: Any, source: str = "<event>"):
+    """Validate an event dict; InputError names the field."""
+    from critmin.compliance.loader import loc_to_path
+
+    try:
+        return _EVENT.validate_python(obj)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        path = loc_to_path(err.get("loc", ()))
+        raise InputError(file=source, record=path or "event", field=path.split(".")[-1] or None,
+                         expected=err.get("msg", "a valid event"), got=None) from None
+
+
+# ------------------------------------------------------------------------------------------- state replay
+
+
+@dataclass
+class BatchState:
+    batch: str
+    stage: str
+    holder: str
+    mass_kg: float
+    remaining_kg: float
+    recycled_kg: float  # post-consumer recycled mass in this batch (of mass_kg)
+    created_seq: int
+    origin_country: str | None = None
+    parents: list[tuple[str, float]] = field(default_factory=list)  # (parent batch, kg consumed)
+
+    @property
+    def recycled_share(self) -> float:
+        return self.recycled_kg / self.mass_kg if self.mass_kg > 0 else 0.0
+
+
+class State:
+    """The state the events imply: batches (mass, holder, recycled mass, lineage) and party keys."""
+
+    def __init__(self, default_tolerance: float = 0.0):
+        self.batches: dict[str, BatchState] = {}
+        self.keys: dict[str, str] = {}
+        self.default_tolerance = default_tolerance
+        self.certificates: dict[str, list[dict]] = {}
+
+    def _batch(self, batch: str) -> BatchState:
+        b = self.batches.get(batch)
+        if b is None:
+            raise LedgerRefused(f"batch '{batch}' does not exist")
+        return b
+
+    def _new(self, batch: str) -> None:
+        if batch in self.batches:
+            raise LedgerRefused(f"batch '{batch}' already exists")
+
+    def apply(self, ev, seq: int) -> list[str]:
+        """Apply a validated event; raise LedgerRefused if it breaks a rule. Returns the batches touched."""
+        kind = ev.kind
+        if kind == "register_party":
+            if ev.party in self.keys:
+                raise LedgerRefused(f"party '{ev.party}' already has a registered key")
+            self.keys[ev.party] = ev.public_key
+            return []
+        if kind in ("create_batch", "recycle_in"):
+            self._new(ev.batch)
+            recycled = ev.mass_kg if kind == "recycle_in" and ev.source == "post_consumer" else 0.0
+            self.batches[ev.batch] = BatchState(ev.batch, ev.stage, ev.party, ev.mass_kg, ev.mass_kg, recycled, seq,
+                                                ev.origin_country)
+            return [ev.batch]
+        if kind == "transform":
+            tol = self.default_tolerance if ev.yield_tolerance is None else ev.yield_tolerance
+            in_ids = [f.batch for f in ev.inputs]
+            out_ids = [o.batch for o in ev.outputs]
+            if len(set(in_ids)) != len(in_ids) or len(set(out_ids)) != len(out_ids):
+                raise LedgerRefused("a batch is listed twice among the inputs or the outputs")
+            m_in = m_rec = 0.0
+            for f in ev.inputs:
+                b = self._batch(f.batch)
+                if b.holder != ev.party:
+                    raise LedgerRefused(f"batch '{f.batch}' is held by '{b.holder}', not by '{ev.party}'")
+                if f.mass_kg > b.remaining_kg * (1 + 1e-9) + EPS:
+                    raise LedgerRefused(
+                        f"input '{f.batch}' consumes {f.mass_kg:g} kg but only {b.remaining_kg:g} kg remain"
+                    )
+                m_in += f.mass_kg
+                m_rec += f.mass_kg * b.recycled_share
+            for o in ev.outputs:
+                self._new(o.batch)
+            m_out = sum(o.mass_kg for o in ev.outputs)
+            if m_out > m_in * (1 + tol) + EPS:
+                raise LedgerRefused(
+                    f"mass balance: outputs {m_out:g} kg exceed inputs {m_in:g} kg by more than the yield tolerance {tol:g}"
+                )
+            share = m_rec / m_in
+            for f in ev.inputs:
+                b = self.batches[f.batch]
+                b.remaining_kg = max(0.0, b.remaining_kg - f.mass_kg)
+            parents = [(f.batch, f.mass_kg) for f in ev.inputs]
+            for o in ev.outputs:
+                self.batches[o.batch] = BatchState(o.batch, o.stage, ev.party, o.mass_kg, o.mass_kg, o.mass_kg * share,
+                                                   seq, o.origin_country, parents)
+            return in_ids + out_ids
+        if kind == "transfer":
+            b = self._batch(ev.batch)
+            if b.holder != ev.party:
+                raise LedgerRefused(f"batch '{ev.batch}' is held by '{b.holder}', not by '{ev.party}'")
+            b.holder = ev.to_party
+            return [ev.batch]
+        if kind == "certify":
+            self._batch(ev.batch)
+            self.certificates.setdefault(ev.batch, []).append(dict(ev.certificate))
+            return [ev.batch]
+        raise LedgerRefused(f"unknown event kind '{kind}'")  # pragma: no cover
+
+    def lineage(self, batch: str) -> list[str]:
+        """The batch and all its ancestors (inputs of inputs …), nearest first."""
+        self._batch(batch)
+        seen, order, todo = set(), [], [batch]
+        while todo:
+            b = todo.pop(0)
+            if b in seen:
+                continue
+            seen.add(b)
+            order.append(b)
+            todo.extend(p for p, _ in self.batches[b].parents)
+        return order
+
+
+# ------------------------------------------------------------------------------------------- signatures
+
+
+def generate_keypair() -> tuple[bytes, str]:
+    """(private key PEM, public key base64 of the raw 32 bytes)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return pem, base64.b64encode(raw).decode("ascii")
+
+
+def load_private_key(pem: bytes, source: str = "<key>"):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise InputError(file=source, expected="an unencrypted PEM Ed25519 private key", got=str(exc)[:60]) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError(file=source, expected="an Ed25519 private key", got=type(key).__name__)
+    return key
+
+
+def public_key_b64(private_key) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def sign(private_key, hash_hex: str) -> str:
+    return base64.b64encode(private_key.sign(hash_hex.encode("ascii"))).decode("ascii")
+
+
+def signature_ok(public_b64: str, hash_hex: str, signature_b64: str | None) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    if not signature_b64:
+        return False
+    try:
+        pub = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
+        pub.verify(base64.b64decode(signature_b64, validate=True), hash_hex.encode("ascii"))
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+# ------------------------------------------------------------------------------------------- the ledger
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  ts TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  party TEXT NOT NULL,
+  body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  signature TEXT
+);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;
+CREATE TABLE batches(batch TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE parties(party TEXT PRIMARY KEY, public_key TEXT NOT NULL);
+"""
+
+
+@dataclass
+class Appended:
+    seq: int
+    event_id: str
+    kind: str
+    hash: str
+
+
+@dataclass
+class Problem:
+    seq: int
+    event_id: str | None
+    reason: str
+    kind: Literal["chain", "signature", "rule", "head"]
+
+
+@dataclass
+class VerifyReport:
+    path: str
+    events: int
+    head_hash: str | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad(self) -> Problem | None:
+        return min(self.problems, key=lambda p: p.seq) if self.problems else None
+
+    @property
+    def exit_code(self) -> int:
+        if not self.problems:
+            return 0
+        return 7 if all(p.kind == "rule" for p in self.problems) else 6
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([p.__dict__ for p in self.problems], columns=["seq", "event_id", "reason", "kind"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _state_to_json(b: BatchState) -> str:
+    return json.dumps(b.__dict__)
+
+
+def _state_from_json(text: str) -> BatchState:
+    d = json.loads(text)
+    d["parents"] = [tuple(p) for p in d["parents"]]
+    return BatchState(**d)
+
+
+class Ledger:
+    """A ledger file. ``Ledger.init(path)`` creates one; ``Ledger(path)`` opens an existing one."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(file=str(self.path), expected="an existing ledger file (create it with `critmin ledger init`)")
+
+    # -- connection helpers
+    def _connect(self, readonly: bool = False) -> sqlite3.Connection:
+        if readonly:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=60, isolation_level=None)
+        else:
+            con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA busy_timeout=60000")
+        try:
+            fmt = con.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        except sqlite3.DatabaseError:
+            con.close()
+            raise InputError(file=str(self.path), expected=f"a {FORMAT} SQLite file", got="not a ledger") from None
+        if not fmt or fmt[0] != FORMAT:
+            con.close()
+            raise InputError(file=str(self.path), record="meta", field="format", expected=FORMAT, got=fmt and fmt[0])
+        return con
+
+    @classmethod
+    def init(cls, path: str | Path, yield_tolerance: float = 0.0) -> Ledger:
+        """Create a new, empty ledger (refuses to overwrite an existing file)."""
+        path = Path(path)
+        if path.exists():
+            raise UsageError(f"{path} already exists; a ledger is never overwritten")
+        if not 0 <= yield_tolerance <= 0.5:
+            raise UsageError("yield tolerance must be between 0 and 0.5")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        ledger_id = uuid.uuid4().hex
+        genesis = hashlib.sha256(f"{FORMAT}:{ledger_id}".encode()).hexdigest()
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.executescript(_SCHEMA)
+            con.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("ledger_id", ledger_id), ("genesis_hash", genesis), ("created_at", _now()),
+                 ("yield_tolerance", repr(float(yield_tolerance))), ("head_seq", "0"), ("head_hash", genesis)],
+            )
+        finally:
+            con.close()
+        try:
+            os.link(tmp, path)  # atomic, never overwrites
+        except FileExistsError:
+            raise UsageError(f"{path} already exists; a ledger is never overwritten") from None
+        finally:
+            os.unlink(tmp)
+        led = cls(path)
+        led._connect().close()  # switch to WAL
+        return led
+
+    def meta(self) -> dict[str, str]:
+        con = self._connect(readonly=True)
+        try:
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            con.close()
+
+    # -- append
+    def append(self, event: dict | Any, private_key=None, source: str = "<event>") -> Appended:
+        """Validate ``event`` against the current state and append it in one IMMEDIATE transaction."""
+        ev = event if isinstance(event, BaseModel) else parse_event(event, source)
+        body = ev.model_dump(mode="json", exclude=set(ENVELOPE), exclude_none=True)
+        event_id = ev.event_id or uuid.uuid4().hex
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+                state = State(float(meta["yield_tolerance"]))
+                ids = _batch_ids(ev)
+                if ids:
+                    marks = ",".join("?" * len(ids))
+                    for bid, text in con.execute(f"SELECT batch, state FROM batches WHERE batch IN ({marks})", ids):
+                        state.batches[bid] = _state_from_json(text)
+                row = con.execute("SELECT public_key FROM parties WHERE party=?", (ev.party,)).fetchone()
+                if row:
+                    state.keys[ev.party] = row[0]
+                seq = int(meta["head_seq"]) + 1
+                prev = meta["head_hash"]
+                try:
+                    touched = state.apply(ev, seq)
+                except LedgerRefused as exc:
+                    raise LedgerRefused(f"{source}: event refused: {exc}") from None
+                ts = ev.ts or _now()
+                h = event_hash(seq, event_id, ts, ev.kind, ev.party, body, prev)
+                signature = sign(private_key, h) if private_key is not None else None
+                key = state.keys.get(ev.party)
+                if ev.kind == "register_party" and (private_key is None or public_key_b64(private_key) != ev.public_key):
+                    raise LedgerRefused(f"{source}: register_party must be signed with the private key of the key it registers")
+                if key is not None and not signature_ok(key, h, signature):
+                    raise LedgerRefused(f"{source}: party '{ev.party}' has a registered key: its events must be signed with it")
+                if key is None and signature is not None:
+                    raise LedgerRefused(f"{source}: party '{ev.party}' has no registered key; append register_party first")
+                try:
+                    con.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+                                (seq, event_id, ts, ev.kind, ev.party, canonical(body).decode("utf-8"), prev, h, signature))
+                except sqlite3.IntegrityError:
+                    raise LedgerRefused(f"{source}: event id '{event_id}' is already in the ledger") from None
+                for bid in touched:
+                    con.execute("INSERT OR REPLACE INTO batches VALUES (?, ?)", (bid, _state_to_json(state.batches[bid])))
+                if ev.kind == "register_party":
+                    con.execute("INSERT INTO parties VALUES (?, ?)", (ev.party, ev.public_key))
+                con.execute("UPDATE meta SET value=? WHERE key='head_seq'", (str(seq),))
+                con.execute("UPDATE meta SET value=? WHERE key='head_hash'", (h,))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+        return Appended(seq, event_id, ev.kind, h)
+
+    # -- reading
+    def _rows(self):
+        con = self._connect(readonly=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            rows = con.execute(
+                "SELECT seq, event_id, ts, kind, party, body, prev_hash, hash, signature FROM events ORDER BY seq"
+            ).fetchall()
+        finally:
+            con.close()
+        return meta, rows
+
+    def verify(self, anchor: str | None = None) -> VerifyReport:
+        """Recompute the chain from the events alone; name the first bad event.
+
+        Checks, per event in seq order: seq continuity (deletions), the link to the previous event's hash
+        (insertions, deletions, reordering), the event's own hash (edits), its signature when the party has a
+        registered key, and the ledger rules on replay (mass balance, custody, existence). Finally the head
+        recorded in ``meta`` (deletions at the end) and, if given, an externally kept ``anchor`` hash.
+        """
+        meta, rows = self._rows()
+        state = State(float(meta.get("yield_tolerance", "0")))
+        report = VerifyReport(str(self.path), len(rows), rows[-1][7] if rows else meta.get("head_hash"))
+        genesis = meta["genesis_hash"]
+        position = {genesis: 0}
+        stored = {r[7]: r[0] for r in rows}
+        prev, expected = genesis, 1
+        chain_broken = False
+        for seq, event_id, ts, kind, party, body_text, prev_hash, h, signature in rows:
+            if not chain_broken:
+                problem = None
+                if seq != expected:
+                    problem = Problem(expected, None if seq > expected else event_id,
+                                      f"sequence gap: expected seq {expected}, found seq {seq} (event {event_id}); "
+                                      f"{'an event was deleted' if seq > expected else 'events were reordered'}", "chain")
+                elif prev_hash != prev:
+                    if prev_hash in position and position[prev_hash] == seq - 2:
+                        ins = rows[seq - 2] if seq - 2 < len(rows) else None
+                        problem = Problem(seq - 1, ins[1] if ins else None,
+                                          f"event {seq - 1} was inserted: event {seq} ({event_id}) links past it to event {seq - 2}",
+                                          "chain")
+                    elif prev_hash in stored and stored[prev_hash] >= seq:
+                        problem = Problem(seq, event_id, f"events were reordered: event {seq} links to the later event "
+                                                         f"{stored[prev_hash]}", "chain")
+                    else:
+                        problem = Problem(seq, event_id, "broken link: previous hash does not match the event before it "
+                                                         "(an event before it was deleted or rewritten)", "chain")
+                else:
+                    try:
+                        body = json.loads(body_text)
+                    except ValueError:
+                        body = None
+                    if body is None or event_hash(seq, event_id, ts, kind, party, body, prev_hash) != h:
+                        problem = Problem(seq, event_id, "content does not match its hash (the event was edited)", "chain")
+                if problem:
+                    report.problems.append(problem)
+                    chain_broken = True  # later links cannot be trusted; still replay rules below
+            position[h] = seq
+            prev, expected = h, seq + 1
+            try:
+                body = json.loads(body_text)
+                ev = parse_event({**body, "kind": kind, "party": party, "event_id": event_id, "ts": ts})
+            except (ValueError, InputError) as exc:
+                report.problems.append(Problem(seq, event_id, f"unreadable event body: {exc}", "chain"))
+                continue
+            key = state.keys.get(party)
+            if kind == "register_party":
+                key = ev.public_key
+            if key is not None and not signature_ok(key, h, signature):
+                report.problems.append(Problem(seq, event_id, f"signature of party '{party}' missing or invalid", "signature"))
+            try:
+                state.apply(ev, seq)
+            except LedgerRefused as exc:
+                report.problems.append(Problem(seq, event_id, f"rule broken on replay: {exc}", "rule"))
+        last_seq = rows[-1][0] if rows else 0
+        if not chain_broken and (str(last_seq) != meta.get("head_seq") or (rows and rows[-1][7] != meta.get("head_hash"))):
+            head = int(meta.get("head_seq", "0"))
+            report.problems.append(Problem(min(last_seq, head) + 1, None,
+                                           f"ledger head recorded as seq {head} but the last event is seq {last_seq} "
+                                           f"(events deleted from the end, or appended outside critmin)", "head"))
+        if anchor and anchor not in position:
+            report.problems.append(Problem(last_seq + 1, None, f"anchor hash {anchor[:16]}… is not in the chain", "head"))
+        return report
+
+    def replay(self) -> State:
+        """The state implied by the events (authoritative; the cache tables are not read)."""
+        meta, rows = self._rows()
+        state = State(float(meta.get("yield_tolerance", "0")))
+        for seq, event_id, ts, kind, party, body_text, *_ in rows:
+            ev = parse_event({**json.loads(body_text), "kind": kind, "party": party, "event_id": event_id, "ts": ts})
+            state.apply(ev, seq)
+        return state
+
+    def events(self):
+        """All events (DataFrame: seq, event_id, ts, kind, party, body, hash, signed)."""
+        import pandas as pd
+
+        _, rows = self._rows()
+        return pd.DataFrame(
+            [{"seq": r[0], "event_id": r[1], "ts": r[2], "kind": r[3], "party": r[4], "body": r[5], "hash": r[7],
+              "signed": r[8] is not None} for r in rows],
+            columns=["seq", "event_id", "ts", "kind", "party", "body", "hash", "signed"],
+        )
+
+    def recycled_share_pct(self, batch: str) -> float:
+        """Recycled (post-consumer) share of ``batch`` by mass, computed through the chain, in percent."""
+        state = self.replay()
+        if batch not in state.batches:
+            raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
+        return 100.0 * state.batches[batch].recycled_share
+
+    def history(self, batch: str):
+        """Events on ``batch`` and its whole lineage (its inputs, their inputs, …), in seq order (DataFrame)."""
+        import pandas as pd
+
+        state = self.replay()
+        if batch not in state.batches:
+            raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
+        lineage = set(state.lineage(batch))
+        df = self.events()
+        keep = []
+        for body_text, kind in zip(df["body"], df["kind"], strict=True):
+            body = json.loads(body_text)
+            keep.append(bool(_batch_ids_of(kind, body) & lineage))
+        out = df[pd.Series(keep, index=df.index, dtype=bool)].copy()
+        out["summary"] = [_summary(k, json.loads(b)) for k, b in zip(out["kind"], out["body"], strict=True)]
+        return out.drop(columns=["body"]).reset_index(drop=True)
+
+    def export_evidence(self, batch: str):
+        """The dossier's ``chain_of_custody`` section for ``batch`` (a ChainOfCustody model)."""
+        from critmin.compliance.model import ChainOfCustody, CustodyEvent
+
+        report = self.verify()
+        state = self.replay()
+        if batch not in state.batches:
+            raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
+        hist = self.history(batch)
+        lineage = sorted(state.lineage(batch), key=lambda b: state.batches[b].created_seq)
+        stages: list[str] = []
+        countries: list[str] = []
+        for b in lineage:
+            bs = state.batches[b]
+            if bs.stage not in stages:
+                stages.append(bs.stage)
+            if bs.origin_country and bs.origin_country not in countries:
+                countries.append(bs.origin_country)
+        events = [
+            CustodyEvent(seq=int(r.seq), event_id=r.event_id, kind=r.kind, party=r.party, ts=r.ts, hash=r.hash,
+                         signed=bool(r.signed), summary=r.summary[:4000] or None)
+            for r in hist.itertuples(index=False)
+        ]
+        return ChainOfCustody(
+            ledger_head_hash=report.head_hash, batch_id=batch, verified=report.ok, exported_at=_now(),
+            stages=stages, origin_countries=countries,
+            recycled_share_pct=round(100.0 * state.batches[batch].recycled_share, 6), events=events,
+        )
+
+
+def _batch_ids(ev) -> list[str]:
+    return sorted(_batch_ids_of(ev.kind, ev.model_dump(mode="json")))
+
+
+def _batch_ids_of(kind: str, body: dict) -> set[str]:
+    if kind == "transform":
+        return {f["batch"] for f in body.get("inputs", [])} | {o["batch"] for o in body.get("outputs", [])}
+    b = body.get("batch")
+    return {b} if b else set()
+
+
+def _summary(kind: str, body: dict) -> str:
+    if kind == "transform":
+        ins = ", ".join(f"{f['batch']} {f['mass_kg']:g} kg" for f in body["inputs"])
+        outs = ", ".join(f"{o['batch']} {o['mass_kg']:g} kg ({o['stage']})" for o in body["outputs"])
+        return f"{ins} -> {outs}"
+    if kind in ("create_batch", "recycle_in"):
+        extra = f" {body['source']}" if kind == "recycle_in" else ""
+        return f"{body['batch']} {body['mass_kg']:g} kg {body['stage']}{extra} {body.get('origin_country') or ''}".strip()
+    if kind == "transfer":
+        return f"{body['batch']} -> {body['to_party']}"
+    if kind == "certify":
+        return f"{body['batch']}: " + ", ".join(f"{k}={v}" for k, v in sorted(body["certificate"].items()))
+    return kind

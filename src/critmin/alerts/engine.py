@@ -1,0 +1,394 @@
+"""The rule evaluator: pure and vectorised over a long table of series.
+
+Input ``series_df`` columns: metric, importer, material, stage, supplier, period, value, vintage, source
+(optional: reference — e.g. a stock warning line — used by rules with ``normalise: reference``).
+``period`` is a year (2024), a month ('2025-03') or a day ('2025-03-15'); persistence counts consecutive
+periods, and a missing year or month breaks a run.
+
+Threshold rules, per level L (blue < yellow < orange < red), with x the value (or value/reference):
+    breach_L(t) = x(t) beyond threshold_L            (per the rule's comparison)
+    held_L(t)   = x(t) beyond clear_L                (clear_L = threshold_L ∓ hysteresis, or explicit)
+    entered_L(t)= breach_L held for `persistence` consecutive periods ending at t
+    active_L(t) = held_L(t) and entered_L(s) for some s <= t in the same unbroken run of held_L
+    level(t)    = the highest L with active_L(t)
+All of it is computed with grouped cumulative sums/maxima over the whole frame (no loop over rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from critmin.errors import UsageError
+
+from .models import LEVEL_RANK, LEVELS, SCOPE_FIELDS, Alert, Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from critmin.kb.loader import KnowledgeBase
+
+REQUIRED = ("metric", "period", "value")
+OPTIONAL_TEXT = ("importer", "material", "stage", "supplier", "vintage", "source")
+KEYS = ("metric", "importer", "material", "stage", "supplier")
+
+
+def alert_id(rule_id: str, metric: str, importer: str, material: str, stage: str, supplier: str,
+             period: str, level: str, vintage: str) -> str:
+    """Deterministic alert id: the same rule, series, period, level and data vintage give the same id."""
+    raw = "|".join([rule_id, metric, importer, material, stage, supplier, str(period), level, vintage])
+    return "A-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:12]
+
+
+def prepare(series_df: pd.DataFrame) -> pd.DataFrame:
+    """Check and normalise the series table: text keys ('' when missing), numeric value, period position."""
+    import numpy as np
+    import pandas as pd
+
+    missing = [c for c in REQUIRED if c not in series_df.columns]
+    if missing:
+        raise UsageError(f"series table lacks column(s) {missing}; expected {list(REQUIRED) + list(OPTIONAL_TEXT)}")
+    df = series_df.copy()
+    for c in OPTIONAL_TEXT:
+        if c not in df.columns:
+            df[c] = ""
+        df[c] = df[c].where(df[c].notna(), "").astype(str)
+    if "reference" not in df.columns:
+        df["reference"] = np.nan
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    df["reference"] = pd.to_numeric(df["reference"], errors="coerce")
+    df = df[df["value"].notna()].copy()
+    p = df["period"].astype(str).str.strip()
+    p = p.str.replace(r"\.0$", "", regex=True)
+    df["period"] = p
+    n = p.str.len()
+    year = pd.to_numeric(p.str[:4], errors="coerce")
+    month = pd.to_numeric(p.str[5:7], errors="coerce")
+    if year.isna().any() or not n.isin([4, 7, 10]).all():
+        bad = p[year.isna() | ~n.isin([4, 7, 10])].iloc[0]
+        raise UsageError(f"period must be YYYY, YYYY-MM or YYYY-MM-DD, got {bad!r}")
+    days = pd.to_datetime(p.where(n == 10, None), errors="coerce")
+    df["cm_freq"] = np.select([n == 4, n == 7], ["Y", "M"], "D")
+    df["cm_pos"] = np.select(
+        [n == 4, n == 7],
+        [year, year * 12 + month],
+        (days - pd.Timestamp("1970-01-01")).dt.days.fillna(0),
+    ).astype("int64")
+    start = np.select(
+        [n == 4, n == 7],
+        [p.str[:4] + "-01-01", p.str[:7] + "-01"],
+        p,
+    )
+    df["cm_start"] = pd.to_datetime(start)
+    df["cm_end"] = np.select(
+        [n == 4, n == 7],
+        [df["cm_start"] + pd.offsets.YearEnd(0), df["cm_start"] + pd.offsets.MonthEnd(0)],
+        df["cm_start"],
+    )
+    df["cm_end"] = pd.to_datetime(df["cm_end"])
+    return df.sort_values([*KEYS, "cm_pos"], kind="stable").reset_index(drop=True)
+
+
+def _select(rule: Rule, df: pd.DataFrame) -> pd.DataFrame:
+    mask = df["metric"].isin(rule.metrics)
+    for f in SCOPE_FIELDS:
+        allowed = rule.scope.allowed(f)
+        if allowed is not None:
+            mask &= df[f].isin(allowed)
+    sub = df[mask]
+    if rule.normalise == "reference":
+        sub = sub[sub["reference"] > 0].copy()
+        sub["cm_x"] = sub["value"] / sub["reference"]
+    else:
+        sub = sub.copy()
+        sub["cm_x"] = sub["value"]
+    return sub
+
+
+def _beyond(x, thr: float, comparison: str):
+    return {">": x > thr, ">=": x >= thr, "<": x < thr, "<=": x <= thr}[comparison]
+
+
+def _segments(sub: pd.DataFrame):
+    """Id of unbroken runs: a new run at a new series or a gap of more than one year/month."""
+    import numpy as np
+
+    key = sub.groupby(list(KEYS), sort=False, dropna=False).ngroup()
+    gap = (sub["cm_pos"].diff() != 1) & sub["cm_freq"].isin(["Y", "M"])
+    new = (key != key.shift()) | gap.to_numpy()
+    return key, np.cumsum(new.to_numpy())
+
+
+def threshold_levels(rule: Rule, sub: pd.DataFrame) -> pd.Series:
+    """Level rank (0 = none, 1..4 = blue..red) per row of ``sub`` (sorted by series and period)."""
+    import numpy as np
+    import pandas as pd
+
+    if sub.empty:
+        return pd.Series([], dtype="int64")
+    x = sub["cm_x"].to_numpy()
+    _, seg = _segments(sub)
+    seg = pd.Series(seg, index=sub.index)
+    level = np.zeros(len(sub), dtype="int64")
+    for lvl, thr in rule.thresholds.items():
+        breach = pd.Series(_beyond(x, thr, rule.comparison), index=sub.index)
+        held = pd.Series(_beyond(x, rule.clear_threshold(lvl), rule.comparison), index=sub.index) | breach
+        brun = (~breach).groupby(seg).cumsum()
+        count = breach.astype("int64").groupby([seg, brun]).cumsum()
+        entered = count >= rule.persistence
+        hrun = (~held).groupby(seg).cumsum()
+        active = entered.groupby([seg, hrun]).cummax() & held
+        level = np.where(active.to_numpy(), LEVEL_RANK[lvl], level)
+    return pd.Series(level, index=sub.index)
+
+
+def _transitions(levels: pd.Series, sub: pd.DataFrame) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    _, seg = _segments(sub)
+    prev = levels.groupby(pd.Series(seg, index=sub.index)).shift(1).fillna(0).astype("int64")
+    out = np.select(
+        [prev == 0, levels > prev, levels < prev],
+        ["new", "escalated", "deescalated"],
+        "continuing",
+    )
+    return pd.Series(out, index=sub.index)
+
+
+def _controls_frame(kb: KnowledgeBase) -> pd.DataFrame:
+    """Every change of an export control into 'in_force' (new or re-activated), one row per material."""
+    import pandas as pd
+
+    from critmin.kb.query import controls_changed
+
+    rows = []
+    for c in controls_changed(None, "1900-01-01", "2999-12-31", kb=kb):
+        for m in c["entry"].materials:
+            rows.append({"material": m, "supplier": c["entry"].actor, "event_id": c["entry"].id,
+                         "event_date": pd.Timestamp(c["date"]), "change": c["change"], "basis": c["basis"]})
+    return pd.DataFrame(rows, columns=["material", "supplier", "event_id", "event_date", "change", "basis"])
+
+
+class _Citer:
+    """Cited knowledge-base events for an alert: the rule's own citations plus the supplier's export
+    controls on the material that are in force, suspended or announced at the end of the alert period
+    (latest first, at most five)."""
+
+    def __init__(self, kb: KnowledgeBase | None):
+        self.kb = kb
+        self._by_key: dict[tuple[str, str], list] | None = None
+
+    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date) -> list[str]:
+        out = list(rule.cites)
+        if self.kb is None or not material or not supplier:
+            return out
+        if self._by_key is None:
+            self._by_key = {}
+            for e in self.kb:
+                if e.kind == "export_control":
+                    for m in e.materials:
+                        self._by_key.setdefault((m, e.actor), []).append(e)
+        hits = sorted((e for e in self._by_key.get((material, supplier), [])
+                       if e.date <= until and e.status_on(until) in ("in_force", "suspended", "announced")),
+                      key=lambda e: e.date, reverse=True)
+        return out + [e.id for e in hits[:5] if e.id not in out]
+
+
+def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Citer, extra_cols=()) -> list[Alert]:
+    out = []
+    thr = dict(rule.thresholds.items())
+    names = {r: lvl for lvl, r in LEVEL_RANK.items()}
+    hits = sub[levels.to_numpy() > 0]
+    lv = levels[levels > 0]
+    tr = transitions[levels > 0] if transitions is not None else None
+    for i, row in enumerate(hits.itertuples(index=False)):
+        level = names[int(lv.iloc[i])]
+        extra = {c: _plain(getattr(row, c)) for c in extra_cols}
+        if rule.normalise == "reference":
+            extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
+        out.append(Alert(
+            id=alert_id(rule.id, row.metric, row.importer, row.material, row.stage, row.supplier,
+                        row.period, level, row.vintage),
+            rule_id=rule.id, rule_kind=rule.kind, level=level, title_en=rule.title_en, title_zh=rule.title_zh,
+            metric=row.metric, importer=row.importer, material=row.material, stage=row.stage,
+            supplier=row.supplier, period=row.period, value=float(row.value), threshold=thr[level],
+            comparison=rule.comparison, transition=tr.iloc[i] if tr is not None else "event",
+            vintage=row.vintage, source=row.source,
+            cited_events=citer(rule, row.material, row.supplier, row.cm_end.date()) if not extra_cols
+            else [*rule.cites, *[e for e in [extra.get("event_id")] if e]],
+            extra=extra,
+        ))
+    return out
+
+
+def _plain(v):
+    import pandas as pd
+
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _threshold_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer) -> list[Alert]:
+    levels = threshold_levels(rule, sub)
+    if levels.empty or not (levels > 0).any():
+        return []
+    return _row_alerts(rule, sub, levels, _transitions(levels, sub), citer)
+
+
+def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of: dt.date | None,
+                  citer: _Citer) -> list[Alert]:
+    """Dependency on a supplier that introduced or re-activated an export control on the material."""
+    import numpy as np
+    import pandas as pd
+
+    if sub.empty or kb is None:
+        return []
+    ctrl = _controls_frame(kb)
+    if ctrl.empty:
+        return []
+    sub = sub.sort_values("value", ascending=False, kind="stable").drop_duplicates(
+        ["importer", "material", "stage", "supplier", "period"])
+    if as_of is not None:
+        sub = sub.sort_values("cm_pos").groupby(["importer", "material", "stage", "supplier"], sort=False).tail(1)
+        sub = sub.assign(cm_lo=pd.Timestamp(as_of) - pd.Timedelta(days=rule.control_window_days),
+                         cm_hi=pd.Timestamp(as_of))
+    else:
+        sub = sub.assign(cm_lo=sub["cm_start"], cm_hi=sub["cm_end"])
+    m = sub.merge(ctrl, on=["material", "supplier"], how="inner")
+    m = m[(m["event_date"] >= m["cm_lo"]) & (m["event_date"] <= m["cm_hi"])]
+    if m.empty:
+        return []
+    level = np.zeros(len(m), dtype="int64")
+    for lvl, thr in rule.thresholds.items():
+        level = np.where(_beyond(m["cm_x"].to_numpy(), thr, rule.comparison), LEVEL_RANK[lvl], level)
+    m = m.reset_index(drop=True)
+    levels = pd.Series(level, index=m.index)
+    return _row_alerts(rule, m, levels, None, citer, extra_cols=("event_id", "event_date", "change", "basis"))
+
+
+def _penalty(cp, x) -> float:
+    import numpy as np
+
+    if cp.penalty is not None:
+        return float(cp.penalty)
+    d = np.diff(x)
+    sigma = float(np.median(np.abs(d - np.median(d))) / 0.6745 / math.sqrt(2)) if len(d) else 0.0
+    if sigma <= 0:
+        sigma = float(np.std(x)) or 1e-9
+    return cp.penalty_factor * sigma**2 * math.log(len(x))
+
+
+def change_points(x, cp) -> list[int]:
+    """Indices where a new segment starts (ruptures PELT or Binseg on a 1-d series)."""
+    import numpy as np
+    import ruptures as rpt
+
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2 * cp.min_size:
+        return []
+    signal = x.reshape(-1, 1)
+    if cp.method == "pelt":
+        algo = rpt.Pelt(model=cp.model, min_size=cp.min_size, jump=1).fit(signal)
+        bkps = algo.predict(pen=_penalty(cp, x))
+    else:
+        algo = rpt.Binseg(model=cp.model, min_size=cp.min_size, jump=1).fit(signal)
+        bkps = algo.predict(n_bkps=cp.n_bkps) if cp.n_bkps else algo.predict(pen=_penalty(cp, x))
+    return [b for b in bkps if b < len(x)]
+
+
+def _changepoint_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer) -> list[Alert]:
+    import numpy as np
+
+    cp = rule.changepoint
+    out = []
+    for _, g in sub.groupby(list(KEYS), sort=False):
+        x = g["cm_x"].to_numpy()
+        bkps = change_points(x, cp)
+        edges = [0, *bkps, len(x)]
+        for j, b in enumerate(bkps):
+            before = float(np.mean(x[edges[j]:b]))
+            after = float(np.mean(x[b:edges[j + 2]]))
+            shift = (after - before) / abs(before) * 100 if before else math.inf
+            if abs(shift) < cp.min_shift_pct:
+                continue
+            row = g.iloc[b]
+            out.append(Alert(
+                id=alert_id(rule.id, row.metric, row.importer, row.material, row.stage, row.supplier,
+                            row.period, cp.level, row.vintage),
+                rule_id=rule.id, rule_kind=rule.kind, level=cp.level, title_en=rule.title_en,
+                title_zh=rule.title_zh, metric=row.metric, importer=row.importer, material=row.material,
+                stage=row.stage, supplier=row.supplier, period=row.period, value=after, threshold=before,
+                comparison="change", transition="event", vintage=row.vintage, source=row.source,
+                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date()),
+                extra={"before_mean": before, "after_mean": after,
+                       "shift_pct": shift if math.isfinite(shift) else None,
+                       "method": cp.method, "penalty": None if cp.n_bkps else _penalty(cp, x), "n": len(x)},
+            ))
+    return out
+
+
+def evaluate(
+    rules: Iterable[Rule],
+    series_df: pd.DataFrame,
+    kb: KnowledgeBase | None = None,
+    as_of: str | dt.date | None = None,
+    latest_only: bool = False,
+    use_kb: bool = True,
+) -> list[Alert]:
+    """Evaluate ``rules`` over ``series_df``; returns alerts sorted by level (highest first), then ids.
+
+    kb: knowledge base for control rules and cited events (the bundled one when omitted and ``use_kb``);
+    as_of: for control rules, judge each series' latest value against controls changed in the rule's
+    look-back window ending on this date (otherwise: controls changed within each row's own period);
+    latest_only: keep only alerts on each series' last period.
+    """
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    if kb is None and use_kb:
+        from critmin.kb import load_kb
+
+        kb = load_kb()
+    df = prepare(series_df)
+    citer = _Citer(kb)
+    alerts: list[Alert] = []
+    for rule in rules:
+        sub = _select(rule, df)
+        if sub.empty:
+            continue
+        if rule.kind == "threshold":
+            found = _threshold_rule(rule, sub, citer)
+        elif rule.kind == "changepoint":
+            found = _changepoint_rule(rule, sub, citer)
+        else:
+            found = _control_rule(rule, sub, kb, as_of, citer)
+        if latest_only and found:
+            last = sub.groupby(list(KEYS), sort=False)["period"].last()
+            last_map = {k: v for k, v in last.items()}
+            found = [a for a in found
+                     if last_map.get((a.metric, a.importer, a.material, a.stage, a.supplier)) == a.period]
+        alerts.extend(found)
+    return sorted(alerts, key=lambda a: (-LEVEL_RANK[a.level], a.rule_id, a.importer, a.material, a.period, a.id))
+
+
+def alerts_frame(alerts: Iterable[Alert]) -> pd.DataFrame:
+    """Alerts as a flat table (cited events joined with ';')."""
+    import pandas as pd
+
+    cols = ["id", "level", "rule_id", "metric", "importer", "material", "stage", "supplier", "period", "value",
+            "threshold", "comparison", "transition", "vintage", "source", "cited_events", "title_en", "title_zh"]
+    rows = []
+    for a in alerts:
+        d = a.model_dump()
+        d["cited_events"] = ";".join(a.cited_events)
+        rows.append({c: d[c] for c in cols})
+    return pd.DataFrame(rows, columns=cols)
+
+
+__all__ = ["evaluate", "alerts_frame", "prepare", "threshold_levels", "change_points", "alert_id", "LEVELS"]

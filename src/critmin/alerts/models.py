@@ -1,0 +1,149 @@
+"""Pydantic models of early-warning rules and alerts."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LEVELS = ("blue", "yellow", "orange", "red")  # low -> high (PRC Emergency Response Law colours)
+LEVEL_RANK = {lvl: i + 1 for i, lvl in enumerate(LEVELS)}
+Level = Literal["blue", "yellow", "orange", "red"]
+Comparison = Literal[">", ">=", "<", "<="]
+SCOPE_FIELDS = ("importer", "material", "stage", "supplier")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Thresholds(_Strict):
+    """Threshold per level; a level may be left out. Must be monotone in the rule's direction."""
+
+    blue: float | None = None
+    yellow: float | None = None
+    orange: float | None = None
+    red: float | None = None
+
+    def items(self) -> list[tuple[str, float]]:
+        return [(lvl, getattr(self, lvl)) for lvl in LEVELS if getattr(self, lvl) is not None]
+
+
+class Scope(_Strict):
+    """Which series a rule applies to; each field is '*' (any), one value, or a list of values."""
+
+    importer: str | list[str] = "*"
+    material: str | list[str] = "*"
+    stage: str | list[str] = "*"
+    supplier: str | list[str] = "*"
+
+    def allowed(self, name: str) -> list[str] | None:
+        v = getattr(self, name)
+        if v == "*" or v == ["*"]:
+            return None
+        return [v] if isinstance(v, str) else list(v)
+
+
+class ChangePoint(_Strict):
+    """Offline change-point detection with ruptures (Truong, Oudre & Vayatis 2020).
+
+    penalty: the PELT/Binseg penalty; when omitted, beta = penalty_factor * sigma^2 * ln(n) with sigma
+    estimated from the median absolute first difference (Killick et al. 2012 style, methods_brief 5.3).
+    """
+
+    method: Literal["pelt", "binseg"] = "pelt"
+    model: Literal["l2", "l1", "rbf", "normal"] = "l2"
+    penalty: float | None = Field(default=None, gt=0)
+    penalty_factor: float = Field(default=2.0, gt=0)
+    n_bkps: int | None = Field(default=None, ge=1)  # binseg only: fixed number of breaks instead of a penalty
+    min_size: int = Field(default=3, ge=2)
+    min_shift_pct: float = Field(default=0.0, ge=0)  # ignore breaks whose mean shift is smaller
+    level: Level = "blue"
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+    title_en: str
+    title_zh: str
+    kind: Literal["threshold", "changepoint", "control"] = "threshold"
+    metric: str | list[str]
+    unit: str = ""
+    scope: Scope = Scope()
+    comparison: Comparison = ">"
+    thresholds: Thresholds = Thresholds()
+    persistence: int = Field(default=1, ge=1)  # consecutive periods beyond a level's threshold to raise it
+    hysteresis: float = Field(default=0.0, ge=0)  # margin beyond which a raised level clears
+    clear: Thresholds | None = None  # explicit clearing thresholds per level (override hysteresis)
+    normalise: Literal["reference"] | None = None  # compare value / reference (e.g. stock vs warning line)
+    changepoint: ChangePoint | None = None
+    control_window_days: int = Field(default=366, ge=1)  # control rules with as_of: look-back window
+    cites: list[str] = Field(default_factory=list)  # knowledge-base entry ids behind the rule
+    source: Literal["indicator", "feed"] = "indicator"
+    rationale_en: str = ""
+    rationale_zh: str = ""
+
+    @property
+    def metrics(self) -> list[str]:
+        return [self.metric] if isinstance(self.metric, str) else list(self.metric)
+
+    @property
+    def higher_is_worse(self) -> bool:
+        return self.comparison in (">", ">=")
+
+    @model_validator(mode="after")
+    def _checks(self) -> Rule:
+        items = self.thresholds.items()
+        if self.kind in ("threshold", "control") and not items:
+            raise ValueError("a threshold or control rule needs at least one level in 'thresholds'")
+        if self.kind == "changepoint" and self.changepoint is None:
+            raise ValueError("a changepoint rule needs a 'changepoint' block")
+        values = [v for _, v in items]
+        ordered = sorted(values) if self.higher_is_worse else sorted(values, reverse=True)
+        if values != ordered:
+            raise ValueError(f"thresholds must get stricter from blue to red for comparison '{self.comparison}'")
+        if self.clear is not None:
+            for lvl, thr in items:
+                c = getattr(self.clear, lvl)
+                if c is not None and (c > thr if self.higher_is_worse else c < thr):
+                    raise ValueError(f"clear.{lvl} ({c}) must lie on the safe side of thresholds.{lvl} ({thr})")
+        return self
+
+    def clear_threshold(self, level: str) -> float:
+        thr = getattr(self.thresholds, level)
+        if self.clear is not None and getattr(self.clear, level) is not None:
+            return getattr(self.clear, level)
+        return thr - self.hysteresis if self.higher_is_worse else thr + self.hysteresis
+
+
+class Alert(_Strict):
+    """One alert: the numbers, the rule, the data vintage and the cited knowledge-base events."""
+
+    id: str
+    rule_id: str
+    rule_kind: str
+    level: Level
+    title_en: str
+    title_zh: str
+    metric: str
+    importer: str = ""
+    material: str = ""
+    stage: str = ""
+    supplier: str = ""
+    period: str
+    value: float
+    threshold: float | None = None
+    comparison: str = ""
+    transition: Literal["new", "escalated", "deescalated", "continuing", "event"] = "new"
+    vintage: str = ""
+    source: str = ""
+    cited_events: list[str] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period(cls, v: Any) -> str:
+        return str(v)
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_RANK[self.level]

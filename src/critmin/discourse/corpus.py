@@ -352,8 +352,8 @@ def add_documents(items: list[tuple[ManifestRecord, Path]], warehouse=None, mani
 
 
 def _insert(con, table: str, df) -> None:
-    cols = [r[0] for r in con.execute(f"select column_name from information_schema.columns where table_name = ? "
-                                      f"order by ordinal_position", [table]).fetchall()]
+    cols = [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
+                                      "order by ordinal_position", [table]).fetchall()]
     for c in cols:
         if c not in df.columns:
             df[c] = None

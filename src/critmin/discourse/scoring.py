@@ -209,3 +209,36 @@ def score_text(text: str, lang: str = "auto", detail: bool = False):
     rows = [s.as_row(detail) for s in score_sentences(text, lang)]
     cols = ["sentence", "language", *FRAMES, "top_frame", "polarity", "subjectivity"]
     return pd.DataFrame(rows, columns=None if rows else cols)
+
+
+# Decision thresholds for labels (chosen on the dev split of the evaluation set only; see evaluate.py).
+POLARITY_BAND = 0.2
+SUBJECTIVE_AT = 0.25
+
+
+def polarity_label(polarity: float) -> str:
+    if polarity > POLARITY_BAND:
+        return "positive"
+    if polarity < -POLARITY_BAND:
+        return "negative"
+    return "neutral"
+
+
+def subjectivity_label(subjectivity: float) -> str:
+    return "subjective" if subjectivity >= SUBJECTIVE_AT else "objective"
+
+
+def score_frame(text: str, lang: str = "auto", detail: bool = False, embed: bool = False, classifier=None):
+    """:func:`score_text`, optionally with the embedding path's columns (emb_top_frame, emb_polarity,
+    emb_polarity_label, emb_subjectivity_label)."""
+    df = score_text(text, lang, detail)
+    if embed and not df.empty:
+        from critmin.discourse.embedding import default_classifier
+
+        clf = classifier or default_classifier()
+        s = clf.score(df.sentence.tolist(), df.language.tolist())
+        df["emb_top_frame"] = s.top_frame
+        df["emb_polarity"] = s.polarity.round(4)
+        df["emb_polarity_label"] = s.polarity_label
+        df["emb_subjectivity_label"] = s.subjectivity_label
+    return df

@@ -39,7 +39,8 @@ SCHEMA = [
     f"""CREATE TABLE IF NOT EXISTS {WATCH} (
         path VARCHAR, sha256 VARCHAR, status VARCHAR, doc_id VARCHAR, message VARCHAR, processed_at TIMESTAMP)""",
     f"""CREATE TABLE IF NOT EXISTS {SNAPSHOTS} (
-        computed_at TIMESTAMP, economy VARCHAR, metric VARCHAR, value DOUBLE, n_docs INTEGER)""",
+        computed_at TIMESTAMP, period VARCHAR, economy VARCHAR, metric VARCHAR, value DOUBLE, baseline DOUBLE,
+        shift DOUBLE, n_docs INTEGER, n_baseline_docs INTEGER)""",
 ]
 
 
@@ -70,3 +71,17 @@ def has_tables(con) -> bool:
         "select count(*) from information_schema.tables where table_name in (?, ?)", [DOCS, SENTS]
     ).fetchone()
     return rows[0] == 2
+
+
+def list_documents(warehouse=None):
+    """The stored documents (one row each), newest first."""
+    con = connect(warehouse, read_only=True)
+    try:
+        if not has_tables(con):
+            import pandas as pd
+
+            return pd.DataFrame(columns=["doc_id", "economy", "date", "language", "genre", "n_sentences", "title"])
+        return con.execute(f"select doc_id, economy, actor, date, language, genre, synthetic, n_sentences, title "
+                           f"from {DOCS} order by date desc, doc_id").df()
+    finally:
+        con.close()

@@ -1,0 +1,157 @@
+"""`critmin discourse ...`: corpus loading, sentence scoring, findings report, folder watch, evaluation."""
+
+from __future__ import annotations
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+sub = typer.Typer(help="Discourse analysis of critical-minerals policy texts (zh/en/ja) / 关键矿产政策话语分析",
+                  no_args_is_help=True)
+
+WAREHOUSE = typer.Option(None, "--warehouse", help="DuckDB warehouse file (else CRITMIN_WAREHOUSE, else default)")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sub, name="discourse")
+
+
+def _quiet_warnings() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="sudachipy")
+    warnings.filterwarnings("ignore", message=".*Dictionary.create.*")
+
+
+def _print_add(result, lang: str | None, fmt: Format) -> None:
+    from critmin.i18n import t
+
+    for e in result.errors:
+        typer.echo(t("discourse.add.error", lang, message=e["error"]), err=True)
+    for d in result.duplicates:
+        typer.echo(t("discourse.add.duplicate", lang, path=d["path"], doc_id=d["duplicate_of"]), err=True)
+    df = result.frame()
+    if not df.empty:
+        emit(df, fmt, title="discourse add")
+    typer.echo(t("discourse.add.done", lang, added=len(result.added), sentences=result.n_sentences,
+                 duplicates=len(result.duplicates), errors=len(result.errors)), err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@sub.command("add")
+def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"),
+        warehouse: str = WAREHOUSE,
+        max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this (MB)"),
+        fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+        lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+    """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
+    skipped, exit code 1 if any) / 按清单载入语料."""
+    _quiet_warnings()
+    from critmin.discourse.corpus import add_corpus
+
+    _print_add(add_corpus(manifest, warehouse, int(max_mb * 1024 * 1024)), lang, fmt)
+
+
+@sub.command("demo")
+def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed texts (default ../shared/seeds)"),
+         no_seeds: bool = typer.Option(False, "--no-seeds", help="only the synthetic demo texts"),
+         warehouse: str = WAREHOUSE,
+         fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+         lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+    """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts / 载入演示语料."""
+    _quiet_warnings()
+    from critmin.discourse.demo import load_demo
+
+    _print_add(load_demo(warehouse, seeds, with_seeds=not no_seeds), lang, fmt)
+
+
+@sub.command("score")
+def score(file: str = typer.Argument(..., help="text file (.txt/.md/.html/.pdf) or - for stdin"),
+          lang: str = typer.Option("auto", "--lang", help="auto|zh|en|ja"),
+          fmt: Format = typer.Option(Format.csv, "--format", help="csv|json|table"),
+          detail: bool = typer.Option(False, "--detail", help="add marker counts and matched terms"),
+          embed: bool = typer.Option(False, "--embed", help="add the embedding path's second opinion (slower)")) -> None:
+    """Score a text sentence by sentence: frames, top frame, polarity, subjectivity / 逐句打分."""
+    _quiet_warnings()
+    import sys
+
+    from critmin.discourse.scoring import score_frame
+
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        from critmin.discourse.corpus import read_document
+
+        text, _ = read_document(file)
+    emit(score_frame(text, lang, detail=detail, embed=embed), fmt, title="discourse score")
+
+
+@sub.command("report")
+def report(economies: str = typer.Option(None, "--economies", help="comma list, e.g. US,EU,JP,AU,CN"),
+           by: str = typer.Option("year", "--by", help="time grain of the evolution (year)"),
+           fmt: str = typer.Option("html", "--format", help="html|json"),
+           out: str = typer.Option(None, "--out", help="output file (default discourse_report.<fmt>)"),
+           lang: str = typer.Option(None, "--lang", help="report language en|zh"),
+           warehouse: str = WAREHOUSE) -> None:
+    """Findings: frame radar, shared frames, divergences, sentiment vs subjectivity, evolution and change
+    points, evidence sentences; self-contained offline HTML or JSON / 生成话语分析报告."""
+    from critmin.discourse.report import build_findings, write_report
+    from critmin.errors import UsageError
+    from critmin.i18n import current_lang, t
+
+    if fmt not in ("html", "json"):
+        raise UsageError(f"--format {fmt!r}: expected html or json")
+    econ = [e.strip().upper() for e in economies.split(",") if e.strip()] if economies else None
+    findings = build_findings(warehouse, econ, by)
+    path = write_report(findings, out or f"discourse_report.{fmt}", fmt, current_lang(lang))
+    typer.echo(t("discourse.report.written", lang, path=path), err=True)
+
+
+@sub.command("watch")
+def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_YYYY-MM-DD_title.ext or a manifest)"),
+          sentiment_threshold: float = typer.Option(0.15, "--sentiment-threshold", help="|polarity shift| for blue"),
+          share_threshold: float = typer.Option(0.10, "--share-threshold", help="|frame share shift| for blue"),
+          warehouse: str = WAREHOUSE,
+          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+    """Process new files in DIR once: update aggregates, raise alerts on shifts / 处理监视文件夹中的新文本并预警."""
+    _quiet_warnings()
+    from critmin.discourse.monitor import watch_folder
+    from critmin.i18n import t
+
+    res = watch_folder(directory, warehouse, sentiment_threshold, share_threshold)
+    for e in res.errors:
+        typer.echo(t("discourse.add.error", lang, message=e["error"]), err=True)
+    for r in res.alerts.itertuples() if res.alerts is not None else []:
+        typer.echo(t("discourse.watch.alert", lang, level=r.level, economy=r.economy, metric=r.metric, value=r.value,
+                     baseline=r.baseline, shift=r.shift, threshold=r.threshold), err=True)
+    if res.alerts is not None and not res.alerts.empty:
+        emit(res.alerts, fmt, title="discourse alerts")
+    typer.echo(t("discourse.watch.done", lang, files=len(res.files), dir=directory, added=len(res.added),
+                 errors=len(res.errors), alerts=0 if res.alerts is None else len(res.alerts)), err=True)
+
+
+@sub.command("eval")
+def eval_(split: str = typer.Option("test", "--split", help="dev|test|all"),
+          method: str = typer.Option("both", "--method", help="lexicon|embedding|both"),
+          language: str = typer.Option(None, "--language", help="only zh|en|ja items"),
+          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+    """Per-label precision, recall, F1 and macro-F1 on the labelled evaluation set, lexicon and embedding
+    paths side by side / 在标注评测集上计算精确率、召回率与 F1."""
+    _quiet_warnings()
+    from critmin.discourse.evaluate import evaluate
+    from critmin.i18n import t
+
+    methods = ("lexicon", "embedding") if method == "both" else (method,)
+    emit(evaluate(split, methods, language), fmt, title=t("discourse.eval.title", lang, split=split))
+
+
+@sub.command("list")
+def list_(warehouse: str = WAREHOUSE,
+          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+    """List the documents stored in the warehouse / 列出已载入的文档."""
+    from critmin.discourse.store import list_documents
+
+    emit(list_documents(warehouse), fmt, title="discourse documents")

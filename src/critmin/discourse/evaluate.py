@@ -1,0 +1,137 @@
+"""Validation: the team-written labelled evaluation set, per-label precision/recall/F1 and macro-F1 for the
+lexicon path and the embedding path side by side.
+
+The set (``data/eval/eval_set.csv``) has a fixed dev/test split (alternating within each language x frame
+group). The lexicon path's two decision thresholds (``scoring.POLARITY_BAND``, ``scoring.SUBJECTIVE_AT``)
+were chosen by looking at the dev split only; the embedding path has no thresholds (arg-max over
+prototype centroids). Report test figures; dev figures are shown for transparency.
+"""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from critmin.discourse import FRAMES
+from critmin.errors import InputError, UsageError
+
+POLARITIES = ("positive", "negative", "neutral")
+SUBJECTIVITIES = ("subjective", "objective")
+TASKS = {"frame": FRAMES, "polarity": POLARITIES, "subjectivity": SUBJECTIVITIES}
+
+
+class EvalItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    split: Literal["dev", "test"]
+    language: Literal["zh", "en", "ja"]
+    frame: Literal["security", "industry_technology", "green_transition", "alliances_cooperation",
+                   "rules_standards", "market", "development_sharing", "risk"]
+    polarity: Literal["positive", "negative", "neutral"]
+    subjectivity: Literal["subjective", "objective"]
+    text: str
+
+
+def eval_path() -> Path:
+    return Path(str(resources.files("critmin.discourse") / "data" / "eval" / "eval_set.csv"))
+
+
+def load_eval_set(path: str | Path | None = None) -> list[EvalItem]:
+    path = Path(path) if path else eval_path()
+    items = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                items.append(EvalItem.model_validate(row))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise InputError(str(path), record=line, field=".".join(map(str, err["loc"])),
+                                 expected=err["msg"], got=err.get("input")) from exc
+    ids = [i.id for i in items]
+    if len(ids) != len(set(ids)):
+        raise InputError(str(path), field="id", expected="unique ids", got="duplicates")
+    return items
+
+
+def prf(gold: list[str], pred: list[str], labels) -> list[dict]:
+    """Per-label precision, recall, F1 and support (a prediction outside ``labels``, e.g. 'none', counts
+    as a miss for the gold label and a false positive for no label)."""
+    rows = []
+    for lab in labels:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p == lab)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != lab and p == lab)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p != lab)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        rows.append({"label": lab, "precision": prec, "recall": rec, "f1": f1, "support": tp + fn})
+    return rows
+
+
+def predict_lexicon(items: list[EvalItem]) -> dict[str, list[str]]:
+    from critmin.discourse.scoring import analyzer, polarity_label, subjectivity_label
+
+    scores = [analyzer(i.language).analyze(i.text) for i in items]
+    return {
+        "frame": [s.top_frame for s in scores],
+        "polarity": [polarity_label(s.polarity) for s in scores],
+        "subjectivity": [subjectivity_label(s.subjectivity) for s in scores],
+    }
+
+
+def predict_embedding(items: list[EvalItem], classifier=None) -> dict[str, list[str]]:
+    from critmin.discourse.embedding import default_classifier
+
+    clf = classifier or default_classifier()
+    s = clf.score([i.text for i in items], [i.language for i in items])
+    return {"frame": s.top_frame, "polarity": s.polarity_label, "subjectivity": s.subjectivity_label}
+
+
+def evaluate(split: str = "test", methods: tuple[str, ...] = ("lexicon", "embedding"), language: str | None = None,
+             classifier=None):
+    """Per-label P/R/F1 plus a ``macro`` row per (method, task) on ``split`` ('dev', 'test' or 'all')."""
+    import pandas as pd
+
+    items = load_eval_set()
+    if split != "all":
+        if split not in ("dev", "test"):
+            raise UsageError(f"unknown split {split!r}: expected dev, test or all")
+        items = [i for i in items if i.split == split]
+    if language:
+        items = [i for i in items if i.language == language]
+    if not items:
+        raise UsageError("no evaluation items for this selection")
+    rows = []
+    for method in methods:
+        if method == "lexicon":
+            pred = predict_lexicon(items)
+        elif method == "embedding":
+            pred = predict_embedding(items, classifier)
+        else:
+            raise UsageError(f"unknown method {method!r}: expected lexicon or embedding")
+        for task, labels in TASKS.items():
+            gold = [getattr(i, task) for i in items]
+            per = prf(gold, pred[task], labels)
+            acc = sum(g == p for g, p in zip(gold, pred[task], strict=True)) / len(gold)
+            for r in per:
+                rows.append({"method": method, "task": task, **r})
+            rows.append({"method": method, "task": task, "label": "macro",
+                         "precision": sum(r["precision"] for r in per) / len(per),
+                         "recall": sum(r["recall"] for r in per) / len(per),
+                         "f1": sum(r["f1"] for r in per) / len(per), "support": len(gold), "accuracy": acc})
+    df = pd.DataFrame(rows)
+    for c in ("precision", "recall", "f1", "accuracy"):
+        if c in df:
+            df[c] = df[c].round(3)
+    df.insert(0, "split", split)
+    return df
+
+
+def macro_table(df):
+    """method x task macro-F1 pivot of an :func:`evaluate` result."""
+    m = df[df.label == "macro"]
+    return m.pivot(index="method", columns="task", values="f1")

@@ -111,7 +111,7 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
         cidx = idx[c0:c0 + chunk]
         days = np.stack([overrides.get(net.importers[i], common) for i in cidx], axis=1)
         out = engine.simulate_importers(net, p, market, cidx, stock_days=days)
-        bands = {m: np.percentile(out[m], QS, axis=0) for m in MONTHLY_METRICS}  # (3, r, M)
+        bands = {m: _bands(out[m]) for m in MONTHLY_METRICS}  # (3, r, M)
         tot_short = out["shortfall_t"].sum(axis=2)  # (D, r)
         so = out["stockout_month"]
         for j, i in enumerate(cidx):
@@ -152,7 +152,7 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     mk = []
     for metric, arr in (("price_pressure", market.price_pressure), ("pool_t", market.pool),
                         ("replaced_t", market.replaced), ("withheld_t", market.withheld)):
-        b = np.percentile(arr, QS, axis=0)
+        b = _bands(arr)
         mk.append(pd.DataFrame({"month": months, "metric": metric, "p10": b[0], "p50": b[1], "p90": b[2]}))
     market_df = pd.concat(mk, ignore_index=True)
     # alternative suppliers' extra deliveries: the pool delivered, apportioned by spare capacity
@@ -190,6 +190,13 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     timings = {"sample_s": t_sample - t0, "market_s": t_market - t_sample, "importers_s": t_imp - t_market,
                "total_s": time.perf_counter() - t0}
     return StressResult(run_id, sc, meta, summary, monthly, market_df, pd.DataFrame(down_rows), suppliers, timings)
+
+
+def _bands(a: np.ndarray) -> np.ndarray:
+    """P10/P50/P90 over the draws axis (0) of a (D, ...) array; partitions run on contiguous rows (faster)."""
+    d = a.shape[0]
+    rows = np.ascontiguousarray(a.reshape(d, -1).T)
+    return np.percentile(rows, QS, axis=1).reshape((len(QS), *a.shape[1:]))
 
 
 def _run_id(sc: Scenario, draws: int, seed: int | None, base: Baseline) -> str:

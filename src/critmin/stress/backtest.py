@@ -91,6 +91,7 @@ def backtest_2010(warehouse=None, *, draws: int = 2000, seed: int = 0, baseline_
     import critmin
     from critmin.stress import engine
     from critmin.stress.api import _report_idx, engine_params, make_network, prepare
+    from critmin.stress.params import describe
 
     sc = _scenario(baseline_year, shock_year, importers, draws, seed)
     res, base = prepare(sc, warehouse, catalog)
@@ -163,7 +164,7 @@ def backtest_2010(warehouse=None, *, draws: int = 2000, seed: int = 0, baseline_
     hist = act[act["importer"].isin([net.importers[i] for i in idx] + ["__world__"])].copy()
     meta = {"baseline_year": baseline_year, "shock_year": shock_year, "years": years, "draws": draws, "seed": seed, "hs6": res.hs6,
             "spare_source": base.spare_source, "supplier_baseline_t": sup_base,
-            "parameters": {k: str(v) for k, v in engine_params(sc, base.spare_param).items()}}
+            "parameters": {k: describe(v) for k, v in engine_params(sc, base.spare_param).items()}}
     return Backtest(imp, sup, errs, hist, meta)
 
 

@@ -67,8 +67,9 @@ def prepare(series_df: pd.DataFrame) -> pd.DataFrame:
     n = p.str.len()
     year = pd.to_numeric(p.str[:4], errors="coerce")
     month = pd.to_numeric(p.str[5:7], errors="coerce")
-    if year.isna().any() or not n.isin([4, 7, 10]).all():
-        bad = p[year.isna() | ~n.isin([4, 7, 10])].iloc[0]
+    ok = p.str.fullmatch(r"\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?")
+    if not ok.all():
+        bad = p[~ok].iloc[0]
         raise UsageError(f"period must be YYYY, YYYY-MM or YYYY-MM-DD, got {bad!r}")
     days = pd.to_datetime(p.where(n == 10, None), errors="coerce")
     df["cm_freq"] = np.select([n == 4, n == 7], ["Y", "M"], "D")

@@ -1,0 +1,239 @@
+"""Early-warning engine: levels, persistence, hysteresis, change points, export-control rule, ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from critmin.alerts import Rule, alerts_frame, change_points, evaluate, load_rules, prepare, threshold_levels
+from critmin.alerts.models import LEVEL_RANK, ChangePoint
+from critmin.alerts.rules import RuleError, parse_rules
+
+SHARE_RULE = dict(
+    id="share", title_en="share", title_zh="份额", metric="top1_share_qty_pct", comparison=">",
+    thresholds={"blue": 50, "yellow": 60, "orange": 65, "red": 80},
+)
+
+
+def series(values, metric="top1_share_qty_pct", start=2000, importer="EU27", material="rare_earths",
+           stage="metal", supplier="CHN", periods=None, vintage="v1"):
+    periods = periods if periods is not None else list(range(start, start + len(values)))
+    return pd.DataFrame({
+        "metric": metric, "importer": importer, "material": material, "stage": stage, "supplier": supplier,
+        "period": periods, "value": values, "vintage": vintage, "source": "test",
+    })
+
+
+def levels_of(rule: Rule, values, **kw) -> list[str]:
+    df = prepare(series(values, **kw))
+    sub = df.assign(cm_x=df["value"])
+    names = {0: "-", **{r: lvl for lvl, r in LEVEL_RANK.items()}}
+    return [names[int(v)] for v in threshold_levels(rule, sub)]
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [(40, "-"), (50, "-"), (50.1, "blue"), (59.9, "blue"), (60.5, "yellow"), (65, "yellow"), (65.2, "orange"),
+     (79, "orange"), (80.01, "red"), (100, "red")],
+)
+def test_threshold_per_level(value, level):
+    assert levels_of(Rule(**SHARE_RULE), [value]) == [level]
+
+
+def test_threshold_lower_is_worse():
+    rule = Rule(id="drop", title_en="d", title_zh="降", metric="import_qty_yoy_pct", comparison="<=",
+                thresholds={"blue": -15, "yellow": -30, "orange": -45, "red": -60})
+    assert levels_of(rule, [-10, -15, -31, -50, -75, 5], metric="import_qty_yoy_pct") == [
+        "-", "blue", "yellow", "orange", "red", "-"]
+
+
+def test_persistence_needs_consecutive_periods_and_gaps_break_runs():
+    rule = Rule(**{**SHARE_RULE, "persistence": 3})
+    assert levels_of(rule, [70, 70, 40, 70, 70, 70, 70]) == ["-", "-", "-", "-", "-", "orange", "orange"]
+    # a missing year breaks the run: 2000, 2001, [gap], 2003 are not three consecutive periods
+    assert levels_of(rule, [70, 70, 70], periods=[2000, 2001, 2003]) == ["-", "-", "-"]
+    assert levels_of(rule, [70, 70, 70], periods=["2025-11", "2025-12", "2026-01"]) == ["-", "-", "orange"]
+
+
+def test_hysteresis_prevents_flapping_around_a_threshold():
+    oscillating = [64.0, 65.5, 64.6, 65.4, 64.2, 65.8, 64.9, 65.1, 64.3, 65.6]
+    plain = levels_of(Rule(**SHARE_RULE), oscillating)
+    held = levels_of(Rule(**{**SHARE_RULE, "hysteresis": 2}), oscillating)
+
+    def changes(levels):
+        return sum(a != b for a, b in zip(levels, levels[1:], strict=False))
+
+    assert changes(plain) >= 8  # flaps between yellow and orange
+    assert held[0] == "yellow" and set(held[1:]) == {"orange"}  # raised once, then held
+    assert changes(held) == 1
+    # it clears only when the value falls past the clearing threshold (65 - 2 = 63)
+    assert levels_of(Rule(**{**SHARE_RULE, "hysteresis": 2}), [66, 64, 63.5, 62.9]) == [
+        "orange", "orange", "orange", "yellow"]
+    # explicit clearing thresholds override the margin
+    rule = Rule(**{**SHARE_RULE, "clear": {"orange": 60}})
+    assert levels_of(rule, [66, 61, 59]) == ["orange", "orange", "blue"]
+
+
+def test_alerts_carry_numbers_transitions_and_deterministic_ids():
+    rules = [Rule(**{**SHARE_RULE, "hysteresis": 2})]
+    df = series([55, 62, 70, 90, 70, 40], start=2019)
+    alerts = evaluate(rules, df, use_kb=False)
+    by_period = {a.period: a for a in alerts}
+    assert [by_period[p].level for p in ("2019", "2020", "2021", "2022", "2023")] == [
+        "blue", "yellow", "orange", "red", "orange"]
+    assert "2024" not in by_period
+    assert by_period["2022"].transition == "escalated" and by_period["2023"].transition == "deescalated"
+    assert by_period["2021"].value == 70 and by_period["2021"].threshold == 65
+    assert by_period["2021"].vintage == "v1" and by_period["2021"].source == "test"
+    again = evaluate(rules, df.sample(frac=1, random_state=1), use_kb=False)
+    assert sorted(a.id for a in alerts) == sorted(a.id for a in again)
+    other = evaluate(rules, series([55, 62, 70, 90, 70, 40], start=2019, vintage="v2"), use_kb=False)
+    assert not {a.id for a in alerts} & {a.id for a in other}
+    latest = evaluate(rules, series([55, 62, 70, 90, 70], start=2019), use_kb=False, latest_only=True)
+    assert [(a.period, a.level) for a in latest] == [("2023", "orange")]
+    frame = alerts_frame(alerts)
+    assert list(frame["level"])[0] == "red" and len(frame) == 5
+
+
+def test_scope_filters_series():
+    rule = Rule(**{**SHARE_RULE, "scope": {"importer": ["EU27"], "stage": "metal"}})
+    df = pd.concat([series([70]), series([70], importer="USA"), series([70], stage="compound")])
+    alerts = evaluate([rule], df, use_kb=False)
+    assert [(a.importer, a.stage) for a in alerts] == [("EU27", "metal")]
+
+
+def _naive(values, rule: Rule) -> list[int]:
+    """Reference: the per-period state machine the vectorised evaluator must reproduce."""
+    ops = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}[rule.comparison]
+    count = dict.fromkeys(LEVEL_RANK, 0)
+    active = dict.fromkeys(LEVEL_RANK, False)
+    out = []
+    for x in values:
+        level = 0
+        for lvl, thr in rule.thresholds.items():
+            breach = bool(ops(x, thr))
+            held = breach or bool(ops(x, rule.clear_threshold(lvl)))
+            count[lvl] = count[lvl] + 1 if breach else 0
+            active[lvl] = held and (count[lvl] >= rule.persistence or active[lvl])
+            if active[lvl]:
+                level = LEVEL_RANK[lvl]
+        out.append(level)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=30),
+    hysteresis=st.sampled_from([0, 0.5, 2, 7]),
+    persistence=st.integers(1, 3),
+    lower=st.booleans(),
+)
+def test_vectorised_equals_state_machine(values, hysteresis, persistence, lower):
+    if lower:
+        rule = Rule(id="r", title_en="r", title_zh="r", metric="top1_share_qty_pct", comparison="<",
+                    thresholds={"blue": 50, "yellow": 40, "orange": 30, "red": 10},
+                    hysteresis=hysteresis, persistence=persistence)
+    else:
+        rule = Rule(**{**SHARE_RULE, "hysteresis": hysteresis, "persistence": persistence})
+    df = prepare(series(values))
+    got = threshold_levels(rule, df.assign(cm_x=df["value"])).tolist()
+    assert got == _naive(values, rule)
+    if persistence == 1:  # hysteresis can only hold a level longer, never lower it
+        plain = Rule(**{**rule.model_dump(), "hysteresis": 0})
+        assert all(h >= p for h, p in zip(got, _naive(values, plain), strict=True))
+
+
+def test_change_point_found_at_known_break():
+    rng = np.random.default_rng(42)
+    x = np.concatenate([100 + rng.normal(0, 3, 12), 55 + rng.normal(0, 3, 10)])
+    assert change_points(x, ChangePoint(method="pelt")) == [12]
+    assert change_points(x, ChangePoint(method="binseg", n_bkps=1)) == [12]
+    flat = 100 + rng.normal(0, 3, 22)
+    assert change_points(flat, ChangePoint(method="pelt")) == []
+    rule = Rule(id="cp", title_en="cp", title_zh="断点", kind="changepoint", metric="import_qty_t",
+                changepoint={"min_shift_pct": 20, "level": "yellow"})
+    alerts = evaluate([rule], series(list(x), metric="import_qty_t", start=2001), use_kb=False)
+    [a] = alerts
+    assert a.period == "2013" and a.level == "yellow"
+    assert a.extra["shift_pct"] < -35 and a.extra["before_mean"] == pytest.approx(x[:12].mean())
+
+
+def test_builtin_rules_cover_the_issue():
+    rules = {r.id: r for r in load_rules()}
+    assert {"crma_single_country_share", "supplier_hhi", "import_drop_yoy", "unit_value_jump",
+            "export_control_dependency", "licence_backlog", "core_firm_disruption", "logistics_corridor",
+            "strategic_stock", "imports_change_point"} <= set(rules)
+    assert rules["crma_single_country_share"].thresholds.orange == 65
+    assert rules["supplier_hhi"].thresholds.yellow == 2500
+    assert rules["import_drop_yoy"].thresholds.yellow == -30
+    assert rules["unit_value_jump"].thresholds.yellow == 50
+    assert rules["export_control_dependency"].thresholds.red == 50
+    # EU27 rare-earth metals from China at 70 % in 2024 -> orange; 85 % -> red
+    alerts = evaluate(load_rules(), series([70.0, 85.0], start=2023, importer="EU27"))
+    crma = {a.period: a for a in alerts if a.rule_id == "crma_single_country_share"}
+    assert crma["2023"].level == "orange" and crma["2024"].level == "red"
+    assert "eu-2024-crma" in crma["2024"].cited_events
+
+
+def test_export_control_rule_uses_kb_and_honours_suspension():
+    rules = [r for r in load_rules() if r.id == "export_control_dependency"]
+    dep = series([70.0, 70.0], metric="supplier_share_qty_pct", start=2024)
+    alerts = evaluate(rules, dep)
+    events = {a.extra["event_id"]: a for a in alerts}
+    assert "chn-2025-no18-medium-heavy-ree" in events  # new control in 2025
+    assert events["chn-2025-no18-medium-heavy-ree"].level == "red"
+    assert events["chn-2025-no18-medium-heavy-ree"].period == "2025"
+    assert all(a.period == "2025" for a in alerts)  # nothing changed in 2024
+    # judged as of 2026-11-23: the October 2025 controls come back after the one-year suspension
+    later = evaluate(rules, dep, as_of="2026-11-23")
+    assert later and {a.extra["change"] for a in later} == {"reactivated"}
+    assert "chn-2025-no57-more-medium-heavy-ree" in {a.extra["event_id"] for a in later}
+    assert all(a.level == "red" for a in later)
+    # while suspended (as of 2025-12-01) nothing is new or re-activated in the last 366 days except No. 18
+    mid = evaluate(rules, dep, as_of="2025-12-01")
+    assert {a.extra["change"] for a in mid} == {"new"}
+    # low dependency: yellow only; none below 20 %
+    low = evaluate(rules, series([30.0], metric="supplier_share_qty_pct", start=2025))
+    assert {a.level for a in low} == {"yellow"}
+    assert evaluate(rules, series([10.0], metric="supplier_share_qty_pct", start=2025)) == []
+
+
+def test_bad_rules_refused_with_file_and_key(tmp_path):
+    text = """
+ok_rule:
+  title_en: t
+  title_zh: 规
+  metric: x
+  thresholds: {blue: 1, yellow: 2}
+bad_rule:
+  title_en: t
+  title_zh: 规
+  metric: x
+  comparison: ">"
+  thresholds: {blue: 5, yellow: 2}
+"""
+    p = tmp_path / "my_rules.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleError) as info:
+        parse_rules(p)
+    assert info.value.file == "my_rules.yaml" and info.value.record == "bad_rule"
+    p.write_text(text.replace("comparison: \">\"", "comparison: \"=>\""), encoding="utf-8")
+    with pytest.raises(RuleError) as info:
+        parse_rules(p)
+    assert info.value.field == "comparison"
+    p.write_text(text.split("bad_rule")[0] + "  cites: [no-such-entry]\n", encoding="utf-8")
+    with pytest.raises(RuleError) as info:
+        load_rules(p)
+    assert info.value.field == "cites" and info.value.got == "no-such-entry"
+
+
+def test_series_table_checked():
+    from critmin.errors import UsageError
+
+    with pytest.raises(UsageError):
+        evaluate([Rule(**SHARE_RULE)], pd.DataFrame({"metric": ["x"], "value": [1]}), use_kb=False)
+    with pytest.raises(UsageError):
+        evaluate([Rule(**SHARE_RULE)], series([70], periods=["2024/05"]), use_kb=False)

@@ -159,7 +159,8 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         err = _best_error(exc)
         field = _field_of(err)
-        expected = "a value (the field is required)" if err["type"] == "missing" else err["msg"]
+        expected = "a value (the field is required)" if err["type"] == "missing" else err["msg"].removeprefix(
+            "Value error, ")
         if err["type"] == "extra_forbidden":
             expected = "no such field (unknown key)"
         got = None if err["type"] == "missing" else err.get("input")

@@ -143,3 +143,38 @@ def test_backtest_2010_numbers(wh):
     assert s2012["supplier_actual_t"] == pytest.approx(24_893, rel=0.01)
     assert set(bt.importers["importer"]) == {"JPN", "USA", "EU27", "KOR"}
     assert bt.errors["value"].notna().all()
+
+
+def test_monthly_feed_even_split_matches_annual(wh, tmp_path):
+    """A monthly feed that splits the year evenly gives the same bands as the annual baseline."""
+    import pandas as pd
+
+    import critmin
+    from critmin.stress.network import read_trade
+
+    with critmin.open(str(wh)) as w:  # the same rows (incl. quantities imputed from value) as the baseline
+        tr = read_trade(w, ["284610", "284690"], 2024)
+    tr = tr.groupby(["exporter", "importer"], as_index=False)["qty_t"].sum().rename(columns={"qty_t": "q"})
+    feed = pd.concat([tr.assign(month=m, qty_t=tr["q"] / 12) for m in range(1, 13)])[
+        ["month", "exporter", "importer", "qty_t"]]
+    path = tmp_path / "feed.csv"
+    feed.to_csv(path, index=False)
+    base = quick_scenario("CHN", "rare_earths", 0.4, 6, stage="compound", importers=["JPN", "USA"], draws=500,
+                          seed=4)
+    with_feed = base.model_copy(deep=True)
+    with_feed.baseline.monthly_feed = str(path)
+    a = run(base, warehouse=wh).summary.set_index("importer")
+    b = run(with_feed, warehouse=wh).summary.set_index("importer")
+    for col in ("demand_t", "exposed_t", "shortfall_t_p50", "shortfall_t_p90"):
+        np.testing.assert_allclose(b[col].to_numpy(), a[col].to_numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_every_stress_command_is_documented():
+    from pathlib import Path
+
+    from critmin.cli.commands.stress import stress_app
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "stress.md").read_text(encoding="utf-8")
+    for cmd in stress_app.registered_commands:
+        name = cmd.name or cmd.callback.__name__
+        assert f"critmin stress {name}" in doc, name

@@ -104,7 +104,7 @@ def _read_yaml(path: Path):
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError as exc:
         raise InputError(str(path), expected="a lexicon YAML file", got="missing") from exc
     except yaml.YAMLError as exc:

@@ -2,7 +2,8 @@
 
 * Language: a script rule that research/nlp_options.md measured as about as good as lingua restricted to
   en/zh/ja on this domain: any kana -> ja; Han characters outweighing Latin letters -> zh; else en.
-* Chinese: jieba with the lexicon terms added as a user dictionary (keeps 关键矿产, 供应链韧性 whole).
+* Chinese: jieba (its Rust port jieba-rs via ``rjieba`` when installed, else Python jieba) with the lexicon
+  terms added as a user dictionary (keeps 关键矿产, 供应链韧性 whole).
 * Japanese: SudachiPy + sudachidict-core, split mode C, dictionary forms (keeps レアアース whole).
 * English: a regular-expression tokenizer (TextBlob/NLTK tokenizers need downloads).
 """
@@ -19,10 +20,17 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 def detect_language(text: str, default: str = "en") -> str:
     """'zh', 'ja' or 'en' by script counts; ``default`` when the text has no letters at all."""
+    if not _KANA.search(text):
+        if not _LATIN.search(text):  # fast path: pure Han (or no letters)
+            return "zh" if _HAN.search(text) else default
+        if not _HAN.search(text):
+            return "en"
+        han, latin = len(_HAN.findall(text)), len(_LATIN.findall(text))
+        return "zh" if han > 0.2 * latin else "en"
     kana = len(_KANA.findall(text))
     han = len(_HAN.findall(text))
     latin = len(_LATIN.findall(text))
-    if kana and kana >= 0.05 * (han + kana):
+    if kana >= 0.05 * (han + kana):
         return "ja"
     if han and han > 0.2 * latin:
         return "zh"
@@ -92,30 +100,46 @@ def tokenize_en(text: str) -> list[str]:
     return toks
 
 
-@lru_cache(maxsize=1)
-def _jieba_tokenizer():
-    import logging
-
-    import jieba
-
+def _zh_user_words() -> list[str]:
     from critmin.discourse.lexicon import load_lexicon
 
-    jieba.setLogLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
-    tk.initialize()
     lex = load_lexicon("zh")
     words = {e.term for e in lex.frames} | {e.term for e in lex.affect.sentiment}
     words |= {e.term for e in lex.affect.subjectivity} | set(lex.affect.domain_terms)
     words |= {e.term for e in lex.affect.intensifiers} | set(lex.affect.negators)
-    for w in sorted(words):
-        if len(w) > 1:
-            tk.add_word(w, freq=50000)
-    return tk
+    return sorted(w for w in words if len(w) > 1)
 
 
-def tokenize_zh(text: str) -> list[str]:
-    """jieba (precise mode, no HMM: the lexicon is in the user dictionary), whitespace dropped."""
-    return [w for w in _jieba_tokenizer().lcut(text, HMM=False) if not w.isspace()]
+@lru_cache(maxsize=2)
+def _zh_cutter(engine: str = "auto"):
+    """A function text -> tokens: jieba-rs (``rjieba``, the jieba algorithm and dictionary in Rust) when
+    installed, else Python jieba; both with the lexicon terms as a user dictionary, no HMM."""
+    if engine in ("auto", "rjieba"):
+        try:
+            import rjieba
+        except ImportError:
+            if engine == "rjieba":
+                raise
+        else:
+            tk = rjieba.Jieba()
+            for w in _zh_user_words():
+                tk.add_word(w, 50000, None)
+            return lambda text: tk.cut(text, False)
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for w in _zh_user_words():
+        tk.add_word(w, freq=50000)
+    return lambda text: tk.lcut(text, HMM=False)
+
+
+def tokenize_zh(text: str, engine: str = "auto") -> list[str]:
+    """Chinese words (jieba-rs or jieba, precise mode, lexicon as user dictionary), whitespace dropped."""
+    return [w for w in _zh_cutter(engine)(text) if not w.isspace()]
 
 
 @lru_cache(maxsize=1)

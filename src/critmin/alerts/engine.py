@@ -182,8 +182,15 @@ class _Citer:
     def __init__(self, kb: KnowledgeBase | None):
         self.kb = kb
         self._by_key: dict[tuple[str, str], list] | None = None
+        self._memo: dict[tuple, list[str]] = {}
 
     def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date) -> list[str]:
+        key = (rule.id, material, supplier, until)
+        if key not in self._memo:
+            self._memo[key] = self._cite(rule, material, supplier, until)
+        return list(self._memo[key])
+
+    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date) -> list[str]:
         out = list(rule.cites)
         if self.kb is None or not material or not supplier:
             return out
@@ -203,21 +210,23 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
     out = []
     thr = dict(rule.thresholds.items())
     names = {r: lvl for lvl, r in LEVEL_RANK.items()}
-    hits = sub[levels.to_numpy() > 0]
-    lv = levels[levels > 0]
-    tr = transitions[levels > 0] if transitions is not None else None
+    mask = levels.to_numpy() > 0
+    hits = sub[mask]
+    lv = levels.to_numpy()[mask]
+    tr = transitions.to_numpy()[mask] if transitions is not None else None
     for i, row in enumerate(hits.itertuples(index=False)):
-        level = names[int(lv.iloc[i])]
+        level = names[int(lv[i])]
         extra = {c: _plain(getattr(row, c)) for c in extra_cols}
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
-        out.append(Alert(
+        # values are produced here from validated rules and a prepared frame: construct without re-validation
+        out.append(Alert.model_construct(
             id=alert_id(rule.id, row.metric, row.importer, row.material, row.stage, row.supplier,
                         row.period, level, row.vintage),
             rule_id=rule.id, rule_kind=rule.kind, level=level, title_en=rule.title_en, title_zh=rule.title_zh,
             metric=row.metric, importer=row.importer, material=row.material, stage=row.stage,
-            supplier=row.supplier, period=row.period, value=float(row.value), threshold=thr[level],
-            comparison=rule.comparison, transition=tr.iloc[i] if tr is not None else "event",
+            supplier=row.supplier, period=str(row.period), value=float(row.value), threshold=float(thr[level]),
+            comparison=rule.comparison, transition=str(tr[i]) if tr is not None else "event",
             vintage=row.vintage, source=row.source,
             cited_events=citer(rule, row.material, row.supplier, row.cm_end.date()) if not extra_cols
             else [*rule.cites, *[e for e in [extra.get("event_id")] if e]],
@@ -236,11 +245,15 @@ def _plain(v):
     return v
 
 
-def _threshold_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer) -> list[Alert]:
+def _threshold_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer, latest_only: bool = False) -> list[Alert]:
     levels = threshold_levels(rule, sub)
     if levels.empty or not (levels > 0).any():
         return []
-    return _row_alerts(rule, sub, levels, _transitions(levels, sub), citer)
+    transitions = _transitions(levels, sub)
+    if latest_only:  # levels are computed on the whole history; only the last period is reported
+        last = sub.groupby(list(KEYS), sort=False)["cm_pos"].transform("max") == sub["cm_pos"]
+        levels = levels.where(last, 0)
+    return _row_alerts(rule, sub, levels, transitions, citer)
 
 
 def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of: dt.date | None,
@@ -364,7 +377,7 @@ def evaluate(
         if sub.empty:
             continue
         if rule.kind == "threshold":
-            found = _threshold_rule(rule, sub, citer)
+            found = _threshold_rule(rule, sub, citer, latest_only)
         elif rule.kind == "changepoint":
             found = _changepoint_rule(rule, sub, citer)
         else:

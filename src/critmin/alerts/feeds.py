@@ -117,7 +117,7 @@ def load_feed(path: str | Path, materials: set[str] | None = None) -> pd.DataFra
     import pandas as pd
 
     path = Path(path)
-    name = path.name
+    name = str(path)
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -150,7 +150,7 @@ def load_feed(path: str | Path, materials: set[str] | None = None) -> pd.DataFra
                 "supplier": row.get("supplier", "").strip(), "period": row["period"].strip(),
                 "value": float(raw) if value is None else float(value),
                 "reference": float(row["reference"]) if row.get("reference", "").strip() else float("nan"),
-                "vintage": row.get("vintage", "").strip() or name, "source": row["source"].strip(),
+                "vintage": row.get("vintage", "").strip() or path.name, "source": row["source"].strip(),
                 "line": line,
             })
     if problems:

@@ -1,0 +1,138 @@
+"""`critmin dependency | suppliers | crma | production | reliance | reproduce` — the indicator core's faces."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w", help="warehouse file")
+FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
+YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
+LANG_OPT = typer.Option("en", "--lang", help="en|zh (for --explain)")
+
+
+class BasisOpt(StrEnum):
+    value = "value"
+    qty = "qty"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dependency")(dependency)
+    app.command("suppliers")(suppliers)
+    app.command("crma")(crma)
+    app.command("production")(production)
+    app.command("reliance")(reliance)
+    app.command("reproduce")(reproduce)
+
+
+def _explain(df, warehouse, lang) -> None:
+    from critmin.indicators.explain import explain
+
+    emit(explain(df.columns, warehouse, lang), Format.table, title="definitions, units and sources / 口径、单位与来源")
+
+
+def dependency(
+    importer: str = typer.Option(..., "--importer", help="ISO3 or group (EU27, EU, G7, MSP, …); comma-separated"),
+    material: str = typer.Option(None, "--material", help="material id or name, e.g. rare_earths"),
+    stage: str = typer.Option(None, "--stage", help="ore_concentrate | processed_refined | metal | compound"),
+    hs6: str = typer.Option(None, "--hs6", help="comma-separated HS6 codes instead of / within a material"),
+    years: str = YEARS_OPT,
+    basis: BasisOpt = typer.Option(BasisOpt.value, "--basis", help="value (thousand USD) or qty (tonnes)"),
+    by: str = typer.Option(None, "--by", help="material | stage | hs6"),
+    fmt: Format = FORMAT_OPT,
+    explain: bool = typer.Option(False, "--explain", help="print definitions, sources and vintages"),
+    lang: str = LANG_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Supplier concentration and dependency by year / 进口依赖与供应集中度."""
+    from critmin.indicators.dependency import dependency as run
+
+    df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, warehouse)
+    emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}")
+    if explain:
+        _explain(df, warehouse, lang)
+
+
+def suppliers(
+    importer: str = typer.Option(..., "--importer"),
+    material: str = typer.Option(None, "--material"),
+    stage: str = typer.Option(None, "--stage"),
+    years: str = YEARS_OPT,
+    basis: BasisOpt = typer.Option(BasisOpt.value, "--basis"),
+    top: int = typer.Option(10, "--top", help="largest N suppliers per year"),
+    fmt: Format = FORMAT_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Supplier shares per year / 各供应国份额."""
+    from critmin.indicators.dependency import suppliers as run
+
+    df = run(importer, material, stage, None, years, basis.value, warehouse)
+    emit(df[df["rank"] < top], fmt, title=f"suppliers of {importer} · {material}")
+
+
+def crma(
+    importer: str = typer.Option("EU27", "--importer"),
+    years: str = YEARS_OPT,
+    cap: float = typer.Option(0.65, "--cap", help="single-country cap (CRMA: 0.65)"),
+    material: str = typer.Option(None, "--material", help="restrict to comma-separated materials"),
+    all_rows: bool = typer.Option(False, "--all", help="list every material × stage × year, not only breaches"),
+    fmt: Format = FORMAT_OPT,
+    explain: bool = typer.Option(False, "--explain"),
+    lang: str = LANG_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
+    from critmin.indicators.crma import crma_check
+
+    df = crma_check(importer, years, cap, material.split(",") if material else None, warehouse,
+                    only_breaches=not all_rows)
+    emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}")
+    if explain:
+        _explain(df, warehouse, lang)
+
+
+def production(
+    material: str = typer.Option(None, "--material", help="material id/name or WMD commodity (default: all)"),
+    years: str = YEARS_OPT,
+    fmt: Format = FORMAT_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Producer concentration per commodity and year (World Mining Data) / 生产集中度."""
+    from critmin.indicators.production import production_concentration
+
+    emit(production_concentration(material, years, warehouse), fmt, title="production concentration")
+
+
+def reliance(
+    importer: str = typer.Option(..., "--importer"),
+    material: str = typer.Option(..., "--material"),
+    years: str = YEARS_OPT,
+    fmt: Format = FORMAT_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Net import reliance (I − E) / (P + I − E) / 净进口依存度."""
+    from critmin.indicators.production import import_reliance
+
+    emit(import_reliance(importer, material, years, warehouse), fmt, title=f"import reliance · {importer}")
+
+
+def reproduce(
+    name: str = typer.Argument(..., help="seed002-table1 | seed002-fig1 | seed001-china-top-producer"),
+    fmt: Format = FORMAT_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Reproduce a published table from the seeds, side by side with print / 复现文献中的表格."""
+    from critmin.errors import UsageError
+    from critmin.indicators.reproduce import REPRODUCTIONS
+
+    if name not in REPRODUCTIONS:
+        raise UsageError(f"unknown reproduction '{name}'; available: {', '.join(REPRODUCTIONS)}")
+    rep = REPRODUCTIONS[name](warehouse)
+    emit(rep.table, fmt, title=name)
+    if fmt is Format.table:
+        for note in rep.notes:
+            typer.echo(f"- {note}")

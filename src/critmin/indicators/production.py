@@ -1,0 +1,103 @@
+"""Production side (World Mining Data): producer shares and concentration per commodity × year, and import
+reliance where production is known.
+
+* producer share   s_k = P_k / Σ_k P_k (P in the commodity's own unit; world = sum of country rows)
+* hhi              10 000 · Σ_k s_k²;   top1 / top3 as for imports
+* import reliance  (I − E) / (P + I − E) for an economy: I, E its imports and exports of the material's HS6
+  codes (tonnes, BACI; for a group, extra-group flows), P its production (World Mining Data, tonnes; kg
+  converted; commodities in other units — Mio m3, carats — are not computed). Negative = net exporter. The
+  bases differ in form (e.g. rare earths: production in REO content, trade in gross product weight), so the
+  figure is indicative; see docs/indicators.md.
+"""
+
+from __future__ import annotations
+
+from critmin.indicators.years import parse_years
+
+
+def production_concentration(commodity: str | None = None, years=None, warehouse=None):
+    """Per WMD commodity × year: world total, top-1 producer and share, top-3 share, HHI, n producers,
+    China's share."""
+    from ibis import _
+
+    from critmin.catalog import load_catalog
+    from critmin.indicators.engine import duckdb_backend
+    from critmin.indicators.imports import concentration
+
+    con = duckdb_backend(warehouse)
+    try:
+        prod = con.table("production")
+        if commodity:
+            m = load_catalog().material(commodity)
+            prod = prod.filter(_.commodity == (m.wmd_commodity or commodity))
+        yrs = parse_years(years)
+        if yrs:
+            prod = prod.filter(_.year.isin(yrs))
+        # production rows reuse the import-side maths: "exporter" = producer, "importer" = the world
+        flows = prod.select("year", "commodity", "unit", exporter=_.country, value_kusd=_.qty, qty_t=_.qty)
+        df = concentration(flows, ["commodity", "unit", "year"], "value").to_pandas()
+    finally:
+        con.disconnect()
+    return (df.rename(columns={"total_imports": "world_production", "n_suppliers": "n_producers",
+                               "top1_supplier": "top1_producer"})
+            .sort_values(["commodity", "year"]).reset_index(drop=True))
+
+
+def import_reliance(entity: str, material: str, years=None, warehouse=None):
+    """Net import reliance of a country or group for a material, per year (tonnes basis)."""
+    import pandas as pd
+    from ibis import _
+
+    from critmin.catalog import load_catalog
+    from critmin.errors import UsageError
+    from critmin.indicators.dependency import _resolve_importers
+    from critmin.indicators.engine import duckdb_backend
+
+    cat = load_catalog()
+    mat = cat.material(material)
+    if not mat.wmd_commodity:
+        raise UsageError(f"{mat.id} has no production series in World Mining Data; import reliance needs one")
+    countries, groups = _resolve_importers(entity)
+    con = duckdb_backend(warehouse)
+    try:
+        yrs = parse_years(years)
+        gm = con.table("group_members")
+        trade = con.table("trade").filter(_.hs6.isin(mat.hs6()) & _.qty_t.notnull())
+        prod = con.table("production").filter(_.commodity == mat.wmd_commodity)
+        if yrs:
+            trade, prod = trade.filter(_.year.isin(yrs)), prod.filter(_.year.isin(yrs))
+        rows = []
+        for e in countries + groups:
+            if e in groups:
+                members = gm.filter(_.group_id == e).select(iso3=_.iso3, m_year=_.year)
+                imp = _group_flow(trade, members, "importer", "exporter")
+                exp = _group_flow(trade, members, "exporter", "importer")
+                p = prod.join(members, [prod.country == members.iso3, prod.year == members.m_year])
+            else:
+                imp, exp = trade.filter(_.importer == e), trade.filter(_.exporter == e)
+                p = prod.filter(_.country == e)
+            i = imp.group_by("year").aggregate(imports_t=_.qty_t.sum()).to_pandas()
+            x = exp.group_by("year").aggregate(exports_t=_.qty_t.sum()).to_pandas()
+            pr = p.group_by(["year", "unit"]).aggregate(production=_.qty.sum()).to_pandas()
+            df = i.merge(x, on="year", how="outer").merge(pr, on="year", how="outer").fillna(
+                {"imports_t": 0.0, "exports_t": 0.0})
+            df.insert(0, "entity", e)
+            rows.append(df)
+    finally:
+        con.disconnect()
+    df = pd.concat(rows, ignore_index=True)
+    factor = df["unit"].map({"metr. t": 1.0, "kg": 0.001})  # other units (Mio m3, ct) stay missing
+    df["production_t"] = (df["production"] * factor).where(df["unit"].notna(), 0.0)  # no row = no production
+    net = df["imports_t"] - df["exports_t"]
+    df["import_reliance"] = net / (df["production_t"] + net)
+    df["material_id"] = mat.id
+    df["wmd_commodity"] = mat.wmd_commodity
+    return df[["entity", "material_id", "wmd_commodity", "year", "production_t", "imports_t", "exports_t",
+               "import_reliance"]].sort_values(["entity", "year"]).reset_index(drop=True)
+
+
+def _group_flow(trade, members, inside: str, outside: str):
+    """Flows whose ``inside`` party is a member and ``outside`` party is not (extra-group flows)."""
+    j = trade.join(members, [trade[inside] == members.iso3, trade.year == members.m_year]).drop("iso3", "m_year")
+    m2 = members.select(x_iso3=members.iso3, x_year=members.m_year)
+    return j.anti_join(m2, [j[outside] == m2.x_iso3, j.year == m2.x_year])

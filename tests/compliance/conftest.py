@@ -1,48 +1,11 @@
-"""Fixtures of the compliance tests: the complete dossier and the defect patches."""
+"""Fixtures of the compliance tests."""
 
 from __future__ import annotations
 
-import copy
-import json
-import re
-from pathlib import Path
-
 import pytest
-
-DATA = Path(__file__).parent / "data"
-ALL_REGIMES = ["cn-export", "eu-csddd", "eu-crma-magnet", "eu-dpp"]
-_SEG = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+from compliance_helpers import complete_doc_dict
 
 
-def _parts(path: str):
-    return [int(i) if i else n for n, i in _SEG.findall(path)]
-
-
-def apply_patch(doc: dict, patch: dict) -> dict:
-    """Apply {'set': {path: value}, 'delete': [path]} to a copy of ``doc``."""
-    doc = copy.deepcopy(doc)
-    for path, value in patch.get("set", {}).items():
-        *head, last = _parts(path)
-        node = doc
-        for p in head:
-            node = node[p]
-        if isinstance(node, list) and last == len(node):
-            node.append(value)
-        else:
-            node[last] = value
-    for path in patch.get("delete", []):
-        *head, last = _parts(path)
-        node = doc
-        for p in head:
-            node = node[p]
-        del node[last]
-    return doc
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture
 def complete_doc() -> dict:
-    return json.loads((DATA / "complete.json").read_text(encoding="utf-8"))
-
-
-def defect_files():
-    return sorted((DATA / "defects").glob("*.json"))
+    return complete_doc_dict()

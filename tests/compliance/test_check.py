@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import ALL_REGIMES, DATA, apply_patch, defect_files
+from compliance_helpers import ALL_REGIMES, DATA, apply_patch, defect_files
 
 from critmin.compliance.check import check
 from critmin.compliance.loader import dossier_from_obj, load_dossier

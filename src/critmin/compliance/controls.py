@@ -66,7 +66,11 @@ def announcements() -> dict[str, Announcement]:
     import yaml
 
     text = (resources.files("critmin") / FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    return announcements_from_data(yaml.safe_load(text) or {})
+
+
+def announcements_from_data(data: dict, file: str = FILE) -> dict[str, Announcement]:
+    """Validate parsed announcement data; CatalogError names the file and the announcement id."""
     out: dict[str, Announcement] = {}
     for i, raw in enumerate(data.get("announcements", [])):
         key = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
@@ -74,14 +78,14 @@ def announcements() -> dict[str, Announcement]:
             ann = Announcement.model_validate(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise CatalogError(file=FILE, record=key, field=".".join(map(str, err["loc"])), expected=err["msg"]) from None
+            raise CatalogError(file=file, record=key, field=".".join(map(str, err["loc"])), expected=err["msg"]) from None
         if ann.id in out:
-            raise CatalogError(file=FILE, record=ann.id, field="id", expected="a unique id", got=ann.id)
+            raise CatalogError(file=file, record=ann.id, field="id", expected="a unique id", got=ann.id)
         out[ann.id] = ann
     for ann in out.values():
         for s in ann.suspends:
             if s not in out:
-                raise CatalogError(file=FILE, record=ann.id, field="suspends", expected="known announcement ids", got=s)
+                raise CatalogError(file=file, record=ann.id, field="suspends", expected="known announcement ids", got=s)
     return out
 
 

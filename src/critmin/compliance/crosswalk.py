@@ -36,6 +36,12 @@ def mappings() -> list[Mapping]:
     import yaml
 
     data = yaml.safe_load((resources.files("critmin") / FILE).read_text(encoding="utf-8")) or {}
+    return mappings_from_data(data)
+
+
+def mappings_from_data(data: dict, file: str = FILE) -> list[Mapping]:
+    """Validate parsed crosswalk data against the packs; CatalogError names the file and the mapping."""
+    src = file
     owner = rule_regime()
     out: list[Mapping] = []
     for i, raw in enumerate(data.get("mappings", [])):
@@ -44,15 +50,15 @@ def mappings() -> list[Mapping]:
             m = Mapping.model_validate({("from_" if k == "from" else k): v for k, v in raw.items()})
         except (ValidationError, AttributeError) as exc:
             err = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": "a mapping"}
-            raise CatalogError(file=FILE, record=key, field=".".join(map(str, err["loc"])) or None, expected=err["msg"]) from None
+            raise CatalogError(file=src, record=key, field=".".join(map(str, err["loc"])) or None, expected=err["msg"]) from None
         unknown = [r for r in [m.from_, *m.to] if r not in owner]
         if unknown:
-            raise CatalogError(file=FILE, record=key, field="from/to", expected="rule ids of the packs", got=unknown)
+            raise CatalogError(file=src, record=key, field="from/to", expected="rule ids of the packs", got=unknown)
         targets = {owner[r] for r in m.to}
         if len(targets) != 1 or owner[m.from_] in targets:
-            raise CatalogError(file=FILE, record=key, field="to", expected="rules of one other regime", got=m.to)
+            raise CatalogError(file=src, record=key, field="to", expected="rules of one other regime", got=m.to)
         if any(len(pair) != 2 for pair in m.fields):
-            raise CatalogError(file=FILE, record=key, field="fields", expected="pairs [from_path, to_path]", got=m.fields)
+            raise CatalogError(file=src, record=key, field="fields", expected="pairs [from_path, to_path]", got=m.fields)
         out.append(m)
     return out
 

@@ -56,7 +56,7 @@ class Parties(_Model):
 
 class Item(_Model):
     line_no: int = Field(..., ge=1, le=100000, description=_d("Line number", "行号"))
-    hs_code: Id | None = Field(None, description=_d("HS / CN tariff code (6, 8 or 10 digits)", "商品编码（6、8 或 10 位）"))
+    hs_code: Id | None = Field(None, description=_d("HS or CN tariff code (6, 8 or 10 digits)", "商品编码（6、8 或 10 位）"))
     controlled_item_id: Id | None = Field(
         None, description=_d("Control-list item number (PRC dual-use list)", "管制物项编号（两用物项管制清单）")
     )

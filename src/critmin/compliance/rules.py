@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -151,7 +151,7 @@ class Pack(_M):
     rules: list[Rule]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_pack(regime: str) -> Pack:
     """The validated rule pack of ``regime`` (e.g. 'cn-export'); CatalogError names file and rule."""
     import yaml
@@ -160,6 +160,13 @@ def load_pack(regime: str) -> Pack:
         raise UsageError(f"unknown regime '{regime}'; known: {', '.join(REGIMES)}")
     rel = f"compliance/packs/{REGIMES[regime]}"
     data = yaml.safe_load((resources.files("critmin") / rel).read_text(encoding="utf-8")) or {}
+    return pack_from_data(data, rel, regime)
+
+
+def pack_from_data(data: dict, rel: str, regime: str) -> Pack:
+    """Validate a parsed pack; a broken entry raises CatalogError naming the file and the rule id."""
+    if not isinstance(data, dict):
+        raise CatalogError(file=rel, record="pack", expected="a mapping with regime, title, legal_basis, rules")
     rules = data.get("rules") or []
     for i, raw in enumerate(rules):
         key = raw.get("id", f"rules[{i}]") if isinstance(raw, dict) else f"rules[{i}]"

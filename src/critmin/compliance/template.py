@@ -142,11 +142,13 @@ def template_fields(regimes) -> list[TemplateField]:
         kind, choices = _kind(inner)
         if is_list and kind != "choice":
             kind = "list"
-        en, _, zh = (info.description or p).partition(" / ")
+        en, sep, zh = (info.description or p).rpartition(" / ")
+        if not sep:
+            en = zh
         ids = sorted({r for r, _, _ in reqs})
         sev = max((s for _, s, _ in reqs), key=SEVERITY_RANK.__getitem__, default="")
         pattern = next((pat for _, _, pat in reqs if pat), "")
-        out.append(TemplateField(p, en, zh or en, kind, choices, ids, sev, pattern, many=is_list))
+        out.append(TemplateField(p, en, zh, kind, choices, ids, sev, pattern, many=is_list))
     top = {name: i for i, name in enumerate(order)}
     out.sort(key=lambda f: (top.get(f.path.split(".")[0].split("[")[0], 99), f.section, f.path))
     return out

@@ -1,0 +1,106 @@
+"""The `critmin comply` and `critmin ledger` commands: output, languages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from compliance_helpers import DATA, apply_patch, complete_doc_dict
+from typer.testing import CliRunner
+
+from critmin.cli import app
+from critmin.errors import InputError
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_check_complete_dossier_exits_zero():
+    r = run("comply", "check", DATA / "complete.json", "--regimes", "cn-export,eu-csddd,eu-crma-magnet")
+    assert r.exit_code == 0 and "meets every rule" in r.output
+
+
+def test_check_exit_codes_and_formats(tmp_path):
+    doc = apply_patch(complete_doc_dict(), {"delete": ["end_use", "footprint"]})
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    r = run("comply", "check", p, "--regimes", "cn-export,eu-crma-magnet", "--format", "json", "--lang", "zh")
+    assert r.exit_code == 5
+    rows = json.loads(r.output)
+    assert {x["rule_id"] for x in rows} == {"CN-EXP-004", "CN-EXP-005", "CRMA-010"}
+    assert {x["severity"] for x in rows} == {"错误", "警告", "建议"}
+    r = run("comply", "check", p, "--regimes", "eu-crma-magnet", "--format", "csv")
+    assert r.exit_code == 3 and r.output.startswith("rule_id,regime,severity,path")
+    r = run("comply", "check", p, "--regimes", "cn-export")
+    assert r.exit_code == 5 and "CN-EXP-004" in r.output and "exit code 5" in r.output
+
+
+def test_bad_dossier_is_one_line_and_exit_2(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text('{"dossier_id": "X", "items": [{"line_no": 0}]}', encoding="utf-8")
+    r = run("comply", "check", p)
+    assert isinstance(r.exception, InputError) and "items[0].line_no" in str(r.exception)
+    exe = Path(sys.executable).parent / "critmin"
+    proc = subprocess.run([str(exe), "comply", "check", str(p)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ") and "line_no" in proc.stderr
+
+
+def test_crosswalk_matrix_rules_controls_schema(tmp_path):
+    r = run("comply", "crosswalk", "cn-export", "eu-csddd", "--format", "json")
+    assert r.exit_code == 0 and len(json.loads(r.output)) == 15
+    assert run("comply", "matrix", "--format", "csv").output.startswith("regime,against,rules,met,partial,unique")
+    assert "CN-EXP-008" in run("comply", "rules", "--regimes", "cn-export", "--format", "csv").output
+    ctl = json.loads(run("comply", "controls", "--as-of", "2026-01-01", "--format", "json").output)
+    assert {c["id"]: c["status"] for c in ctl}["mofcom_gac_2025_57"] == "suspended"
+    out = tmp_path / "schema.json"
+    assert run("comply", "schema", "--out", out).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["title"] == "Dossier"
+
+
+def test_template_command(tmp_path):
+    r = run("comply", "template", "--regimes", "cn-export,eu-csddd", "--out", tmp_path)
+    assert r.exit_code == 0
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".xlsx"]
+
+
+def test_ledger_commands_end_to_end(tmp_path):
+    led = tmp_path / "l.db"
+    assert run("ledger", "init", led).exit_code == 0
+    assert run("ledger", "keygen", "--out", tmp_path / "sep").exit_code == 0
+    pub = (tmp_path / "sep.pub").read_text().strip()
+    events = tmp_path / "e.json"
+    events.write_text(json.dumps([
+        {"kind": "create_batch", "party": "sep", "batch": "OX", "mass_kg": 100, "stage": "separation"},
+        {"kind": "recycle_in", "party": "sep", "batch": "SCR", "mass_kg": 25, "source": "post_consumer"},
+        {"kind": "transform", "party": "sep", "inputs": [{"batch": "OX", "mass_kg": 100}, {"batch": "SCR", "mass_kg": 25}],
+         "outputs": [{"batch": "MAG", "mass_kg": 120, "stage": "magnet"}]},
+    ]))
+    assert run("ledger", "append", led, events).exit_code == 0
+    reg = tmp_path / "reg.json"
+    reg.write_text(json.dumps({"kind": "register_party", "party": "sep", "public_key": pub}))
+    assert run("ledger", "append", led, reg, "--key", tmp_path / "sep.pem").exit_code == 0
+    r = run("ledger", "history", led, "MAG", "--format", "json")
+    assert r.exit_code == 0 and len(json.loads(r.output)) == 3
+    assert "20.00 %" in run("ledger", "history", led, "MAG").output
+    r = run("ledger", "verify", led)
+    assert r.exit_code == 0 and "verified" in r.output
+    out = tmp_path / "dossier_with_evidence.json"
+    assert run("ledger", "export", led, "MAG", "--out", out, "--into", DATA / "complete.json").exit_code == 0
+    d = json.loads(out.read_text(encoding="utf-8"))
+    assert d["chain_of_custody"]["recycled_share_pct"] == 20.0 and d["chain_of_custody"]["verified"] is True
+    # tamper, then verify names the event and exits 6
+    import sqlite3
+
+    con = sqlite3.connect(led)
+    con.execute("DROP TRIGGER events_no_update")
+    con.execute("UPDATE events SET body=replace(body, '25', '95') WHERE seq=2")
+    con.commit()
+    con.close()
+    r = run("ledger", "verify", led, "--lang", "zh")
+    assert r.exit_code == 6 and "事件 2" in r.output

@@ -1,0 +1,123 @@
+"""Property tests: mass balance and recycled share on random transformation graphs.
+
+The recycled share is checked against an independent computation: each batch's composition as a vector
+over the source batches (numpy), mixed in proportion to the mass consumed from each input.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from critmin.compliance.ledger import Ledger, LedgerRefused
+
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def graphs(draw):
+    """A random chain-of-custody graph: sources (virgin or recycled) and transformations mixing them."""
+    events, sources, remaining = [], [], {}
+    for i in range(draw(st.integers(1, 5))):
+        mass = draw(st.floats(1.0, 1e4))
+        recycled = draw(st.booleans())
+        bid = f"S{i}"
+        if recycled:
+            events.append({"kind": "recycle_in", "party": "p", "batch": bid, "mass_kg": mass, "source": "post_consumer"})
+        else:
+            events.append({"kind": "create_batch", "party": "p", "batch": bid, "mass_kg": mass, "stage": "mine"})
+        sources.append((bid, mass, recycled))
+        remaining[bid] = mass
+    for t in range(draw(st.integers(0, 10))):
+        live = sorted(b for b, m in remaining.items() if m > 1e-3)
+        if not live:
+            break
+        picked = draw(st.lists(st.sampled_from(live), min_size=1, max_size=min(3, len(live)), unique=True))
+        inputs = []
+        for b in picked:
+            frac = draw(st.floats(0.05, 1.0))
+            take = remaining[b] * frac
+            remaining[b] -= take
+            inputs.append({"batch": b, "mass_kg": take})
+        total = sum(f["mass_kg"] for f in inputs)
+        yield_ = draw(st.floats(0.2, 1.0))
+        weights = draw(st.lists(st.floats(0.1, 1.0), min_size=1, max_size=3))
+        outputs = []
+        for k, w in enumerate(weights):
+            mass = total * yield_ * w / sum(weights)
+            outputs.append({"batch": f"T{t}-{k}", "mass_kg": mass, "stage": "separation"})
+            remaining[f"T{t}-{k}"] = mass
+        events.append({"kind": "transform", "party": "p", "inputs": inputs, "outputs": outputs})
+    return events, sources
+
+
+def reference_shares(events, sources) -> dict[str, float]:
+    """Recycled share (%) of every batch via source-composition vectors."""
+    index = {bid: i for i, (bid, _, _) in enumerate(sources)}
+    recycled = np.array([1.0 if r else 0.0 for _, _, r in sources])
+    comp = {bid: np.eye(len(sources))[i] for bid, i in index.items()}
+    for ev in events:
+        if ev["kind"] != "transform":
+            continue
+        w = np.array([f["mass_kg"] for f in ev["inputs"]])
+        mix = sum(wi * comp[f["batch"]] for wi, f in zip(w, ev["inputs"], strict=True)) / w.sum()
+        for o in ev["outputs"]:
+            comp[o["batch"]] = mix
+    return {b: 100.0 * float(v @ recycled) for b, v in comp.items()}
+
+
+@SETTINGS
+@given(graphs())
+def test_recycled_share_and_mass_balance_on_random_graphs(graph):
+    events, sources = graph
+    with tempfile.TemporaryDirectory() as tmp:
+        led = Ledger.init(Path(tmp) / "p.db")
+        for ev in events:
+            led.append(ev)
+        assert led.verify().ok
+        state = led.replay()
+        ref = reference_shares(events, sources)
+        for bid, share in ref.items():
+            got = 100.0 * state.batches[bid].recycled_share
+            assert got == pytest.approx(share, rel=1e-9, abs=1e-9)
+            assert -1e-9 <= got <= 100 + 1e-9
+        # mass balance per transformation and globally
+        for ev in events:
+            if ev["kind"] == "transform":
+                assert sum(o["mass_kg"] for o in ev["outputs"]) <= sum(f["mass_kg"] for f in ev["inputs"]) * (1 + 1e-12)
+        source_mass = sum(m for _, m, _ in sources)
+        recycled_in = sum(m for _, m, r in sources if r)
+        live = [b for b in state.batches.values()]
+        assert sum(b.remaining_kg for b in live) <= source_mass * (1 + 1e-9)
+        assert sum(b.remaining_kg * b.recycled_share for b in live) <= recycled_in * (1 + 1e-9) + 1e-9
+        if all(r for _, _, r in sources):
+            assert all(b.recycled_share == pytest.approx(1.0) for b in live)
+        if not any(r for _, _, r in sources):
+            assert all(b.recycled_share == 0.0 for b in live)
+
+
+@SETTINGS
+@given(graphs(), st.floats(1.001, 3.0))
+def test_over_yield_is_refused_and_ledger_unchanged(graph, excess):
+    events, _ = graph
+    with tempfile.TemporaryDirectory() as tmp:
+        led = Ledger.init(Path(tmp) / "p.db")
+        for ev in events:
+            led.append(ev)
+        state = led.replay()
+        live = sorted((b for b in state.batches.values() if b.remaining_kg > 1e-3), key=lambda b: b.batch)
+        if not live:
+            return
+        b = live[0]
+        head = led.meta()["head_hash"]
+        bad = {"kind": "transform", "party": "p", "inputs": [{"batch": b.batch, "mass_kg": b.remaining_kg}],
+               "outputs": [{"batch": "OVER", "mass_kg": b.remaining_kg * excess, "stage": "metal"}]}
+        with pytest.raises(LedgerRefused, match="mass balance"):
+            led.append(bad)
+        assert led.meta()["head_hash"] == head and led.verify().ok

@@ -1,0 +1,112 @@
+"""Fuzzing the dossier loader (hypothesis, 10⁴ cases): no crash, only clear InputErrors; every dossier that
+loads can be checked against all packs without an exception."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from compliance_helpers import ALL_REGIMES, complete_doc_dict
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from critmin.compliance.check import check
+from critmin.compliance.loader import load_dossier, loads_dossier
+from critmin.compliance.model import Dossier
+from critmin.errors import InputError
+
+DOC = complete_doc_dict()
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+PATHS = [p for p in _paths(DOC) if p]
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30), st.sampled_from(["", "2026-02-30", "9999-12-31", "CHN", "chn", "Dy", "1C902", "magnet",
+                                           "-1", "1e309", "NaN", "true", "\u0000", "钕铁硼"]),
+)
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                      max_leaves=6)
+
+
+@st.composite
+def mutated(draw):
+    doc = copy.deepcopy(DOC)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(PATHS))
+        node = doc
+        try:
+            for p in path[:-1]:
+                node = node[p]
+            if draw(st.booleans()):
+                node[path[-1]] = draw(values)
+            else:
+                del node[path[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue
+    return json.dumps(doc, ensure_ascii=draw(st.booleans()))
+
+
+inputs = st.one_of(
+    mutated(),
+    mutated(),
+    mutated().map(lambda s: s[: len(s) // 2]),  # truncated
+    st.binary(max_size=200),
+    st.text(max_size=200),
+    values.map(json.dumps),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(inputs)
+def test_loader_never_crashes(text):
+    try:
+        d = loads_dossier(text, "fuzz.json")
+    except InputError as exc:
+        msg = str(exc)
+        assert msg.startswith("fuzz.json") and "expected" in msg
+        assert exc.record is not None
+        return
+    assert isinstance(d, Dossier)
+    check(d, ALL_REGIMES)  # whatever loads can be checked
+
+
+def test_input_errors_name_file_record_and_field(tmp_path):
+    doc = copy.deepcopy(DOC)
+    doc["items"][0]["quantity_kg"] = "lots"
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_dossier(p)
+    assert exc.value.file == str(p) and exc.value.record == "items[0].quantity_kg" and exc.value.field == "quantity_kg"
+    p.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="d.json"):
+        load_dossier(p)
+    y = tmp_path / "d.yaml"
+    y.write_text("dossier_id: X\nitems:\n  - line_no: 1\n    hs_code: [1\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_dossier(y)
+    assert exc.value.file == str(y)
+    with pytest.raises(InputError):
+        load_dossier(tmp_path / "missing.json")
+
+
+def test_yaml_dossier_loads(tmp_path):
+    import yaml
+
+    y = tmp_path / "d.yaml"
+    y.write_text(yaml.safe_dump(DOC, allow_unicode=True), encoding="utf-8")
+    assert load_dossier(y) == Dossier.model_validate(DOC)

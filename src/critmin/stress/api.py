@@ -114,41 +114,43 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
         bands = {m: _bands(out[m]) for m in MONTHLY_METRICS}  # (3, r, M)
         tot_short = out["shortfall_t"].sum(axis=2)  # (D, r)
         so = out["stockout_month"]
-        for j, i in enumerate(cidx):
-            name = net.importers[i]
-            demand_h = float(dem[:, i].sum())
-            s10, s50, s90 = np.percentile(tot_short[:, j], QS)
-            o10, o50, o90 = np.percentile(so[:, j], QS, method="inverted_cdf")
-            rows.append({
-                "importer": name,
-                "targeted": bool(net.target[i]),
-                "demand_t": demand_h,
-                "exposed_t": float((expo[:, i] * net.active).sum()),
-                "shortfall_t_p10": float(s10), "shortfall_t_p50": float(s50), "shortfall_t_p90": float(s90),
-                "shortfall_share_p50": float(s50 / demand_h) if demand_h > 0 else 0.0,
-                "stockout_month_p10": float(o10), "stockout_month_p50": float(o50), "stockout_month_p90": float(o90),
-                "stock0_t_p50": float(np.percentile(out["stock0_t"][:, j], 50)),
-                "replacement_t_p50": float(np.percentile(out["replacement_t"][:, j].sum(axis=1), 50)),
-            })
-            for m in MONTHLY_METRICS:
-                monthly_parts.append(pd.DataFrame({
-                    "importer": name, "month": months, "metric": m,
-                    "p10": bands[m][0, j], "p50": bands[m][1, j], "p90": bands[m][2, j],
-                }))
-            for s in sectors:
-                units = tot_short[:, j] * 1000.0 / intens[s.id]
-                u10, u50, u90 = np.percentile(units, QS)
-                down_rows.append({
-                    "importer": name, "sector": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
-                    "unit": s.unit_en, "kg_per_unit": describe(s.kg_per_unit),
-                    "units_at_risk_p10": float(u10), "units_at_risk_p50": float(u50),
-                    "units_at_risk_p90": float(u90), "tag": s.tag,
-                })
+        ci = np.asarray(cidx)
+        names = np.array([net.importers[i] for i in cidx], dtype=object)
+        r, nm = len(cidx), net.months
+        demand_h = dem[:, ci].sum(axis=0)  # (r,)
+        sq = _bands(tot_short)  # (3, r)
+        oq = np.percentile(np.ascontiguousarray(so.T), QS, axis=1, method="inverted_cdf")  # (3, r)
+        rows.append(pd.DataFrame({
+            "importer": names,
+            "targeted": net.target[ci],
+            "demand_t": demand_h,
+            "exposed_t": (expo[:, ci] * net.active[:, None]).sum(axis=0),
+            "shortfall_t_p10": sq[0], "shortfall_t_p50": sq[1], "shortfall_t_p90": sq[2],
+            "shortfall_share_p50": np.divide(sq[1], demand_h, out=np.zeros(r), where=demand_h > 0),
+            "stockout_month_p10": oq[0], "stockout_month_p50": oq[1], "stockout_month_p90": oq[2],
+            "stock0_t_p50": _bands(out["stock0_t"])[1],
+            "replacement_t_p50": _bands(out["replacement_t"].sum(axis=2))[1],
+        }))
+        for m in MONTHLY_METRICS:  # long table: importer-major, month-minor
+            monthly_parts.append(pd.DataFrame({
+                "importer": np.repeat(names, nm), "month": np.tile(months, r), "metric": m,
+                "p10": bands[m][0].ravel(), "p50": bands[m][1].ravel(), "p90": bands[m][2].ravel(),
+            }))
+        for sct in sectors:
+            uq = _bands(tot_short * 1000.0 / intens[sct.id][:, None])  # (3, r)
+            down_rows.append(pd.DataFrame({
+                "importer": names, "sector": sct.id, "name_en": sct.name_en, "name_zh": sct.name_zh,
+                "unit": sct.unit_en, "kg_per_unit": describe(sct.kg_per_unit),
+                "units_at_risk_p10": uq[0], "units_at_risk_p50": uq[1], "units_at_risk_p90": uq[2],
+                "tag": sct.tag,
+            }))
         del out
     t_imp = time.perf_counter()
-    summary = pd.DataFrame(rows)
-    monthly = pd.concat(monthly_parts, ignore_index=True) if monthly_parts else pd.DataFrame(
-        columns=["importer", "month", "metric", "p10", "p50", "p90"])
+    summary = pd.concat(rows, ignore_index=True)
+    monthly = pd.concat(monthly_parts, ignore_index=True)
+    # order rows importer by importer (as reported), then metric, then month
+    monthly["_o"] = monthly["importer"].map({n: k for k, n in enumerate(summary["importer"])})
+    monthly = monthly.sort_values(["_o", "metric", "month"], kind="stable").drop(columns="_o").reset_index(drop=True)
     mk = []
     for metric, arr in (("price_pressure", market.price_pressure), ("pool_t", market.pool),
                         ("replaced_t", market.replaced), ("withheld_t", market.withheld)):
@@ -189,7 +191,13 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     run_id = _run_id(sc, draws, seed, base)
     timings = {"sample_s": t_sample - t0, "market_s": t_market - t_sample, "importers_s": t_imp - t_market,
                "total_s": time.perf_counter() - t0}
-    return StressResult(run_id, sc, meta, summary, monthly, market_df, pd.DataFrame(down_rows), suppliers, timings)
+    downstream = pd.concat(down_rows, ignore_index=True) if down_rows else pd.DataFrame(
+        columns=["importer", "sector", "name_en", "name_zh", "unit", "kg_per_unit", "units_at_risk_p10",
+                 "units_at_risk_p50", "units_at_risk_p90", "tag"])
+    if not downstream.empty:
+        downstream["_o"] = downstream["importer"].map({n: k for k, n in enumerate(summary["importer"])})
+        downstream = downstream.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    return StressResult(run_id, sc, meta, summary, monthly, market_df, downstream, suppliers, timings)
 
 
 def _bands(a: np.ndarray) -> np.ndarray:

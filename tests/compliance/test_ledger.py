@@ -313,3 +313,14 @@ def test_init_refuses_to_overwrite_and_open_checks_format(tmp_path):
         Ledger(junk).verify()
     with pytest.raises(InputError):
         Ledger(tmp_path / "missing.db")
+
+
+def test_append_many_is_all_or_nothing(ledger):
+    head = ledger.meta()["head_hash"]
+    good = {"kind": "create_batch", "party": "z", "batch": "Z1", "mass_kg": 1, "stage": "mine"}
+    bad = {"kind": "transfer", "party": "z", "batch": "NOPE", "to_party": "y"}
+    with pytest.raises(LedgerRefused, match="b.json"):
+        ledger.append_many([good, bad], sources=["a.json", "b.json"])
+    assert ledger.meta()["head_hash"] == head and len(ledger.events()) == len(CHAIN)
+    done = ledger.append_many([good, {**good, "batch": "Z2"}])
+    assert [d.seq for d in done] == [len(CHAIN) + 1, len(CHAIN) + 2] and ledger.verify().ok

@@ -399,6 +399,32 @@ class Ledger:
         self.path = Path(path)
         if not self.path.exists():
             raise InputError(file=str(self.path), expected="an existing ledger file (create it with `critmin ledger init`)")
+        self._writer: sqlite3.Connection | None = None
+        self._writer_pid: int | None = None
+
+    def close(self) -> None:
+        """Close the write connection (kept open between appends so commits need no WAL checkpoint)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _write_connection(self) -> sqlite3.Connection:
+        if self._writer is None or self._writer_pid != os.getpid():
+            self._writer = self._connect()
+            self._writer_pid = os.getpid()
+        return self._writer
 
     # -- connection helpers
     def _connect(self, readonly: bool = False) -> sqlite3.Connection:
@@ -461,56 +487,63 @@ class Ledger:
     # -- append
     def append(self, event: dict | Any, private_key=None, source: str = "<event>") -> Appended:
         """Validate ``event`` against the current state and append it in one IMMEDIATE transaction."""
-        ev = event if isinstance(event, BaseModel) else parse_event(event, source)
+        return self.append_many([event], private_key=private_key, sources=[source])[0]
+
+    def append_many(self, events: list, private_key=None, sources: list[str] | None = None) -> list[Appended]:
+        """Append ``events`` in order in one IMMEDIATE transaction: all of them, or none if one is refused."""
+        sources = sources or [f"<event {i}>" for i in range(len(events))]
+        parsed = [e if isinstance(e, BaseModel) else parse_event(e, src) for e, src in zip(events, sources, strict=True)]
+        con = self._write_connection()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            done = [self._append_in(con, ev, private_key, src) for ev, src in zip(parsed, sources, strict=True)]
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return done
+
+    @staticmethod
+    def _append_in(con: sqlite3.Connection, ev, private_key, source: str) -> Appended:
         body = ev.model_dump(mode="json", exclude=set(ENVELOPE), exclude_none=True)
         event_id = ev.event_id or uuid.uuid4().hex
-        con = self._connect()
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        state = State(float(meta["yield_tolerance"]))
+        ids = _batch_ids(ev)
+        if ids:
+            marks = ",".join("?" * len(ids))
+            for bid, text in con.execute(f"SELECT batch, state FROM batches WHERE batch IN ({marks})", ids):
+                state.batches[bid] = _state_from_json(text)
+        row = con.execute("SELECT public_key FROM parties WHERE party=?", (ev.party,)).fetchone()
+        if row:
+            state.keys[ev.party] = row[0]
+        seq = int(meta["head_seq"]) + 1
+        prev = meta["head_hash"]
         try:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-                state = State(float(meta["yield_tolerance"]))
-                ids = _batch_ids(ev)
-                if ids:
-                    marks = ",".join("?" * len(ids))
-                    for bid, text in con.execute(f"SELECT batch, state FROM batches WHERE batch IN ({marks})", ids):
-                        state.batches[bid] = _state_from_json(text)
-                row = con.execute("SELECT public_key FROM parties WHERE party=?", (ev.party,)).fetchone()
-                if row:
-                    state.keys[ev.party] = row[0]
-                seq = int(meta["head_seq"]) + 1
-                prev = meta["head_hash"]
-                try:
-                    touched = state.apply(ev, seq)
-                except LedgerRefused as exc:
-                    raise LedgerRefused(f"{source}: event refused: {exc}") from None
-                ts = ev.ts or _now()
-                h = event_hash(seq, event_id, ts, ev.kind, ev.party, body, prev)
-                signature = sign(private_key, h) if private_key is not None else None
-                key = state.keys.get(ev.party)
-                if ev.kind == "register_party" and (private_key is None or public_key_b64(private_key) != ev.public_key):
-                    raise LedgerRefused(f"{source}: register_party must be signed with the private key of the key it registers")
-                if key is not None and not signature_ok(key, h, signature):
-                    raise LedgerRefused(f"{source}: party '{ev.party}' has a registered key: its events must be signed with it")
-                if key is None and signature is not None:
-                    raise LedgerRefused(f"{source}: party '{ev.party}' has no registered key; append register_party first")
-                try:
-                    con.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
-                                (seq, event_id, ts, ev.kind, ev.party, canonical(body).decode("utf-8"), prev, h, signature))
-                except sqlite3.IntegrityError:
-                    raise LedgerRefused(f"{source}: event id '{event_id}' is already in the ledger") from None
-                for bid in touched:
-                    con.execute("INSERT OR REPLACE INTO batches VALUES (?, ?)", (bid, _state_to_json(state.batches[bid])))
-                if ev.kind == "register_party":
-                    con.execute("INSERT INTO parties VALUES (?, ?)", (ev.party, ev.public_key))
-                con.execute("UPDATE meta SET value=? WHERE key='head_seq'", (str(seq),))
-                con.execute("UPDATE meta SET value=? WHERE key='head_hash'", (h,))
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.close()
+            touched = state.apply(ev, seq)
+        except LedgerRefused as exc:
+            raise LedgerRefused(f"{source}: event refused: {exc}") from None
+        ts = ev.ts or _now()
+        h = event_hash(seq, event_id, ts, ev.kind, ev.party, body, prev)
+        signature = sign(private_key, h) if private_key is not None else None
+        key = state.keys.get(ev.party)
+        if ev.kind == "register_party" and (private_key is None or public_key_b64(private_key) != ev.public_key):
+            raise LedgerRefused(f"{source}: register_party must be signed with the private key of the key it registers")
+        if key is not None and not signature_ok(key, h, signature):
+            raise LedgerRefused(f"{source}: party '{ev.party}' has a registered key: its events must be signed with it")
+        if key is None and signature is not None:
+            raise LedgerRefused(f"{source}: party '{ev.party}' has no registered key; append register_party first")
+        try:
+            con.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+                        (seq, event_id, ts, ev.kind, ev.party, canonical(body).decode("utf-8"), prev, h, signature))
+        except sqlite3.IntegrityError:
+            raise LedgerRefused(f"{source}: event id '{event_id}' is already in the ledger") from None
+        for bid in touched:
+            con.execute("INSERT OR REPLACE INTO batches VALUES (?, ?)", (bid, _state_to_json(state.batches[bid])))
+        if ev.kind == "register_party":
+            con.execute("INSERT INTO parties VALUES (?, ?)", (ev.party, ev.public_key))
+        con.execute("UPDATE meta SET value=? WHERE key='head_seq'", (str(seq),))
+        con.execute("UPDATE meta SET value=? WHERE key='head_hash'", (h,))
         return Appended(seq, event_id, ev.kind, h)
 
     # -- reading
@@ -526,6 +559,9 @@ class Ledger:
         return meta, rows
 
     def verify(self, anchor: str | None = None) -> VerifyReport:
+        return self._verify(anchor)[0]
+
+    def _verify(self, anchor: str | None = None) -> tuple[VerifyReport, State]:
         """Recompute the chain from the events alone; name the first bad event.
 
         Checks, per event in seq order: seq continuity (deletions), the link to the previous event's hash
@@ -595,7 +631,7 @@ class Ledger:
                                            f"(events deleted from the end, or appended outside critmin)", "head"))
         if anchor and anchor not in position:
             report.problems.append(Problem(last_seq + 1, None, f"anchor hash {anchor[:16]}… is not in the chain", "head"))
-        return report
+        return report, state
 
     def replay(self) -> State:
         """The state implied by the events (authoritative; the cache tables are not read)."""
@@ -624,11 +660,11 @@ class Ledger:
             raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
         return 100.0 * state.batches[batch].recycled_share
 
-    def history(self, batch: str):
+    def history(self, batch: str, state: State | None = None):
         """Events on ``batch`` and its whole lineage (its inputs, their inputs, …), in seq order (DataFrame)."""
         import pandas as pd
 
-        state = self.replay()
+        state = state or self.replay()
         if batch not in state.batches:
             raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
         lineage = set(state.lineage(batch))
@@ -645,11 +681,10 @@ class Ledger:
         """The dossier's ``chain_of_custody`` section for ``batch`` (a ChainOfCustody model)."""
         from critmin.compliance.model import ChainOfCustody, CustodyEvent
 
-        report = self.verify()
-        state = self.replay()
+        report, state = self._verify()
         if batch not in state.batches:
             raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
-        hist = self.history(batch)
+        hist = self.history(batch, state)
         lineage = sorted(state.lineage(batch), key=lambda b: state.batches[b].created_seq)
         stages: list[str] = []
         countries: list[str] = []

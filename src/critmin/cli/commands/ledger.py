@@ -38,7 +38,7 @@ def append(
     event: Path = typer.Argument(..., help="Event JSON file: one event object, or a list of them"),
     key: Path = typer.Option(None, "--key", help="Ed25519 private key (PEM) to sign with"),
 ) -> None:
-    """Append event(s); refused if they break mass balance, custody or signature rules / 追加事件."""
+    """Append event(s) atomically; refused if they break mass balance, custody or signature rules / 追加事件."""
     import json
 
     from critmin.compliance.ledger import Ledger, load_private_key
@@ -54,9 +54,8 @@ def append(
     private = load_private_key(Path(key).read_bytes(), str(key)) if key else None
     led = Ledger(file)
     items = obj if isinstance(obj, list) else [obj]
-    for i, item in enumerate(items):
-        src = f"{event}[{i}]" if isinstance(obj, list) else str(event)
-        res = led.append(item, private_key=private, source=src)
+    sources = [f"{event}[{i}]" for i in range(len(items))] if isinstance(obj, list) else [str(event)]
+    for res in led.append_many(items, private_key=private, sources=sources):  # all or nothing
         typer.echo(t("compliance.ledger.appended", seq=res.seq, kind=res.kind, event_id=res.event_id, head=res.hash[:16]))
 
 

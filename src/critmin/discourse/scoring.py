@@ -7,6 +7,8 @@ Method (per sentence, after segmentation):
   subjectivity (domain masking, research/nlp_options.md).
 * frame score f_k = sum of the weights of frame-k terms found (raw, unnormalised); ``top_frame`` is the
   arg-max (ties by the fixed frame order) or ``none`` when no frame term occurs.
+* Chinese compounds that jieba keeps whole (令人满意, 不稳定) are looked up by their last two characters
+  (sentiment only) and by dropping a leading negation character (不/未/无/非/没), which then negates.
 * sentiment: each sentiment term contributes its polarity p; an intensifier up to two tokens before it
   multiplies p by its factor; a negator up to three tokens before it (zh/en) or after it (ja: ない/ず/ぬ)
   multiplies p by -0.75 (as VADER does). S = sum; polarity = S / sqrt(S^2 + 4) in (-1, 1)
@@ -140,10 +142,16 @@ class Analyzer:
             if r is None:
                 if self.lang == "en" and len(tok) > 3 and tok[-1] == "s":
                     r = entries.get(tok[:-1])
-                elif self.lang == "zh" and len(tok) > 1 and tok[0] in _ZH_NEG_PREFIX:
-                    r = entries.get(tok[1:])
-                    if r is not None and r.polarity:
-                        negated_word = True
+                elif self.lang == "zh" and len(tok) > 1:
+                    if tok[0] in _ZH_NEG_PREFIX:
+                        r = entries.get(tok[1:])
+                        if r is not None and r.polarity:
+                            negated_word = True
+                    if r is None and len(tok) > 2:
+                        # compounds such as 令人满意 / 日益严峻: a sentiment word at the end counts
+                        r = entries.get(tok[-2:])
+                        if r is not None and not r.polarity:
+                            r = None
                 if r is None:
                     i += 1
                     continue

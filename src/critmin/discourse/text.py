@@ -146,7 +146,7 @@ def tokenize_zh(text: str, engine: str = "auto") -> list[str]:
 def _sudachi():
     from sudachipy import Dictionary, SplitMode
 
-    return Dictionary(dict="core").create(SplitMode.C)
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)
 
 
 def tokenize_ja(text: str) -> list[str]:

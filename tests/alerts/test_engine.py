@@ -192,8 +192,9 @@ def test_export_control_rule_uses_kb_and_honours_suspension():
     assert later and {a.extra["change"] for a in later} == {"reactivated"}
     assert "chn-2025-no57-more-medium-heavy-ree" in {a.extra["event_id"] for a in later}
     assert all(a.level == "red" for a in later)
-    # while suspended (as of 2025-12-01) nothing is new or re-activated in the last 366 days except No. 18
+    # as of 2025-12-01 the October controls are suspended: only No. 18 (new in April 2025) counts
     mid = evaluate(rules, dep, as_of="2025-12-01")
+    assert {a.extra["event_id"] for a in mid} == {"chn-2025-no18-medium-heavy-ree"}
     assert {a.extra["change"] for a in mid} == {"new"}
     # low dependency: yellow only; none below 20 %
     low = evaluate(rules, series([30.0], metric="supplier_share_qty_pct", start=2025))
@@ -237,3 +238,21 @@ def test_series_table_checked():
         evaluate([Rule(**SHARE_RULE)], pd.DataFrame({"metric": ["x"], "value": [1]}), use_kb=False)
     with pytest.raises(UsageError):
         evaluate([Rule(**SHARE_RULE)], series([70], periods=["2024/05"]), use_kb=False)
+
+
+def test_adapter_from_dependency_table():
+    from critmin.alerts import series_from_dependency
+
+    dep = pd.DataFrame({
+        "importer": "EU27", "material_id": "rare_earths", "stage": "metal", "year": [2023, 2024],
+        "basis": "qty", "total_imports": [100.0, 60.0], "top1_supplier": "CHN", "top1_share": [0.7, 0.9],
+        "hhi": [5200.0, 8200.0], "china_share": [0.7, 0.9], "yoy_imports": [None, -0.4],
+    })
+    s = series_from_dependency(dep, vintage="baci-2024")
+    assert set(s["metric"]) == {"top1_share_qty_pct", "supplier_share_qty_pct", "supplier_hhi_qty",
+                                "import_qty_yoy_pct", "import_qty_t"}
+    alerts = evaluate(load_rules(), s, use_kb=False)
+    got = {(a.rule_id, a.period): a.level for a in alerts}
+    assert got[("crma_single_country_share", "2023")] == "orange"
+    assert got[("crma_single_country_share", "2024")] == "red"
+    assert got[("supplier_hhi", "2024")] == "red" and got[("import_drop_yoy", "2024")] == "yellow"

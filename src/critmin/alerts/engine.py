@@ -275,6 +275,9 @@ def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of
                          cm_hi=pd.Timestamp(as_of))
     else:
         sub = sub.assign(cm_lo=sub["cm_start"], cm_hi=sub["cm_end"])
+    if as_of is not None:  # judged on a date: the control must still be in force then (not suspended)
+        live = {e.id for e in kb if e.kind == "export_control" and e.status_on(as_of) == "in_force"}
+        ctrl = ctrl[ctrl["event_id"].isin(live)]
     m = sub.merge(ctrl, on=["material", "supplier"], how="inner")
     m = m[(m["event_date"] >= m["cm_lo"]) & (m["event_date"] <= m["cm_hi"])]
     if m.empty:
@@ -359,8 +362,9 @@ def evaluate(
     """Evaluate ``rules`` over ``series_df``; returns alerts sorted by level (highest first), then ids.
 
     kb: knowledge base for control rules and cited events (the bundled one when omitted and ``use_kb``);
-    as_of: for control rules, judge each series' latest value against controls changed in the rule's
-    look-back window ending on this date (otherwise: controls changed within each row's own period);
+    as_of: for control rules, judge each series' latest value against controls that changed in the rule's
+    look-back window ending on ``as_of`` and are still in force on it (suspended ones do not count);
+    without ``as_of``, controls that changed within each row's own period;
     latest_only: keep only alerts on each series' last period.
     """
     if isinstance(as_of, str):

@@ -147,3 +147,7 @@ class Alert(_Strict):
     @property
     def rank(self) -> int:
         return LEVEL_RANK[self.level]
+
+    @property
+    def scope(self) -> dict[str, str]:
+        return {f: getattr(self, f) for f in SCOPE_FIELDS}

@@ -164,7 +164,8 @@ def controls_changed(
 def _alliance(alliance: str, kb: KnowledgeBase) -> Entry:
     key = alliance.strip().lower().replace(" ", "-")
     aliases = {"cmpa": "g7-cmpa", "g7-cmpa": "g7-cmpa", "ipef": "ipef-critical-minerals-dialogue",
-               "msp-forum": "msp-forum-2024", "ttc": "eu-usa-ttc"}
+               "msp-forum": "msp-forum-2024", "ttc": "eu-usa-ttc",
+               "eu-partnerships": "eu-strategic-partnerships"}
     key = aliases.get(key, key)
     e = kb.entries.get(key)
     if e is None or e.kind != "alliance":

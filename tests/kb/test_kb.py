@@ -211,3 +211,13 @@ def test_cli_events_members_show():
     assert res.exit_code == 0 and len(res.output.strip().splitlines()) == 17
     res = runner.invoke(app, ["kb", "show", "usa-aus-2025-framework", "--format", "json"])
     assert json.loads(res.output)["amounts"][0]["value"] == 8.5e9
+
+
+def test_materials_are_catalog_ids_or_kb_groups():
+    from critmin.catalog import load_catalog
+
+    known = set(load_catalog().materials) | {"pgm", "steel"}
+    used = {m for e in load_kb() for m in e.materials} | {s.material for e in load_kb() for s in e.shares}
+    assert used <= known, used - known
+    # a platinum query also finds entries about PGMs as a group
+    assert "eu-2023-crm-study" in set(events(material="platinum")["id"])

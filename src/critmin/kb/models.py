@@ -53,13 +53,18 @@ SEEDS = (
     "004_72fc3aed0237e251.txt",
 )
 
-# critmin material ids the knowledge base may use (snake_case, as in the catalog).
+# critmin material ids the knowledge base may use: the catalog's ids (snake_case) plus two KB-only groups,
+# "pgm" (platinum-group metals as a group, as sources report them) and "steel" (tariff measures).
+MATERIAL_GROUPS = {"pgm": ("platinum", "palladium", "rhodium", "iridium", "ruthenium")}
 MATERIALS = frozenset(
     {
-        "rare_earths", "gallium", "germanium", "graphite", "cobalt", "lithium", "copper", "nickel",
-        "antimony", "tungsten", "magnesium", "boron", "platinum", "palladium", "rhodium", "pgm",
-        "niobium", "manganese", "aluminium", "zinc", "silicon", "phosphorus", "iron", "tantalum",
-        "titanium", "vanadium", "molybdenum", "indium", "chromium", "rhenium", "zirconium", "steel",
+        "aluminium", "antimony", "arsenic", "baryte", "bauxite", "beryllium", "bismuth", "boron", "cadmium",
+        "cesium", "chromium", "cobalt", "coking_coal", "copper", "fluorspar", "gallium", "germanium", "gold",
+        "graphite", "hafnium", "helium", "indium", "iridium", "iron", "lead", "lithium", "magnesium",
+        "manganese", "molybdenum", "nickel", "niobium", "palladium", "phosphate", "phosphorus", "platinum",
+        "rare_earths", "rhenium", "rhodium", "ruthenium", "scandium", "selenium", "silicon_metal", "silver",
+        "strontium", "tantalum", "tellurium", "tin", "titanium", "tungsten", "uranium", "vanadium", "zinc",
+        "zirconium", "pgm", "steel",
     }
 )
 

@@ -29,6 +29,13 @@ def _day(value: str | dt.date | None, name: str) -> dt.date | None:
         raise UsageError(f"{name}: expected an ISO date YYYY-MM-DD, got {value!r}") from None
 
 
+def _with_groups(material: str) -> set[str]:
+    """The material id plus the KB material groups containing it (platinum -> {platinum, pgm})."""
+    from .models import MATERIAL_GROUPS
+
+    return {material, *(g for g, members in MATERIAL_GROUPS.items() if material in members)}
+
+
 def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
     return kb if kb is not None else load_kb()
 
@@ -78,9 +85,10 @@ def select(
         bad = [k for k in kinds if k not in KINDS]
         if bad:
             raise UsageError(f"unknown kind(s) {bad}; expected one of {', '.join(KINDS)}")
+    wanted = _with_groups(material) if material else set()
     out = []
     for e in kb:
-        if material and material not in e.materials and not (include_general and not e.materials):
+        if material and not wanted & set(e.materials) and not (include_general and not e.materials):
             continue
         if actor and actor != e.actor and actor not in {p.party for p in e.parties}:
             continue
@@ -128,7 +136,7 @@ def active_controls(
         for e in sorted(kb, key=lambda e: (e.date, e.id))
         if e.kind == "export_control"
         and e.restricts
-        and material in e.materials
+        and _with_groups(material) & set(e.materials)
         and (actor is None or e.actor == actor)
         and e.status_on(day) == "in_force"
     ]
@@ -149,7 +157,7 @@ def controls_changed(
     for e in _kb(kb):
         if e.kind != "export_control" or not e.restricts:
             continue
-        if material is not None and material not in e.materials:
+        if material is not None and not _with_groups(material) & set(e.materials):
             continue
         periods = sorted(e.status, key=lambda p: p.from_)
         for i, p in enumerate(periods):

@@ -44,3 +44,13 @@ def test_add_report_list_watch_and_eval(tmp_path):
     assert "AU" in r.output
     r = runner.invoke(app, ["discourse", "eval", "--method", "lexicon", "--split", "dev", "--format", "csv"])
     assert r.exit_code == 0 and "macro" in r.stdout
+
+
+def test_every_discourse_command_is_documented():
+    from pathlib import Path
+
+    from critmin.cli.commands.discourse import sub
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "discourse.md").read_text(encoding="utf-8")
+    names = [c.name for c in sub.registered_commands]
+    assert names and all(f"critmin discourse {n}" in doc for n in names)

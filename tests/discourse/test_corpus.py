@@ -122,3 +122,35 @@ def test_utf16_with_bom_and_binary_junk(tmp_path):
     b.write_bytes(b"\x00\x01\x02binary")
     with pytest.raises(InputError, match="bin.txt.*binary"):
         read_document(b)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=",\"\r\n"), max_size=12)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(economy=_cell, date=_cell, genre=_cell, language=_cell)
+def test_manifest_parser_accepts_or_names_the_field(tmp_path, economy, date, genre, language):
+    """Any cell values either validate or raise InputError naming the manifest, line 2 and a field."""
+    m = tmp_path / "fuzz.csv"
+    m.write_text(f"path,economy,actor,date,genre,language\na.txt,{economy},X,{date},{genre},{language}\n",
+                 encoding="utf-8")
+    try:
+        (rec,) = read_manifest(m)
+    except InputError as exc:
+        assert exc.record == 2 and exc.field in {"economy", "date", "genre", "language"} and "fuzz.csv" in str(exc)
+    else:
+        assert rec.genre in {"law", "strategy", "speech", "press", "media", "research", "other"}
+        assert len(rec.date) == 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_html_and_markdown_readers_never_crash_and_drop_scripts(body):
+    from critmin.discourse.corpus import html_to_text, markdown_to_text
+
+    out = html_to_text(f"<html><script>secret()</script><p>{body}</p></html>")
+    assert "secret()" not in out
+    assert isinstance(markdown_to_text(body), str)

@@ -46,3 +46,19 @@ def test_embedding_path_loads_offline_and_beats_chance():
     df = evaluate("dev", ("embedding",), language="en", classifier=clf)
     macro = df[df.label == "macro"].set_index("task").f1
     assert macro["frame"] > 1 / 8 * 2  # well above chance over 8 frames
+
+
+def test_prototype_classifier_machinery_with_a_deterministic_embedder():
+    """The interface and the language-centred nearest-centroid logic, without the model (hash embedder)."""
+    import numpy as np
+
+    from critmin.discourse.embedding import HashEmbedder, PrototypeClassifier
+
+    clf = PrototypeClassifier(HashEmbedder())
+    assert set(clf.lang_mean) == {"zh", "en", "ja"}
+    s = clf.score(["Recycling and a circular economy cut emissions and waste.", "价格大幅下跌。"], ["en", "zh"])
+    assert s.frames.shape == (2, len(FRAMES)) and np.allclose(s.frames.mean(axis=1), 0, atol=1e-6)
+    assert s.top_frame[0] == "green_transition"  # identical text to a prototype: nearest centroid
+    assert set(s.polarity_label) <= {"positive", "negative", "neutral"}
+    again = clf.score(["价格大幅下跌。"], ["zh"])
+    assert again.top_frame[0] == s.top_frame[1]

@@ -38,6 +38,9 @@ def test_findings_reproduce_the_shape_of_seed_004(demo_warehouse):
     assert f.shared and set(f.shared) <= set(FRAMES)
     dm = f.divergence_matrix
     assert np.allclose(dm.values, dm.values.T) and np.allclose(np.diag(dm.values), 0)
+    traits = {tr["trait"]: tr for tr in f.traits}
+    assert set(traits) == {"securitisation", "green_transition", "restrained_tone"}
+    assert traits["restrained_tone"]["holds"] and set(traits["securitisation"]["values"]) == set(f.economies)
     kinds = {e["kind"] for e in f.evidence}
     assert {"polarity:positive", "polarity:negative", "frame:security"} <= kinds
     assert all(e["sentence"] for e in f.evidence)
@@ -53,7 +56,7 @@ def test_html_report_is_self_contained_and_lists_evidence(demo_warehouse, tmp_pa
     assert any(e["sentence"][:20] in html for e in f.evidence if e["economy"] == "JP")
     assert "合成演示文本" in html  # the synthetic texts are labelled as such
     js = json.loads(open(write_report(f, str(tmp_path / "r.json"), "json"), encoding="utf-8").read())
-    assert {"profile", "sentiment", "shared_frames", "divergence_matrix", "evolution", "change_points",
+    assert {"profile", "sentiment", "shared_frames", "shared_traits", "divergence_matrix", "evolution", "change_points",
             "evidence"} <= set(js)
 
 

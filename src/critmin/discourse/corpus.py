@@ -135,7 +135,7 @@ def _decode(data: bytes, file: str, encoding: str | None) -> str:
         raise InputError(file, field="encoding", expected="a known encoding name", got=encoding) from exc
     except UnicodeDecodeError as exc:
         raise InputError(file, field="encoding",
-                         expected=f"{encoding or 'UTF-8'} text (set 'encoding' in the manifest, e.g. gb18030)",
+                         expected=f"{encoding or 'UTF-8'} text (set 'encoding' in the manifest or --encoding, e.g. gb18030)",
                          got=f"undecodable byte 0x{data[exc.start]:02x} at offset {exc.start}") from exc
 
 

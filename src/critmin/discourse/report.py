@@ -10,7 +10,9 @@ Aggregation (no Python loops over rows; DuckDB does the grouping):
   max and min; subjectivity = mean sentence subjectivity. Economy value = mean over documents, with a
   95 % percentile bootstrap interval over documents (1,000 resamples, seed 0).
 * divergence between two economies = Jensen-Shannon distance of their frame profiles (base 2, in [0, 1]).
-  A frame is *shared* when its share is >= 1/16 (half the uniform share) in every economy.
+  A frame is *shared* when its share is >= 1/16 (half the uniform share) in every economy. Seed 004's
+  shared traits are tested explicitly: securitisation (security + risk share >= 0.15 everywhere), green
+  transition (a shared frame), restrained tone (|mean polarity| < 0.4 everywhere).
 * change points: ruptures PELT (model l2, min_size 1) on each economy's yearly series of standardised frame
   shares and polarity, penalty log(n) * d (BIC-like for unit variance, d = dimensions); with
   4-6 yearly points per economy the change points are indicative only.
@@ -45,6 +47,7 @@ class Findings:
     change_points: list[dict]
     evidence: list[dict]
     meta: dict = field(default_factory=dict)
+    traits: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         def recs(df):
@@ -56,6 +59,7 @@ class Findings:
             "profile": recs(self.profile.reset_index()),
             "sentiment": recs(self.sentiment),
             "shared_frames": self.shared,
+            "shared_traits": self.traits,
             "divergence_matrix": recs(self.divergence_matrix.reset_index()),
             "frame_divergence": recs(self.frame_divergence),
             "evolution": recs(self.evolution),
@@ -210,7 +214,31 @@ def build_findings(warehouse=None, economies: list[str] | None = None, by: str =
             "shared_min_share": SHARED_MIN, "bootstrap": f"{N_BOOT} resamples over documents, seed 0",
             "distance": "Jensen-Shannon distance (base 2) between frame profiles",
             "synthetic_documents": int(docs.synthetic.fillna(False).sum())}
-    return Findings(econs, docs, profile, sentiment, shared, dm, fd, evo, cps, evidence, meta)
+    return Findings(econs, docs, profile, sentiment, shared, dm, fd, evo, cps, evidence, meta,
+                    shared_traits(profile, sentiment))
+
+
+SECURITISED_MIN = 0.15
+RESTRAINED_MAX = 0.4
+
+
+def shared_traits(profile, sentiment) -> list[dict]:
+    """The three shared traits seed 004 names, tested on the data: securitisation (security + risk share
+    >= 0.15 in every economy), green transition (a shared frame) and a restrained tone (|mean polarity| <
+    0.4 in every economy)."""
+    sec = profile["security"] + profile["risk"]
+    pol = sentiment.set_index("economy").polarity
+    return [
+        {"trait": "securitisation", "holds": bool((sec >= SECURITISED_MIN).all()),
+         "rule": f"security + risk share >= {SECURITISED_MIN} in every economy",
+         "values": {k: round(float(v), 3) for k, v in sec.items()}},
+        {"trait": "green_transition", "holds": bool((profile["green_transition"] >= SHARED_MIN).all()),
+         "rule": "green_transition share >= 1/16 in every economy",
+         "values": {k: round(float(v), 3) for k, v in profile["green_transition"].items()}},
+        {"trait": "restrained_tone", "holds": bool((pol.abs() < RESTRAINED_MAX).all()),
+         "rule": f"|mean polarity| < {RESTRAINED_MAX} in every economy",
+         "values": {k: round(float(v), 3) for k, v in pol.items()}},
+    ]
 
 
 def _evidence(con, econs: list[str]) -> list[dict]:
@@ -344,6 +372,10 @@ def render_html(f: Findings, lang: str = "en") -> str:
         f"<h2>{html.escape(t('discourse.report.profile_table', lang))}</h2>", _table(prof),
         parts[1],
         f"<p>{html.escape(t('discourse.report.shared', lang, frames=', '.join(f.shared) or '-'))}</p>",
+        f"<h2>{html.escape(t('discourse.report.traits', lang))}</h2>",
+        _table(pd.DataFrame([{**{k: v for k, v in tr.items() if k != "values"},
+                              "values": ", ".join(f"{k} {v:.3f}" for k, v in tr["values"].items())}
+                             for tr in f.traits])) if f.traits else "",
         parts[2], _table(f.frame_divergence), _table(f.divergence_matrix.reset_index()),
         parts[3], _table(f.sentiment),
         parts[4],

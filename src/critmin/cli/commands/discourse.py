@@ -71,7 +71,9 @@ def score(file: str = typer.Argument(..., help="text file (.txt/.md/.html/.pdf) 
           lang: str = typer.Option("auto", "--lang", help="auto|zh|en|ja"),
           fmt: Format = typer.Option(Format.csv, "--format", help="csv|json|table"),
           detail: bool = typer.Option(False, "--detail", help="add marker counts and matched terms"),
-          embed: bool = typer.Option(False, "--embed", help="add the embedding path's second opinion (slower)")) -> None:
+          embed: bool = typer.Option(False, "--embed", help="add the embedding path's second opinion (slower)"),
+          encoding: str = typer.Option(None, "--encoding", help="text encoding of FILE if not UTF-8 (e.g. gb18030)")
+          ) -> None:
     """Score a text sentence by sentence: frames, top frame, polarity, subjectivity / 逐句打分."""
     _quiet_warnings()
     import sys
@@ -83,7 +85,7 @@ def score(file: str = typer.Argument(..., help="text file (.txt/.md/.html/.pdf) 
     else:
         from critmin.discourse.corpus import read_document
 
-        text, _ = read_document(file)
+        text, _ = read_document(file, encoding)
     emit(score_frame(text, lang, detail=detail, embed=embed), fmt, title="discourse score")
 
 

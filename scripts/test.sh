@@ -8,12 +8,14 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[dev]"
+"$VENV/bin/python" -m pip install -q -e ".[dev,spark]"
 # Browser tests use Debian's Chromium (never a downloaded browser).
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
     || echo "warning: could not install chromium; browser tests will fail" >&2
 fi
 export OPENBLAS_NUM_THREADS=1
+export CRITMIN_REQUIRE_SPARK=${CRITMIN_REQUIRE_SPARK:-1}  # Spark tests run for real, never silently skipped
+export SPARK_LOCAL_IP=127.0.0.1
 "$VENV/bin/ruff" check src tests bench
 "$VENV/bin/python" -m pytest -q "$@"

@@ -26,3 +26,28 @@ def built_warehouse(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wh") / "critmin.duckdb"
     build_warehouse(path, progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local[2] SparkSession for the test run. Skipped when pyspark or Java is missing, unless
+    CRITMIN_REQUIRE_SPARK=1 (set by CI), which turns the skip into a failure."""
+    import shutil
+
+    try:
+        import pyspark  # noqa: F401
+        ok = shutil.which("java") is not None
+    except ImportError:
+        ok = False
+    if not ok:
+        if os.environ.get("CRITMIN_REQUIRE_SPARK") == "1":
+            pytest.fail("CRITMIN_REQUIRE_SPARK=1 but pyspark or java is missing")
+        pytest.skip("pyspark or java not installed (pip install -e '.[spark]')")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]").appName("critmin-tests")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+             .config("spark.driver.memory", "1g").config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    yield spark
+    spark.stop()

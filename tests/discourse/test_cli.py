@@ -42,6 +42,8 @@ def test_add_report_list_watch_and_eval(tmp_path):
     r = runner.invoke(app, ["discourse", "watch", str(inbox), "--warehouse", wh, "--format", "json"])
     assert r.exit_code == 0, r.output
     assert "AU" in r.output
+    r = runner.invoke(app, ["discourse", "alerts", "--warehouse", wh, "--economy", "au", "--format", "json"])
+    assert r.exit_code == 0 and {a["economy"] for a in json.loads(r.stdout)} == {"AU"}
     r = runner.invoke(app, ["discourse", "eval", "--method", "lexicon", "--split", "dev", "--format", "csv"])
     assert r.exit_code == 0 and "macro" in r.stdout
 

@@ -299,7 +299,8 @@ def _figures(f: Findings, lang: str):
 
     s = f.sentiment
     scat = go.Figure(go.Scatter(
-        x=s.polarity, y=s.subjectivity, mode="markers+text", text=s.economy, textposition="top center",
+        x=s.polarity, y=s.subjectivity, mode="markers+text", text=s.economy,
+        textposition=["top right" if i % 2 else "bottom left" for i in range(len(s))],
         marker={"size": 12},
         error_x={"type": "data", "symmetric": False, "array": s.polarity_hi - s.polarity,
                  "arrayminus": s.polarity - s.polarity_lo},

@@ -85,3 +85,20 @@ def list_documents(warehouse=None):
                            f"from {DOCS} order by date desc, doc_id").df()
     finally:
         con.close()
+
+
+def list_alerts(warehouse=None, economy: str | None = None):
+    """Stored alert records (``discourse watch``), newest first."""
+    con = connect(warehouse, read_only=True)
+    try:
+        if not con.execute("select count(*) from information_schema.tables where table_name = ?",
+                           [ALERTS]).fetchone()[0]:
+            import pandas as pd
+
+            return pd.DataFrame(columns=["alert_id", "level", "economy", "metric", "value", "threshold", "period"])
+        where, params = ("where economy = ?", [economy.upper()]) if economy else ("", [])
+        return con.execute(f"select alert_id, rule, level, economy, metric, value, baseline, shift, threshold, period, "
+                           f"n_docs, evidence, raised_at from {ALERTS} {where} order by raised_at desc, alert_id",
+                           params).df()
+    finally:
+        con.close()

@@ -157,3 +157,13 @@ def list_(warehouse: str = WAREHOUSE,
     from critmin.discourse.store import list_documents
 
     emit(list_documents(warehouse), fmt, title="discourse documents")
+
+
+@sub.command("alerts")
+def alerts(economy: str = typer.Option(None, "--economy", help="only this economy"),
+           warehouse: str = WAREHOUSE,
+           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+    """List the alerts raised by `discourse watch`, newest first / 列出话语监测预警."""
+    from critmin.discourse.store import list_alerts
+
+    emit(list_alerts(warehouse, economy), fmt, title="discourse alerts")

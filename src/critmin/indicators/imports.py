@@ -68,19 +68,33 @@ def supplier_shares(flows, keys: list[str], basis: Basis = "value"):
 
 
 def concentration(flows, keys: list[str], basis: Basis = "value"):
-    """Total imports, top-1 supplier and share, top-3 share, HHI, number of suppliers, China share per key."""
+    """Total imports, top-1 supplier and share, top-3 share, HHI, number of suppliers, China share per key.
+
+    Shares are taken after aggregation (HHI = 10 000 · Σ a_i² / A², top-1 = max a_i / A), so only the rank
+    needs a window.
+    """
+    import ibis
     from ibis import _
 
-    sup = supplier_shares(flows, keys, basis)
-    return sup.group_by(keys).aggregate(
+    sup = _amount(flows, basis).group_by([*keys, "exporter"]).aggregate(amount=_.amount.sum())
+    sup = sup.filter(_.amount > 0)
+    ranked = ibis.window(group_by=keys, order_by=[ibis.desc("amount"), "exporter"])
+    sup = sup.mutate(rank=ibis.row_number().over(ranked))
+    agg = sup.group_by(keys).aggregate(
         total_imports=_.amount.sum(),
         n_suppliers=_.exporter.count(),
         top1_supplier=_.exporter.min(where=_.rank == 0),
-        top1_share=_.share.max(),
-        top3_share=_.share.sum(where=_.rank < 3),
-        hhi=(_.share * _.share).sum() * 10_000,
-        china_share=_.share.sum(where=_.exporter == "CHN").fill_null(0),
+        _max=_.amount.max(),
+        _top3=_.amount.sum(where=_.rank < 3),
+        _sumsq=(_.amount * _.amount).sum(),
+        _chn=_.amount.sum(where=_.exporter == "CHN"),
     )
+    return agg.mutate(
+        top1_share=_._max / _.total_imports,
+        top3_share=_._top3 / _.total_imports,
+        hhi=_._sumsq / (_.total_imports * _.total_imports) * 10_000,
+        china_share=(_._chn / _.total_imports).fill_null(0),
+    ).drop("_max", "_top3", "_sumsq", "_chn")
 
 
 def with_material(trade, material_hs6, material: str | None, stage: str | None, hs6: list[str] | None):

@@ -104,3 +104,19 @@ def test_ledger_commands_end_to_end(tmp_path):
     con.close()
     r = run("ledger", "verify", led, "--lang", "zh")
     assert r.exit_code == 6 and "事件 2" in r.output
+
+
+def test_import_xlsx_and_events_commands(tmp_path):
+    from critmin.compliance.template import write_template
+
+    _, xpath = write_template(["cn-export"], tmp_path)
+    out = tmp_path / "d.json"
+    r = run("comply", "import-xlsx", xpath, "--out", out)
+    assert r.exit_code == 0 and json.loads(out.read_text(encoding="utf-8"))["dossier_id"] == "DOSSIER-ID"
+    led = tmp_path / "l.db"
+    run("ledger", "init", led)
+    ev = tmp_path / "e.json"
+    ev.write_text(json.dumps({"kind": "create_batch", "party": "m", "batch": "B", "mass_kg": 5, "stage": "mine"}))
+    run("ledger", "append", led, ev)
+    rows = json.loads(run("ledger", "events", led, "--format", "json").output)
+    assert [r["kind"] for r in rows] == ["create_batch"]

@@ -111,3 +111,67 @@ def test_schema_is_json_schema():
     s = json_schema()
     assert s["$schema"].endswith("2020-12/schema") and s["title"] == "Dossier"
     assert "items" in s["properties"] and "Item" in s["$defs"]
+
+
+def _fill_workbook(xpath, doc):
+    """Type the complete dossier's values into the Excel template, as a user would."""
+    import openpyxl
+
+    from critmin.compliance.rules import resolve
+    from critmin.compliance.template import SINGLE_SHEET
+
+    wb = openpyxl.load_workbook(xpath)
+    ws = wb[SINGLE_SHEET]
+    for r in range(2, ws.max_row + 1):
+        found = resolve(doc, ws.cell(r, 1).value)
+        v = found[0][1] if found else None
+        if isinstance(v, list):
+            v = ",".join(map(str, v))
+        if v is not None and not isinstance(v, dict):
+            ws.cell(r, 4).value = v
+    for name in wb.sheetnames[2:]:
+        sh = wb[name]
+        header = [c.value for c in sh[1]]
+        for i, item in enumerate(resolve(doc, name)[0][1] or []):
+            for k, key in enumerate(header):
+                v = item.get(key)
+                if isinstance(v, list):
+                    v = ",".join(map(str, v))
+                if v is not None:
+                    sh.cell(5 + i, k + 1).value = v
+    wb.save(xpath)
+
+
+def test_filled_excel_template_reads_back_and_passes(tmp_path, complete_doc):
+    from critmin.compliance.check import check
+    from critmin.compliance.loader import dossier_from_obj
+    from critmin.compliance.template import read_workbook
+
+    _, xpath = write_template(ALL_REGIMES, tmp_path)
+    _fill_workbook(xpath, complete_doc)
+    d = read_workbook(xpath)
+    assert d.chain_of_custody is None  # comes from the ledger, not from the workbook
+    d.chain_of_custody = dossier_from_obj(complete_doc).chain_of_custody
+    assert check(d, ALL_REGIMES).findings == []
+    assert d.items[0].hs_code == "8505111000" and d.items[0].elements == ["Nd", "Pr", "Dy", "Tb", "Fe", "B"]
+
+
+def test_bad_excel_cell_names_sheet_and_row(tmp_path, complete_doc):
+    import openpyxl
+
+    from critmin.compliance.template import read_workbook
+    from critmin.errors import InputError
+
+    _, xpath = write_template(["cn-export"], tmp_path)
+    _fill_workbook(xpath, complete_doc)
+    wb = openpyxl.load_workbook(xpath)
+    sh = wb["items"]
+    col = [c.value for c in sh[1]].index("quantity_kg") + 1
+    sh.cell(5, col).value = "a lot"
+    wb.save(xpath)
+    with pytest.raises(InputError) as exc:
+        read_workbook(xpath)
+    assert "sheet 'items' row 5" in str(exc.value) and exc.value.field == "quantity_kg"
+    (tmp_path / "junk.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(InputError):
+        read_workbook(tmp_path / "junk.xlsx")

@@ -226,8 +226,12 @@ def test_anchor_detects_a_fully_rewritten_tail(ledger, tmp_path):
     last = row(con, len(CHAIN) - 1)
     con.execute("UPDATE meta SET value=? WHERE key='head_seq'", (str(len(CHAIN) - 1),))
     con.execute("UPDATE meta SET value=? WHERE key='head_hash'", (last[7],))
+    assert not ledger.verify().ok  # the state cache still shows MAG-1 transferred ...
+    state = json.loads(con.execute("SELECT state FROM batches WHERE batch='MAG-1'").fetchone()[0])
+    state["holder"] = "sep"
+    con.execute("UPDATE batches SET state=? WHERE batch='MAG-1'", (json.dumps(state),))
     con.close()
-    assert ledger.verify().ok  # consistent truncation is invisible without an outside anchor ...
+    assert ledger.verify().ok  # ... a fully consistent truncation is invisible without an outside anchor ...
     rep = ledger.verify(anchor=anchor)  # ... and caught with one
     assert not rep.ok and rep.first_bad.kind == "head"
 
@@ -324,3 +328,16 @@ def test_append_many_is_all_or_nothing(ledger):
     assert ledger.meta()["head_hash"] == head and len(ledger.events()) == len(CHAIN)
     done = ledger.append_many([good, {**good, "batch": "Z2"}])
     assert [d.seq for d in done] == [len(CHAIN) + 1, len(CHAIN) + 2] and ledger.verify().ok
+
+
+def test_tampered_state_cache_is_detected(ledger):
+    con = sqlite3.connect(ledger.path, isolation_level=None)
+    text = con.execute("SELECT state FROM batches WHERE batch='MAG-1'").fetchone()[0]
+    state = json.loads(text)
+    state["recycled_kg"] = 1800.0  # claim the magnets are all recycled
+    con.execute("UPDATE batches SET state=? WHERE batch='MAG-1'", (json.dumps(state),))
+    con.close()
+    rep = ledger.verify()
+    assert not rep.ok and "cache" in rep.first_bad.reason and rep.exit_code == 6
+    # the events, not the cache, decide what history and export report
+    assert ledger.recycled_share_pct("MAG-1") == pytest.approx(12.5)

@@ -547,16 +547,22 @@ class Ledger:
         return Appended(seq, event_id, ev.kind, h)
 
     # -- reading
-    def _rows(self):
+    def _rows(self, with_cache: bool = False):
         con = self._connect(readonly=True)
         try:
+            con.execute("BEGIN")  # one consistent snapshot of events, meta and cache
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
             rows = con.execute(
                 "SELECT seq, event_id, ts, kind, party, body, prev_hash, hash, signature FROM events ORDER BY seq"
             ).fetchall()
+            cache = None
+            if with_cache:
+                cache = (dict(con.execute("SELECT batch, state FROM batches").fetchall()),
+                         dict(con.execute("SELECT party, public_key FROM parties").fetchall()))
+            con.execute("COMMIT")
         finally:
             con.close()
-        return meta, rows
+        return (meta, rows, cache) if with_cache else (meta, rows)
 
     def verify(self, anchor: str | None = None) -> VerifyReport:
         return self._verify(anchor)[0]
@@ -569,7 +575,7 @@ class Ledger:
         registered key, and the ledger rules on replay (mass balance, custody, existence). Finally the head
         recorded in ``meta`` (deletions at the end) and, if given, an externally kept ``anchor`` hash.
         """
-        meta, rows = self._rows()
+        meta, rows, cache = self._rows(with_cache=True)
         state = State(float(meta.get("yield_tolerance", "0")))
         report = VerifyReport(str(self.path), len(rows), rows[-1][7] if rows else meta.get("head_hash"))
         genesis = meta["genesis_hash"]
@@ -629,6 +635,14 @@ class Ledger:
             report.problems.append(Problem(min(last_seq, head) + 1, None,
                                            f"ledger head recorded as seq {head} but the last event is seq {last_seq} "
                                            f"(events deleted from the end, or appended outside critmin)", "head"))
+        if not report.problems:
+            batches, parties = cache
+            replayed = {b: _state_to_json(st) for b, st in state.batches.items()}
+            bad = sorted(set(batches) ^ set(replayed) | {b for b in batches if b in replayed and batches[b] != replayed[b]})
+            if bad or parties != state.keys:
+                what = f"batches {', '.join(bad[:5])}" if bad else "party keys"
+                report.problems.append(Problem(last_seq + 1, None, f"derived-state cache differs from the replay of the "
+                                                                   f"events ({what}): the cache tables were altered", "head"))
         if anchor and anchor not in position:
             report.problems.append(Problem(last_seq + 1, None, f"anchor hash {anchor[:16]}… is not in the chain", "head"))
         return report, state

@@ -126,14 +126,15 @@ def template_fields(regimes) -> list[TemplateField]:
                     expanded.setdefault(f"{prefix}.{name}", []).extend(reqs if not f.is_required() else [])
         else:
             expanded.setdefault(p, []).extend(reqs)
-        # required keys of every enclosing list row (line_no, batch_id, risk_id, ...)
+        # a repeated row is a record: every scalar field of each enclosing list row becomes a column
         parts = p.split("[*]")
         for i in range(1, len(parts)):
             section = "[*]".join(parts[:i])
             d2 = _describe(section)
-            if d2 and isinstance(d2[1], type) and issubclass(d2[1], BaseModel):
+            if d2 and isinstance(d2[1], type) and issubclass(d2[1], BaseModel) and not section.startswith(LEDGER_FILLED):
                 for name, f in d2[1].model_fields.items():
-                    if f.is_required():
+                    sub_inner, _ = _unwrap(f.annotation)
+                    if not (isinstance(sub_inner, type) and issubclass(sub_inner, BaseModel)):
                         expanded.setdefault(f"{section}[*].{name}", [])
     out = []
     order = list(Dossier.model_fields)
@@ -267,7 +268,8 @@ def _workbook(fields: list[TemplateField], regimes: list[str]):
         c.font = bold
     for f in [f for f in fields if not f.section]:
         fmt = "|".join(f.choices) if f.choices else (f.pattern or f.kind)
-        single.append([f.path, f.label_en, f.label_zh, None, fmt, ",".join(f.required_by), f.severity])
+        prefill = _PLACEHOLDER.get(f.path) if f.path in ("schema_version", "dossier_id", "kind") else None
+        single.append([f.path, f.label_en, f.label_zh, prefill, fmt, ",".join(f.required_by), f.severity])
         row = single.max_row
         single.cell(row, 4).fill = PatternFill("solid", fgColor=fill[f.severity])
         if f.choices:
@@ -305,3 +307,117 @@ def _workbook(fields: list[TemplateField], regimes: list[str]):
                 dv.add(f"{sh.cell(5, i).column_letter}5:{sh.cell(5, i).column_letter}500")
         sh.freeze_panes = "A5"
     return wb
+
+
+# ------------------------------------------------------------------------------------------- reading back
+
+SINGLE_SHEET = "Dossier 档案"
+SECTION_FIRST_ROW = 5
+
+
+def _cell_value(raw, path: str, source: str, where: str):
+    """Convert an Excel cell to the JSON value the model expects for ``path``."""
+    from datetime import date, datetime
+
+    from critmin.errors import InputError
+
+    d = _describe(path)
+    if d is None:
+        raise InputError(file=source, record=where, field=path, expected="a known dossier field")
+    info, inner, is_list = d
+    kind, _ = _kind(inner)
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if raw == "":
+            return None
+    if is_list:
+        parts = [p.strip() for p in str(raw).split(",") if p.strip()]
+        return [_scalar(p, kind) for p in parts]
+    if isinstance(raw, datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return _scalar(raw, kind)
+
+
+def _scalar(raw, kind: str):
+    if kind == "bool" and isinstance(raw, str):
+        low = raw.lower()
+        return True if low in ("true", "yes", "1", "是") else False if low in ("false", "no", "0", "否") else raw
+    if kind in ("text", "choice") and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return str(int(raw)) if float(raw).is_integer() else str(raw)
+    if kind == "number" and isinstance(raw, str):
+        try:
+            return float(raw) if any(c in raw for c in ".eE") else int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def read_workbook(path: str | Path):
+    """Read a filled-in Excel template back into a Dossier. Errors name the sheet, row and field.
+
+    ``chain_of_custody`` is not read from the workbook: it comes from the ledger (`critmin ledger export --into`).
+    """
+    from openpyxl import load_workbook
+
+    from critmin.compliance.loader import dossier_from_obj
+    from critmin.errors import InputError
+
+    path = Path(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a non-workbook
+        raise InputError(file=str(path), expected="an .xlsx workbook written by `critmin comply template`",
+                         got=type(exc).__name__) from None
+    if SINGLE_SHEET not in wb.sheetnames:
+        raise InputError(file=str(path), record=f"sheet '{SINGLE_SHEET}'", expected="the template's single-field sheet")
+    doc: dict = {}
+    rows_of: dict[str, dict[int, int]] = {}
+    for r, row in enumerate(wb[SINGLE_SHEET].iter_rows(min_row=2, values_only=True), start=2):
+        if not row or not row[0] or len(row) < 4 or row[3] is None:
+            continue
+        fpath = str(row[0])
+        if fpath.startswith("chain_of_custody"):
+            continue
+        value = _cell_value(row[3], fpath, str(path), f"sheet '{SINGLE_SHEET}' row {r}")
+        if value is not None:
+            _put(doc, fpath, value)
+    for name in wb.sheetnames:
+        if name in (SINGLE_SHEET, "README 说明") or " " in name or name.startswith("chain_of_custody"):
+            continue
+        sheet = wb[name]
+        header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        items = []
+        for r, row in enumerate(sheet.iter_rows(min_row=SECTION_FIRST_ROW, values_only=True), start=SECTION_FIRST_ROW):
+            entry = {}
+            for key, raw in zip(header, row, strict=False):
+                if key is None or raw is None:
+                    continue
+                value = _cell_value(raw, f"{name}[*].{key}", str(path), f"sheet '{name}' row {r}")
+                if value is not None:
+                    entry[str(key)] = value
+            if entry:
+                rows_of.setdefault(name, {})[len(items)] = r
+                items.append(entry)
+        if items:
+            _put(doc, name, items)
+    try:
+        return dossier_from_obj(doc, str(path))
+    except InputError as exc:
+        rec = str(exc.record or "")
+        for section, rows in rows_of.items():
+            prefix = section + "["
+            if rec.startswith(prefix):
+                idx = int(rec[len(prefix):].split("]")[0])
+                exc.record = f"sheet '{section}' row {rows.get(idx, '?')} ({rec})"
+                exc.args = (str(exc),)
+        raise
+
+
+def _put(doc: dict, dotted: str, value) -> None:
+    parts = dotted.split(".")
+    node = doc
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value

@@ -120,6 +120,21 @@ def template(
     typer.echo(t("compliance.template.written", regimes=regimes, files=", ".join(map(str, paths))))
 
 
+@comply_app.command("import-xlsx")
+def import_xlsx(
+    workbook: Path = typer.Argument(..., help="A filled-in template workbook (.xlsx)"),
+    out: Path = typer.Option(..., "--out", help="Dossier JSON to write"),
+) -> None:
+    """Read a filled-in Excel template back into a dossier (JSON) / 读取已填写的 Excel 模板."""
+    from critmin.compliance.template import _atomic_write, read_workbook
+    from critmin.i18n import t
+
+    dossier = read_workbook(workbook)
+    text = dossier.model_dump_json(indent=2, exclude_none=True) + "\n"
+    _atomic_write(Path(out), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    typer.echo(t("compliance.import.written", path=out, dossier=dossier.dossier_id))
+
+
 @comply_app.command("rules")
 def rules(
     regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet,eu-dpp", "--regimes", help=REGIMES_HELP),

@@ -76,6 +76,20 @@ def history(
     emit(df, fmt, title=f"{batch}: recycled share {share:.2f} % / 再生含量 {share:.2f} %")
 
 
+@ledger_app.command("events")
+def events(
+    file: Path = typer.Argument(..., help="Ledger file"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+) -> None:
+    """List every event of the ledger / 列出全部事件."""
+    from critmin.compliance.ledger import Ledger
+
+    df = Ledger(file).events()
+    if fmt is Format.table:
+        df = df.assign(hash=df["hash"].str[:16])
+    emit(df, fmt, title=str(file))
+
+
 @ledger_app.command("verify")
 def verify(
     file: Path = typer.Argument(..., help="Ledger file"),

@@ -68,3 +68,24 @@ def test_statistics_helpers():
     assert bootstrap_ci(np.array([0.1, 0.2, 0.3, 0.4])) == (lo, hi)  # seeded
     x = np.r_[np.zeros(5), np.ones(5) * 3] + np.array([0.01, -0.02, 0.0, 0.02, -0.01] * 2)
     assert change_points(x, list(range(2010, 2020))) == [2015]
+
+
+def test_second_opinion_is_stored_and_reported(tmp_path):
+    """add --embed stores the embedding path per sentence; the report compares it with the lexicon path
+    (deterministic hash embedder here; the real model is exercised in the slow test)."""
+    import duckdb
+
+    from critmin.discourse.demo import load_demo
+    from critmin.discourse.embedding import HashEmbedder, PrototypeClassifier
+
+    wh = tmp_path / "wh.duckdb"
+    res = load_demo(wh, with_seeds=False, embed=True, classifier=PrototypeClassifier(HashEmbedder()))
+    con = duckdb.connect(str(wh), read_only=True)
+    n = con.execute("select count(*) from discourse_embedding_scores").fetchone()[0]
+    con.close()
+    assert n == res.n_sentences
+    f = build_findings(wh)
+    so = f.second_opinion.set_index("economy")
+    assert set(so.index) == set(f.economies)
+    assert so.frame_agreement.between(0, 1).all() and (so.n_sentences_embedded > 0).all()
+    assert "second_opinion" in f.to_dict()

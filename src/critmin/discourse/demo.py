@@ -37,6 +37,8 @@ def demo_items(seeds: str | Path | None = None, with_seeds: bool = True) -> list
     return items
 
 
-def load_demo(warehouse=None, seeds: str | Path | None = None, with_seeds: bool = True) -> AddResult:
+def load_demo(warehouse=None, seeds: str | Path | None = None, with_seeds: bool = True, embed: bool = False,
+              classifier=None) -> AddResult:
     """Add the demo corpus (and the seed texts) to the warehouse; duplicates are skipped on re-runs."""
-    return add_documents(demo_items(seeds, with_seeds), warehouse, manifest="demo")
+    return add_documents(demo_items(seeds, with_seeds), warehouse, manifest="demo", embed=embed,
+                         classifier=classifier)

@@ -48,6 +48,7 @@ class Findings:
     evidence: list[dict]
     meta: dict = field(default_factory=dict)
     traits: list[dict] = field(default_factory=list)
+    second_opinion: object = None  # per economy: embedding-path agreement and profile (when stored)
 
     def to_dict(self) -> dict:
         def recs(df):
@@ -66,6 +67,7 @@ class Findings:
             "change_points": self.change_points,
             "documents": recs(self.documents),
             "evidence": self.evidence,
+            "second_opinion": [] if self.second_opinion is None else recs(self.second_opinion),
         }
 
 
@@ -166,6 +168,7 @@ def build_findings(warehouse=None, economies: list[str] | None = None, by: str =
             raise UsageError("no documents for the selected economies")
         econs = [e for e in (economies or sorted(docs.economy.unique())) if e in set(docs.economy)]
         evidence = _evidence(con, econs)
+        second = _second_opinion(con, econs)
         meta_row = con.execute("select count(*), min(date), max(date), any_value(lexicon_version) from "
                                "discourse_documents").fetchone()
     finally:
@@ -215,7 +218,40 @@ def build_findings(warehouse=None, economies: list[str] | None = None, by: str =
             "distance": "Jensen-Shannon distance (base 2) between frame profiles",
             "synthetic_documents": int(docs.synthetic.fillna(False).sum())}
     return Findings(econs, docs, profile, sentiment, shared, dm, fd, evo, cps, evidence, meta,
-                    shared_traits(profile, sentiment))
+                    shared_traits(profile, sentiment), second)
+
+
+def _second_opinion(con, econs: list[str]):
+    """Embedding path vs lexicon path per economy, when ``add --embed`` stored embedding scores:
+    sentences embedded, top-frame agreement (sentences with a lexicon frame), the embedding path's most
+    frequent frame, and mean embedding polarity (cos(pos) - cos(neg), relative) over documents."""
+    from critmin.discourse import store
+
+    if not econs or not con.execute("select count(*) from information_schema.tables where table_name = ?",
+                                    [store.EMBED]).fetchone()[0]:
+        return None
+    ph = ", ".join("?" for _ in econs)
+    df = con.execute(f"""
+        with j as (
+            select d.economy, s.doc_id, s.top_frame, e.emb_top_frame, e.emb_polarity
+            from discourse_sentences s join discourse_documents d using (doc_id)
+            join {store.EMBED} e on e.doc_id = s.doc_id and e.sent_idx = s.sent_idx
+            where d.economy in ({ph})),
+        per_doc as (select economy, doc_id, avg(emb_polarity) as emb_polarity from j group by all),
+        pol as (select economy, avg(emb_polarity) as emb_polarity from per_doc group by all),
+        counts as (select economy, emb_top_frame, count(*) as n from j group by economy, emb_top_frame),
+        top as (select economy, emb_top_frame,
+                       row_number() over (partition by economy order by n desc, emb_top_frame) as rn
+                from counts),
+        agg as (select economy, count(*) as n_sentences_embedded,
+                       avg(case when top_frame = emb_top_frame then 1.0 else 0.0 end)
+                           filter (where top_frame <> 'none') as frame_agreement
+                from j group by all)
+        select agg.economy, agg.n_sentences_embedded, agg.frame_agreement,
+               top.emb_top_frame as emb_most_frequent_frame, pol.emb_polarity
+        from agg join top on top.economy = agg.economy and top.rn = 1 join pol on pol.economy = agg.economy
+        order by agg.economy""", econs).df()
+    return None if df.empty else df
 
 
 SECURITISED_MIN = 0.15
@@ -380,6 +416,8 @@ def render_html(f: Findings, lang: str = "en") -> str:
         parts[2], _table(f.frame_divergence), _table(f.divergence_matrix.reset_index()),
         parts[3], _table(f.sentiment),
         parts[4],
+        (f"<h2>{html.escape(t('discourse.report.second_opinion', lang))}</h2>" + _table(f.second_opinion))
+        if f.second_opinion is not None else "",
         f"<h2>{html.escape(t('discourse.report.change_points', lang))}</h2>",
         _table(cps) if not cps.empty else "<p>-</p>",
         f"<h2>{html.escape(t('discourse.report.evidence', lang))}</h2>", *ev_html,

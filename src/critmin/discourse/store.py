@@ -13,6 +13,7 @@ ERRORS = "discourse_load_errors"
 ALERTS = "discourse_alerts"
 WATCH = "discourse_watch_files"
 SNAPSHOTS = "discourse_aggregates"
+EMBED = "discourse_embedding_scores"
 
 _FRAME_COLS = ", ".join(f"{f} DOUBLE" for f in FRAMES)
 
@@ -38,6 +39,10 @@ SCHEMA = [
         evidence VARCHAR, raised_at TIMESTAMP)""",
     f"""CREATE TABLE IF NOT EXISTS {WATCH} (
         path VARCHAR, sha256 VARCHAR, status VARCHAR, doc_id VARCHAR, message VARCHAR, processed_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {EMBED} (
+        doc_id VARCHAR NOT NULL, sent_idx INTEGER NOT NULL, emb_top_frame VARCHAR, emb_polarity DOUBLE,
+        emb_polarity_label VARCHAR, emb_subjectivity DOUBLE, emb_subjectivity_label VARCHAR, model VARCHAR,
+        prototypes_version VARCHAR)""",
     f"""CREATE TABLE IF NOT EXISTS {SNAPSHOTS} (
         computed_at TIMESTAMP, period VARCHAR, economy VARCHAR, metric VARCHAR, value DOUBLE, baseline DOUBLE,
         shift DOUBLE, n_docs INTEGER, n_baseline_docs INTEGER)""",

@@ -43,6 +43,7 @@ def _print_add(result, lang: str | None, fmt: Format) -> None:
 def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"),
         warehouse: str = WAREHOUSE,
         max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this (MB)"),
+        embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
         fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
         lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
     """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
@@ -50,12 +51,13 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"
     _quiet_warnings()
     from critmin.discourse.corpus import add_corpus
 
-    _print_add(add_corpus(manifest, warehouse, int(max_mb * 1024 * 1024)), lang, fmt)
+    _print_add(add_corpus(manifest, warehouse, int(max_mb * 1024 * 1024), embed=embed), lang, fmt)
 
 
 @sub.command("demo")
 def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed texts (default ../shared/seeds)"),
          no_seeds: bool = typer.Option(False, "--no-seeds", help="only the synthetic demo texts"),
+         embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
          warehouse: str = WAREHOUSE,
          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
@@ -63,7 +65,7 @@ def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed t
     _quiet_warnings()
     from critmin.discourse.demo import load_demo
 
-    _print_add(load_demo(warehouse, seeds, with_seeds=not no_seeds), lang, fmt)
+    _print_add(load_demo(warehouse, seeds, with_seeds=not no_seeds, embed=embed), lang, fmt)
 
 
 @sub.command("score")

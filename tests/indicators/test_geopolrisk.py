@@ -213,3 +213,35 @@ def test_cli_bad_input_is_one_line_and_nonzero(built_warehouse, tmp_path):
     assert r.returncode != 0
     assert "ATLANTIS" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+POOL = ["USA", "JPN", "DEU", "FRA", "ITA", "KOR", "IND", "BRA", "CAN", "GBR", "CHN", "AUS", "ZAF", "CHL", "IDN"]
+
+
+def test_group_invariants_property(wh_con):
+    """For any ad-hoc group: imports and production add up over members, intra-group imports carry no risk
+    (weighted imports at most the members' sum), the HHI is the world's, and a one-member group is the
+    country itself."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=15, deadline=None, derandomize=True, database=None)
+    @given(members=st.lists(st.sampled_from(POOL), min_size=1, max_size=5, unique=True),
+           material=st.sampled_from(["Cobalt", "Rare earth", "Gold", "Lithium", "Natural gas", "Copper"]),
+           year=st.integers(2018, 2024))
+    def check(members, material, year):
+        grp = geopolrisk(["G"], [material], [year], con=wh_con, groups={"G": members}, detail=True).iloc[0]
+        each = geopolrisk(members, [material], [year], con=wh_con, detail=True)
+        assert grp["imports_t"] == pytest.approx(each["imports_t"].sum(), rel=1e-12, abs=1e-9)
+        assert grp["imports_kusd"] == pytest.approx(each["imports_kusd"].sum(), rel=1e-12, abs=1e-9)
+        assert grp["production_t"] == pytest.approx(each["production_t"].sum(), rel=1e-12, abs=1e-9)
+        assert grp["weighted_imports_t"] <= each["weighted_imports_t"].sum() * (1 + 1e-12) + 1e-9
+        assert (each["hhi"] == grp["hhi"]).all()
+        assert 0 <= grp["import_risk"] <= 1
+        assert grp["score"] == pytest.approx(grp["hhi"] * grp["import_risk"], rel=1e-12, abs=0)
+        if len(members) == 1:
+            one = each.iloc[0]
+            for c in VALUE_COLS:
+                assert grp[c] == pytest.approx(one[c], rel=1e-12, abs=0)
+
+    check()

@@ -36,7 +36,7 @@ def test_baci_csv_ingest_replaces_year_hs_slices(wh):
         before_slice = con.execute(
             "SELECT count(*) FROM trade WHERE year=2022 AND hs6 IN ('280530','284690','284610')").fetchall()[0][0]
     (rep,) = ingest_baci([BACI], wh, progress=False)
-    assert rep.rows == 6 and rep.skipped_out_of_scope == 1  # HS 010121 is outside the catalog
+    assert rep.rows == 6 and rep.skipped_out_of_scope == 1  # HS 010111 (live horses) is outside the catalog
     assert rep.replaced == before_slice
     with duckdb.connect(str(wh), read_only=True) as con:
         rows = con.execute("""SELECT exporter, importer, hs6, value_kusd, qty_t FROM trade
@@ -139,3 +139,27 @@ def test_rebuild_carries_over_user_data(wh):
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trade_comtrade").fetchall()[0][0] == 3
         assert con.execute("SELECT count(*) FROM build_history").fetchall()[0][0] >= 2
+
+
+def test_unknown_hs92_code_is_refused_listing_offenders(wh, tmp_path):
+    f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_hs.csv",
+               "t,i,j,k,v,q\n2022,156,392,280530,5,1\n2022,156,392,123456,5,1\n2022,156,392,123457,5,1\n")
+    before = _state(wh)
+    with pytest.raises(UnknownCodeError) as exc:
+        ingest_baci([f], wh, progress=False)
+    assert exc.value.record == 3 and exc.value.field == "k"
+    assert exc.value.extra["offenders"] == ["123456", "123457"]
+    assert _state(wh) == before
+    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False)
+    assert rep.rows == 1 and rep.unknown_codes == ["123456", "123457"]  # reported; outside the catalog, not kept
+
+
+def test_handle_tables_as_arrow_pandas_polars(built_warehouse):
+    import critmin
+
+    with critmin.open(built_warehouse) as wh:
+        arrow = wh.table("materials", fmt="arrow")
+        pdf = wh.table("materials", fmt="pandas")
+        pl = wh.table("materials", fmt="polars")
+    assert arrow.num_rows == len(pdf) == pl.height > 50
+    assert "rare_earths" in set(pl["material_id"].to_list())

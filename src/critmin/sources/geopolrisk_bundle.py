@@ -116,6 +116,14 @@ def trade_chunks(chunk_rows: int = 200_000) -> Iterator:
             })
 
 
+@lru_cache(maxsize=1)
+def hs92_codes() -> frozenset[str]:
+    """The HS92 six-digit nomenclature as CEPII lists it (product table bundled beside the trade table)."""
+    with _connect("baci.db") as con:
+        return frozenset(str(r[0]).zfill(6) for r in con.execute(
+            "select code from product_codes_HS92_V202401b").fetchall())
+
+
 # ----------------------------------------------------------------------------------------------- production
 def production_frame():
     """World Mining Data in long form: year, country (ISO3), commodity, qty, unit, flag, line."""

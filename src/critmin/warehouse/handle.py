@@ -48,7 +48,7 @@ class Warehouse:
             raise UsageError(f"no table '{name}' in {self.path}; tables: {', '.join(self.tables())}")
         rel = self.con.table(name)
         if fmt == "arrow":
-            return rel.arrow()
+            return rel.to_arrow_table()
         if fmt == "polars":
             return rel.pl()
         if fmt == "pandas":

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from critmin.errors import InputError
+from critmin.errors import InputError, UnknownCodeError
 from critmin.sources.trade_checks import NUM
 
 _LINE_RE = re.compile(r"[Ll]ine:?\s*(\d+)")
@@ -88,6 +88,17 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
                     con.executemany("INSERT INTO allowed_unknown_codes VALUES (?, ?, ?, ?)",
                                     [(str(c), int(line), fld, pid) for c, line, fld in offenders])
                     rep.unknown_codes = [o[0] for o in offenders]
+                if baci_csv.describe(f)["nomenclature"] == "HS92":  # codes checked against CEPII's HS92 list
+                    from critmin.sources.geopolrisk_bundle import hs92_codes
+
+                    bad_k = con.execute("""SELECT lpad(trim(k), 6, '0') AS code, min(line) FROM raw
+                                           WHERE NOT list_contains(?::VARCHAR[], lpad(trim(k), 6, '0'))
+                                           GROUP BY 1 ORDER BY 2""", [sorted(hs92_codes())]).fetchall()
+                    if bad_k and not allow_unknown:
+                        raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes (unknown: "
+                                               + ", ".join(b[0] for b in bad_k) + "; pass --allow-unknown)",
+                                               bad_k[0][0], extra={"offenders": [b[0] for b in bad_k]})
+                    rep.unknown_codes += [b[0] for b in bad_k]
                 con.execute(f"CREATE OR REPLACE TEMP TABLE canon AS {canonical_select('raw', pid)}")
                 in_scope = "hs6 IN (SELECT unnest(?::VARCHAR[]))"
                 rep.skipped_out_of_scope = con.execute(

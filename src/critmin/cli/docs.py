@@ -1,0 +1,59 @@
+"""Generate docs/cli.md from the command tree, so the CLI reference can never drift from the code.
+
+`python -m critmin.cli.docs > docs/cli.md`; tests/test_docs.py fails when the file is stale or a command is
+undocumented (house rule 11).
+"""
+
+from __future__ import annotations
+
+
+def _is_group(cmd) -> bool:
+    return hasattr(cmd, "commands")
+
+
+def _walk(cmd, path):
+    yield path, cmd
+    if _is_group(cmd):
+        for name in sorted(cmd.commands):
+            yield from _walk(cmd.commands[name], [*path, name])
+
+
+def command_paths() -> list[str]:
+    import typer
+
+    from critmin.cli import app
+
+    return [" ".join(p) for p, _ in _walk(typer.main.get_command(app), ["critmin"])]
+
+
+def render() -> str:
+    import typer
+
+    from critmin.cli import app
+
+    out = ["# Command reference / 命令参考", "",
+           "Generated from the code by `python -m critmin.cli.docs > docs/cli.md`; do not edit by hand.", ""]
+    for path, cmd in _walk(typer.main.get_command(app), ["critmin"]):
+        if len(path) == 1:
+            continue
+        out.append(f"{'#' * min(len(path) + 1, 4)} `{' '.join(path)}`")
+        out.append("")
+        if cmd.help:
+            out.append(" ".join(cmd.help.split()))
+            out.append("")
+        params = [p for p in cmd.params if p.name != "help"]
+        if params and not _is_group(cmd):
+            out.append("| argument / option | help |")
+            out.append("|---|---|")
+            for p in params:
+                names = ", ".join(p.opts) if getattr(p, "param_type_name", "") == "option" else p.name.upper()
+                helptext = " ".join((getattr(p, "help", None) or "").split()).replace("|", "\\|")
+                out.append(f"| `{names}` | {helptext} |")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(render())

@@ -95,3 +95,14 @@ def test_missing_warehouse_is_a_clear_error(tmp_path):
     r = subprocess.run([*CRITMIN, "sources", "--warehouse", str(tmp_path / "none.duckdb")], capture_output=True,
                        text=True)
     assert r.returncode == 2 and "run `critmin build` first" in r.stderr
+
+
+def test_parquet_export(built_warehouse, tmp_path):
+    import pyarrow.parquet as pq
+
+    import critmin
+
+    with critmin.open(built_warehouse) as wh:
+        (path,) = wh.export_parquet(tmp_path, ["provenance"])
+        n = wh.sql("SELECT count(*) FROM provenance").fetchall()[0][0]
+    assert pq.read_table(path).num_rows == n

@@ -73,5 +73,22 @@ class Warehouse:
             out[col] = out[col].astype("Int64")
         return out
 
+    def export_parquet(self, out_dir, tables: list[str] | None = None) -> list[Path]:
+        """Write tables as Parquet files (one per table) into ``out_dir``, atomically per file."""
+        import os
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in tables or self.tables():
+            if name not in self.tables():
+                raise UsageError(f"no table '{name}' in {self.path}")
+            target = out / f"{name}.parquet"
+            tmp = out / f".{name}.parquet.tmp"
+            self.con.execute(f"COPY \"{name}\" TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+            os.replace(tmp, target)
+            written.append(target)
+        return written
+
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"

@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
     app.command("sources")(sources)
     app.command("summary")(summary)
     app.command("tables")(tables)
+    app.command("export")(export)
     ingest = typer.Typer(help="Add user data files to the warehouse / 导入用户数据文件", no_args_is_help=True)
     ingest.command("baci")(ingest_baci)
     ingest.command("comtrade")(ingest_comtrade)
@@ -129,6 +130,19 @@ def tables(warehouse: Path = WAREHOUSE_OPT) -> None:
     with critmin.open(warehouse) as wh:
         for name in wh.tables():
             typer.echo(name)
+
+
+def export(
+    out: Path = typer.Option(..., "--out", help="folder for the Parquet files"),
+    table: list[str] = typer.Option(None, "--table", help="tables to export (default: all)"),
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Export warehouse tables as Parquet, e.g. for Spark / 导出为 Parquet 文件."""
+    import critmin
+
+    with critmin.open(warehouse) as wh:
+        for p in wh.export_parquet(out, table or None):
+            typer.echo(str(p))
 
 
 def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang")) -> None:

@@ -22,3 +22,10 @@ def test_every_rule_is_documented():
     for regime in REGIMES:
         for rule in load_pack(regime).rules:
             assert f"| {rule.id} |" in DOC, rule.id
+
+
+def test_generated_tables_are_current():
+    """Regenerate with: python -c "from critmin.compliance.docs import refresh; ..." (see docs/compliance.md)."""
+    from critmin.compliance.docs import refresh
+
+    assert refresh(DOC) == DOC, "docs/compliance.md tables are stale: run the refresh snippet in the docs"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from critmin.errors import UnknownCodeError
+from critmin.progress import progress_bar
 from critmin.settings import get as setting
 from critmin.settings import warehouse_path
 
@@ -118,13 +119,6 @@ def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, pr
     return report
 
 
-def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    disable=not enabled, transient=False)
-
-
 def _build_into(tmp: Path, old: Path | None, layers: list[str], h: str, progress: bool) -> BuildReport:
     import duckdb
 
@@ -140,7 +134,7 @@ def _build_into(tmp: Path, old: Path | None, layers: list[str], h: str, progress
         if old is not None:
             con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
             con.execute("INSERT INTO build_history SELECT * FROM old.build_history")
-        with _progress(progress) as bar:
+        with progress_bar(progress) as bar:
             _write_catalog(con)  # always: other layers validate against it
             if "trade" in layers:
                 report.rows["trade"] = _load_trade(con, bar)
@@ -193,7 +187,7 @@ def _write_catalog(con) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW country_codes AS SELECT m49, iso3 FROM countries")
 
 
-def _insert_provenance(con, prov) -> str:
+def insert_provenance(con, prov) -> str:
     from critmin.sources.provenance import PROVENANCE_COLUMNS
 
     row = prov.as_row()
@@ -229,7 +223,7 @@ def _load_trade(con, bar) -> int:
         bar.advance(task, chunk.num_rows)
     n = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [pid]).fetchall()[0][0]
     prov.row_count = n
-    _insert_provenance(con, prov)
+    insert_provenance(con, prov)
     return n
 
 
@@ -258,7 +252,7 @@ def _load_production(con, bar) -> int:
                          "a non-negative production quantity", neg[2])
     prov = gb.provenance("world_mining_data.db", "production", len(df),
                          note="world 'Total' rows (Country_ISO = DELETE) dropped; see geopolrisk_bundle_fixes.yaml")
-    pid = _insert_provenance(con, prov)
+    pid = insert_provenance(con, prov)
     con.execute(f"""INSERT INTO production SELECT year, country, commodity, qty, unit,
                     nullif(flag, 'nan'), '{pid}' FROM _df""")
     con.unregister("_df")
@@ -275,7 +269,7 @@ def _load_governance(con, bar) -> int:
     con.register("_df", df)
     # WGI covers a few territories the trade data never names; they are kept (they are real ISO3 codes).
     prov = gb.provenance("wgi.db", "governance", len(df))
-    pid = _insert_provenance(con, prov)
+    pid = insert_provenance(con, prov)
     con.execute(f"INSERT INTO governance SELECT year, country, indicator, value, '{pid}' FROM _df")
     con.unregister("_df")
     bar.advance(task)

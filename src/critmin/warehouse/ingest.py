@@ -54,6 +54,7 @@ def _ensure_unknown_table(con) -> None:
 def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bool = True) -> list[IngestReport]:
     """Validate and add full BACI CSV files to ``trade``; a file's (year, HS6) slices replace older rows."""
     from critmin.catalog import load_catalog
+    from critmin.progress import progress_bar
     from critmin.sources import baci_csv
     from critmin.sources.trade_checks import (
         canonical_select,
@@ -61,12 +62,12 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
         raise_unknown_countries,
         unknown_countries,
     )
-    from critmin.warehouse.build import _insert_provenance, _progress
+    from critmin.warehouse.build import insert_provenance
     from critmin.warehouse.validate import validate
 
     hs_scope = sorted(load_catalog().hs6_codes)
     reports = []
-    with _open_rw(warehouse) as wh, _progress(progress) as bar:
+    with _open_rw(warehouse) as wh, progress_bar(progress) as bar:
         con = wh.con
         con.execute("CREATE OR REPLACE TEMP VIEW country_codes AS SELECT m49, iso3 FROM countries")
         con.execute("BEGIN TRANSACTION")
@@ -118,7 +119,7 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
                 con.execute(f"INSERT INTO trade SELECT * FROM canon WHERE {in_scope}", [hs_scope])
                 rep.rows = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [pid]).fetchall()[0][0]
                 prov.row_count = rep.rows
-                rep.provenance_id = _insert_provenance(con, prov)
+                rep.provenance_id = insert_provenance(con, prov)
                 reports.append(rep)
                 bar.advance(task)
             validate(con, expect_bundle=False)
@@ -147,13 +148,14 @@ def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress
     """Validate and add UN Comtrade CSV exports to ``trade_comtrade`` (one transaction for all files)."""
     from critmin.catalog import load_catalog
     from critmin.errors import UnknownCodeError
+    from critmin.progress import progress_bar
     from critmin.sources import comtrade_csv
     from critmin.sources.trade_checks import check_raw
-    from critmin.warehouse.build import _insert_provenance, _progress
+    from critmin.warehouse.build import insert_provenance
 
     hs_scope = sorted(load_catalog().hs6_codes)
     reports = []
-    with _open_rw(warehouse) as wh, _progress(progress) as bar:
+    with _open_rw(warehouse) as wh, progress_bar(progress) as bar:
         con = wh.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -210,7 +212,7 @@ def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress
                 rep.rows = con.execute("SELECT count(*) FROM trade_comtrade WHERE provenance_id = ?",
                                        [pid]).fetchall()[0][0]
                 prov.row_count = rep.rows
-                rep.provenance_id = _insert_provenance(con, prov)
+                rep.provenance_id = insert_provenance(con, prov)
                 reports.append(rep)
                 bar.advance(task)
             con.execute("COMMIT")

@@ -1,0 +1,305 @@
+"""The monitoring report: Plotly charts and one self-contained HTML page rendered with Jinja2.
+
+Plotly's JavaScript is embedded once in the page head (``plotly.offline.get_plotlyjs()``); each chart is a
+``<div>`` plus a ``Plotly.newPlot`` call, so the file opens offline and loads nothing from a CDN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from critmin.monitor.compute import MonitorData
+
+LEVEL_COLOURS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#f1c40f", "blue": "#2e86c1"}
+IMPORTER_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
+CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
+
+
+class Texts:
+    """Message lookups for the template: ``T(key)`` in the report language, ``B(key)`` bilingual (report language
+    first, then the other)."""
+
+    def __init__(self, lang: str):
+        from critmin.i18n import current_lang
+
+        self.lang = current_lang(lang)
+        self.other = "en" if self.lang == "zh" else "zh"
+
+    def T(self, key: str, **fields) -> str:  # noqa: N802 - short names read better in the template
+        from critmin.i18n import t
+
+        return t(key, self.lang, **fields)
+
+    def B(self, key: str, **fields) -> str:  # noqa: N802
+        from critmin.i18n import t
+
+        return f"{t(key, self.lang, **fields)} / {t(key, self.other, **fields)}"
+
+
+def _name(code: str, lang: str) -> str:
+    from critmin.catalog import load_catalog
+
+    cat = load_catalog()
+    if cat.is_group(code):
+        return code
+    try:
+        return cat.country_name(code, lang)
+    except Exception:  # noqa: BLE001 - codes outside the country table (e.g. S19) are shown as they are
+        return code
+
+
+def _material_name(mid: str, lang: str) -> str:
+    from critmin.catalog import load_catalog
+
+    try:
+        m = load_catalog().material(mid)
+    except Exception:  # noqa: BLE001
+        return mid
+    return m.name_zh if lang == "zh" else m.name_en
+
+
+LAYOUT = {"paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "font": {"size": 12},
+          "xaxis": {"gridcolor": "#eeeeee", "zeroline": False}, "yaxis": {"gridcolor": "#eeeeee", "zeroline": False},
+          "hovermode": "closest"}
+
+
+def _div(fig: dict | go.Figure, div_id: str) -> str:
+    """A chart as a ``<div>`` and its ``Plotly.newPlot`` call (the library itself is embedded once per page)."""
+    import json
+
+    if not isinstance(fig, dict):
+        import plotly.io as pio
+
+        fig = json.loads(pio.to_json(fig, validate=False))
+    payload = {k: fig.get(k, {}) for k in ("data", "layout")}
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=lambda o: o.item() if hasattr(o, "item") else str(o))
+    text = text.replace("</", "<\\/")
+    cfg = json.dumps(CHART_CONFIG)
+    return (f'<div id="{div_id}" class="chart"></div>\n<script>(function(){{var f={text};'
+            f'Plotly.newPlot("{div_id}",f.data,f.layout,{cfg});}})();</script>')
+
+
+def _layout(**kw) -> dict:
+    out = json_copy(LAYOUT)
+    for k, v in kw.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = {**out[k], **v}
+        else:
+            out[k] = v
+    return out
+
+
+def json_copy(d: dict) -> dict:
+    import copy
+
+    return copy.deepcopy(d)
+
+
+def _nums(values) -> list:
+    return [None if v != v else round(float(v), 6) for v in values]
+
+
+def summary_figure(data: MonitorData, tx: Texts) -> dict:
+    df = data.alerts_table
+    counts = df.groupby(["importer", "level"]).size().to_dict() if not df.empty else {}
+    traces = [{"type": "bar", "name": tx.T(f"monitor.level.{level}"), "marker": {"color": LEVEL_COLOURS[level]},
+               "x": [_name(i, tx.lang) for i in data.importers],
+               "y": [int(counts.get((i, level), 0)) for i in data.importers]}
+              for level in ("red", "orange", "yellow", "blue")]
+    return {"data": traces, "layout": _layout(barmode="stack", title={"text": tx.T("monitor.chart.summary")},
+                                              height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40},
+                                              yaxis={"title": {"text": tx.T("monitor.col.count")}})}
+
+
+def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: Texts) -> dict | None:
+    """Largest supplier's share (solid) and China's share (dotted) of each importer's imports, by year."""
+    if d.empty:
+        return None
+    traces = []
+    for k, imp in enumerate(importers):
+        s = d[d["importer"] == imp].sort_values("year")
+        if s.empty:
+            continue
+        colour = IMPORTER_COLOURS[k % len(IMPORTER_COLOURS)]
+        name = _name(imp, tx.lang)
+        years = [int(y) for y in s["year"]]
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": _nums(s["top1_share"] * 100),
+                       "name": f"{name}: {tx.T('monitor.chart.top1_share')}", "line": {"color": colour},
+                       "text": [str(x) for x in s["top1_supplier"]],
+                       "hovertemplate": "%{x}: %{y:.1f} % (%{text})<extra>" + name + "</extra>"})
+        if imp != "CHN":
+            traces.append({"type": "scatter", "mode": "lines", "x": years, "y": _nums(s["china_share"] * 100),
+                           "name": f"{name}: {tx.T('monitor.chart.china_share')}",
+                           "line": {"color": colour, "dash": "dot"},
+                           "hovertemplate": "%{x}: %{y:.1f} %<extra>" + name + " CHN</extra>"})
+    layout = _layout(
+        title={"text": tx.T("monitor.chart.dependency", material=_material_name(material, tx.lang)), "font": {"size": 14}},
+        height=360, margin={"l": 50, "r": 20, "t": 50, "b": 40}, legend={"font": {"size": 10}},
+        yaxis={"range": [0, 102], "title": {"text": tx.T("monitor.chart.share_pct")}}, xaxis={"dtick": 1},
+        shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 65, "y1": 65,
+                 "line": {"color": "#888888", "dash": "dash", "width": 1}}],
+        annotations=[{"xref": "paper", "x": 0, "yref": "y", "y": 65, "text": tx.T("monitor.chart.cap"),
+                      "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 10}}])
+    return {"data": traces, "layout": layout}
+
+
+def suppliers_figure(s: pd.DataFrame, importers: list[str], material: str, year: int, tx: Texts,
+                     top: int = 5) -> dict | None:
+    """Stacked shares of each importer's largest suppliers (top ``top`` each, the rest as 'other')."""
+    if s.empty:
+        return None
+    importers = [i for i in importers if (s["importer"] == i).any()]
+    head = s[s["rank"] < top]
+    keep = head.groupby("supplier")["share"].max().sort_values(ascending=False).index.tolist()
+    share = {(r.importer, r.supplier): float(r.share) * 100 for r in head.itertuples(index=False)}
+    rest = (s[s["rank"] >= top].groupby("importer")["share"].sum() * 100).to_dict()
+    ys = [_name(i, tx.lang) for i in importers]
+    traces = [{"type": "bar", "orientation": "h", "y": ys, "x": [round(share.get((i, sup), 0.0), 4) for i in importers],
+               "name": _name(sup, tx.lang), "hovertemplate": "%{y}: %{x:.1f} %<extra>" + sup + "</extra>"}
+              for sup in keep]
+    traces.append({"type": "bar", "orientation": "h", "y": ys, "x": [round(float(rest.get(i, 0.0)), 4) for i in importers],
+                   "name": tx.T("monitor.chart.other"), "marker": {"color": "#cccccc"}})
+    layout = _layout(barmode="stack", height=120 + 45 * len(importers),
+                     title={"text": tx.T("monitor.chart.suppliers", material=_material_name(material, tx.lang),
+                                         year=year), "font": {"size": 14}},
+                     xaxis={"range": [0, 100.5], "title": {"text": tx.T("monitor.chart.share_pct")}},
+                     yaxis={"automargin": True}, legend={"font": {"size": 10}},
+                     margin={"l": 80, "r": 20, "t": 50, "b": 40})
+    return {"data": traces, "layout": layout}
+
+
+def _fmt_share(x) -> str:
+    return "" if x is None or x != x else f"{x * 100:.1f} %"
+
+
+def _fmt_value(x) -> str:
+    if x is None or x != x:
+        return ""
+    return f"{x:,.1f}" if abs(x) < 1e5 else f"{x:,.0f}"
+
+
+def _alert_rows(df, tx: Texts) -> list[dict]:
+    rows = []
+    for r in df.itertuples(index=False):
+        rows.append({
+            "id": r.id, "level": r.level, "level_label": tx.T(f"monitor.level.{r.level}"),
+            "rule": r.title_zh if tx.lang == "zh" else r.title_en, "rule_id": r.rule_id,
+            "importer": _name(r.importer, tx.lang), "material": _material_name(r.material, tx.lang),
+            "stage": r.stage, "hs6": r.hs6.replace(",", ", "), "supplier": r.supplier, "metric": r.metric,
+            "value": _fmt_value(r.value), "threshold": "" if r.threshold is None or r.threshold != r.threshold
+            else f"{r.comparison} {_fmt_value(r.threshold)}",
+            "period": r.period, "events": [e for e in r.cited_events.split(";") if e],
+            "derived": r.date_basis == "derived",
+        })
+    return rows
+
+
+def _citation_rows(data: MonitorData, tx: Texts) -> list[dict]:
+    from critmin.kb import load_kb
+
+    kb = load_kb()
+    ids = sorted({e for s in data.alerts_table["cited_events"] for e in s.split(";") if e})
+    rows = []
+    for i in ids:
+        e = kb.entries.get(i)
+        if e is None:  # an id a custom rule cites but the KB lacks
+            rows.append({"id": i, "date": "", "title": "", "reference": "", "citations": [], "basis": ""})
+            continue
+        derived = [p for p in e.status if p.basis == "derived"]
+        rows.append({
+            "id": e.id, "date": e.date.isoformat(), "title": e.title_zh if tx.lang == "zh" else e.title_en,
+            "reference": e.reference or "", "basis": "derived" if derived or e.basis == "derived" else e.basis,
+            "citations": [{"seed": c.seed, "primary": c.primary, "url": c.url or ""} for c in e.citations],
+        })
+    return rows
+
+
+def _rule_rows(tx: Texts) -> list[dict]:
+    from critmin.alerts import load_rules
+
+    return [{"id": r.id, "title": r.title_zh if tx.lang == "zh" else r.title_en, "metric": ", ".join(r.metrics),
+             "comparison": r.comparison,
+             "thresholds": ", ".join(f"{tx.T('monitor.level.' + k)} {v:g}" for k, v in r.thresholds.items()),
+             "cites": ", ".join(r.cites)} for r in load_rules()]
+
+
+def _definition_rows(tx: Texts) -> list[dict]:
+    from critmin.indicators.explain import DEFINITIONS
+
+    cols = ["total_imports", "top1_supplier", "top1_share", "china_share", "hhi", "yoy_imports", "yoy_unit_value",
+            "top1_share_value", "top1_share_qty", "breach"]
+    return [{"column": c, "definition": DEFINITIONS[c][1 if tx.lang == "zh" else 0], "unit": DEFINITIONS[c][2]}
+            for c in cols if c in DEFINITIONS]
+
+
+def render_html(data: MonitorData, lang: str = "en") -> str:
+    """The whole report as one HTML string."""
+    from importlib import resources
+
+    import jinja2
+    from plotly.offline import get_plotlyjs
+
+    import critmin
+    from critmin.kb import timeline_figure
+
+    tx = Texts(lang)
+    at = data.alerts_table
+    latest = max(int(p[:4]) for p in at["period"]) if not at.empty else max(data.years)
+    charts = {"summary": _div(summary_figure(data, tx), "chart-summary")}
+    sup_year = int(data.suppliers["year"].max()) if not data.suppliers.empty else latest
+    materials = []
+    dep_by = dict(tuple(data.dependency_material.groupby("material_id")))
+    sup_latest = data.suppliers[data.suppliers["year"] == sup_year]
+    sup_by = dict(tuple(sup_latest.groupby("material_id")))
+    level_counts = at.groupby(["material", "level"]).size().to_dict() if not at.empty else {}
+    empty = data.dependency_material.iloc[0:0]
+    for k, m in enumerate(data.materials):
+        dep = dependency_figure(dep_by.get(m, empty), data.importers, m, tx)
+        sup = suppliers_figure(sup_by.get(m, sup_latest.iloc[0:0]), data.importers, m, sup_year, tx)
+        materials.append({
+            "id": m, "name": _material_name(m, tx.lang), "other_name": _material_name(m, tx.other),
+            "dependency": _div(dep, f"chart-dep-{k}") if dep is not None else "",
+            "suppliers": _div(sup, f"chart-sup-{k}") if sup is not None else "",
+            "counts": {lv: int(level_counts.get((m, lv), 0)) for lv in ("red", "orange", "yellow", "blue")},
+        })
+    tl = timeline_figure(since="2010-01-01", lang=tx.lang)
+    charts["timeline"] = _div(tl, "chart-timeline")
+    key = at[at["level"].isin(["red", "orange"])]
+    other = at[~at["level"].isin(["red", "orange"])]
+    other_limit = 400
+    crma_rows = [{
+        "material": _material_name(r.material_id, tx.lang), "stage": r.stage, "hs6": r.hs6,
+        "top_value": r.top1_supplier_value or "", "share_value": _fmt_share(r.top1_share_value),
+        "top_qty": r.top1_supplier_qty if isinstance(r.top1_supplier_qty, str) else "",
+        "share_qty": _fmt_share(r.top1_share_qty), "imports_kusd": _fmt_value(r.imports_kusd),
+        "breach": bool(r.breach), "years_in_breach": r.years_in_breach if isinstance(r.years_in_breach, str) else "",
+    } for r in data.crma.itertuples(index=False)]
+    prov = [{"id": r.provenance_id, "table": r.table, "source": r.source, "vintage": r.vintage,
+             "licence": r.licence, "url": getattr(r, "url", "") or ""}
+            for r in data.provenance.itertuples(index=False)] if "url" in data.provenance.columns else \
+        [{"id": r.provenance_id, "table": r.table, "source": r.source, "vintage": r.vintage, "licence": r.licence,
+          "url": ""} for r in data.provenance.itertuples(index=False)]
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: (resources.files("critmin.monitor") / "templates" / name)
+                                     .read_text(encoding="utf-8")),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True), trim_blocks=True,
+        lstrip_blocks=True)
+    tpl = env.get_template("report.html.j2")
+    return tpl.render(
+        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_js=get_plotlyjs(),
+        as_of=data.as_of.isoformat(), generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
+        materials=materials, years=f"{min(data.years)}–{max(data.years)}", latest=latest, vintage=data.vintage,
+        counts={lv: int((at["level"] == lv).sum()) for lv in ("red", "orange", "yellow", "blue")},
+        total=len(at), charts=charts, key_alerts=_alert_rows(key, tx),
+        other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
+        any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
+        provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
+        level_colours=LEVEL_COLOURS,
+    )

@@ -341,3 +341,11 @@ def test_tampered_state_cache_is_detected(ledger):
     assert not rep.ok and "cache" in rep.first_bad.reason and rep.exit_code == 6
     # the events, not the cache, decide what history and export report
     assert ledger.recycled_share_pct("MAG-1") == pytest.approx(12.5)
+
+
+def test_history_leaves_out_sibling_products(ledger):
+    ledger.append({"kind": "transform", "party": "sep", "inputs": [{"batch": "MET-1", "mass_kg": 250}],
+                   "outputs": [{"batch": "ALLOY-9", "mass_kg": 240, "stage": "alloy"}], "event_id": "sibling"})
+    assert "sibling" not in set(ledger.history("MAG-1")["event_id"])
+    assert "sibling" in set(ledger.history("MET-1")["event_id"])  # it consumed MET-1 itself
+    assert "sibling" in set(ledger.history("ALLOY-9")["event_id"])

@@ -121,3 +121,48 @@ def test_over_yield_is_refused_and_ledger_unchanged(graph, excess):
         with pytest.raises(LedgerRefused, match="mass balance"):
             led.append(bad)
         assert led.meta()["head_hash"] == head and led.verify().ok
+
+
+_json = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
+                               st.text(max_size=6), st.sampled_from(["S0", "S1", "T0-0", "p", "q", "mine", "magnet"])),
+                     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                     max_leaves=4)
+
+
+@st.composite
+def attempts(draw):
+    """Plausible events with random fields replaced: what a buggy feed might send."""
+    base = draw(st.sampled_from([
+        {"kind": "create_batch", "party": "p", "batch": "S0", "mass_kg": 10.0, "stage": "mine"},
+        {"kind": "recycle_in", "party": "p", "batch": "S1", "mass_kg": 5.0, "source": "post_consumer"},
+        {"kind": "transform", "party": "p", "inputs": [{"batch": "S0", "mass_kg": 4.0}],
+         "outputs": [{"batch": "T0-0", "mass_kg": 3.0, "stage": "metal"}]},
+        {"kind": "transfer", "party": "p", "batch": "S0", "to_party": "q"},
+        {"kind": "certify", "party": "q", "batch": "S0", "certificate": {"kind": "audit"}},
+    ]))
+    ev = dict(base)
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(sorted(ev) + ["extra"]))
+        if draw(st.booleans()):
+            ev[key] = draw(_json)
+        else:
+            ev.pop(key, None)
+    return ev
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(attempts(), min_size=1, max_size=8))
+def test_random_event_feeds_only_raise_clear_errors_and_keep_the_chain_valid(feed):
+    from critmin.errors import InputError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        led = Ledger.init(Path(tmp) / "f.db")
+        accepted = 0
+        for ev in feed:
+            try:
+                led.append(ev)
+                accepted += 1
+            except (InputError, LedgerRefused):
+                pass
+        rep = led.verify()
+        assert rep.ok and rep.events == accepted

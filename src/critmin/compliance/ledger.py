@@ -471,8 +471,13 @@ class Ledger:
             os.link(tmp, path)  # atomic, never overwrites
         except FileExistsError:
             raise UsageError(f"{path} already exists; a ledger is never overwritten") from None
+        except OSError:  # file systems without hard links
+            if path.exists():
+                raise UsageError(f"{path} already exists; a ledger is never overwritten") from None
+            os.replace(tmp, path)
         finally:
-            os.unlink(tmp)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         led = cls(path)
         led._connect().close()  # switch to WAL
         return led
@@ -675,7 +680,10 @@ class Ledger:
         return 100.0 * state.batches[batch].recycled_share
 
     def history(self, batch: str, state: State | None = None):
-        """Events on ``batch`` and its whole lineage (its inputs, their inputs, …), in seq order (DataFrame)."""
+        """Events on ``batch`` and its whole lineage (its inputs, their inputs, …), in seq order (DataFrame).
+
+        Transformations are included when they produced a batch of the lineage or consumed ``batch`` itself;
+        transformations that only drew on an ancestor for other products are left out."""
         import pandas as pd
 
         state = state or self.replay()
@@ -686,7 +694,12 @@ class Ledger:
         keep = []
         for body_text, kind in zip(df["body"], df["kind"], strict=True):
             body = json.loads(body_text)
-            keep.append(bool(_batch_ids_of(kind, body) & lineage))
+            if kind == "transform":  # what made the lineage, and what consumed the batch itself; not siblings
+                outs = {o["batch"] for o in body["outputs"]}
+                ins = {f["batch"] for f in body["inputs"]}
+                keep.append(bool(outs & lineage) or batch in ins)
+            else:
+                keep.append(bool(_batch_ids_of(kind, body) & lineage))
         out = df[pd.Series(keep, index=df.index, dtype=bool)].copy()
         out["summary"] = [_summary(k, json.loads(b)) for k, b in zip(out["kind"], out["body"], strict=True)]
         return out.drop(columns=["body"]).reset_index(drop=True)

@@ -79,3 +79,13 @@ def test_packs_are_well_formed():
             assert rule.text.en and rule.text.zh
             if not rule.law_specific:
                 assert rule.severity == "advisory" and rule.note is not None
+
+
+def test_result_as_api_json(complete_doc):
+    import json as _json
+
+    d = dossier_from_obj(apply_patch(complete_doc, {"delete": ["end_use.signed_on"]}))
+    out = check(d, ["cn-export"]).to_dict("zh")
+    assert out["worst"] == "error" and out["exit_code"] == 5 and out["as_of"] == "2026-03-16"
+    assert out["findings"][0]["path"] == "end_use.signed_on" and out["findings"][0]["problem"] == "缺失"
+    _json.dumps(out, ensure_ascii=False)

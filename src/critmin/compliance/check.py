@@ -42,6 +42,17 @@ class CheckResult:
     def rule_ids(self) -> set[str]:
         return {f.rule_id for f in self.findings}
 
+    def to_dict(self, lang: str = "en") -> dict:
+        """The JSON shape an API returns: summary plus one record per finding."""
+        return {
+            "dossier_id": self.dossier_id,
+            "regimes": self.regimes,
+            "as_of": self.as_of.isoformat(),
+            "worst": self.worst,
+            "exit_code": self.exit_code,
+            "findings": self.to_frame(lang).to_dict(orient="records"),
+        }
+
     def to_frame(self, lang: str = "en"):
         """One row per finding: rule, regime, severity, path, problem (in ``lang``), requirement, citation."""
         import pandas as pd

@@ -34,7 +34,26 @@ def crosswalk_markdown() -> str:
     return "\n".join(out)
 
 
-GENERATED = {"rules": rules_markdown, "crosswalk": crosswalk_markdown}
+def cli_markdown() -> str:
+    """One row per command of `critmin comply` and `critmin ledger`: arguments, options, summary."""
+    import typer
+
+    from critmin.cli.commands.comply import comply_app
+    from critmin.cli.commands.ledger import ledger_app
+
+    out = ["| command | arguments | options | what it does |", "|---|---|---|---|"]
+    for group, app in (("comply", comply_app), ("ledger", ledger_app)):
+        cmd = typer.main.get_command(app)
+        for name in sorted(cmd.commands):
+            sub = cmd.commands[name]
+            args = " ".join(p.name.upper() for p in sub.params if p.param_type_name == "argument")
+            opts = ", ".join(f"`{p.opts[0]}`" for p in sub.params if p.param_type_name == "option" and p.opts[0] != "--help")
+            summary = (sub.help or "").strip().splitlines()[0]
+            out.append(f"| `critmin {group} {name}` | {args} | {opts} | {summary} |")
+    return "\n".join(out)
+
+
+GENERATED = {"rules": rules_markdown, "crosswalk": crosswalk_markdown, "cli": cli_markdown}
 
 
 def refresh(text: str) -> str:

@@ -1,0 +1,116 @@
+"""`critmin incident ...`: incidents opened from alerts, walking fact check → impact assessment → transition
+arrangements / 由预警立案的事件：事实核查、影响评估、过渡安排."""
+
+from __future__ import annotations
+
+import typer
+
+from critmin.cli.output import Format, emit
+
+
+def register(app: typer.Typer) -> None:
+    sub = typer.Typer(help="Incidents: fact check, impact assessment, transition arrangements / 事件处置",
+                      no_args_is_help=True)
+    sub.command("open")(open_cmd)
+    sub.command("show")(show_cmd)
+    sub.command("list")(list_cmd)
+    sub.command("advance")(advance_cmd)
+    sub.command("close")(close_cmd)
+    app.add_typer(sub, name="incident")
+
+
+_STAGE_CHOICES = "fact_check|impact_assessment|transition_arrangements"
+
+
+def open_cmd(
+    alert: str = typer.Option(..., "--alert", help="an alert id from `critmin monitor` (alerts.csv)"),
+    through: str = typer.Option("transition_arrangements", "--through",
+                                help=f"run the stages up to this one: {_STAGE_CHOICES}"),
+    as_of: str = typer.Option(None, "--as-of", help="date for the knowledge-base checks (default: the monitor's)"),
+    cut: float = typer.Option(0.4, "--cut", help="stage 2: fraction of the supplier's exports withheld"),
+    months: int = typer.Option(12, "--months", help="stage 2: duration of the shock in months"),
+    draws: int = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws"),
+    seed: int = typer.Option(0, "--seed", help="stage 2: random seed"),
+    note: str = typer.Option(None, "--note", help="a note for the history"),
+    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|json (csv: the history)"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """Open an incident from an alert and run its stages / 由预警立案并执行各阶段."""
+    from critmin.incidents import open_incident
+
+    inc = open_incident(alert, warehouse=warehouse, through=through, as_of=as_of, note=note, cut=cut,
+                        months=months, draws=draws, seed=seed)
+    _print(inc, fmt, lang)
+
+
+def advance_cmd(
+    incident_id: str = typer.Argument(..., help="incident id, e.g. INC-0001"),
+    cut: float = typer.Option(0.4, "--cut", help="stage 2: fraction of the supplier's exports withheld"),
+    months: int = typer.Option(12, "--months", help="stage 2: duration of the shock in months"),
+    draws: int = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws"),
+    seed: int = typer.Option(0, "--seed", help="stage 2: random seed"),
+    note: str = typer.Option(None, "--note", help="a note for the history"),
+    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|json"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """Run the incident's next stage / 执行下一阶段."""
+    from critmin.incidents import advance_incident
+
+    inc = advance_incident(incident_id, warehouse=warehouse, note=note, cut=cut, months=months, draws=draws,
+                           seed=seed)
+    _print(inc, fmt, lang)
+
+
+def close_cmd(
+    incident_id: str = typer.Argument(..., help="incident id"),
+    note: str = typer.Option(None, "--note", help="a note for the history"),
+    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """Close an incident / 关闭事件."""
+    from critmin.i18n import t
+    from critmin.incidents import close_incident
+
+    inc = close_incident(incident_id, warehouse=warehouse, note=note)
+    typer.echo(t("incident.closed", lang, id=inc.incident_id))
+
+
+def show_cmd(
+    incident_id: str = typer.Argument(..., help="incident id, e.g. INC-0001"),
+    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|json (csv: the history)"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """Show an incident: its alert, every stage completed and its history / 显示事件详情."""
+    from critmin.incidents import get_incident
+
+    _print(get_incident(incident_id, warehouse), fmt, lang)
+
+
+def list_cmd(
+    status: str = typer.Option(None, "--status", help="open|closed"),
+    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """List incidents / 列出事件."""
+    from critmin.i18n import t
+    from critmin.incidents import list_incidents
+
+    df = list_incidents(warehouse, status)
+    emit(df, fmt, title=t("incident.list.title", lang, count=len(df)))
+
+
+def _print(inc, fmt: Format, lang: str | None) -> None:
+    import json
+
+    if fmt is Format.json:
+        typer.echo(json.dumps(inc.to_dict(), ensure_ascii=False, indent=2, default=str))
+    elif fmt is Format.csv:
+        emit(inc.history, fmt)
+    else:
+        from critmin.incidents.render import render_text
+
+        typer.echo(render_text(inc, lang))

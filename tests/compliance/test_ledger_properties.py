@@ -166,3 +166,63 @@ def test_random_event_feeds_only_raise_clear_errors_and_keep_the_chain_valid(fee
                 pass
         rep = led.verify()
         assert rep.ok and rep.events == accepted
+
+
+_TEMPLATE: dict[str, bytes] = {}
+COLUMNS = ["seq", "event_id", "ts", "kind", "party", "body", "prev_hash", "hash", "signature"]
+
+
+def _template_ledger() -> bytes:
+    """A small signed ledger, built once; each example tampers with a fresh copy of its bytes."""
+    if "db" not in _TEMPLATE:
+        from critmin.compliance.ledger import generate_keypair, load_private_key
+
+        with tempfile.TemporaryDirectory() as tmp:
+            led = Ledger.init(Path(tmp) / "t.db")
+            pem, pub = generate_keypair()
+            key = load_private_key(pem)
+            led.append({"kind": "create_batch", "party": "mine", "batch": "O", "mass_kg": 100.0, "stage": "mine"})
+            led.append({"kind": "transfer", "party": "mine", "batch": "O", "to_party": "sep"})
+            led.append({"kind": "register_party", "party": "sep", "public_key": pub}, private_key=key)
+            led.append({"kind": "recycle_in", "party": "sep", "batch": "R", "mass_kg": 10.0, "source": "post_consumer"},
+                       private_key=key)
+            led.append({"kind": "transform", "party": "sep", "inputs": [{"batch": "O", "mass_kg": 100.0},
+                        {"batch": "R", "mass_kg": 10.0}], "outputs": [{"batch": "M", "mass_kg": 90.0, "stage": "metal"}]},
+                       private_key=key)
+            led.close()
+            import sqlite3
+
+            con = sqlite3.connect(Path(tmp) / "t.db")
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            con.execute("PRAGMA journal_mode=DELETE")
+            con.close()
+            _TEMPLATE["db"] = (Path(tmp) / "t.db").read_bytes()
+    return _TEMPLATE["db"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.integers(1, 5), st.sampled_from(COLUMNS),
+       st.one_of(st.none(), st.integers(-3, 10), st.text(max_size=20), st.binary(max_size=8),
+                 st.sampled_from(["{}", "[1]", '{"batch":"O","mass_kg":NaN,"stage":"mine"}', "0" * 64, "create_batch"])))
+def test_any_single_tampered_cell_is_detected_without_crashing(seq, column, value):
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.db"
+        path.write_bytes(_template_ledger())
+        con = sqlite3.connect(path, isolation_level=None)
+        con.execute("DROP TRIGGER events_no_update")
+        old = con.execute(f"SELECT {column} FROM events WHERE seq=?", (seq,)).fetchone()[0]
+        try:
+            con.execute(f"UPDATE events SET {column}=? WHERE seq=?", (value, seq))
+        except sqlite3.DatabaseError:  # e.g. a duplicate seq or event_id: the database itself refuses
+            con.close()
+            return
+        key = value if column == "seq" else seq
+        new = con.execute(f"SELECT {column} FROM events WHERE seq=?", (key,)).fetchone()
+        con.close()
+        rep = Ledger(path).verify()
+        if new is not None and new[0] == old and type(new[0]) is type(old):
+            assert rep.ok
+        else:
+            assert not rep.ok and rep.first_bad is not None and rep.first_bad.seq <= max(seq, 1) + 1

@@ -378,6 +378,13 @@ class VerifyReport:
         return pd.DataFrame([p.__dict__ for p in self.problems], columns=["seq", "event_id", "reason", "kind"])
 
 
+def _meta_number(meta: dict, key: str, default: float) -> float:
+    try:
+        return float(meta.get(key, default))
+    except (TypeError, ValueError):
+        return default
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -581,9 +588,11 @@ class Ledger:
         recorded in ``meta`` (deletions at the end) and, if given, an externally kept ``anchor`` hash.
         """
         meta, rows, cache = self._rows(with_cache=True)
-        state = State(float(meta.get("yield_tolerance", "0")))
+        state = State(_meta_number(meta, "yield_tolerance", 0.0))
         report = VerifyReport(str(self.path), len(rows), rows[-1][7] if rows else meta.get("head_hash"))
-        genesis = meta["genesis_hash"]
+        genesis = meta.get("genesis_hash")
+        if not genesis:
+            report.problems.append(Problem(1, None, "meta.genesis_hash is missing", "head"))
         position = {genesis: 0}
         stored = {r[7]: r[0] for r in rows}
         prev, expected = genesis, 1
@@ -609,10 +618,12 @@ class Ledger:
                                                          "(an event before it was deleted or rewritten)", "chain")
                 else:
                     try:
-                        body = json.loads(body_text)
-                    except ValueError:
-                        body = None
-                    if body is None or event_hash(seq, event_id, ts, kind, party, body, prev_hash) != h:
+                        if not isinstance(body_text, str):
+                            raise TypeError("body is not text")
+                        recomputed = event_hash(seq, event_id, ts, kind, party, json.loads(body_text), prev_hash)
+                    except (ValueError, TypeError):
+                        recomputed = None
+                    if recomputed is None or recomputed != h:
                         problem = Problem(seq, event_id, "content does not match its hash (the event was edited)", "chain")
                 if problem:
                     report.problems.append(problem)
@@ -622,21 +633,24 @@ class Ledger:
             try:
                 body = json.loads(body_text)
                 ev = parse_event({**body, "kind": kind, "party": party, "event_id": event_id, "ts": ts})
-            except (ValueError, InputError) as exc:
-                report.problems.append(Problem(seq, event_id, f"unreadable event body: {exc}", "chain"))
+            except (ValueError, TypeError, InputError) as exc:
+                report.problems.append(Problem(seq, event_id, f"unreadable event: {exc}", "chain"))
                 continue
             key = state.keys.get(party)
             if kind == "register_party":
                 key = ev.public_key
-            if key is not None and not signature_ok(key, h, signature):
+            if key is not None and not signature_ok(key, str(h), signature):
                 report.problems.append(Problem(seq, event_id, f"signature of party '{party}' missing or invalid", "signature"))
+            elif key is None and signature is not None:
+                report.problems.append(Problem(seq, event_id, f"signature on an event of '{party}', which has no "
+                                                              "registered key (never written by critmin)", "signature"))
             try:
                 state.apply(ev, seq)
             except LedgerRefused as exc:
                 report.problems.append(Problem(seq, event_id, f"rule broken on replay: {exc}", "rule"))
         last_seq = rows[-1][0] if rows else 0
         if not chain_broken and (str(last_seq) != meta.get("head_seq") or (rows and rows[-1][7] != meta.get("head_hash"))):
-            head = int(meta.get("head_seq", "0"))
+            head = int(_meta_number(meta, "head_seq", -1))
             report.problems.append(Problem(min(last_seq, head) + 1, None,
                                            f"ledger head recorded as seq {head} but the last event is seq {last_seq} "
                                            f"(events deleted from the end, or appended outside critmin)", "head"))

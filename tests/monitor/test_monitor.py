@@ -1,0 +1,128 @@
+"""`critmin monitor` end to end on the real bundled data: a cold run (warehouse build included) through the
+command line, then its report, alert files and stored alerts checked against the indicator core."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2026-11-23"
+FIELDS = {"id", "rule_id", "level", "importer", "material", "hs6", "supplier", "metric", "value", "threshold",
+          "year", "vintage", "cited_events"}
+
+
+@pytest.fixture(scope="module")
+def cold_run(tmp_path_factory):
+    """One cold run: a fresh interpreter, no warehouse yet (so monitor builds it), default importers/materials."""
+    base = tmp_path_factory.mktemp("monitor")
+    wh, out = base / "critmin.duckdb", base / "report"
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("CRITMIN_WAREHOUSE", None)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "critmin", "monitor", "--out", str(out), "--warehouse", str(wh),
+                           "--as-of", AS_OF, "--no-progress"], capture_output=True, text=True, env=env, timeout=300)
+    seconds = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr
+    return {"wh": wh, "out": out, "seconds": seconds, "stdout": proc.stdout}
+
+
+def test_cold_run_within_60_seconds(cold_run):
+    assert cold_run["wh"].exists()
+    assert cold_run["seconds"] <= 60, f"cold monitor took {cold_run['seconds']:.1f} s"
+    for name in ("report.html", "alerts.json", "alerts.csv"):
+        assert (cold_run["out"] / name).stat().st_size > 0
+
+
+def test_alert_files_carry_every_field(cold_run):
+    records = json.loads((cold_run["out"] / "alerts.json").read_text(encoding="utf-8"))
+    assert records and all(FIELDS <= set(r) for r in records)
+    assert len({r["id"] for r in records}) == len(records)  # one record per alert id
+    csv = pd.read_csv(cold_run["out"] / "alerts.csv", dtype={"hs6": str, "period": str})
+    assert len(csv) == len(records)
+    assert set(csv["level"]) <= {"blue", "yellow", "orange", "red"}
+    assert set(csv["importer"]) <= {"EU27", "USA", "JPN", "CHN"}
+    assert all(isinstance(r["hs6"], list) and all(len(h) == 6 for h in r["hs6"]) for r in records if r["hs6"])
+
+
+def test_eu27_rare_earth_metal_crma_alert_equals_indicator_core(cold_run):
+    from critmin.indicators.crma import crma_check
+    from critmin.indicators.dependency import dependency
+
+    records = json.loads((cold_run["out"] / "alerts.json").read_text(encoding="utf-8"))
+    crma = [r for r in records if r["rule_id"] == "crma_single_country_share" and r["importer"] == "EU27"
+            and r["hs6"] == ["280530"] and r["year"] == 2024]
+    assert {r["metric"] for r in crma} == {"top1_share_qty_pct", "top1_share_value_pct"}
+    assert all(r["supplier"] == "CHN" and r["level"] in ("orange", "red") for r in crma)
+    assert all("eu-2024-crma" in r["cited_events"] for r in crma)
+    wh = str(cold_run["wh"])
+    check = crma_check("EU27", years=[2024], materials=["rare_earths"], warehouse=wh, only_breaches=False)
+    row = check[check["stage"] == "metal"].iloc[0]
+    by_metric = {r["metric"]: r for r in crma}
+    assert by_metric["top1_share_qty_pct"]["value"] == pytest.approx(row.top1_share_qty * 100, rel=1e-12)
+    assert by_metric["top1_share_value_pct"]["value"] == pytest.approx(row.top1_share_value * 100, rel=1e-12)
+    dep = dependency("EU27", "rare_earths", stage="metal", years=[2024], basis="qty", warehouse=wh)
+    assert by_metric["top1_share_qty_pct"]["value"] == pytest.approx(dep.top1_share.iloc[0] * 100, rel=1e-12)
+    assert by_metric["top1_share_qty_pct"]["level"] == "red"  # 92.6 % by weight > 80
+    assert by_metric["top1_share_value_pct"]["level"] == "orange"  # 72.2 % by value: above the 65 % cap
+
+
+def test_derived_control_dates_are_marked(cold_run):
+    records = json.loads((cold_run["out"] / "alerts.json").read_text(encoding="utf-8"))
+    ctl = [r for r in records if r["rule_id"] == "export_control_dependency"]
+    assert ctl, "as of 2026-11-23 the October-2025 controls count as re-activated"
+    derived = [r for r in ctl if r["date_basis"] == "derived"]
+    assert derived and all("2026-11-07" in r["control_events"] for r in derived)
+    html = (cold_run["out"] / "report.html").read_text(encoding="utf-8")
+    assert 'id="derived-note"' in html and "†" in html
+
+
+def test_report_is_self_contained_and_bilingual(cold_run):
+    html = (cold_run["out"] / "report.html").read_text(encoding="utf-8")
+    from plotly.offline import get_plotlyjs
+
+    assert "<script src=" not in html and "<link " not in html  # nothing fetched: no CDN, no stylesheet
+    assert html.count(get_plotlyjs()[:200]) == 1  # the charting library embedded exactly once
+    assert html.count("Plotly.newPlot(") > 20  # summary, per-material charts, timeline
+    assert "critmin monitoring report / critmin 关键矿产监测报告" in html
+    for section in ('id="summary"', 'id="key-alerts"', 'id="crma"', 'id="materials"', 'id="timeline"',
+                    'id="sources"', "Etalab Open Licence 2.0"):
+        assert section in html
+
+
+def test_alerts_stored_for_incidents(cold_run):
+    import critmin
+
+    records = json.loads((cold_run["out"] / "alerts.json").read_text(encoding="utf-8"))
+    with critmin.open(str(cold_run["wh"])) as wh:
+        runs = wh.sql("select run_id, n_alerts from monitor_runs").df()
+        stored = wh.sql("select alert_id from monitor_alerts").df()
+    assert len(runs) == 1 and int(runs.n_alerts.iloc[0]) == len(records)
+    assert set(stored.alert_id) == {r["id"] for r in records}
+
+
+def test_zh_report_and_rerun_is_deterministic(cold_run, tmp_path):
+    from critmin.monitor import run_monitor
+
+    res = run_monitor(tmp_path / "zh", lang="zh", importers="EU27", materials="rare_earths,cobalt", as_of=AS_OF,
+                      warehouse=str(cold_run["wh"]), save=False)
+    html = res.html.read_text(encoding="utf-8")
+    assert "预警等级汇总 / Summary of alerts by level" in html and '<html lang="zh-CN">' in html
+    first = json.loads((cold_run["out"] / "alerts.json").read_text(encoding="utf-8"))
+    ids = {r["id"] for r in first if r["importer"] == "EU27" and r["material"] in ("rare_earths", "cobalt")}
+    assert set(res.alerts["id"]) == ids  # same data and rules: same alert ids
+
+
+def test_unknown_importer_is_one_line_error(cold_run, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "critmin", "monitor", "--out", str(tmp_path), "--warehouse",
+                           str(cold_run["wh"]), "--importers", "EU27,XXX", "--no-progress"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "XXX" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

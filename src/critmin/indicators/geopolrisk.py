@@ -391,7 +391,7 @@ def _sql(opt: GprOptions, cdata: dict[str, Any], units: list[tuple[str, int, str
     ])
     missing_g = cdata["missing_g"] if opt.missing_g is None else float(opt.missing_g)
     unjoined = cdata["wgi_unjoined"]["codes"] if opt.wgi_unjoined else []
-    unjoined_sql = ("and country not in (" + ", ".join(f"'{c}'" for c in unjoined) + ")") if unjoined else ""
+    unjoined_sql = ("and country not in (" + ", ".join(_lit(c) for c in unjoined) + ")") if unjoined else ""
     if opt.g_source == "normalized":
         g_expr = "value"
         g_ind = "pv_normalized"
@@ -403,17 +403,17 @@ def _sql(opt: GprOptions, cdata: dict[str, Any], units: list[tuple[str, int, str
         hhi_expr = f"sum({qi} * {qi})::DOUBLE / (sum({qi}) * sum({qi}))::DOUBLE"
     else:
         hhi_expr = "sum(p.qty * p.qty) / (sum(p.qty) * sum(p.qty))"
-    mio = f"when p.unit = 'Mio m3' then p.qty * {float(cdata['mio_m3_to_t'])!r}" if opt.convert_mio_m3 else ""
+    mio = f"when p.unit = 'Mio m3' then p.qty * {float(cdata['mio_m3_to_t'])!r}::DOUBLE" if opt.convert_mio_m3 else ""
     intra_filter = "and pm.member is null" if opt.intra_group == "exclude" else ""
     price_q = "q" if opt.price_rows == "all" else "q_priced"
     price_v = "v" if opt.price_rows == "all" else "v_priced"
     if opt.cu_reference == "fixed":
-        cf_expr = f"score * price / {float(cdata['cu_reference'])!r}"
+        cf_expr = f"score * price / {float(cdata['cu_reference'])!r}::DOUBLE"
     else:
         cf_expr = "case when cu_mid is null or cu_mid = 0 then NULL else score * price / cu_mid end"
     clashes = cdata["production_code_clash"]["rows"] if opt.wmd_code_clash else []
     if clashes:
-        values = ", ".join(f"('{c['commodity']}', '{c['country']}', '{c['uses']}')" for c in clashes)
+        values = ", ".join(f"({_lit(c['commodity'])}, {_lit(c['country'])}, {_lit(c['uses'])})" for c in clashes)
         clash_cte = f"""clash(commodity, country, uses) as (values {values}),
 prod_own as (
     select p.year, p.country, p.commodity, p.qty, p.unit from production p
@@ -450,7 +450,7 @@ flows as (
     select r.unit, r.year, r.ref_id,
            r.q, r.v, case when r.has_q then r.q else 0.0 end as q_priced,
            case when r.has_q then r.v else 0.0 end as v_priced,
-           case when pm.member is not null then 0.0 else coalesce(g.g, {missing_g!r}) end as g
+           case when pm.member is not null then 0.0 else coalesce(g.g, {missing_g!r}::DOUBLE) end as g
     from trows r
     left join gpr_units pm on pm.unit = r.unit and pm.year = r.year and pm.member = r.partner
     left join g on g.country = r.partner and g.year = r.year

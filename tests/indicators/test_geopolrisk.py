@@ -169,6 +169,8 @@ def test_corrected_mode_changes_only_what_it_should(wh_con):
         (["USA"], ["Cobalt", "Unobtainium"], [2022], "Unobtainium"),
         (["USA"], ["Cobalt"], [2017, 2022], "2017"),
         (["USA"], ["Cobalt"], [2025], "2018–2024"),
+        (["XXX", "USA"], ["Unobtainium"], [2022], "XXX.*Unobtainium"),  # both reported at once
+        (["EU28"], ["Cobalt"], [2022], "EU28 2022"),  # a group without members that year
     ],
 )
 def test_bad_inputs_give_clear_errors(wh_con, countries, materials, years, needle):

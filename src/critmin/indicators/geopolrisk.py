@@ -552,8 +552,17 @@ def geopolrisk_rows(
             rng = f"{have[0]}–{have[-1]}" if have else "none"
             raise UsageError(t("geopolrisk.bad_year", years=", ".join(map(str, bad)), range=rng))
         schema = _schema(cur)
-        resolved = resolve_materials(list(materials), cur, schema)
-        units = resolve_units(list(countries), yrs, cur, groups, schema)
+        problems: list[str] = []  # report unknown countries and unknown materials together
+        try:
+            units = resolve_units(list(countries), yrs, cur, groups, schema)
+        except UsageError as exc:
+            problems.append(str(exc))
+        try:
+            resolved = resolve_materials(list(materials), cur, schema)
+        except UsageError as exc:
+            problems.append(str(exc))
+        if problems:
+            raise UsageError("; ".join(problems))
         mats = [(i, name, m.reference_id, m.wmd_commodity)
                 for i, (name, m) in enumerate(zip(materials, resolved, strict=True))]
         need = {m.reference_id for m in resolved}

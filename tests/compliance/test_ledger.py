@@ -349,3 +349,54 @@ def test_history_leaves_out_sibling_products(ledger):
     assert "sibling" not in set(ledger.history("MAG-1")["event_id"])
     assert "sibling" in set(ledger.history("MET-1")["event_id"])  # it consumed MET-1 itself
     assert "sibling" in set(ledger.history("ALLOY-9")["event_id"])
+
+
+ELEMENT_CHAIN = [
+    {"kind": "create_batch", "party": "sep", "batch": "MET", "mass_kg": 1750, "stage": "metal",
+     "composition": {"Nd": 30.0, "Dy": 5.0, "Fe": 64.0, "B": 1.0}},
+    {"kind": "recycle_in", "party": "sep", "batch": "SCR", "mass_kg": 250, "source": "post_consumer",
+     "composition": {"Nd": 28.0, "Dy": 2.0, "Fe": 69.0, "B": 1.0}},
+    {"kind": "transform", "party": "sep", "inputs": [{"batch": "MET", "mass_kg": 1750}, {"batch": "SCR", "mass_kg": 250}],
+     "outputs": [{"batch": "MAG", "mass_kg": 1800, "stage": "magnet",
+                  "composition": {"Nd": 29.5, "Dy": 4.5, "Fe": 65.0, "B": 1.0}}]},
+]
+
+
+def test_recycled_share_by_element_through_the_chain(tmp_path):
+    led = Ledger.init(tmp_path / "e.db")
+    led.append_many(ELEMENT_CHAIN)
+    by = led.replay().batches["MAG"].recycled_share_by_element()
+    # Nd: 250*0.28 = 70 kg recycled of 1750*0.30 + 70 = 595 kg; Dy: 5 of 87.5 + 5 = 92.5 kg
+    assert by["Nd"] == pytest.approx(70 / 595) and by["Dy"] == pytest.approx(5 / 92.5)
+    assert by["Fe"] == pytest.approx(172.5 / (1120 + 172.5))
+    ev = led.export_evidence("MAG")
+    assert {r.element: r.recycled_share_pct for r in ev.recycled_by_element}["Dy"] == pytest.approx(100 * 5 / 92.5, abs=1e-6)
+    # an output without declared composition inherits the mix, and so do its shares
+    led.append({"kind": "transform", "party": "sep", "inputs": [{"batch": "MAG", "mass_kg": 900}],
+                "outputs": [{"batch": "HALF", "mass_kg": 900, "stage": "product"}]})
+    assert led.replay().batches["HALF"].recycled_share_by_element() == pytest.approx(by)
+
+
+def test_element_balance_is_enforced(tmp_path):
+    led = Ledger.init(tmp_path / "e.db")
+    led.append_many(ELEMENT_CHAIN[:2])
+    bad = json.loads(json.dumps(ELEMENT_CHAIN[2]))
+    bad["outputs"][0]["composition"] = {"Nd": 20.0, "Dy": 10.0, "Fe": 69.0, "B": 1.0}  # 180 kg Dy out of 92.5 kg
+    with pytest.raises(LedgerRefused, match="element balance.*Dy"):
+        led.append(bad)
+    with pytest.raises(InputError, match="100"):
+        led.append({"kind": "create_batch", "party": "x", "batch": "Y", "mass_kg": 1, "stage": "mine",
+                    "composition": {"Nd": 80.0, "Fe": 30.0}})
+
+
+def test_unknown_composition_leaves_element_shares_unknown(tmp_path):
+    led = Ledger.init(tmp_path / "e.db")
+    led.append_many([
+        ELEMENT_CHAIN[0],
+        {"kind": "recycle_in", "party": "sep", "batch": "SCR", "mass_kg": 250, "source": "post_consumer"},
+        ELEMENT_CHAIN[2],
+    ])
+    mag = led.replay().batches["MAG"]
+    assert mag.element_kg and mag.recycled_share_by_element() == {}
+    assert mag.recycled_share == pytest.approx(250 / 2000)
+    assert led.export_evidence("MAG").recycled_by_element == []

@@ -27,12 +27,16 @@ def graphs(draw):
     for i in range(draw(st.integers(1, 5))):
         mass = draw(st.floats(1.0, 1e4))
         recycled = draw(st.booleans())
+        nd, dy = draw(st.floats(0.0, 60.0)), draw(st.floats(0.0, 20.0))
+        comp = {"Nd": nd, "Dy": dy, "Fe": 100.0 - nd - dy}
         bid = f"S{i}"
         if recycled:
-            events.append({"kind": "recycle_in", "party": "p", "batch": bid, "mass_kg": mass, "source": "post_consumer"})
+            events.append({"kind": "recycle_in", "party": "p", "batch": bid, "mass_kg": mass, "source": "post_consumer",
+                           "composition": comp})
         else:
-            events.append({"kind": "create_batch", "party": "p", "batch": bid, "mass_kg": mass, "stage": "mine"})
-        sources.append((bid, mass, recycled))
+            events.append({"kind": "create_batch", "party": "p", "batch": bid, "mass_kg": mass, "stage": "mine",
+                           "composition": comp})
+        sources.append((bid, mass, recycled, comp))
         remaining[bid] = mass
     for t in range(draw(st.integers(0, 10))):
         live = sorted(b for b, m in remaining.items() if m > 1e-3)
@@ -57,10 +61,11 @@ def graphs(draw):
     return events, sources
 
 
-def reference_shares(events, sources) -> dict[str, float]:
-    """Recycled share (%) of every batch via source-composition vectors."""
-    index = {bid: i for i, (bid, _, _) in enumerate(sources)}
-    recycled = np.array([1.0 if r else 0.0 for _, _, r in sources])
+def reference_shares(events, sources, element: str | None = None) -> dict[str, float]:
+    """Recycled share (%) of every batch — of its mass, or of one element — via source-composition vectors."""
+    index = {bid: i for i, (bid, *_) in enumerate(sources)}
+    recycled = np.array([1.0 if r else 0.0 for _, _, r, _ in sources])
+    weight = np.array([c[element] / 100.0 for *_, c in sources]) if element else np.ones(len(sources))
     comp = {bid: np.eye(len(sources))[i] for bid, i in index.items()}
     for ev in events:
         if ev["kind"] != "transform":
@@ -69,7 +74,11 @@ def reference_shares(events, sources) -> dict[str, float]:
         mix = sum(wi * comp[f["batch"]] for wi, f in zip(w, ev["inputs"], strict=True)) / w.sum()
         for o in ev["outputs"]:
             comp[o["batch"]] = mix
-    return {b: 100.0 * float(v @ recycled) for b, v in comp.items()}
+    out = {}
+    for b, v in comp.items():
+        total = float(v @ weight)
+        out[b] = 100.0 * float(v @ (weight * recycled)) / total if total > 0 else 0.0
+    return out
 
 
 @SETTINGS
@@ -91,14 +100,19 @@ def test_recycled_share_and_mass_balance_on_random_graphs(graph):
         for ev in events:
             if ev["kind"] == "transform":
                 assert sum(o["mass_kg"] for o in ev["outputs"]) <= sum(f["mass_kg"] for f in ev["inputs"]) * (1 + 1e-12)
-        source_mass = sum(m for _, m, _ in sources)
-        recycled_in = sum(m for _, m, r in sources if r)
+        for element in ("Nd", "Dy", "Fe"):
+            ref_e = reference_shares(events, sources, element)
+            for bid, share in ref_e.items():
+                got = 100.0 * state.batches[bid].recycled_share_by_element().get(element, 0.0)
+                assert got == pytest.approx(share, rel=1e-7, abs=1e-7), (bid, element)
+        source_mass = sum(m for _, m, _, _ in sources)
+        recycled_in = sum(m for _, m, r, _ in sources if r)
         live = [b for b in state.batches.values()]
         assert sum(b.remaining_kg for b in live) <= source_mass * (1 + 1e-9)
         assert sum(b.remaining_kg * b.recycled_share for b in live) <= recycled_in * (1 + 1e-9) + 1e-9
-        if all(r for _, _, r in sources):
+        if all(r for _, _, r, _ in sources):
             assert all(b.recycled_share == pytest.approx(1.0) for b in live)
-        if not any(r for _, _, r in sources):
+        if not any(r for _, _, r, _ in sources):
             assert all(b.recycled_share == 0.0 for b in live)
 
 

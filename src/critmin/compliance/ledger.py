@@ -35,7 +35,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from critmin.errors import CritminError, InputError, UsageError
 
@@ -47,6 +55,17 @@ PartyId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Kg = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
 Stage = Literal["mine", "separation", "metal", "alloy", "magnet", "product", "recycling"]
 ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Element = Annotated[str, StringConstraints(pattern=r"^[A-Z][a-z]?$")]
+Pct = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
+def _check_composition(v: dict[str, float] | None) -> dict[str, float] | None:
+    if v is not None and sum(v.values()) > 100.0 + 1e-6:
+        raise ValueError("composition mass shares add up to more than 100 %")
+    return v
+
+
+Composition = Annotated[dict[Element, Pct], AfterValidator(_check_composition), Field(max_length=100)]
 
 
 class LedgerRefused(CritminError):
@@ -77,6 +96,7 @@ class CreateBatch(_E):
     stage: Stage
     origin_country: ISO3 | None = None
     facility: str | None = None
+    composition: Composition | None = None  # element -> mass %
 
 
 class RecycleIn(_E):
@@ -87,6 +107,7 @@ class RecycleIn(_E):
     stage: Stage = "recycling"
     origin_country: ISO3 | None = None
     facility: str | None = None
+    composition: Composition | None = None
 
 
 class Flow(BaseModel):
@@ -99,6 +120,7 @@ class Output(Flow):
     stage: Stage
     origin_country: ISO3 | None = None
     facility: str | None = None
+    composition: Composition | None = None  # if absent, the output has the mixed composition of the inputs
 
 
 class Transform(_E):
@@ -163,10 +185,21 @@ class BatchState:
     created_seq: int
     origin_country: str | None = None
     parents: list[tuple[str, float]] = field(default_factory=list)  # (parent batch, kg consumed)
+    element_kg: dict[str, float] = field(default_factory=dict)  # element masses, if the composition is known
+    recycled_element_kg: dict[str, float] = field(default_factory=dict)  # recycled part of each, if known
 
     @property
     def recycled_share(self) -> float:
         return self.recycled_kg / self.mass_kg if self.mass_kg > 0 else 0.0
+
+    @property
+    def elements_known(self) -> bool:
+        return bool(self.element_kg) and set(self.recycled_element_kg) == set(self.element_kg)
+
+    def recycled_share_by_element(self) -> dict[str, float]:
+        """Element -> recycled fraction (0..1), for elements whose recycled status is known."""
+        return {e: (self.recycled_element_kg[e] / kg if kg > 0 else 0.0)
+                for e, kg in sorted(self.element_kg.items()) if e in self.recycled_element_kg}
 
 
 class State:
@@ -198,9 +231,13 @@ class State:
             return []
         if kind in ("create_batch", "recycle_in"):
             self._new(ev.batch)
-            recycled = ev.mass_kg if kind == "recycle_in" and ev.source == "post_consumer" else 0.0
-            self.batches[ev.batch] = BatchState(ev.batch, ev.stage, ev.party, ev.mass_kg, ev.mass_kg, recycled, seq,
-                                                ev.origin_country)
+            post = kind == "recycle_in" and ev.source == "post_consumer"
+            recycled = ev.mass_kg if post else 0.0
+            b = BatchState(ev.batch, ev.stage, ev.party, ev.mass_kg, ev.mass_kg, recycled, seq, ev.origin_country)
+            if ev.composition:
+                b.element_kg = {e: ev.mass_kg * pct / 100.0 for e, pct in ev.composition.items()}
+                b.recycled_element_kg = {e: (kg if post else 0.0) for e, kg in b.element_kg.items()}
+            self.batches[ev.batch] = b
             return [ev.batch]
         if kind == "transform":
             tol = self.default_tolerance if ev.yield_tolerance is None else ev.yield_tolerance
@@ -227,13 +264,43 @@ class State:
                     f"mass balance: outputs {m_out:g} kg exceed inputs {m_in:g} kg by more than the yield tolerance {tol:g}"
                 )
             share = m_rec / m_in
-            for f in ev.inputs:
-                b = self.batches[f.batch]
+            # element level: known only if every input's composition and recycled status are known
+            inputs = [(f, self.batches[f.batch]) for f in ev.inputs]
+            known = all(b.elements_known for _, b in inputs)
+            el_in: dict[str, float] = {}
+            rec_in: dict[str, float] = {}
+            if known:
+                for f, b in inputs:
+                    frac = f.mass_kg / b.mass_kg
+                    for e, kg in b.element_kg.items():
+                        el_in[e] = el_in.get(e, 0.0) + frac * kg
+                        rec_in[e] = rec_in.get(e, 0.0) + frac * b.recycled_element_kg[e]
+            el_out: dict[str, dict[str, float]] = {}
+            for o in ev.outputs:
+                if o.composition:
+                    el_out[o.batch] = {e: o.mass_kg * pct / 100.0 for e, pct in o.composition.items()}
+                elif known:
+                    el_out[o.batch] = {e: o.mass_kg * kg / m_in for e, kg in el_in.items()}
+            if known:
+                for e in sorted({e for d in el_out.values() for e in d}):
+                    out_e = sum(d.get(e, 0.0) for d in el_out.values())
+                    have = el_in.get(e, 0.0)
+                    if out_e > have * (1 + tol) + EPS * max(1.0, have):
+                        raise LedgerRefused(
+                            f"element balance: outputs contain {out_e:g} kg of {e} but the inputs only {have:g} kg"
+                        )
+            for f, b in inputs:
                 b.remaining_kg = max(0.0, b.remaining_kg - f.mass_kg)
             parents = [(f.batch, f.mass_kg) for f in ev.inputs]
             for o in ev.outputs:
-                self.batches[o.batch] = BatchState(o.batch, o.stage, ev.party, o.mass_kg, o.mass_kg, o.mass_kg * share,
-                                                   seq, o.origin_country, parents)
+                nb = BatchState(o.batch, o.stage, ev.party, o.mass_kg, o.mass_kg, o.mass_kg * share, seq,
+                                o.origin_country, parents)
+                nb.element_kg = el_out.get(o.batch, {})
+                if known:
+                    nb.recycled_element_kg = {
+                        e: kg * (rec_in[e] / el_in[e] if el_in.get(e, 0.0) > 0 else 0.0) for e, kg in nb.element_kg.items()
+                    }
+                self.batches[o.batch] = nb
             return in_ids + out_ids
         if kind == "transfer":
             b = self._batch(ev.batch)
@@ -390,7 +457,7 @@ def _now() -> str:
 
 
 def _state_to_json(b: BatchState) -> str:
-    return json.dumps(b.__dict__)
+    return json.dumps(b.__dict__, sort_keys=True)
 
 
 def _state_from_json(text: str) -> BatchState:
@@ -656,8 +723,14 @@ class Ledger:
                                            f"(events deleted from the end, or appended outside critmin)", "head"))
         if not report.problems:
             batches, parties = cache
-            replayed = {b: _state_to_json(st) for b, st in state.batches.items()}
-            bad = sorted(set(batches) ^ set(replayed) | {b for b in batches if b in replayed and batches[b] != replayed[b]})
+            replayed = {b: json.loads(_state_to_json(st)) for b, st in state.batches.items()}
+            cached = {}
+            for b, text in batches.items():
+                try:
+                    cached[b] = json.loads(text)
+                except (TypeError, ValueError):
+                    cached[b] = None
+            bad = sorted(set(cached) ^ set(replayed) | {b for b in cached if b in replayed and cached[b] != replayed[b]})
             if bad or parties != state.keys:
                 what = f"batches {', '.join(bad[:5])}" if bad else "party keys"
                 report.problems.append(Problem(last_seq + 1, None, f"derived-state cache differs from the replay of the "
@@ -720,7 +793,7 @@ class Ledger:
 
     def export_evidence(self, batch: str):
         """The dossier's ``chain_of_custody`` section for ``batch`` (a ChainOfCustody model)."""
-        from critmin.compliance.model import ChainOfCustody, CustodyEvent
+        from critmin.compliance.model import ChainOfCustody, CustodyEvent, RecycledShare
 
         report, state = self._verify()
         if batch not in state.batches:
@@ -743,7 +816,12 @@ class Ledger:
         return ChainOfCustody(
             ledger_head_hash=report.head_hash, batch_id=batch, verified=report.ok, exported_at=_now(),
             stages=stages, origin_countries=countries,
-            recycled_share_pct=round(100.0 * state.batches[batch].recycled_share, 6), events=events,
+            recycled_share_pct=round(100.0 * state.batches[batch].recycled_share, 6),
+            recycled_by_element=[
+                RecycledShare(element=e, recycled_share_pct=round(100.0 * v, 6), post_consumer=True)
+                for e, v in state.batches[batch].recycled_share_by_element().items()
+            ],
+            events=events,
         )
 
 

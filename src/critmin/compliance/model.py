@@ -223,6 +223,9 @@ class ChainOfCustody(_Model):
     stages: list[Stage] = Field(default_factory=list, description=_d("Stages on the batch's lineage", "批次所经环节"))
     origin_countries: list[ISO3] = Field(default_factory=list, description=_d("Countries on the lineage", "所经国家"))
     recycled_share_pct: Pct | None = Field(None, description=_d("Recycled share computed through the chain (%)", "按链条计算的再生含量（%）"))
+    recycled_by_element: list[RecycledShare] = Field(
+        default_factory=list, description=_d("Recycled share by element computed through the chain", "按链条计算的分元素再生含量")
+    )
     events: list[CustodyEvent] = Field(default_factory=list, description=_d("Ledger events", "账本事件"))
 
 

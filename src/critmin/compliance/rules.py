@@ -87,6 +87,17 @@ class Covers(_M):
         return self
 
 
+class Match(_M):
+    """Rows of two lists joined on ``key``; ``field`` of each left row compared with the right row's."""
+
+    left: str
+    right: str
+    key: str
+    field: str
+    op: Literal["ge", "le", "gt", "lt", "eq"]
+    offset: float = 0.0
+
+
 class Rule(_M):
     id: str = Field(..., pattern=r"^[A-Z]+(-[A-Z]+)*-\d{3}$")
     type: Literal["presence", "format", "value_set", "condition"]
@@ -98,6 +109,7 @@ class Rule(_M):
     required: bool = False
     compare: Compare | None = None
     covers: Covers | None = None
+    match: Match | None = None
     severity: Literal["error", "warning", "advisory"]
     law_specific: bool = True
     citation: Citation
@@ -119,8 +131,8 @@ class Rule(_M):
             re.compile(self.pattern)
         if self.type == "value_set" and self.values is None:
             raise ValueError("value_set needs values")
-        if self.type == "condition" and (self.compare is None) == (self.covers is None):
-            raise ValueError("condition needs exactly one of compare or covers")
+        if self.type == "condition" and sum(x is not None for x in (self.compare, self.covers, self.match)) != 1:
+            raise ValueError("condition needs exactly one of compare, covers or match")
         return self
 
     def field_paths(self) -> list[str]:
@@ -136,6 +148,9 @@ class Rule(_M):
             out += [absolute(p) for p in self.compare.left + (self.compare.right or [])]
         if self.covers:
             out += [absolute(p) for p in ([self.covers.of] if self.covers.of else []) + [self.covers.by]]
+        if self.match:
+            out += [absolute(f"{self.match.left}[*].{f}") for f in (self.match.key, self.match.field)]
+            out += [absolute(f"{self.match.right}[*].{f}") for f in (self.match.key, self.match.field)]
         seen: list[str] = []
         for p in out:
             if p not in seen:
@@ -410,6 +425,21 @@ def evaluate(rule: Rule, regime: str, ctx: Context) -> list[Finding]:
                 ok = _cmp(_shift(v, c), c.op, right)
                 if ok is False:
                     finding(where, "compare", f"{_fmt(v)} vs {_fmt(right)}")
+        elif rule.match is not None:
+            mt = rule.match
+            right_rows = {}
+            for _, row in res(mt.right + "[*]"):
+                if isinstance(row, dict) and row.get(mt.key) is not None and row.get(mt.field) is not None:
+                    right_rows.setdefault(row[mt.key], row[mt.field])
+            for where, row in res(mt.left + "[*]"):
+                if not isinstance(row, dict) or row.get(mt.field) is None or row.get(mt.key) not in right_rows:
+                    continue
+                other = right_rows[row[mt.key]]
+                value = row[mt.field]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    value = value + mt.offset
+                if _cmp(value, mt.op, other) is False:
+                    finding(f"{where}.{mt.field}", "compare", f"{row[mt.key]}: {_fmt(row[mt.field])} vs {_fmt(other)}")
         elif rule.covers is not None:
             cv = rule.covers
             need = cv.of_values if cv.of_values is not None else _flat([v for _, v in res(cv.of)])

@@ -17,7 +17,7 @@ from pathlib import Path
 from critmin.compliance.rules import SEVERITY_RANK, load_pack, parse_regimes
 
 ALWAYS = ["schema_version", "dossier_id", "kind", "prepared_on"]
-LEDGER_FILLED = "chain_of_custody.events"
+LEDGER_FILLED = ("chain_of_custody.events", "chain_of_custody.recycled_by_element")
 
 
 @dataclass

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from critmin.errors import CatalogError, UsageError
+from critmin.indicators.years import parse_years  # noqa: F401 - re-exported for callers
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -339,32 +340,6 @@ def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [r[0] for r in rows]
 
 
-def parse_years(spec: str | list[int] | int) -> list[int]:
-    """'2018-2024', '2018,2020', 2020 or a list -> sorted list of years."""
-    if isinstance(spec, int):
-        return [spec]
-    if not isinstance(spec, str):
-        return sorted({int(y) for y in spec})
-    out: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                a, b = (int(x) for x in part.split("-", 1))
-                if a > b:
-                    raise ValueError
-                out.update(range(a, b + 1))
-            else:
-                out.add(int(part))
-        except ValueError:
-            from critmin.i18n import t
-
-            raise UsageError(t("geopolrisk.bad_years", spec=spec)) from None
-    return sorted(out)
-
-
 # ------------------------------------------------------------------------------------------------- the SQL
 def _lit(v: Any) -> str:
     if isinstance(v, str):
@@ -530,7 +505,7 @@ def geopolrisk_rows(
         materials = [m for m in materials.split(",") if m.strip()]
     if materials is None:
         materials = default_materials()
-    yrs = parse_years(years)
+    yrs = parse_years(years) or []
     if not countries or not materials or not yrs:
         from critmin.i18n import t
 

@@ -17,8 +17,8 @@ def parse_years(spec: str | int | list[int] | None) -> list[int] | None:
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
-        lo, _, hi = part.partition("-")
-        if not lo.isdigit() or (hi and not hi.isdigit()) or (hi and int(hi) < int(lo)):
+        lo, dash, hi = part.partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()) or (hi and int(hi) < int(lo)):
             raise UsageError(f"years '{spec}': expected e.g. 2015-2024, 2018,2020 or 2024")
         out.update(range(int(lo), int(hi or lo) + 1))
     return sorted(out)

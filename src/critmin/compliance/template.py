@@ -222,6 +222,7 @@ def write_template(regimes, out_dir: str | Path) -> list[Path]:
     guide = {
         f.path: {"en": f.label_en, "zh": f.label_zh, "kind": f.kind, "choices": f.choices,
                  "required_by": f.required_by, "severity": f.severity, "pattern": f.pattern}
+        | ({"filled_by": "critmin ledger export --into"} if f.path.startswith("chain_of_custody") else {})
         for f in fields
     }
     doc = {"_template": {"schema_version": SCHEMA_VERSION, "regimes": regimes,

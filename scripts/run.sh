@@ -10,4 +10,4 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e .
 "$VENV/bin/critmin" build
-"$VENV/bin/critmin" summary
+"$VENV/bin/critmin" monitor --out critmin-report   # the main job: report.html, alerts.json, alerts.csv

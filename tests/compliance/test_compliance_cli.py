@@ -104,7 +104,7 @@ def test_ledger_commands_end_to_end(tmp_path):
     con.commit()
     con.close()
     r = run("ledger", "verify", led, "--lang", "zh")
-    assert r.exit_code == 6 and "事件 2" in r.output
+    assert r.exit_code == 6 and "事件 2" in r.output and "篡改" in r.output
 
 
 def test_import_xlsx_and_events_commands(tmp_path):

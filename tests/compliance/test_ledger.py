@@ -400,3 +400,20 @@ def test_unknown_composition_leaves_element_shares_unknown(tmp_path):
     assert mag.element_kg and mag.recycled_share_by_element() == {}
     assert mag.recycled_share == pytest.approx(250 / 2000)
     assert led.export_evidence("MAG").recycled_by_element == []
+
+
+def test_every_verify_problem_speaks_both_languages():
+    import re
+    from pathlib import Path
+
+    from critmin.compliance import ledger as mod
+    from critmin.i18n import t
+
+    source = Path(mod.__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r'Problem\(.*?"([a-z_]+)", "(?:chain|signature|rule|head)"', source))
+    assert used <= set(mod.PROBLEM_CODES)
+    assert all(source.count(f'"{code}"') >= 2 for code in mod.PROBLEM_CODES)  # declared and used
+    fields = {"expected": 1, "seq": 2, "event_id": "e", "inserted": 1, "before": 0, "later": 3, "detail": "d",
+              "party": "p", "head": 1, "last": 0, "what": "w", "anchor": "a"}
+    for code in mod.PROBLEM_CODES:
+        assert t(f"compliance.verify.{code}", "en", **fields) != t(f"compliance.verify.{code}", "zh", **fields)

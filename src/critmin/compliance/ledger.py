@@ -410,12 +410,28 @@ class Appended:
     hash: str
 
 
+PROBLEM_CODES = ("no_genesis", "gap_deleted", "gap_reordered", "inserted", "reordered", "broken_link", "edited",
+                 "unreadable", "signature_invalid", "signature_unexpected", "rule", "head_mismatch", "cache", "anchor")
+
+
 @dataclass
 class Problem:
+    """A break found by ``verify``: where (seq, event id), what (``code`` + ``fields``, rendered in en/zh)."""
+
     seq: int
     event_id: str | None
-    reason: str
+    code: str
     kind: Literal["chain", "signature", "rule", "head"]
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def reason_in(self, lang: str | None = None) -> str:
+        from critmin.i18n import t
+
+        return t(f"compliance.verify.{self.code}", lang, **self.fields)
+
+    @property
+    def reason(self) -> str:
+        return self.reason_in("en")
 
 
 @dataclass
@@ -439,10 +455,11 @@ class VerifyReport:
             return 0
         return 7 if all(p.kind == "rule" for p in self.problems) else 6
 
-    def to_frame(self):
+    def to_frame(self, lang: str | None = None):
         import pandas as pd
 
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=["seq", "event_id", "reason", "kind"])
+        return pd.DataFrame([{"seq": p.seq, "event_id": p.event_id, "kind": p.kind, "code": p.code, "reason": p.reason_in(lang)}
+                             for p in self.problems], columns=["seq", "event_id", "kind", "code", "reason"])
 
 
 def _meta_number(meta: dict, key: str, default: float) -> float:
@@ -659,7 +676,7 @@ class Ledger:
         report = VerifyReport(str(self.path), len(rows), rows[-1][7] if rows else meta.get("head_hash"))
         genesis = meta.get("genesis_hash")
         if not genesis:
-            report.problems.append(Problem(1, None, "meta.genesis_hash is missing", "head"))
+            report.problems.append(Problem(1, None, "no_genesis", "head"))
         position = {genesis: 0}
         stored = {r[7]: r[0] for r in rows}
         prev, expected = genesis, 1
@@ -669,20 +686,17 @@ class Ledger:
                 problem = None
                 if seq != expected:
                     problem = Problem(expected, None if seq > expected else event_id,
-                                      f"sequence gap: expected seq {expected}, found seq {seq} (event {event_id}); "
-                                      f"{'an event was deleted' if seq > expected else 'events were reordered'}", "chain")
+                                      "gap_deleted" if seq > expected else "gap_reordered", "chain",
+                                      {"expected": expected, "seq": seq, "event_id": event_id})
                 elif prev_hash != prev:
                     if prev_hash in position and position[prev_hash] == seq - 2:
                         ins = rows[seq - 2] if seq - 2 < len(rows) else None
-                        problem = Problem(seq - 1, ins[1] if ins else None,
-                                          f"event {seq - 1} was inserted: event {seq} ({event_id}) links past it to event {seq - 2}",
-                                          "chain")
+                        problem = Problem(seq - 1, ins[1] if ins else None, "inserted", "chain",
+                                          {"seq": seq, "inserted": seq - 1, "before": seq - 2, "event_id": event_id})
                     elif prev_hash in stored and stored[prev_hash] >= seq:
-                        problem = Problem(seq, event_id, f"events were reordered: event {seq} links to the later event "
-                                                         f"{stored[prev_hash]}", "chain")
+                        problem = Problem(seq, event_id, "reordered", "chain", {"seq": seq, "later": stored[prev_hash]})
                     else:
-                        problem = Problem(seq, event_id, "broken link: previous hash does not match the event before it "
-                                                         "(an event before it was deleted or rewritten)", "chain")
+                        problem = Problem(seq, event_id, "broken_link", "chain")
                 else:
                     try:
                         if not isinstance(body_text, str):
@@ -691,7 +705,7 @@ class Ledger:
                     except (ValueError, TypeError):
                         recomputed = None
                     if recomputed is None or recomputed != h:
-                        problem = Problem(seq, event_id, "content does not match its hash (the event was edited)", "chain")
+                        problem = Problem(seq, event_id, "edited", "chain")
                 if problem:
                     report.problems.append(problem)
                     chain_broken = True  # later links cannot be trusted; still replay rules below
@@ -701,26 +715,24 @@ class Ledger:
                 body = json.loads(body_text)
                 ev = parse_event({**body, "kind": kind, "party": party, "event_id": event_id, "ts": ts})
             except (ValueError, TypeError, InputError) as exc:
-                report.problems.append(Problem(seq, event_id, f"unreadable event: {exc}", "chain"))
+                report.problems.append(Problem(seq, event_id, "unreadable", "chain", {"detail": str(exc)[:200]}))
                 continue
             key = state.keys.get(party)
             if kind == "register_party":
                 key = ev.public_key
             if key is not None and not signature_ok(key, str(h), signature):
-                report.problems.append(Problem(seq, event_id, f"signature of party '{party}' missing or invalid", "signature"))
+                report.problems.append(Problem(seq, event_id, "signature_invalid", "signature", {"party": party}))
             elif key is None and signature is not None:
-                report.problems.append(Problem(seq, event_id, f"signature on an event of '{party}', which has no "
-                                                              "registered key (never written by critmin)", "signature"))
+                report.problems.append(Problem(seq, event_id, "signature_unexpected", "signature", {"party": party}))
             try:
                 state.apply(ev, seq)
             except LedgerRefused as exc:
-                report.problems.append(Problem(seq, event_id, f"rule broken on replay: {exc}", "rule"))
+                report.problems.append(Problem(seq, event_id, "rule", "rule", {"detail": str(exc)}))
         last_seq = rows[-1][0] if rows else 0
         if not chain_broken and (str(last_seq) != meta.get("head_seq") or (rows and rows[-1][7] != meta.get("head_hash"))):
             head = int(_meta_number(meta, "head_seq", -1))
-            report.problems.append(Problem(min(last_seq, head) + 1, None,
-                                           f"ledger head recorded as seq {head} but the last event is seq {last_seq} "
-                                           f"(events deleted from the end, or appended outside critmin)", "head"))
+            report.problems.append(Problem(min(last_seq, head) + 1, None, "head_mismatch", "head",
+                                           {"head": head, "last": last_seq}))
         if not report.problems:
             batches, parties = cache
             replayed = {b: json.loads(_state_to_json(st)) for b, st in state.batches.items()}
@@ -733,10 +745,9 @@ class Ledger:
             bad = sorted(set(cached) ^ set(replayed) | {b for b in cached if b in replayed and cached[b] != replayed[b]})
             if bad or parties != state.keys:
                 what = f"batches {', '.join(bad[:5])}" if bad else "party keys"
-                report.problems.append(Problem(last_seq + 1, None, f"derived-state cache differs from the replay of the "
-                                                                   f"events ({what}): the cache tables were altered", "head"))
+                report.problems.append(Problem(last_seq + 1, None, "cache", "head", {"what": what}))
         if anchor and anchor not in position:
-            report.problems.append(Problem(last_seq + 1, None, f"anchor hash {anchor[:16]}… is not in the chain", "head"))
+            report.problems.append(Problem(last_seq + 1, None, "anchor", "head", {"anchor": anchor[:16]}))
         return report, state
 
     def replay(self) -> State:

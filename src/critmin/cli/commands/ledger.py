@@ -103,14 +103,17 @@ def verify(
 
     report = Ledger(file).verify(anchor=anchor)
     if fmt is not Format.table:
-        emit(report.to_frame(), fmt)
+        emit(report.to_frame(lang), fmt)
     elif report.ok:
         typer.echo(t("compliance.ledger.ok", lang, path=file, events=report.events, head=report.head_hash))
     else:
         bad = report.first_bad
-        typer.echo(t("compliance.ledger.broken", lang, path=file, seq=bad.seq, event_id=bad.event_id or "-", reason=bad.reason))
-        for p in report.problems[1:]:
-            typer.echo("  " + t("compliance.ledger.problem", lang, seq=p.seq, event_id=p.event_id or "-", reason=p.reason))
+        typer.echo(t("compliance.ledger.broken", lang, path=file, seq=bad.seq, event_id=bad.event_id or "-",
+                     reason=bad.reason_in(lang)))
+        for p in report.problems:
+            if p is not bad:
+                typer.echo("  " + t("compliance.ledger.problem", lang, seq=p.seq, event_id=p.event_id or "-",
+                                    reason=p.reason_in(lang)))
     raise typer.Exit(report.exit_code)
 
 

@@ -31,6 +31,7 @@ class MonitorResult:
     counts: dict[str, int]
     built_warehouse: bool
     saved: bool
+    save_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     data: MonitorData | None = None
 
@@ -101,7 +102,7 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     from critmin.i18n import current_lang, t
     from critmin.monitor.compute import compute
     from critmin.monitor.report import render_html
-    from critmin.monitor.store import save_run
+    from critmin.monitor.store import save_run as _save
     from critmin.settings import warehouse_path
 
     t0 = time.perf_counter()
@@ -139,17 +140,25 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
         step("save")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         run_id = f"mon-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
+        save_error = None
         if save:
             ts = time.perf_counter()
-            save_run({
-                "run_id": run_id, "created_at": now, "as_of": data.as_of, "importers": ",".join(data.importers),
-                "materials": ",".join(data.materials), "years": f"{min(data.years)}-{max(data.years)}",
-                "n_alerts": len(table), "vintage": data.vintage, "out_dir": str(out_dir.resolve()),
-                "seconds": time.perf_counter() - t0, "critmin_version": critmin.__version__,
-            }, table, data.alerts, warehouse=str(path))
+            try:
+                run = {
+                    "run_id": run_id, "created_at": now, "as_of": data.as_of, "importers": ",".join(data.importers),
+                    "materials": ",".join(data.materials), "years": f"{min(data.years)}-{max(data.years)}",
+                    "n_alerts": len(table), "vintage": data.vintage, "out_dir": str(out_dir.resolve()),
+                    "seconds": time.perf_counter() - t0, "critmin_version": critmin.__version__,
+                }
+                _save(run, table, data.alerts, str(path))
+            except Exception as exc:  # noqa: BLE001 - the files are written; report why the alerts were not stored
+                if "lock" not in str(exc).lower():
+                    raise
+                save_error = f"alerts not stored in {path}: the warehouse is locked by another process ({exc})"
             timings["save_s"] = time.perf_counter() - ts
     timings["total_s"] = time.perf_counter() - t0
     counts = {lv: int((table["level"] == lv).sum()) for lv in ("red", "orange", "yellow", "blue")}
     return MonitorResult(run_id=run_id, out_dir=out_dir, html=out_dir / "report.html",
                          alerts_json=out_dir / "alerts.json", alerts_csv=out_dir / "alerts.csv", alerts=table,
-                         counts=counts, built_warehouse=built, saved=save, timings=timings, data=data)
+                         counts=counts, built_warehouse=built, saved=save and save_error is None,
+                         save_error=save_error, timings=timings, data=data)

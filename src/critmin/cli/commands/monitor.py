@@ -42,5 +42,7 @@ def monitor_cmd(
             df = df[["id", "level", "rule_id", "importer", "material", "stage", "supplier", "metric", "value",
                      "threshold", "period"]]
         emit(df, fmt)
+    if res.save_error:
+        typer.echo(t("monitor.cli.not_saved", lang, reason=res.save_error), err=True)
     typer.echo(t("monitor.cli.done", lang, html=res.html, seconds=res.timings.get("total_s", 0.0), counts=counts,
                  json=res.alerts_json, csv=res.alerts_csv), err=fmt is not None and fmt is not Format.table)

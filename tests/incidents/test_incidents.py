@@ -17,13 +17,14 @@ AS_OF = "2026-11-23"
 @pytest.fixture(scope="module")
 def monitored(built_warehouse, tmp_path_factory):
     """A private copy of the session warehouse with one monitor run stored in it."""
+    from critmin.alerts import sample_feed_path
     from critmin.monitor import run_monitor
 
     base = tmp_path_factory.mktemp("incidents")
     wh = base / "critmin.duckdb"
     shutil.copy(built_warehouse, wh)
     res = run_monitor(base / "report", importers="EU27,USA,JPN", materials="rare_earths,cobalt", as_of=AS_OF,
-                      warehouse=str(wh))
+                      warehouse=str(wh), feed=sample_feed_path())
     return {"wh": str(wh), "alerts": res.alerts}
 
 
@@ -134,6 +135,21 @@ def test_control_alert_on_a_derived_date_is_flagged(monitored):
     assert f["rests_on_derived_date"] is True
     assert any(e["basis"] == "derived" and e["event_date"] == "2026-11-07" for e in f["control_events"])
     assert all(e["citations"] for e in f["kb_entries"] if not e.get("missing"))
+
+
+def test_feed_alerts_are_cited_not_recomputed(monitored):
+    from critmin.incidents import open_incident
+
+    backlog = _alert(monitored["alerts"], rule_id="licence_backlog", importer="EU27", material="rare_earths")
+    inc = open_incident(backlog.id, warehouse=monitored["wh"], through="transition_arrangements")
+    f = inc.fact_check
+    assert f["verified"] is None and "not recomputable" in f["note"] and backlog.source in f["note"]
+    assert inc.impact["stress_run_id"] and inc.impact["shock"]["supplier"] == "CHN"
+    assert inc.transition["alternatives"]
+    corridor = _alert(monitored["alerts"], rule_id="logistics_corridor", material="cobalt")
+    inc = open_incident(corridor.id, warehouse=monitored["wh"], through="transition_arrangements")
+    assert "no HS6 code for cobalt at stage ore_concentrate" in inc.impact["skipped"]
+    assert "no HS6 code" in inc.transition["skipped"]
 
 
 def test_unknown_alert_and_incident_are_refused(monitored):

@@ -95,6 +95,8 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
     if tr:
         line()
         line("== " + t("incident.stage.transition_arrangements", lang))
+        if tr.get("skipped"):
+            line(t("incident.trans.skipped", lang, reason=tr["skipped"]))
         alts = [{**r, "name": r.get("name_zh" if zh else "name_en")} for r in tr.get("alternatives", [])]
         table(alts, ["rank", "iso3", "name", "production_t", "exports_t", "spare_t", "pv_estimate", "tie_kusd",
                      "stress_extra_t_p50", "score"], t("incident.trans.alternatives", lang))

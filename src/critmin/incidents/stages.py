@@ -222,8 +222,12 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
     out: dict[str, Any] = {"shock": {"supplier": supplier, "material": alert.material, "stage": stage, "hs6": hs6,
                                      "cut": cut, "duration_months": months, "baseline_year": year, "draws": draws,
                                      "seed": seed}}
-    if not supplier or not hs6:
-        out["skipped"] = "no supplier or no HS6 codes behind this alert: nothing to shock"
+    if not supplier:
+        out["skipped"] = "the alert names no supplier and no top supplier was found: nothing to shock"
+        return out
+    if not hs6:
+        out["skipped"] = (f"the catalog has no HS6 code for {alert.material}"
+                          f"{' at stage ' + stage if stage else ''}: no trade network to shock")
         return out
     sup_members, _ = _members(supplier, year)
     cands = list(dict.fromkeys([alert.importer, *(importers or REPORTED_IMPORTERS)]))
@@ -269,7 +273,8 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
     year = min(_year(alert) or years[-1], years[-1])
     out: dict[str, Any] = {"baseline_year": year, "supplier": supplier, "hs6": hs6}
     if not hs6:
-        out["skipped"] = "no HS6 codes behind this alert"
+        out["skipped"] = (f"the catalog has no HS6 code for {alert.material}"
+                          f"{' at stage ' + stage if stage else ''}: no trade data to rank alternatives on")
         return out
     imp_members, imp_group = _members(alert.importer, year)
     sup_members, _ = _members(supplier, year) if supplier else ([], False)

@@ -107,3 +107,11 @@ def test_china_largest_producer_of_30_of_the_us_list(built_warehouse):
     t = REPRODUCTIONS["seed001-china-top-producer"](built_warehouse).table
     us = t[t.list == "us_2022"]
     assert len(us) == 50 and (us.status == "China largest").sum() == 30
+
+
+def test_countries_and_groups_in_one_request(built_warehouse):
+    both = dependency("EU27,USA", "rare_earths", years="2023-2024", warehouse=built_warehouse)
+    eu = dependency("EU27", "rare_earths", years="2023-2024", warehouse=built_warehouse)
+    assert set(both.importer) == {"EU27", "USA"}
+    got = both[both.importer == "EU27"].reset_index(drop=True)
+    assert got.top1_share.tolist() == pytest.approx(eu.top1_share.tolist(), rel=1e-12)

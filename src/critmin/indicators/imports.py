@@ -49,6 +49,9 @@ def importer_flows(trade, group_members, importers: list[str], groups: list[str]
         gm2 = group_members.filter(_.group_id == g).select(x_iso3=_.iso3, x_year=_.year)
         extra = inner.anti_join(gm2, [inner.exporter == gm2.x_iso3, inner.year == gm2.x_year])
         parts.append(extra.mutate(importer=ibis.literal(g)))
+    schema = trade.schema()
+    # joins make columns non-nullable; cast every part to the trade schema so the parts can be unioned
+    parts = [p.select(**{c: p[c].cast(schema[c].copy(nullable=True)) for c in trade.columns}) for p in parts]
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p)

@@ -28,11 +28,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 def seeds_text() -> str:
-    from critmin.discourse.demo import default_seeds_dir
+    from critmin.discourse.demo import resolve_seeds_dir
+    from critmin.errors import InputError
 
-    folder = default_seeds_dir()
-    if folder is None:
-        raise SystemExit("seed texts not found (../shared/seeds)")
+    try:
+        folder = resolve_seeds_dir()  # CRITMIN_SEEDS, else ../shared/seeds beside the checkout
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}") from None
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("00*.txt")))
 
 

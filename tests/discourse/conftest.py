@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 
 import pytest
 
 warnings.filterwarnings("ignore", message=".*Dictionary.create.*")
 
+# The seed texts live in ../shared/seeds beside the repository (a fresh clone in CI has shared/ beside it);
+# CRITMIN_SEEDS overrides. Located from this file, so the tests do not depend on the current directory.
+SEEDS = Path(os.environ.get("CRITMIN_SEEDS") or Path(__file__).parents[2] / ".." / "shared" / "seeds").resolve()
+
 
 @pytest.fixture(scope="session")
 def seeds_dir():
-    from critmin.discourse.demo import default_seeds_dir
-
-    d = default_seeds_dir()
-    if d is None:  # pragma: no cover - the seeds live next to the repository (DESIGN.md)
-        pytest.skip("../shared/seeds not available")
-    return d
+    if not sorted(SEEDS.glob("00*_*.txt")):
+        pytest.fail(f"seed texts not found in {SEEDS}: clone the repository beside shared/ or set CRITMIN_SEEDS")
+    return SEEDS
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,21 @@
-"""The demonstration corpus: synthetic texts bundled with the package plus the seed texts (if present)."""
+"""The demonstration corpus: synthetic texts bundled with the package plus the seed texts.
+
+The seed texts are found, in this order, in the folder given explicitly (``--seeds DIR``), in
+``$CRITMIN_SEEDS``, or in ``../shared/seeds`` beside the source checkout (DESIGN.md); the current directory
+plays no part. When seeds are asked for and none of these holds them, loading stops with an error saying
+where it looked.
+"""
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
 from critmin.discourse.corpus import AddResult, ManifestRecord, add_documents, read_manifest
+from critmin.errors import InputError
+
+SEEDS_ENV = "CRITMIN_SEEDS"
 
 
 def demo_dir() -> Path:
@@ -13,7 +23,7 @@ def demo_dir() -> Path:
 
 
 def default_seeds_dir() -> Path | None:
-    """``../shared/seeds`` next to the repository (as in DESIGN.md), if it exists."""
+    """``../shared/seeds`` beside the source checkout (as in DESIGN.md), if it exists."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         cand = parent.parent / "shared" / "seeds"
@@ -22,18 +32,46 @@ def default_seeds_dir() -> Path | None:
     return None
 
 
+def resolve_seeds_dir(seeds: str | Path | None = None) -> Path:
+    """The seeds folder: ``seeds`` if given, else ``$CRITMIN_SEEDS``, else :func:`default_seeds_dir`.
+
+    Raises :class:`InputError` naming the folder (or the places searched) when it does not exist."""
+    if seeds:
+        where, folder = "--seeds", Path(seeds).expanduser()
+    elif os.environ.get(SEEDS_ENV):
+        where, folder = SEEDS_ENV, Path(os.environ[SEEDS_ENV]).expanduser()
+    else:
+        found = default_seeds_dir()
+        if found is None:
+            raise InputError("seeds", field="folder",
+                             expected=f"the seed texts: pass --seeds DIR or set {SEEDS_ENV} "
+                                      "(or use --no-seeds for the synthetic texts only)",
+                             got="no ../shared/seeds beside the source checkout")
+        return found
+    if not folder.is_dir():
+        raise InputError(str(folder), field=where, expected="a folder holding the seed texts 00N_*.txt",
+                         got="missing" if not folder.exists() else "not a folder")
+    return folder
+
+
 def demo_items(seeds: str | Path | None = None, with_seeds: bool = True) -> list[tuple[ManifestRecord, Path]]:
     import yaml
 
     folder = demo_dir()
     items = [(r, folder / r.path) for r in read_manifest(folder / "manifest.yaml")]
-    seeds_dir = Path(seeds) if seeds else (default_seeds_dir() if with_seeds else None)
-    if with_seeds and seeds_dir is not None:
-        meta = yaml.safe_load((folder / "seeds.yaml").read_text(encoding="utf-8"))["documents"]
-        for m in meta:
-            m = dict(m)
-            for f in sorted(seeds_dir.glob(m.pop("pattern"))):
-                items.append((ManifestRecord.model_validate({**m, "path": str(f)}), f))
+    if not with_seeds:
+        return items
+    seeds_dir = resolve_seeds_dir(seeds)
+    meta = yaml.safe_load((folder / "seeds.yaml").read_text(encoding="utf-8"))["documents"]
+    for m in meta:
+        m = dict(m)
+        pattern = m.pop("pattern")
+        files = sorted(seeds_dir.glob(pattern))
+        if not files:
+            raise InputError(str(seeds_dir), record=pattern, field="path",
+                             expected="a seed text matching the pattern of data/demo/seeds.yaml", got="no such file")
+        for f in files:
+            items.append((ManifestRecord.model_validate({**m, "path": str(f)}), f))
     return items
 
 

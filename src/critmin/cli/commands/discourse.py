@@ -55,7 +55,8 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"
 
 
 @sub.command("demo")
-def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed texts (default ../shared/seeds)"),
+def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed texts (else CRITMIN_SEEDS, else "
+                                                         "../shared/seeds beside the source checkout)"),
          no_seeds: bool = typer.Option(False, "--no-seeds", help="only the synthetic demo texts"),
          embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
          warehouse: str = WAREHOUSE,

@@ -54,14 +54,18 @@ def test_score_file_and_stdin_in_every_language_and_format(tmp_path, lang, expec
     (["nothere.txt"], "nothere.txt"),
     (["{empty}"], "empty.txt"),
     (["{binary}"], "binary.txt"),
+    (["{pdf}"], "bad.pdf"),  # pypdf's own repair log must not add lines
     (["{f}", "--lang", "fr"], "fr"),
 ])
 def test_score_errors_are_one_line(tmp_path, args, needle):
     """Through the real entry point, as a user meets it: one line on stderr, exit code 2, no traceback."""
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(b"\x7fELF\x00\x01" * 100)
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 truncated")
     (tmp_path / "f.txt").write_text("We welcome it.", encoding="utf-8")
-    args = [a.format(empty=tmp_path / "empty.txt", binary=tmp_path / "binary.txt", f=tmp_path / "f.txt") for a in args]
+    names = {n: tmp_path / f for n, f in (("empty", "empty.txt"), ("binary", "binary.txt"), ("pdf", "bad.pdf"),
+                                          ("f", "f.txt"))}
+    args = [a.format(**names) for a in args]
     r = subprocess.run([sys.executable, "-c", "from critmin.cli import main; main()", "discourse", "score", *args],
                        capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and r.stdout == ""

@@ -191,15 +191,22 @@ def html_to_text(html: str) -> str:
 
 
 def pdf_to_text(data: bytes, file: str) -> str:
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    log = logging.getLogger("pypdf")  # pypdf logs repairs ("EOF marker not found"); our error says it all
+    level = log.level
+    log.setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
         raise InputError(file, field="content", expected="a readable PDF", got=f"{type(exc).__name__}: {exc}") \
             from exc
+    finally:
+        log.setLevel(level)
     text = "\n".join(pages)
     if not text.strip():
         raise InputError(file, field="content", expected="a PDF with a text layer (scanned PDFs need OCR first)",

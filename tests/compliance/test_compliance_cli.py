@@ -121,3 +121,25 @@ def test_import_xlsx_and_events_commands(tmp_path):
     run("ledger", "append", led, ev)
     rows = json.loads(run("ledger", "events", led, "--format", "json").output)
     assert [r["kind"] for r in rows] == ["create_batch"]
+
+
+def test_issue_command_lines_in_both_languages(tmp_path, monkeypatch):
+    """The command lines of issue 7 as written, in English, in Chinese (--lang zh) and via CRITMIN_LANG."""
+    regimes = "cn-export,eu-csddd,eu-crma-magnet"
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps(apply_patch(complete_doc_dict(), {"delete": ["end_use"]})), encoding="utf-8")
+    en = run("comply", "check", p, "--regimes", regimes, "--lang", "en")
+    zh = run("comply", "check", p, "--regimes", regimes, "--lang", "zh")
+    assert en.exit_code == zh.exit_code == 5
+    assert "Findings for dossier" in en.output and "3 error(s), 2 warning(s)" in en.output
+    assert "核查结果" in zh.output and "错误 3 项，警告 2 项" in zh.output
+    monkeypatch.setenv("CRITMIN_LANG", "zh")
+    assert run("comply", "check", p, "--regimes", regimes).output == zh.output
+    rows = json.loads(run("comply", "crosswalk", "cn-export", "eu-csddd", "--format", "json").output)
+    assert {r["relation_label"] for r in rows} == {"已满足", "部分满足", "独有"}
+    assert "规则对照" in run("comply", "crosswalk", "cn-export", "eu-csddd").output
+    monkeypatch.delenv("CRITMIN_LANG")
+    assert run("comply", "crosswalk", "cn-export", "eu-csddd", "--lang", "ZH").output.count("规则对照") == 1
+    r = run("comply", "template", "--regimes", regimes, "--out", tmp_path / "tpl")
+    assert r.exit_code == 0
+    assert sorted(q.suffix for q in (tmp_path / "tpl").iterdir()) == [".json", ".xlsx"]

@@ -54,14 +54,16 @@ def schema(out: Path = typer.Option(None, "--out", help="Write to this file inst
 def check(
     dossier: Path = typer.Argument(..., help="Dossier file (.json, .yaml)"),
     regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet", "--regimes", help=REGIMES_HELP),
-    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
     as_of: str = typer.Option(None, "--as-of", help="Read control status on this date (default: shipment date)"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
 ) -> None:
     """Check a dossier against rule packs; exit 0 clean, 3 advisory, 4 warning, 5 error / 按规则包核查档案."""
     from critmin.compliance.check import check as run_check
     from critmin.compliance.loader import load_dossier
-    from critmin.i18n import t
+    from critmin.i18n import current_lang, t
+
+    lang = current_lang(lang)
 
     result = run_check(load_dossier(dossier), regimes, as_of=_date(as_of))
     names = ",".join(result.regimes)
@@ -83,12 +85,14 @@ def check(
 def crosswalk(
     regime_a: str = typer.Argument(..., help="Regime whose requirements are listed, e.g. cn-export"),
     regime_b: str = typer.Argument(..., help="Regime whose evidence may meet them, e.g. eu-csddd"),
-    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
 ) -> None:
     """Equivalence matrix: which requirements of A are met / partly met / unique given B / 规则对照."""
     from critmin.compliance.crosswalk import crosswalk as run
-    from critmin.i18n import t
+    from critmin.i18n import current_lang, t
+
+    lang = current_lang(lang)
 
     df = run(regime_a, regime_b, lang)
     if fmt is Format.table:
@@ -98,13 +102,14 @@ def crosswalk(
 
 @comply_app.command("matrix")
 def matrix(
-    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
 ) -> None:
     """Counts of met / partial / unique requirements for every pair of regimes / 各制度两两对照统计."""
     from critmin.compliance.crosswalk import matrix as run
+    from critmin.i18n import current_lang
 
-    emit(run(lang), fmt, title="met / partial / unique")
+    emit(run(current_lang(lang)), fmt, title="met / partial / unique")
 
 
 @comply_app.command("template")
@@ -138,14 +143,16 @@ def import_xlsx(
 @comply_app.command("rules")
 def rules(
     regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet,eu-dpp", "--regimes", help=REGIMES_HELP),
-    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
 ) -> None:
     """List the rules of the chosen packs with severity and citation / 列出规则."""
     import pandas as pd
 
     from critmin.compliance.rules import load_pack, parse_regimes
+    from critmin.i18n import current_lang
 
+    lang = current_lang(lang)
     rows = []
     for regime in parse_regimes(regimes):
         for r in load_pack(regime).rules:

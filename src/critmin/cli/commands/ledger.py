@@ -95,12 +95,13 @@ def verify(
     file: Path = typer.Argument(..., help="Ledger file"),
     anchor: str = typer.Option(None, "--anchor", help="A head hash kept outside the file; must be in the chain"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-    lang: str = typer.Option("en", "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
 ) -> None:
     """Verify hash chain, signatures, mass balance and custody; name the first bad event / 校验账本."""
     from critmin.compliance.ledger import Ledger
-    from critmin.i18n import t
+    from critmin.i18n import current_lang, t
 
+    lang = current_lang(lang)
     report = Ledger(file).verify(anchor=anchor)
     if fmt is not Format.table:
         emit(report.to_frame(lang), fmt)

@@ -182,20 +182,24 @@ def test_export_control_rule_uses_kb_and_honours_suspension():
     rules = [r for r in load_rules() if r.id == "export_control_dependency"]
     dep = series([70.0, 70.0], metric="supplier_share_qty_pct", start=2024)
     alerts = evaluate(rules, dep)
-    events = {a.extra["event_id"]: a for a in alerts}
+    assert len({a.id for a in alerts}) == len(alerts)  # one alert per series and period, all controls cited
+    events = {e["event_id"]: a for a in alerts for e in a.extra["events"]}
+    assert all({e["event_id"] for e in a.extra["events"]} <= set(a.cited_events) for a in alerts)
     assert "chn-2025-no18-medium-heavy-ree" in events  # new control in 2025
     assert events["chn-2025-no18-medium-heavy-ree"].level == "red"
     assert events["chn-2025-no18-medium-heavy-ree"].period == "2025"
     assert all(a.period == "2025" for a in alerts)  # nothing changed in 2024
     # judged as of 2026-11-23: the October 2025 controls come back after the one-year suspension
     later = evaluate(rules, dep, as_of="2026-11-23")
-    assert later and {a.extra["change"] for a in later} == {"reactivated"}
-    assert "chn-2025-no57-more-medium-heavy-ree" in {a.extra["event_id"] for a in later}
+    assert later and {e["change"] for a in later for e in a.extra["events"]} == {"reactivated"}
+    # the four October-2025 controls re-activate together: one alert citing all of them, not four
+    assert len(later) == 1 and len(later[0].extra["events"]) >= 4
+    assert "chn-2025-no57-more-medium-heavy-ree" in later[0].cited_events
     assert all(a.level == "red" for a in later)
     # as of 2025-12-01 the October controls are suspended: only No. 18 (new in April 2025) counts
     mid = evaluate(rules, dep, as_of="2025-12-01")
-    assert {a.extra["event_id"] for a in mid} == {"chn-2025-no18-medium-heavy-ree"}
-    assert {a.extra["change"] for a in mid} == {"new"}
+    assert {e["event_id"] for a in mid for e in a.extra["events"]} == {"chn-2025-no18-medium-heavy-ree"}
+    assert {e["change"] for a in mid for e in a.extra["events"]} == {"new"}
     # low dependency: yellow only; none below 20 %
     low = evaluate(rules, series([30.0], metric="supplier_share_qty_pct", start=2025))
     assert {a.level for a in low} == {"yellow"}

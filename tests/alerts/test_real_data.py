@@ -25,5 +25,5 @@ def test_eu27_rare_earth_metals_crma_alert_2024(built_warehouse):
     assert "eu-2024-crma" in a.cited_events and "chn-2025-no18-medium-heavy-ree" not in a.cited_events
     control = [a for a in evaluate(load_rules(), series, as_of="2025-12-01")
                if a.rule_id == "export_control_dependency"]
-    assert {c.extra["event_id"] for c in control} == {"chn-2025-no18-medium-heavy-ree"}
+    assert {e["event_id"] for c in control for e in c.extra["events"]} == {"chn-2025-no18-medium-heavy-ree"}
     assert all(c.level == "red" for c in control)

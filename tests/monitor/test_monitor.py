@@ -80,6 +80,10 @@ def test_derived_control_dates_are_marked(cold_run):
     assert ctl, "as of 2026-11-23 the October-2025 controls count as re-activated"
     derived = [r for r in ctl if r["date_basis"] == "derived"]
     assert derived and all("2026-11-07" in r["control_events"] for r in derived)
+    assert len({r["id"] for r in records}) == len(records)  # unique ids: one control alert per scope
+    for r in ctl:  # every control counted is cited
+        counted = {e.split("@")[0] for e in r["control_events"].split(";")}
+        assert counted <= set(r["cited_events"])
     html = (cold_run["out"] / "report.html").read_text(encoding="utf-8")
     assert 'id="derived-note"' in html and "†" in html
 

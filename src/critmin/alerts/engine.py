@@ -206,7 +206,10 @@ class _Citer:
         return out + [e.id for e in hits[:5] if e.id not in out]
 
 
-def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Citer, extra_cols=()) -> list[Alert]:
+def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Citer,
+                events: dict[int, list[dict]] | None = None) -> list[Alert]:
+    """One alert per row of ``sub`` at a level above 0. ``events`` (control rules): the knowledge-base control
+    events behind each row, keyed by the row's ``cm_row``; they go to ``extra['events']`` and are all cited."""
     out = []
     thr = dict(rule.thresholds.items())
     names = {r: lvl for lvl, r in LEVEL_RANK.items()}
@@ -216,7 +219,13 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
     tr = transitions.to_numpy()[mask] if transitions is not None else None
     for i, row in enumerate(hits.itertuples(index=False)):
         level = names[int(lv[i])]
-        extra = {c: _plain(getattr(row, c)) for c in extra_cols}
+        extra: dict = {}
+        if events is not None:
+            evs = events[row.cm_row]
+            extra["events"] = evs
+            cited = [*rule.cites, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in rule.cites)]
+        else:
+            cited = citer(rule, row.material, row.supplier, row.cm_end.date())
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
         # values are produced here from validated rules and a prepared frame: construct without re-validation
@@ -228,8 +237,7 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
             supplier=row.supplier, period=str(row.period), value=float(row.value), threshold=float(thr[level]),
             comparison=rule.comparison, transition=str(tr[i]) if tr is not None else "event",
             vintage=row.vintage, source=row.source,
-            cited_events=citer(rule, row.material, row.supplier, row.cm_end.date()) if not extra_cols
-            else [*rule.cites, *[e for e in [extra.get("event_id")] if e]],
+            cited_events=cited,
             extra=extra,
         ))
     return out
@@ -258,7 +266,11 @@ def _threshold_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer, latest_only: b
 
 def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of: dt.date | None,
                   citer: _Citer) -> list[Alert]:
-    """Dependency on a supplier that introduced or re-activated an export control on the material."""
+    """Dependency on a supplier that introduced or re-activated an export control on the material.
+
+    One alert per series row (importer, material, stage, supplier, period, metric), however many controls
+    changed in its window: every such control is cited and listed in ``extra['events']`` (event id, date,
+    change, date basis), so alert ids stay unique."""
     import numpy as np
     import pandas as pd
 
@@ -278,16 +290,21 @@ def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of
     if as_of is not None:  # judged on a date: the control must still be in force then (not suspended)
         live = {e.id for e in kb if e.kind == "export_control" and e.status_on(as_of) == "in_force"}
         ctrl = ctrl[ctrl["event_id"].isin(live)]
+    sub = sub.reset_index(drop=True).rename_axis("cm_row").reset_index()
     m = sub.merge(ctrl, on=["material", "supplier"], how="inner")
     m = m[(m["event_date"] >= m["cm_lo"]) & (m["event_date"] <= m["cm_hi"])]
     if m.empty:
         return []
-    level = np.zeros(len(m), dtype="int64")
+    events: dict[int, list[dict]] = {}
+    for r in m[["cm_row", "event_id", "event_date", "change", "basis"]].itertuples(index=False):
+        events.setdefault(int(r.cm_row), []).append({"event_id": r.event_id, "event_date": _plain(r.event_date),
+                                                     "change": r.change, "basis": r.basis})
+    rows = m.drop_duplicates("cm_row").reset_index(drop=True)
+    level = np.zeros(len(rows), dtype="int64")
     for lvl, thr in rule.thresholds.items():
-        level = np.where(_beyond(m["cm_x"].to_numpy(), thr, rule.comparison), LEVEL_RANK[lvl], level)
-    m = m.reset_index(drop=True)
-    levels = pd.Series(level, index=m.index)
-    return _row_alerts(rule, m, levels, None, citer, extra_cols=("event_id", "event_date", "change", "basis"))
+        level = np.where(_beyond(rows["cm_x"].to_numpy(), thr, rule.comparison), LEVEL_RANK[lvl], level)
+    levels = pd.Series(level, index=rows.index)
+    return _row_alerts(rule, rows, levels, None, citer, events=events)
 
 
 def _penalty(cp, x) -> float:

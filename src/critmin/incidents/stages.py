@@ -172,9 +172,7 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
                             "not recomputable from the warehouse"})
     out["vintage"] = alert.vintage
     out["kb_entries"] = [kb_entry(i, as_of) for i in alert.cited_events]
-    events = alert.extra.get("events") or ([{k: alert.extra.get(k) for k in ("event_id", "event_date", "change",
-                                                                             "basis")}]
-                                           if alert.extra.get("event_id") else [])
+    events = alert.extra.get("events") or []
     out["control_events"] = events
     out["rests_on_derived_date"] = any(e.get("basis") == "derived" for e in events)
     supplier = out.get("supplier") or alert.supplier

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -38,7 +38,7 @@ class MonitorData:
     dependency_material: pd.DataFrame  # per material (all stages), value basis: the dependency charts
     suppliers: pd.DataFrame  # per material, latest year, value basis
     crma: pd.DataFrame  # EU27 CRMA check, latest year, chosen materials (breaches and not)
-    alerts: list  # list[critmin.alerts.Alert], merged per id
+    alerts: list  # list[critmin.alerts.Alert], one per id
     alerts_table: pd.DataFrame  # ALERT_COLUMNS
     provenance: pd.DataFrame
     vintage: str
@@ -109,29 +109,6 @@ def trade_years(warehouse=None) -> list[int]:
     return list(range(int(lo), int(hi) + 1))
 
 
-def merge_duplicate_alerts(alerts: list) -> list:
-    """One alert per id: the export-control rule emits one alert object per matching control event under the same
-    id; keep the first and gather every event (ids, dates, change, date basis) into ``extra['events']``."""
-    firsts: dict[str, Any] = {}
-    events: dict[str, list[dict]] = {}
-    for a in alerts:
-        firsts.setdefault(a.id, a)
-        if a.extra.get("event_id"):
-            events.setdefault(a.id, []).append({k: a.extra.get(k) for k in ("event_id", "event_date", "change",
-                                                                            "basis")})
-    out = []
-    for i, first in firsts.items():
-        evs = events.get(i)
-        if evs:
-            cited = list(dict.fromkeys(e["event_id"] for e in evs))
-            first = first.model_copy(update={
-                "cited_events": [c for c in first.cited_events if c not in cited] + cited,
-                "extra": {**first.extra, "events": evs},
-            })
-        out.append(first)
-    return out
-
-
 def alerts_table(alerts: list, prov_by_year: dict[int, list[str]]) -> pd.DataFrame:
     """Flat table of alerts with the fields the report, alerts.csv/json and incidents use."""
     import pandas as pd
@@ -152,8 +129,7 @@ def alerts_table(alerts: list, prov_by_year: dict[int, list[str]]) -> pd.DataFra
 
     rows = []
     for a in alerts:
-        events = a.extra.get("events") or ([{k: a.extra.get(k) for k in ("event_id", "event_date", "change", "basis")}]
-                                           if a.extra.get("event_id") else [])
+        events = a.extra.get("events") or []
         year = int(str(a.period)[:4]) if str(a.period)[:4].isdigit() else None
         rows.append({
             "id": a.id, "level": a.level, "rule_id": a.rule_id, "rule_kind": a.rule_kind, "metric": a.metric,
@@ -235,7 +211,7 @@ def compute(importers=None, materials=None, years=None, as_of=None, warehouse=No
     if feed:
         series = pd.concat([series, load_feed(feed)], ignore_index=True)
     rule_set = load_rules(rules) if rules else load_rules()
-    alerts = merge_duplicate_alerts(evaluate(rule_set, series, as_of=as_of_d, latest_only=True))
+    alerts = evaluate(rule_set, series, as_of=as_of_d, latest_only=True)
     # a series whose last year is older than the latest year (imports stopped) is history, not a warning
     alerts = [a for a in alerts if not str(a.period)[:4].isdigit() or int(str(a.period)[:4]) >= latest
               or not a.source.startswith("indicators")]

@@ -7,8 +7,6 @@ format. Written as JSON (a loadable skeleton dossier plus a field guide) and as 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -196,20 +194,6 @@ def skeleton(fields: list[TemplateField]) -> dict:
     return doc
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_template(regimes, out_dir: str | Path) -> list[Path]:
     """Write ``dossier_template.json`` and ``dossier_template.xlsx`` to ``out_dir``; return their paths."""
     from critmin.compliance.model import SCHEMA_VERSION
@@ -231,11 +215,10 @@ def write_template(regimes, out_dir: str | Path) -> list[Path]:
                          "fields": guide},
            "dossier": skeleton(fields)}
 
-    def wj(tmp):
-        Path(tmp).write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    from critmin.atomic import write_text, write_with
 
-    _atomic_write(jpath, wj)
-    _atomic_write(xpath, lambda tmp: _workbook(fields, regimes).save(tmp))
+    write_text(jpath, json.dumps(doc, ensure_ascii=False, indent=2))
+    write_with(xpath, lambda tmp: _workbook(fields, regimes).save(tmp))
     return [jpath, xpath]
 
 

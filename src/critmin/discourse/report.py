@@ -431,21 +431,8 @@ def render_html(f: Findings, lang: str = "en") -> str:
 def write_report(f: Findings, out: str, fmt: str = "html", lang: str = "en") -> str:
     """Write the report atomically (temp file + os.replace); returns the path."""
     import json
-    import os
-    import tempfile
-    from pathlib import Path
+
+    from critmin.atomic import write_text
 
     text = render_html(f, lang) if fmt == "html" else json.dumps(f.to_dict(), ensure_ascii=False, indent=2)
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return str(path)
+    return str(write_text(out, text))

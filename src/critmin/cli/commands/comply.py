@@ -38,15 +38,15 @@ def schema(out: Path = typer.Option(None, "--out", help="Write to this file inst
     """Print the dossier JSON Schema / 输出档案的 JSON Schema."""
     import json
 
+    from critmin.atomic import write_text
     from critmin.compliance.model import json_schema
-    from critmin.compliance.template import _atomic_write
     from critmin.i18n import t
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)
         return
-    _atomic_write(Path(out), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    write_text(out, text)
     typer.echo(t("compliance.schema.written", path=out), err=True)
 
 
@@ -131,12 +131,13 @@ def import_xlsx(
     out: Path = typer.Option(..., "--out", help="Dossier JSON to write"),
 ) -> None:
     """Read a filled-in Excel template back into a dossier (JSON) / 读取已填写的 Excel 模板."""
-    from critmin.compliance.template import _atomic_write, read_workbook
+    from critmin.atomic import write_text
+    from critmin.compliance.template import read_workbook
     from critmin.i18n import t
 
     dossier = read_workbook(workbook)
     text = dossier.model_dump_json(indent=2, exclude_none=True) + "\n"
-    _atomic_write(Path(out), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    write_text(out, text)
     typer.echo(t("compliance.import.written", path=out, dossier=dossier.dossier_id))
 
 

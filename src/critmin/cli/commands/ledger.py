@@ -128,9 +128,9 @@ def export(
     """Export a batch's history as the chain-of-custody section of a dossier / 导出监管链证据."""
     import json
 
+    from critmin.atomic import write_text
     from critmin.compliance.ledger import Ledger
     from critmin.compliance.loader import load_dossier
-    from critmin.compliance.template import _atomic_write
     from critmin.i18n import t
 
     evidence = Ledger(file).export_evidence(batch)
@@ -140,15 +140,15 @@ def export(
         text = dossier.model_dump_json(indent=2, exclude_none=True)
     else:
         text = json.dumps(evidence.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2)
-    _atomic_write(Path(out), lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+    write_text(out, text + "\n")
     typer.echo(t("compliance.ledger.exported", batch=batch, path=out))
 
 
 @ledger_app.command("keygen")
 def keygen(out: Path = typer.Option(..., "--out", help="Path prefix: writes PREFIX.pem (private) and PREFIX.pub")) -> None:
     """Generate an Ed25519 key pair for signing events / 生成签名密钥对."""
+    from critmin.atomic import write_text, write_with
     from critmin.compliance.ledger import generate_keypair
-    from critmin.compliance.template import _atomic_write
     from critmin.errors import UsageError
     from critmin.i18n import t
 
@@ -160,7 +160,7 @@ def keygen(out: Path = typer.Option(..., "--out", help="Path prefix: writes PREF
     def write_private(tmp):
         Path(tmp).write_bytes(pem)
 
-    _atomic_write(priv, write_private)
+    write_with(priv, write_private)
     priv.chmod(0o600)
-    _atomic_write(pub, lambda tmp: Path(tmp).write_text(pub_b64 + "\n", encoding="ascii"))
+    write_text(pub, pub_b64 + "\n")
     typer.echo(t("compliance.ledger.keygen", private=priv, public=pub))

@@ -21,12 +21,19 @@ def test_lexicons_load_cover_every_frame_and_keep_frames_out_of_sentiment(lang):
     assert kinds == {"evaluative", "modal", "stance", "first_person"}
 
 
-def test_a_broken_lexicon_is_refused_naming_file_and_term(tmp_path):
+def _patched_lexicons(folder, name: str, old: str, new: str) -> str:
+    """A copy of the bundled lexicons in ``folder`` with ``old`` replaced by ``new`` in file ``name``."""
     for f in _default_dir().glob("*.yaml"):
-        shutil.copy(f, tmp_path / f.name)
-    path = tmp_path / "frames_en.yaml"
-    text = path.read_text(encoding="utf-8").replace("{term: security, frame: security", "{term: security, frame: safety")
-    path.write_text(text, encoding="utf-8")
+        shutil.copy(f, folder / f.name)
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return str(folder)
+
+
+def test_a_broken_lexicon_is_refused_naming_file_and_term(tmp_path):
+    _patched_lexicons(tmp_path, "frames_en.yaml", "{term: security, frame: security", "{term: security, frame: safety")
     with pytest.raises(InputError) as err:
         load_lexicon("en", str(tmp_path))
     msg = str(err.value)
@@ -34,11 +41,7 @@ def test_a_broken_lexicon_is_refused_naming_file_and_term(tmp_path):
 
 
 def test_a_frame_term_in_the_sentiment_lexicon_is_refused(tmp_path):
-    for f in _default_dir().glob("*.yaml"):
-        shutil.copy(f, tmp_path / f.name)
-    path = tmp_path / "affect_zh.yaml"
-    text = path.read_text(encoding="utf-8").replace("{term: 积极,", "{term: 合作,")
-    path.write_text(text, encoding="utf-8")
+    _patched_lexicons(tmp_path, "affect_zh.yaml", "{term: 积极,", "{term: 合作,")
     with pytest.raises(InputError, match="合作"):
         load_lexicon("zh", str(tmp_path))
 

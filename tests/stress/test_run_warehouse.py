@@ -130,6 +130,36 @@ def test_cli_bad_file_one_line_error(tmp_path, wh):
     assert len(p.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("name", ["backtest_2010", "eu_rare_earth_compounds_2024", "graphite_battery_2024",
+                                  "joint_exercise_magnets_2024"])
+def test_every_example_scenario_runs_in_every_format(wh, name):
+    from importlib import resources
+
+    f = str(resources.files("critmin.stress") / "scenarios" / f"{name}.yaml")
+    base = ["stress", "run", f, "--draws", "200", "--no-save", "--warehouse", str(wh)]
+    res = CliRunner().invoke(app, [*base, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and {"importer", "shortfall_t_p50", "monthly"} <= set(rows[0])
+    csv = CliRunner().invoke(app, [*base, "--format", "csv"])
+    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("importer,")
+    assert len(csv.stdout.strip().splitlines()) == len(rows) + 1
+    table = CliRunner().invoke(app, [*base, "--format", "table"])
+    assert table.exit_code == 0 and rows[0]["importer"] in table.stdout
+
+
+def test_unwritable_out_is_one_line_error(wh, tmp_path):
+    from critmin.errors import InputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(app, ["stress", "--supplier", "CHN", "--material", "rare_earths", "--cut", "0.4",
+                                   "--months", "3", "--draws", "100", "--no-save", "--warehouse", str(wh),
+                                   "--out", str(blocker / "out")])
+    assert isinstance(res.exception, InputError) and str(blocker / "out") in str(res.exception)
+    assert "\n" not in str(res.exception)
+
+
 @pytest.mark.slow
 def test_backtest_2010_numbers(wh):
     from critmin.stress.backtest import backtest_2010

@@ -4,8 +4,6 @@ status periods of export controls drawn as bars (in force / suspended)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,15 +76,6 @@ def timeline_figure(
 def write_timeline(out: str | Path, lang: str = "en", **filters) -> Path:
     """Write the timeline as a self-contained offline HTML file (Plotly JS embedded), atomically."""
     fig = timeline_figure(lang=lang, **filters)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".html.tmp")
-    os.close(fd)
-    try:
-        fig.write_html(tmp, include_plotlyjs=True, full_html=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    from critmin.atomic import write_figure_html
+
+    return write_figure_html(out, fig)

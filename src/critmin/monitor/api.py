@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,21 +32,6 @@ class MonitorResult:
     save_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     data: MonitorData | None = None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def alerts_records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -99,6 +82,7 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     ``monitor_alerts`` (what ``critmin incident open --alert ID`` reads).
     """
     import critmin
+    from critmin.atomic import write_text
     from critmin.i18n import current_lang, t
     from critmin.monitor.compute import compute
     from critmin.monitor.report import render_html
@@ -132,10 +116,10 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
         html = render_html(data, lang)
         table = data.alerts_table
         records = alerts_records(table)
-        _atomic_write(out_dir / "report.html", html)
-        _atomic_write(out_dir / "alerts.json", json.dumps(records, ensure_ascii=False, indent=1))
+        write_text(out_dir / "report.html", html)
+        write_text(out_dir / "alerts.json", json.dumps(records, ensure_ascii=False, indent=1))
         csv = table.copy()
-        _atomic_write(out_dir / "alerts.csv", csv.to_csv(index=False))
+        write_text(out_dir / "alerts.csv", csv.to_csv(index=False))
         timings["report_s"] = time.perf_counter() - tr
         step("save")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

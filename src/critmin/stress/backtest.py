@@ -170,10 +170,6 @@ def backtest_2010(warehouse=None, *, draws: int = 2000, seed: int = 0, baseline_
 
 def write_backtest_chart(bt: Backtest | list[Backtest], path, offline: bool = False):
     """Model bands against actual flows, one panel per importer plus the suppliers' panel (HTML)."""
-    import os
-    import tempfile
-    from pathlib import Path
-
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -220,15 +216,6 @@ def write_backtest_chart(bt: Backtest | list[Backtest], path, offline: bool = Fa
         fig.update_yaxes(title_text="t/yr", row=r, col=c)
     fig.update_layout(title="Backtest of the 2010 rare-earth quota cut (HS 280530, 284610, 284690): model vs BACI",
                       height=360 * rows + 80, template="plotly_white", legend={"orientation": "h", "y": -0.05})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        fig.write_html(tmp, include_plotlyjs=True if offline else "cdn", full_html=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    from critmin.atomic import write_figure_html
+
+    return write_figure_html(path, fig, offline)

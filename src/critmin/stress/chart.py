@@ -3,12 +3,11 @@ written as self-contained (offline) HTML."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from critmin.stress.result import StressResult
 
 _COLORS = {"stock_t": ("rgba(31,119,180,0.20)", "rgb(31,119,180)"),
@@ -57,16 +56,6 @@ def figure(result: StressResult, importers: list[str] | None = None, lang: str =
 def write_chart(result: StressResult, path, importers: list[str] | None = None, lang: str = "en",
                 offline: bool = True) -> Path:
     """Write the chart to ``path`` (HTML; plotly.js embedded when ``offline``), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig = figure(result, importers, lang)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        fig.write_html(tmp, include_plotlyjs=True if offline else "cdn", full_html=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    from critmin.atomic import write_figure_html
+
+    return write_figure_html(path, figure(result, importers, lang), offline)

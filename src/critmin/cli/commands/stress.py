@@ -179,9 +179,10 @@ def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehou
         emit(mk, fmt, title=t("stress.market.title", lang))
         typer.echo(t("stress.spare_source", lang, source=res.meta["spare_source"]), file=note)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out / "result.json", res.to_json())
-        _atomic_write(out / "monthly.csv", res.monthly.to_csv(index=False))
+        from critmin.atomic import write_text
+
+        write_text(out / "result.json", res.to_json())
+        write_text(out / "monthly.csv", res.monthly.to_csv(index=False))
         path = res.chart(out / f"{res.run_id}.html", lang=lang or "en")
         typer.echo(t("stress.chart_written", lang, path=path), file=note)
     if chart is not None:
@@ -190,13 +191,3 @@ def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehou
     if save:
         typer.echo(t("stress.saved", lang, run_id=res.run_id, path=warehouse_path(warehouse)), file=note)
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)

@@ -182,3 +182,14 @@ def test_cli_open_show_list(monitored):
     assert "Stage 1 — fact check" in en.output and doc["impact_assessment"]["stress_run_id"] in en.output
     ls = runner.invoke(app, ["incident", "list", "--warehouse", monitored["wh"], "--format", "csv"])
     assert ls.exit_code == 0 and iid in ls.output
+
+
+def test_bad_status_and_date_are_refused(monitored):
+    from critmin.errors import UsageError
+    from critmin.incidents import list_incidents, open_incident
+
+    with pytest.raises(UsageError, match="--status 'shut'"):
+        list_incidents(monitored["wh"], status="shut")
+    a = _alert(monitored["alerts"], rule_id="crma_single_country_share", importer="USA")
+    with pytest.raises(UsageError, match="--as-of"):
+        open_incident(a.id, warehouse=monitored["wh"], as_of="2025-02-30")

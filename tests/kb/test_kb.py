@@ -221,3 +221,37 @@ def test_materials_are_catalog_ids_or_kb_groups():
     assert used <= known, used - known
     # a platinum query also finds entries about PGMs as a group
     assert "eu-2023-crm-study" in set(events(material="platinum")["id"])
+
+
+def test_unknown_material_is_refused_and_names_are_resolved():
+    with pytest.raises(UsageError, match="unknown material 'unobtainium'"):
+        events(material="unobtainium")
+    # a catalog name or alias finds the same entries as the id
+    assert list(events(material="Rare earth")["id"]) == list(events(material="rare_earths")["id"])
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_cli_listing_formats(fmt):
+    from critmin.cli import app
+
+    runner = CliRunner()
+    for args in (["kb", "events", "--material", "rare_earths", "--since", "2023-01-01"],
+                 ["kb", "members", "MSP", "--year", "2024"]):
+        res = runner.invoke(app, [*args, "--format", fmt])
+        assert res.exit_code == 0, res.output
+        if fmt == "json":
+            assert json.loads(res.output)
+        elif fmt == "csv":
+            assert res.output.splitlines()[0].startswith(("id,", "alliance,"))
+        else:
+            assert "┃" in res.output
+
+
+def test_timeline_to_an_unwritable_place_is_one_line_error(tmp_path):
+    from critmin.cli import app
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(app, ["kb", "timeline", "--out", str(blocker / "sub" / "t.html")])
+    assert isinstance(res.exception, InputError)
+    assert str(blocker / "sub" / "t.html") in str(res.exception) and "\n" not in str(res.exception)

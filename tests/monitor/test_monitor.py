@@ -130,3 +130,20 @@ def test_unknown_importer_is_one_line_error(cold_run, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "XXX" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bad_date_and_unwritable_out_are_one_line_errors(cold_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+    from critmin.errors import InputError, UsageError
+
+    base = ["monitor", "--warehouse", str(cold_run["wh"]), "--importers", "EU27", "--materials", "gallium",
+            "--no-progress", "--no-save"]
+    res = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "r"), "--as-of", "2025-13-01"])
+    assert isinstance(res.exception, UsageError) and "--as-of" in str(res.exception)
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(app, [*base, "--out", str(blocker / "r"), "--as-of", AS_OF])
+    assert isinstance(res.exception, InputError) and str(blocker / "r" / "report.html") in str(res.exception)
+    assert "\n" not in str(res.exception)

@@ -54,8 +54,11 @@ def get_incident(incident_id: str, warehouse=None) -> Incident:
 
 
 def list_incidents(warehouse=None, status: str | None = None) -> pd.DataFrame:
+    from critmin.errors import UsageError
     from critmin.incidents.store import list_all
 
+    if status not in (None, "open", "closed"):
+        raise UsageError(f"--status '{status}': expected open or closed")
     return list_all(warehouse, status)
 
 
@@ -72,13 +75,15 @@ def open_incident(alert_id: str, warehouse=None, through: str = "fact_check", as
     from critmin.errors import UsageError
     from critmin.incidents import store
     from critmin.incidents.stages import fact_check
+    from critmin.kb.query import parse_day
     from critmin.monitor.store import load_alert
 
     if through not in STAGES:
         raise UsageError(f"--through '{through}': expected one of {', '.join(STAGES)}")
+    as_of_d = parse_day(str(as_of), "--as-of") if as_of else None
     rec = load_alert(alert_id, warehouse)
     alert, row = rec["alert"], rec["row"]
-    as_of_d = dt.date.fromisoformat(str(as_of)) if as_of else (
+    as_of_d = as_of_d or (
         row["as_of"].date() if hasattr(row.get("as_of"), "date") else dt.date.fromisoformat(str(row["as_of"])[:10]))
     fact = fact_check(alert, as_of=as_of_d, warehouse=warehouse)
     case = {

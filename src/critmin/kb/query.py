@@ -20,7 +20,8 @@ COLUMNS = [
 ]
 
 
-def _day(value: str | dt.date | None, name: str) -> dt.date | None:
+def parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
+    """An ISO date (or None); a bad one raises UsageError naming the option ``name``."""
     if value is None or isinstance(value, dt.date):
         return value
     try:
@@ -34,6 +35,16 @@ def _with_groups(material: str) -> set[str]:
     from .models import MATERIAL_GROUPS
 
     return {material, *(g for g, members in MATERIAL_GROUPS.items() if material in members)}
+
+
+def _material_id(material: str) -> str:
+    """A KB material group (pgm) as is; anything else through the catalog (id, name or alias), so an unknown
+    material is refused rather than matching nothing."""
+    from critmin.catalog import load_catalog
+
+    from .models import MATERIAL_GROUPS
+
+    return material if material in MATERIAL_GROUPS else load_catalog().material(material).id
 
 
 def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
@@ -77,7 +88,7 @@ def select(
 ) -> list[Entry]:
     """Entries matching every given filter (see :func:`events`)."""
     kb = _kb(kb)
-    since_d, until_d = _day(since, "since"), _day(until, "until")
+    since_d, until_d = parse_day(since, "since"), parse_day(until, "until")
     if isinstance(kinds, str):
         kinds = [k.strip() for k in kinds.split(",") if k.strip()]
     kinds = list(kinds) if kinds else None
@@ -85,7 +96,7 @@ def select(
         bad = [k for k in kinds if k not in KINDS]
         if bad:
             raise UsageError(f"unknown kind(s) {bad}; expected one of {', '.join(KINDS)}")
-    wanted = _with_groups(material) if material else set()
+    wanted = _with_groups(_material_id(material)) if material else set()
     out = []
     for e in kb:
         if material and not wanted & set(e.materials) and not (include_general and not e.materials):
@@ -129,7 +140,7 @@ def active_controls(
     ``suspended`` (e.g. by MOFCOM/GAC 2025 No. 70) or ``announced`` do not count, nor do entries that
     relax rather than restrict.
     """
-    day = _day(on_date, "on_date")
+    day = parse_day(on_date, "on_date")
     kb = _kb(kb)
     return [
         e
@@ -152,7 +163,7 @@ def controls_changed(
 
     Returns dicts: entry, date (the status change), change ('new' or 'reactivated'), basis.
     """
-    lo, hi = _day(since, "since"), _day(until, "until")
+    lo, hi = parse_day(since, "since"), parse_day(until, "until")
     out = []
     for e in _kb(kb):
         if e.kind != "export_control" or not e.restricts:

@@ -158,6 +158,7 @@ def compute(importers=None, materials=None, years=None, as_of=None, warehouse=No
     from critmin.catalog import load_catalog
     from critmin.indicators.crma import crma_check
     from critmin.indicators.years import parse_years
+    from critmin.kb.query import parse_day
 
     step = step or (lambda name: None)
     timings: dict[str, float] = {}
@@ -176,7 +177,7 @@ def compute(importers=None, materials=None, years=None, as_of=None, warehouse=No
     latest = max(y for y in yrs if y in available) if set(yrs) & set(available) else max(yrs)
     mats = sorted({cat.material(m).id for m in (materials.split(",") if isinstance(materials, str) else materials)}) \
         if materials else default_materials(warehouse)
-    as_of_d = dt.date.fromisoformat(str(as_of)) if as_of else dt.date.today()
+    as_of_d = parse_day(str(as_of), "--as-of") if as_of else dt.date.today()
 
     with critmin.open(warehouse) as wh:
         prov = wh.provenance()

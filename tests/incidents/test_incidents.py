@@ -178,6 +178,7 @@ def test_cli_open_show_list(monitored):
     assert zh.exit_code == 0, zh.output
     for heading in ("第一阶段——事实核查", "第二阶段——影响评估", "第三阶段——过渡安排", "处理记录"):
         assert heading in zh.output
+    assert {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}[a.level] in zh.output
     en = runner.invoke(app, ["incident", "show", iid, "--warehouse", monitored["wh"]])
     assert "Stage 1 — fact check" in en.output and doc["impact_assessment"]["stress_run_id"] in en.output
     ls = runner.invoke(app, ["incident", "list", "--warehouse", monitored["wh"], "--format", "csv"])

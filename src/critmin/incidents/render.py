@@ -39,7 +39,7 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
     a = inc.alert or {}
     line(t("incident.header", lang, id=inc.incident_id, status=t(f"incident.status.{inc.status}", lang),
            stage=t(f"incident.stage.{inc.stage}", lang)))
-    line(t("incident.alert", lang, alert_id=a.get("id"), level=a.get("level"),
+    line(t("incident.alert", lang, alert_id=a.get("id"), level=t(f"monitor.level.{a.get('level')}", lang),
            title=a.get("title_zh" if zh else "title_en"), importer=a.get("importer"), material=a.get("material"),
            stage=a.get("stage") or "—", supplier=a.get("supplier") or "—", period=a.get("period"),
            metric=a.get("metric"), value=_n(a.get("value"), 2), comparison=a.get("comparison"),

@@ -116,11 +116,13 @@ def run_file(
 
 
 @stress_app.command("runs")
-def runs(fmt: Format = _FMT, warehouse: str = _WH) -> None:
+def runs(fmt: Format = _FMT, warehouse: str = _WH, lang: str = _LANG) -> None:
     """List saved stress runs / 列出已保存的压力测试."""
+    from critmin.i18n import t
     from critmin.stress.store import list_runs
 
-    emit(list_runs(warehouse), fmt, title="stress runs")
+    df = list_runs(warehouse)
+    emit(df, fmt, title=t("stress.runs.title", lang, count=len(df)))
 
 
 @stress_app.command("show")
@@ -136,15 +138,16 @@ def show(run_id: str = typer.Argument(..., help="run id, e.g. stress-1a2b3c4d5e6
 
 @stress_app.command("backtest")
 def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option(2000, "--draws"),
-             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART) -> None:
+             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG) -> None:
     """The 2010 rare-earth episode against actual BACI flows 2010–2012 / 2010 年稀土事件回测."""
+    from critmin.i18n import t
     from critmin.stress.backtest import backtest_2010, write_backtest_chart
 
     bt = backtest_2010(warehouse, draws=draws, seed=seed)
-    emit(bt.importers, fmt, title="backtest 2010: importer supply, model vs BACI (t/yr)")
+    emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
     if fmt is Format.table:
-        emit(bt.suppliers, fmt, title="backtest 2010: non-Chinese suppliers' extra exports vs 2009 (t/yr)")
-        emit(bt.errors, fmt, title="backtest 2010: error summary")
+        emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
+        emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
     if chart:
         write_backtest_chart(bt, chart)
 

@@ -84,3 +84,14 @@ def test_example_scenarios_validate():
     for f in files:
         sc = load_scenario(str(f))
         resolve(sc, load_catalog())
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("duration_months: 12", "duration_months: 0", "expected a value greater than or equal to 1, got 0"),
+    ("stage: compound", "stage: ores", "expected one of ore_concentrate, processed_refined, metal, compound"),
+])
+def test_error_wording_reads_as_expected_got(tmp_path, old, new, expected):
+    path = _write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(InputError) as exc:
+        run(path, warehouse=tmp_path / "no-warehouse.duckdb")
+    assert expected in str(exc.value) and "Input should be" not in str(exc.value)

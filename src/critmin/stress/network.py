@@ -79,7 +79,7 @@ def resolve(sc: Scenario, cat=None) -> Resolved:
         try:
             hs6 = cat.hs6_for(mat.id, sc.shock.stage)
         except UsageError as exc:
-            raise InputError(file, None, "shock.stage", str(exc), sc.shock.stage) from None
+            raise InputError(file, None, "shock.stage", str(exc).split("; expected ", 1)[-1], sc.shock.stage) from None
         if not hs6:
             stages = sorted({h.stage for h in mat.hs})
             raise InputError(file, None, "shock.stage", f"a stage with HS6 codes for {mat.id} ({', '.join(stages)})",

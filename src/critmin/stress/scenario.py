@@ -150,6 +150,19 @@ def _best_error(exc: ValidationError) -> dict:
     return errs[0]
 
 
+def _expected(msg: str) -> str:
+    """pydantic's message as the 'expected' part of the error: 'Input should be >= 1' -> 'a value >= 1';
+    a message that already says what was expected (an UsageError from the catalog) keeps only that part."""
+    import re
+
+    msg = msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        rest = msg.removeprefix("Input should be ")
+        return rest if rest.startswith(("a ", "an ")) else f"a value {rest}" if rest[:1].islower() else rest
+    m = re.search(r"; expected (.+)$", msg)
+    return m.group(1) if m else msg
+
+
 def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     """Validate a scenario mapping; a failure raises InputError(file, field, expected, got)."""
     if not isinstance(data, dict):
@@ -159,8 +172,7 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         err = _best_error(exc)
         field = _field_of(err)
-        expected = "a value (the field is required)" if err["type"] == "missing" else err["msg"].removeprefix(
-            "Value error, ")
+        expected = "a value (the field is required)" if err["type"] == "missing" else _expected(err["msg"])
         if err["type"] == "extra_forbidden":
             expected = "no such field (unknown key)"
         got = None if err["type"] == "missing" else err.get("input")

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import pytest
-
-warnings.filterwarnings("ignore", message=".*Dictionary.create.*")
 
 # The seed texts live in ../shared/seeds beside the repository (a fresh clone in CI has shared/ beside it);
 # CRITMIN_SEEDS overrides. Located from this file, so the tests do not depend on the current directory.

@@ -115,3 +115,15 @@ def test_demo_without_seeds_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "wh.duckdb").exists()  # nothing written
     r = runner.invoke(app, ["discourse", "demo", "--no-seeds", "--warehouse", wh, "--format", "csv"])
     assert r.exit_code == 0 and r.stdout.count("\n") == 26
+
+
+def test_scoring_raises_no_deprecation_warning(tmp_path):
+    """zh (jieba-rs), en and ja (SudachiPy) in a fresh process with DeprecationWarning as an error: the
+    CLI no longer filters warnings, so none may come from our use of the libraries."""
+    f = tmp_path / "mixed.txt"
+    f.write_text(MIXED, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-W", "error::PendingDeprecationWarning",
+                        "-c", "from critmin.cli import main; main()", "discourse", "score", str(f), "--format", "json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert [x["language"] for x in json.loads(r.stdout)] == ["zh", "en", "ja"]

@@ -16,13 +16,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sub, name="discourse")
 
 
-def _quiet_warnings() -> None:
-    import warnings
-
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module="sudachipy")
-    warnings.filterwarnings("ignore", message=".*Dictionary.create.*")
-
-
 def _print_add(result, lang: str | None, fmt: Format) -> None:
     from critmin.i18n import t
 
@@ -48,7 +41,6 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"
         lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
     """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
     skipped, exit code 1 if any) / 按清单载入语料."""
-    _quiet_warnings()
     from critmin.discourse.corpus import add_corpus
 
     _print_add(add_corpus(manifest, warehouse, int(max_mb * 1024 * 1024), embed=embed), lang, fmt)
@@ -63,7 +55,6 @@ def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed t
          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
     """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts / 载入演示语料."""
-    _quiet_warnings()
     from critmin.discourse.demo import load_demo
 
     _print_add(load_demo(warehouse, seeds, with_seeds=not no_seeds, embed=embed), lang, fmt)
@@ -78,7 +69,6 @@ def score(file: str = typer.Argument(..., help="text file (.txt/.md/.html/.pdf) 
           encoding: str = typer.Option(None, "--encoding", help="text encoding of FILE if not UTF-8 (e.g. gb18030)")
           ) -> None:
     """Score a text sentence by sentence: frames, top frame, polarity, subjectivity / 逐句打分."""
-    _quiet_warnings()
     import sys
 
     from critmin.discourse.scoring import score_frame
@@ -121,7 +111,6 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
           lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
     """Process new files in DIR once: update aggregates, raise alerts on shifts / 处理监视文件夹中的新文本并预警."""
-    _quiet_warnings()
     from critmin.discourse.monitor import watch_folder
     from critmin.i18n import t
 
@@ -145,7 +134,6 @@ def eval_(split: str = typer.Option("test", "--split", help="dev|test|all"),
           lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
     """Per-label precision, recall, F1 and macro-F1 on the labelled evaluation set, lexicon and embedding
     paths side by side / 在标注评测集上计算精确率、召回率与 F1."""
-    _quiet_warnings()
     from critmin.discourse.evaluate import evaluate
     from critmin.i18n import t
 

@@ -147,3 +147,19 @@ def test_bad_date_and_unwritable_out_are_one_line_errors(cold_run, tmp_path):
     res = CliRunner().invoke(app, [*base, "--out", str(blocker / "r"), "--as-of", AS_OF])
     assert isinstance(res.exception, InputError) and str(blocker / "r" / "report.html") in str(res.exception)
     assert "\n" not in str(res.exception)
+
+
+def test_format_option_prints_the_orange_and_red_alerts(cold_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    base = ["monitor", "--warehouse", str(cold_run["wh"]), "--importers", "EU27", "--materials", "rare_earths",
+            "--as-of", AS_OF, "--no-progress", "--no-save", "--out", str(tmp_path)]
+    rows = json.loads(CliRunner().invoke(app, [*base, "--format", "json"]).stdout)
+    assert rows and {r["level"] for r in rows} <= {"red", "orange"}
+    assert any(r["hs6"] == "280530" and r["supplier"] == "CHN" for r in rows)
+    csv = CliRunner().invoke(app, [*base, "--format", "csv"]).stdout.strip().splitlines()
+    assert csv[0].startswith("id,level,") and len(csv) == len(rows) + 1
+    table = CliRunner().invoke(app, [*base, "--format", "table"]).stdout
+    assert all(r["id"] in table for r in rows)

@@ -143,3 +143,24 @@ def test_issue_command_lines_in_both_languages(tmp_path, monkeypatch):
     r = run("comply", "template", "--regimes", regimes, "--out", tmp_path / "tpl")
     assert r.exit_code == 0
     assert sorted(q.suffix for q in (tmp_path / "tpl").iterdir()) == [".json", ".xlsx"]
+
+
+def test_ledger_file_problems_are_input_errors_not_tracebacks(tmp_path):
+    """Each of these was a Python traceback: a key file that is not there, a ledger in a folder that cannot
+    be created, a folder given as the ledger. Now a typed error naming the path (one line in the CLI)."""
+    led = tmp_path / "l.db"
+    assert run("ledger", "init", led).exit_code == 0
+    ev = tmp_path / "e.json"
+    ev.write_text(json.dumps({"kind": "create_batch", "party": "p", "batch": "B1", "mass_kg": 5, "stage": "metal"}),
+                  encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    for args, name in ((("ledger", "append", led, ev, "--key", tmp_path / "nokey.pem"), "nokey.pem"),
+                       (("ledger", "init", blocker / "sub" / "x.db"), "x.db"),
+                       (("ledger", "verify", tmp_path), str(tmp_path)),
+                       (("ledger", "history", tmp_path, "B1"), str(tmp_path))):
+        r = run(*args)
+        assert isinstance(r.exception, InputError), (args, r.exception)
+        assert name in str(r.exception)
+    assert run("ledger", "verify", led).exit_code == 0  # the refused append left the ledger untouched
+    assert json.loads(run("ledger", "events", led, "--format", "json").output) == []

@@ -488,8 +488,9 @@ class Ledger:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if not self.path.exists():
-            raise InputError(file=str(self.path), expected="an existing ledger file (create it with `critmin ledger init`)")
+        if not self.path.is_file():
+            raise InputError(file=str(self.path), expected="an existing ledger file (create it with `critmin ledger init`)",
+                             got="a folder" if self.path.is_dir() else None)
         self._writer: sqlite3.Connection | None = None
         self._writer_pid: int | None = None
 
@@ -544,11 +545,15 @@ class Ledger:
             raise UsageError(f"{path} already exists; a ledger is never overwritten")
         if not 0 <= yield_tolerance <= 0.5:
             raise UsageError("yield tolerance must be between 0 and 0.5")
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         ledger_id = uuid.uuid4().hex
         genesis = hashlib.sha256(f"{FORMAT}:{ledger_id}".encode()).hexdigest()
-        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(tmp, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(file=str(path), expected="a writable location for the new ledger",
+                             got=getattr(exc, "strerror", None) or str(exc)) from None
         try:
             con.executescript(_SCHEMA)
             con.executemany(

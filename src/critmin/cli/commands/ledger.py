@@ -51,7 +51,13 @@ def append(
         raise InputError(file=str(event), expected="a readable event JSON file", got=exc.strerror) from None
     except ValueError as exc:
         raise InputError(file=str(event), record=getattr(exc, "lineno", None), expected="valid JSON", got=str(exc)[:80]) from None
-    private = load_private_key(Path(key).read_bytes(), str(key)) if key else None
+    private = None
+    if key:
+        try:
+            pem = Path(key).read_bytes()
+        except OSError as exc:
+            raise InputError(file=str(key), expected="a readable Ed25519 private key (PEM)", got=exc.strerror) from None
+        private = load_private_key(pem, str(key))
     led = Ledger(file)
     items = obj if isinstance(obj, list) else [obj]
     sources = [f"{event}[{i}]" for i in range(len(items))] if isinstance(obj, list) else [str(event)]

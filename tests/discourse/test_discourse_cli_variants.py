@@ -127,3 +127,14 @@ def test_scoring_raises_no_deprecation_warning(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert [x["language"] for x in json.loads(r.stdout)] == ["zh", "en", "ja"]
+
+
+def test_add_refuses_a_folder_or_a_non_utf8_manifest_naming_it(tmp_path):
+    from critmin.errors import InputError
+
+    bad = tmp_path / "m.csv"
+    bad.write_bytes(b"path,economy,actor,date,genre\n\xff\xfe.txt,US,X,2024,law\n")
+    for target, needle in ((tmp_path, "a folder"), (bad, "UTF-8")):
+        r = runner.invoke(app, ["discourse", "add", str(target), "--warehouse", str(tmp_path / "wh.duckdb")])
+        assert isinstance(r.exception, InputError), r.exception
+        assert str(target) in str(r.exception) and needle in str(r.exception)

@@ -86,9 +86,16 @@ def read_manifest(path: str | Path) -> list[ManifestRecord]:
     import yaml
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(str(path), expected="a manifest file (CSV or YAML)", got="missing")
-    text = path.read_text(encoding="utf-8-sig")
+    if not path.is_file():
+        raise InputError(str(path), expected="a manifest file (CSV or YAML)",
+                         got="a folder" if path.is_dir() else "missing")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), field="encoding", expected="a UTF-8 manifest",
+                         got=f"undecodable byte at offset {exc.start}") from None
+    except OSError as exc:
+        raise InputError(str(path), expected="a readable manifest", got=exc.strerror) from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text)

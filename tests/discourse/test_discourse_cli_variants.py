@@ -138,3 +138,19 @@ def test_add_refuses_a_folder_or_a_non_utf8_manifest_naming_it(tmp_path):
         r = runner.invoke(app, ["discourse", "add", str(target), "--warehouse", str(tmp_path / "wh.duckdb")])
         assert isinstance(r.exception, InputError), r.exception
         assert str(target) in str(r.exception) and needle in str(r.exception)
+
+
+def test_watch_on_a_file_and_a_non_positive_size_limit_are_named(tmp_path):
+    from critmin.errors import InputError, UsageError
+
+    f = tmp_path / "US_2026-01-01_x.txt"
+    f.write_text("We welcome it.", encoding="utf-8")
+    r = runner.invoke(app, ["discourse", "watch", str(f), "--warehouse", str(tmp_path / "wh.duckdb")])
+    assert isinstance(r.exception, InputError) and "a folder to watch" in str(r.exception)
+    assert "'a file'" in str(r.exception)
+    (tmp_path / "m.csv").write_text("path,economy,actor,date,genre\nUS_2026-01-01_x.txt,US,X,2026,law\n",
+                                    encoding="utf-8")
+    r = runner.invoke(app, ["discourse", "add", str(tmp_path / "m.csv"), "--max-mb", "0",
+                            "--warehouse", str(tmp_path / "wh.duckdb")])
+    assert isinstance(r.exception, UsageError) and "--max-mb" in str(r.exception)
+    assert not (tmp_path / "wh.duckdb").exists()

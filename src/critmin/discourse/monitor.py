@@ -87,7 +87,7 @@ def watch_folder(directory: str | Path, warehouse=None, sentiment_threshold: flo
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise InputError(str(directory), expected="a folder to watch", got="missing")
+        raise InputError(str(directory), expected="a folder to watch", got="a file" if directory.exists() else "missing")
     res = WatchResult()
     listed: dict[str, ManifestRecord] = {}
     for name in MANIFEST_NAMES:

@@ -42,7 +42,10 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"
     """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
     skipped, exit code 1 if any) / 按清单载入语料."""
     from critmin.discourse.corpus import add_corpus
+    from critmin.errors import UsageError
 
+    if not max_mb > 0:
+        raise UsageError(f"--max-mb {max_mb}: expected a size in MB above 0")
     _print_add(add_corpus(manifest, warehouse, int(max_mb * 1024 * 1024), embed=embed), lang, fmt)
 
 

@@ -9,15 +9,20 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def spark_and_trade(built_warehouse, spark_session):
+def spark_and_trade(built_warehouse, spark_session, tmp_path_factory):
+    """Real BACI rows for a few materials, handed to Spark as Parquet (as `critmin export` writes them)."""
     import duckdb
 
+    out = tmp_path_factory.mktemp("parquet")
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
-        trade = con.execute("""SELECT * FROM trade WHERE hs6 IN ('280530', '284610', '284690', '810510', '282200')
-                               AND year >= 2015""").df()
-        members = con.execute("SELECT * FROM group_members WHERE group_id IN ('EU27', 'EU')").df()
-    spark_session.createDataFrame(trade).createOrReplaceTempView("trade")
-    spark_session.createDataFrame(members).createOrReplaceTempView("group_members")
+        con.execute(f"""COPY (SELECT * FROM trade WHERE hs6 IN ('280530', '284610', '284690', '810510', '282200')
+                        AND year >= 2015) TO '{out}/trade.parquet' (FORMAT parquet)""")
+        con.execute(f"""COPY (SELECT * FROM group_members WHERE group_id IN ('EU27', 'EU'))
+                        TO '{out}/group_members.parquet' (FORMAT parquet)""")
+        trade = con.execute(f"SELECT * FROM '{out}/trade.parquet'").df()
+        members = con.execute(f"SELECT * FROM '{out}/group_members.parquet'").df()
+    for name in ("trade", "group_members"):
+        spark_session.read.parquet(f"{out}/{name}.parquet").createOrReplaceTempView(name)
     return trade, members
 
 

@@ -484,6 +484,59 @@ order by s.year, up.upos, s.pos
 
 
 # ------------------------------------------------------------------------------------------------ entry point
+def build_sql(cur, countries: list[str], materials: list[str], yrs: list[int], opt: GprOptions,
+              groups: dict[str, list[str]] | None = None) -> str:
+    """The DuckDB statement for a request (countries or groups × materials × years), after validating it
+    against the warehouse behind ``cur``. :func:`to_spark_sql` turns it into Spark SQL."""
+    have = available_years(cur)
+    bad = [y for y in yrs if y not in have]
+    if bad:
+        from critmin.i18n import t
+
+        rng = f"{have[0]}–{have[-1]}" if have else "none"
+        raise UsageError(t("geopolrisk.bad_year", years=", ".join(map(str, bad)), range=rng))
+    schema = _schema(cur)
+    problems: list[str] = []  # report unknown countries and unknown materials together
+    try:
+        units = resolve_units(list(countries), yrs, cur, groups, schema)
+    except UsageError as exc:
+        problems.append(str(exc))
+    try:
+        resolved = resolve_materials(list(materials), cur, schema)
+    except UsageError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise UsageError("; ".join(problems))
+    mats = [(i, name, m.reference_id, m.wmd_commodity)
+            for i, (name, m) in enumerate(zip(materials, resolved, strict=True))]
+    need = {m.reference_id for m in resolved}
+    all_m = gpr_materials()
+    if opt.cu_reference == "same_year" and "Copper" not in need:
+        need.add("Copper")
+        mats.append((-1, "__copper__", "Copper", all_m["Copper"].wmd_commodity))
+    hs = [(r, h) for r in sorted(need) for h in all_m[r].hs6]
+    return _sql(opt, compat_data(), units, mats, hs)
+
+
+def to_spark_sql(sql: str) -> str:
+    """Transpile the DuckDB statement to Spark SQL with SQLGlot (same definition on both engines).
+
+    Spark has no 128-bit integer: the exact integer sums of the HHI use DECIMAL(38, 0) there, which holds the
+    squared production totals exactly (World Mining Data figures stay below 10^12).
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+
+    def widen(node):
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
+            return exp.DataType.build("DECIMAL(38, 0)")
+        return node
+
+    return tree.transform(widen).sql(dialect="spark")
+
+
 def geopolrisk_rows(
     countries: list[str] | str,
     materials: list[str] | str | None = None,
@@ -519,34 +572,7 @@ def geopolrisk_rows(
         con = own.con
     cur = con.cursor()
     try:
-        have = available_years(cur)
-        bad = [y for y in yrs if y not in have]
-        if bad:
-            from critmin.i18n import t
-
-            rng = f"{have[0]}–{have[-1]}" if have else "none"
-            raise UsageError(t("geopolrisk.bad_year", years=", ".join(map(str, bad)), range=rng))
-        schema = _schema(cur)
-        problems: list[str] = []  # report unknown countries and unknown materials together
-        try:
-            units = resolve_units(list(countries), yrs, cur, groups, schema)
-        except UsageError as exc:
-            problems.append(str(exc))
-        try:
-            resolved = resolve_materials(list(materials), cur, schema)
-        except UsageError as exc:
-            problems.append(str(exc))
-        if problems:
-            raise UsageError("; ".join(problems))
-        mats = [(i, name, m.reference_id, m.wmd_commodity)
-                for i, (name, m) in enumerate(zip(materials, resolved, strict=True))]
-        need = {m.reference_id for m in resolved}
-        all_m = gpr_materials()
-        if opt.cu_reference == "same_year" and "Copper" not in need:
-            need.add("Copper")
-            mats.append((-1, "__copper__", "Copper", all_m["Copper"].wmd_commodity))
-        hs = [(r, h) for r in sorted(need) for h in all_m[r].hs6]
-        sql = _sql(opt, compat_data(), units, mats, hs)
+        sql = build_sql(cur, list(countries), list(materials), yrs, opt, groups)
         # One thread: floating-point sums then add rows in scan order, so every run gives the same bits
         # (with several threads the order, hence the last bit, varies). The statement takes ~0.05 s anyway.
         threads = cur.execute("select current_setting('threads')").fetchone()[0]

@@ -26,23 +26,9 @@ def now() -> dt.datetime:
 
 
 def _write(warehouse, fn):
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import transaction
 
-    wh = Warehouse.open(None if warehouse is None else str(warehouse), read_only=False)
-    con = wh.con
-    try:
-        for ddl in (CASES_DDL, HISTORY_DDL, ALERTS_DDL):
-            con.execute(ddl)
-        con.execute("begin transaction")
-        try:
-            result = fn(con)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    finally:
-        wh.close()
-    return result
+    return transaction(warehouse, (CASES_DDL, HISTORY_DDL, ALERTS_DDL), fn)
 
 
 def _history(con, incident_id: str, action: str, from_stage: str | None, to_stage: str | None, note: str | None):
@@ -54,6 +40,8 @@ def _history(con, incident_id: str, action: str, from_stage: str | None, to_stag
 
 def create(case: dict[str, Any], alert_json: str, note: str | None, warehouse=None) -> str:
     """Insert a new incident (id INC-0001, INC-0002, … per warehouse) and its first history line."""
+    from critmin.warehouse.tables import insert_row
+
     def fn(con):
         open_same = con.execute("select incident_id from incident_cases where alert_id = ? and status = 'open'",
                                 [case["alert_id"]]).fetchall()
@@ -69,9 +57,7 @@ def create(case: dict[str, Any], alert_json: str, note: str | None, warehouse=No
         row.update({"incident_id": iid, "opened_at": now(), "updated_at": now()})
         for col, key in JSON_COLS.items():
             row[col] = None if case.get(key) is None else json.dumps(case[key], ensure_ascii=False, default=str)
-        cols = list(row)
-        con.execute(f"insert into incident_cases ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-                    [row[c] for c in cols])
+        insert_row(con, "incident_cases", row)
         con.execute("insert into incident_alerts values (?, ?, ?, ?)", [iid, case["alert_id"], alert_json, now()])
         _history(con, iid, "open", None, case["stage"], note)
         return iid
@@ -98,9 +84,9 @@ def update(incident_id: str, changes: dict[str, Any], action: str, from_stage: s
 def load(incident_id: str, warehouse=None) -> dict[str, Any]:
     """One incident with its stages parsed, its alert and its history."""
     from critmin.errors import UsageError
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import open_warehouse
 
-    with Warehouse.open(None if warehouse is None else str(warehouse)) as wh:
+    with open_warehouse(warehouse) as wh:
         if "incident_cases" not in wh.tables():
             raise UsageError(f"no incidents in {wh.path}: open one with `critmin incident open --alert ID`")
         rows = wh.sql("select * from incident_cases where incident_id = ?", [incident_id]).df()
@@ -121,11 +107,11 @@ def load(incident_id: str, warehouse=None) -> dict[str, Any]:
 def list_all(warehouse=None, status: str | None = None):
     import pandas as pd
 
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import open_warehouse
 
     cols = ["incident_id", "status", "stage", "level", "rule_id", "importer", "material", "material_stage",
             "supplier", "period", "alert_id", "stress_run_id", "opened_at", "updated_at"]
-    with Warehouse.open(None if warehouse is None else str(warehouse)) as wh:
+    with open_warehouse(warehouse) as wh:
         if "incident_cases" not in wh.tables():
             return pd.DataFrame(columns=cols)
         q = f"select {', '.join(cols)} from incident_cases"

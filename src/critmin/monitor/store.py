@@ -25,7 +25,7 @@ ALERTS_DDL = """create table if not exists monitor_alerts (
 
 def save_run(run: dict[str, Any], table: pd.DataFrame, alerts: list, warehouse=None) -> str:
     """Write a monitor run and its alerts; returns the run id."""
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import delete_where, insert_frame, insert_row, transaction
 
     df = table.rename(columns={"id": "alert_id"}).drop(columns=["title_en", "title_zh"])
     df.insert(0, "run_id", run["run_id"])
@@ -35,27 +35,13 @@ def save_run(run: dict[str, Any], table: pd.DataFrame, alerts: list, warehouse=N
             "supplier", "period", "value", "threshold", "comparison", "transition", "vintage", "provenance_ids",
             "source", "cited_events", "control_events", "date_basis", "alert_json"]
     df = df[cols]
-    wh = Warehouse.open(None if warehouse is None else str(warehouse), read_only=False)
-    con = wh.con
-    try:
-        con.execute(RUNS_DDL)
-        con.execute(ALERTS_DDL)
-        con.execute("begin transaction")
-        try:
-            con.execute("delete from monitor_alerts where run_id = ?", [run["run_id"]])
-            con.execute("delete from monitor_runs where run_id = ?", [run["run_id"]])
-            keys = list(run)
-            con.execute(f"insert into monitor_runs ({', '.join(keys)}) values ({', '.join('?' * len(keys))})",
-                        [run[k] for k in keys])
-            con.register("_monitor_alerts", df)
-            con.execute(f"insert into monitor_alerts ({', '.join(cols)}) select {', '.join(cols)} from _monitor_alerts")
-            con.unregister("_monitor_alerts")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    finally:
-        wh.close()
+
+    def write(con) -> None:
+        delete_where(con, ("monitor_alerts", "monitor_runs"), "run_id", run["run_id"])
+        insert_row(con, "monitor_runs", run)
+        insert_frame(con, "monitor_alerts", df, cols)
+
+    transaction(warehouse, (RUNS_DDL, ALERTS_DDL), write)
     return run["run_id"]
 
 
@@ -63,9 +49,9 @@ def load_alert(alert_id: str, warehouse=None) -> dict[str, Any]:
     """The most recent stored record of an alert: ``{"run": {...}, "alert": Alert, "row": {...}}``."""
     from critmin.alerts import Alert
     from critmin.errors import UsageError
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import open_warehouse
 
-    with Warehouse.open(None if warehouse is None else str(warehouse)) as wh:
+    with open_warehouse(warehouse) as wh:
         if "monitor_alerts" not in wh.tables():
             raise UsageError(f"no alerts stored in {wh.path}: run `critmin monitor` first")
         rows = wh.sql("""select a.*, r.as_of, r.importers as run_importers, r.created_at
@@ -82,9 +68,9 @@ def load_alert(alert_id: str, warehouse=None) -> dict[str, Any]:
 def list_alerts(warehouse=None, run_id: str | None = None) -> pd.DataFrame:
     """Alerts of a run (the latest when ``run_id`` is omitted)."""
     from critmin.errors import UsageError
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import open_warehouse
 
-    with Warehouse.open(None if warehouse is None else str(warehouse)) as wh:
+    with open_warehouse(warehouse) as wh:
         if "monitor_alerts" not in wh.tables():
             raise UsageError(f"no alerts stored in {wh.path}: run `critmin monitor` first")
         if run_id is None:

@@ -69,7 +69,7 @@ def results_long(result: StressResult) -> pd.DataFrame:
 def save_result(result: StressResult, warehouse=None) -> str:
     """Write the run and its bands (one transaction); returns the run id."""
     from critmin import __version__
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import delete_where, insert_frame, insert_row, transaction
 
     meta = result.meta
     run = {
@@ -84,37 +84,22 @@ def save_result(result: StressResult, warehouse=None) -> str:
         "critmin_version": __version__, "provenance_ids": ",".join(meta.get("provenance_ids", [])),
     }
     long = results_long(result)
-    wh = Warehouse.open(None if warehouse is None else str(warehouse), read_only=False)
-    con = wh.con
-    try:
-        con.execute(RUNS_DDL)
-        con.execute(RESULTS_DDL)
-        con.execute("begin transaction")
-        try:
-            con.execute("delete from stress_results where run_id = ?", [result.run_id])
-            con.execute("delete from stress_runs where run_id = ?", [result.run_id])
-            cols = list(run)
-            con.execute(f"insert into stress_runs ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-                        [run[c] for c in cols])
-            con.register("_stress_long", long)
-            con.execute("insert into stress_results select run_id, importer, month, metric, p10, p50, p90 "
-                        "from _stress_long")
-            con.unregister("_stress_long")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    finally:
-        wh.close()
+
+    def write(con) -> None:
+        delete_where(con, ("stress_results", "stress_runs"), "run_id", result.run_id)
+        insert_row(con, "stress_runs", run)
+        insert_frame(con, "stress_results", long, ["run_id", "importer", "month", "metric", "p10", "p50", "p90"])
+
+    transaction(warehouse, (RUNS_DDL, RESULTS_DDL), write)
     return result.run_id
 
 
 def load_run(run_id: str, warehouse=None) -> dict[str, Any]:
     """A saved run: its ``run`` row (dict, scenario and meta parsed) and its ``results`` (DataFrame)."""
     from critmin.errors import UsageError
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import open_warehouse
 
-    with Warehouse.open(None if warehouse is None else str(warehouse)) as wh:
+    with open_warehouse(warehouse) as wh:
         if "stress_runs" not in wh.tables():
             raise UsageError(f"no stress runs saved in {wh.path}")
         runs = wh.sql("select * from stress_runs where run_id = ?", [run_id]).df()
@@ -131,9 +116,9 @@ def load_run(run_id: str, warehouse=None) -> dict[str, Any]:
 def list_runs(warehouse=None) -> pd.DataFrame:
     import pandas as pd
 
-    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.tables import open_warehouse
 
-    with Warehouse.open(None if warehouse is None else str(warehouse)) as wh:
+    with open_warehouse(warehouse) as wh:
         if "stress_runs" not in wh.tables():
             return pd.DataFrame(columns=["run_id", "created_at", "name", "material", "supplier", "baseline_year",
                                          "draws", "seed"])

@@ -8,38 +8,17 @@ with a citation: the seed file name and the primary source the seed cites. Title
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-KINDS = (
-    "measure",
-    "export_control",
-    "alliance",
-    "membership",
-    "agreement",
-    "strategic_project",
-    "price_mechanism",
-    "list",
-    "report",
-    "event",
-)
-Kind = Literal[
-    "measure",
-    "export_control",
-    "alliance",
-    "membership",
-    "agreement",
-    "strategic_project",
-    "price_mechanism",
-    "list",
-    "report",
-    "event",
-]
-STATUSES = ("in_force", "suspended", "expired", "proposed", "announced")
+Kind = Literal["measure", "export_control", "alliance", "membership", "agreement", "strategic_project",
+               "price_mechanism", "list", "report", "event"]
+KINDS = get_args(Kind)
 Status = Literal["in_force", "suspended", "expired", "proposed", "announced"]
-STAGES = ("ore_concentrate", "processed_refined", "metal", "compound")
+STATUSES = get_args(Status)
 Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound"]
+STAGES = get_args(Stage)
 Precision = Literal["day", "month", "year"]
 # stated: the seed says it; derived: computed from what the seed says (e.g. "one year" after a date);
 # background: general knowledge not in the seed, kept to make an entry usable -- check before publishing.

@@ -20,6 +20,13 @@ def register(app: typer.Typer) -> None:
 
 
 _STAGE_CHOICES = "fact_check|impact_assessment|transition_arrangements"
+_CUT = typer.Option(0.4, "--cut", help="stage 2: fraction of the supplier's exports withheld")
+_MONTHS = typer.Option(12, "--months", help="stage 2: duration of the shock in months")
+_DRAWS = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws")
+_SEED = typer.Option(0, "--seed", help="stage 2: random seed")
+_NOTE = typer.Option(None, "--note", help="a note for the history")
+_WH = typer.Option(None, "--warehouse", help="warehouse file")
+_LANG = typer.Option(None, "--lang", help="en|zh")
 
 
 def open_cmd(
@@ -27,14 +34,14 @@ def open_cmd(
     through: str = typer.Option("transition_arrangements", "--through",
                                 help=f"run the stages up to this one: {_STAGE_CHOICES}"),
     as_of: str = typer.Option(None, "--as-of", help="date for the knowledge-base checks (default: the monitor's)"),
-    cut: float = typer.Option(0.4, "--cut", help="stage 2: fraction of the supplier's exports withheld"),
-    months: int = typer.Option(12, "--months", help="stage 2: duration of the shock in months"),
-    draws: int = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws"),
-    seed: int = typer.Option(0, "--seed", help="stage 2: random seed"),
-    note: str = typer.Option(None, "--note", help="a note for the history"),
-    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    cut: float = _CUT,
+    months: int = _MONTHS,
+    draws: int = _DRAWS,
+    seed: int = _SEED,
+    note: str = _NOTE,
+    warehouse: str = _WH,
     fmt: Format = typer.Option(Format.table, "--format", help="table|json (csv: the history)"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = _LANG,
 ) -> None:
     """Open an incident from an alert and run its stages / 由预警立案并执行各阶段."""
     from critmin.incidents import open_incident
@@ -46,14 +53,14 @@ def open_cmd(
 
 def advance_cmd(
     incident_id: str = typer.Argument(..., help="incident id, e.g. INC-0001"),
-    cut: float = typer.Option(0.4, "--cut", help="stage 2: fraction of the supplier's exports withheld"),
-    months: int = typer.Option(12, "--months", help="stage 2: duration of the shock in months"),
-    draws: int = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws"),
-    seed: int = typer.Option(0, "--seed", help="stage 2: random seed"),
-    note: str = typer.Option(None, "--note", help="a note for the history"),
-    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    cut: float = _CUT,
+    months: int = _MONTHS,
+    draws: int = _DRAWS,
+    seed: int = _SEED,
+    note: str = _NOTE,
+    warehouse: str = _WH,
     fmt: Format = typer.Option(Format.table, "--format", help="table|json"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = _LANG,
 ) -> None:
     """Run the incident's next stage / 执行下一阶段."""
     from critmin.incidents import advance_incident
@@ -65,9 +72,9 @@ def advance_cmd(
 
 def close_cmd(
     incident_id: str = typer.Argument(..., help="incident id"),
-    note: str = typer.Option(None, "--note", help="a note for the history"),
-    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    note: str = _NOTE,
+    warehouse: str = _WH,
+    lang: str = _LANG,
 ) -> None:
     """Close an incident / 关闭事件."""
     from critmin.i18n import t
@@ -79,9 +86,9 @@ def close_cmd(
 
 def show_cmd(
     incident_id: str = typer.Argument(..., help="incident id, e.g. INC-0001"),
-    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    warehouse: str = _WH,
     fmt: Format = typer.Option(Format.table, "--format", help="table|json (csv: the history)"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = _LANG,
 ) -> None:
     """Show an incident: its alert, every stage completed and its history / 显示事件详情."""
     from critmin.incidents import get_incident
@@ -91,9 +98,9 @@ def show_cmd(
 
 def list_cmd(
     status: str = typer.Option(None, "--status", help="open|closed"),
-    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    warehouse: str = _WH,
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = _LANG,
 ) -> None:
     """List incidents / 列出事件."""
     from critmin.i18n import t

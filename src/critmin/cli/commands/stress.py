@@ -22,6 +22,11 @@ _WH = typer.Option(None, "--warehouse", help="warehouse file (else CRITMIN_WAREH
 _SAVE = typer.Option(True, "--save/--no-save", help="save the run in the warehouse (stress_runs, stress_results)")
 _CHART = typer.Option(None, "--chart", help="write the stock/shortfall band chart (offline HTML) here")
 _LANG = typer.Option(None, "--lang", help="en|zh (else CRITMIN_LANG)")
+_STAGE = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound (default all)")
+_IMPORTER = typer.Option(None, "--importer", help="importer ISO3 or group to report (repeatable)")
+_DRAWS = typer.Option(10_000, "--draws", help="Monte Carlo draws")
+_SEED = typer.Option(0, "--seed", help="random seed (same seed, same bands)")
+_YEAR = typer.Option(2024, "--year", help="baseline year of the BACI flows")
 
 
 def register(app: typer.Typer) -> None:
@@ -33,15 +38,15 @@ def stress(
     ctx: typer.Context,
     supplier: str = typer.Option(None, "--supplier", help="supplier ISO3 or group, e.g. CHN"),
     material: str = typer.Option(None, "--material", help="material id or name, e.g. rare_earths"),
-    stage: str = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound (default all)"),
+    stage: str = _STAGE,
     cut: float = typer.Option(None, "--cut", help="fraction of the supplier's exports withheld, 0–1"),
     months: int = typer.Option(None, "--months", help="duration of the shock in months"),
-    importer: list[str] = typer.Option(None, "--importer", help="importer ISO3 or group to report (repeatable)"),
+    importer: list[str] = _IMPORTER,
     target: list[str] = typer.Option(None, "--target", help="restrict the cut to these importers (repeatable)"),
     exempt: list[str] = typer.Option(None, "--exempt", help="exempt these importers from the cut (repeatable)"),
-    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws"),
-    seed: int = typer.Option(0, "--seed", help="random seed (same seed, same bands)"),
-    year: int = typer.Option(2024, "--year", help="baseline year of the BACI flows"),
+    draws: int = _DRAWS,
+    seed: int = _SEED,
+    year: int = _YEAR,
     horizon: int = typer.Option(None, "--horizon", help="months simulated (default: the shock's duration)"),
     allocation: str = typer.Option("ties", "--allocation", help="ties (pro rata to pre-shock ties) | shortfall"),
     fmt: Format = _FMT,
@@ -76,11 +81,11 @@ def quick(
     material: str = typer.Option(..., "--material", help="material id or name, e.g. rare_earths"),
     cut: float = typer.Option(..., "--cut", help="fraction withheld, 0–1"),
     months: int = typer.Option(..., "--months", help="duration in months"),
-    stage: str = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound"),
-    importer: list[str] = typer.Option(None, "--importer", help="importer ISO3 or group to report (repeatable)"),
-    draws: int = typer.Option(10_000, "--draws"),
-    seed: int = typer.Option(0, "--seed"),
-    year: int = typer.Option(2024, "--year"),
+    stage: str = _STAGE,
+    importer: list[str] = _IMPORTER,
+    draws: int = _DRAWS,
+    seed: int = _SEED,
+    year: int = _YEAR,
     fmt: Format = _FMT,
     out: Path = _OUT,
     chart: Path = _CHART,

@@ -45,6 +45,8 @@ PARAM_NAMES = (
     "elasticity_supply",
 )
 _EPS = 1e-12
+# the order in which strategic stock, substitution and recycling cover a net gap
+_COVER_ORDER = {"stock_first": ("stock", "sub", "rec"), "substitution_first": ("sub", "rec", "stock")}
 
 
 @dataclass
@@ -233,20 +235,12 @@ def simulate_importers(
         net_gap = gap - repl
         sub_cap = sub_ceiling * np.clip((months_in[t] - p["substitution_lag_months"]) / 12.0, 0.0, 1.0)[:, None]
         rec_cap = rec_ceiling * np.clip((months_in[t] - p["recycling_lag_months"]) / 12.0, 0.0, 1.0)[:, None]
-        if net.order == "stock_first":
-            draw = np.minimum(stock, net_gap)
-            rem = net_gap - draw
-            sub = np.minimum(rem, sub_cap)
-            rem = rem - sub
-            rec = np.minimum(rem, rec_cap)
-            rem = rem - rec
-        else:
-            sub = np.minimum(net_gap, sub_cap)
-            rem = net_gap - sub
-            rec = np.minimum(rem, rec_cap)
-            rem = rem - rec
-            draw = np.minimum(stock, rem)
-            rem = rem - draw
+        caps = {"stock": stock, "sub": sub_cap, "rec": rec_cap}
+        take, rem = {}, net_gap
+        for k in _COVER_ORDER[net.order]:  # each source covers what the earlier ones left, up to its cap
+            take[k] = np.minimum(rem, caps[k])
+            rem = rem - take[k]
+        draw, sub, rec = take["stock"], take["sub"], take["rec"]
         stock = stock - draw
         np.maximum(stock, 0.0, out=stock)
         out_now = (stock <= _EPS * (1.0 + stock0)) & (net_gap - sub - rec > _EPS) & np.isinf(stockout)

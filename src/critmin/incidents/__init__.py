@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from critmin.lazy import lazy_getattr
+
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.incidents.api import (
         STAGES,
@@ -25,14 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LAZY = {name: ("critmin.incidents.api", name) for name in (
     "STAGES", "Incident", "open_incident", "advance_incident", "close_incident", "get_incident", "list_incidents")}
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        mod, attr = _LAZY[name]
-        return getattr(importlib.import_module(mod), attr)
-    raise AttributeError(f"module 'critmin.incidents' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["STAGES", "Incident", "advance_incident", "close_incident", "get_incident", "list_incidents",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from critmin.lazy import lazy_getattr
+
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.monitor.api import MonitorResult, run_monitor
     from critmin.monitor.compute import DEFAULT_IMPORTERS, MonitorData, compute, default_materials
@@ -23,14 +25,7 @@ _LAZY = {
     "list_alerts": ("critmin.monitor.store", "list_alerts"),
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        mod, attr = _LAZY[name]
-        return getattr(importlib.import_module(mod), attr)
-    raise AttributeError(f"module 'critmin.monitor' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["DEFAULT_IMPORTERS", "MonitorData", "MonitorResult", "compute", "default_materials", "list_alerts",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from critmin.lazy import lazy_getattr
+
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.stress.api import run
     from critmin.stress.result import StressResult
@@ -26,14 +28,7 @@ _LAZY = {
     "load_run": ("critmin.stress.store", "load_run"),
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        mod, attr = _LAZY[name]
-        return getattr(importlib.import_module(mod), attr)
-    raise AttributeError(f"module 'critmin.stress' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["StressResult", "Scenario", "load_run", "load_scenario", "parse_scenario", "quick_scenario", "run"]

@@ -173,6 +173,8 @@ def write_backtest_chart(bt: Backtest | list[Backtest], path, offline: bool = Fa
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    from critmin.stress.chart import add_band
+
     bts = bt if isinstance(bt, list) else [bt]
     first = bts[0]
     names = list(dict.fromkeys(first.importers["importer"]))
@@ -206,13 +208,8 @@ def write_backtest_chart(bt: Backtest | list[Backtest], path, offline: bool = Fa
                                              line={"color": "black"}, showlegend=False), row=r, col=c)
                 x, lo, mid, hi = (s["year"], s["others_extra_model_t_p10"], s["others_extra_model_t_p50"],
                                   s["others_extra_model_t_p90"])
-            fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line={"width": 0}, showlegend=False,
-                                     hoverinfo="skip"), row=r, col=c)
-            fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
-                                     fillcolor=col.replace("rgb", "rgba").replace(")", ",0.2)"),
-                                     showlegend=False, hoverinfo="skip"), row=r, col=c)
-            fig.add_trace(go.Scatter(x=x, y=mid, mode="lines+markers", line={"color": col, "dash": "dash"},
-                                     name=label + " P50 (band P10–P90)", showlegend=n == 0), row=r, col=c)
+            add_band(fig, x, lo, mid, hi, row=r, col=c, fill=col.replace("rgb", "rgba").replace(")", ",0.2)"),
+                     line=col, mid_name=label + " P50 (band P10–P90)", showlegend=n == 0, dash="dash")
         fig.update_yaxes(title_text="t/yr", row=r, col=c)
     fig.update_layout(title="Backtest of the 2010 rare-earth quota cut (HS 280530, 284610, 284690): model vs BACI",
                       height=360 * rows + 80, template="plotly_white", legend={"orientation": "h", "y": -0.05})

@@ -15,8 +15,22 @@ _COLORS = {"stock_t": ("rgba(31,119,180,0.20)", "rgb(31,119,180)"),
            "supply_t": ("rgba(44,160,44,0.15)", "rgb(44,160,44)")}
 
 
-def figure(result: StressResult, importers: list[str] | None = None, lang: str = "en"):
+def add_band(fig, x, lo, mid, hi, *, row: int, col: int, fill: str, line: str, mid_name: str, showlegend: bool,
+             band_name: str | None = None, dash: str | None = None) -> None:
+    """A P10–P90 band (filled between two invisible lines) and its P50 line in one subplot. The band gets a
+    legend entry only when ``band_name`` is given; otherwise it is skipped by hover too."""
     import plotly.graph_objects as go
+
+    fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"),
+                  row=row, col=col)
+    low = {"name": band_name, "showlegend": showlegend} if band_name else {"showlegend": False, "hoverinfo": "skip"}
+    fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=fill, **low),
+                  row=row, col=col)
+    fig.add_trace(go.Scatter(x=x, y=mid, mode="lines+markers", line={"color": line, **({"dash": dash} if dash else {})},
+                             name=mid_name, showlegend=showlegend), row=row, col=col)
+
+
+def figure(result: StressResult, importers: list[str] | None = None, lang: str = "en"):
     from plotly.subplots import make_subplots
 
     from critmin.i18n import t
@@ -35,13 +49,9 @@ def figure(result: StressResult, importers: list[str] | None = None, lang: str =
             d = mon[(mon["importer"] == n) & (mon["metric"] == m)].sort_values("month")
             fill, line = _COLORS[m]
             first = r == 1
-            fig.add_trace(go.Scatter(x=d["month"], y=d["p90"], mode="lines", line={"width": 0},
-                                     showlegend=False, hoverinfo="skip"), row=r, col=c)
-            fig.add_trace(go.Scatter(x=d["month"], y=d["p10"], mode="lines", line={"width": 0}, fill="tonexty",
-                                     fillcolor=fill, name=f"{t('stress.chart.' + m, lang)} P10–P90",
-                                     showlegend=first), row=r, col=c)
-            fig.add_trace(go.Scatter(x=d["month"], y=d["p50"], mode="lines+markers", line={"color": line},
-                                     name=f"{t('stress.chart.' + m, lang)} P50", showlegend=first), row=r, col=c)
+            label = t("stress.chart." + m, lang)
+            add_band(fig, d["month"], d["p10"], d["p50"], d["p90"], row=r, col=c, fill=fill, line=line,
+                     mid_name=f"{label} P50", band_name=f"{label} P10–P90", showlegend=first)
             fig.update_yaxes(title_text="t", row=r, col=c)
         fig.update_xaxes(title_text=t("stress.chart.month", lang), row=r)
     meta = result.meta

@@ -91,10 +91,10 @@ def crosswalk(regime_a: str, regime_b: str, lang: str = "en"):
                 "relation": relation,
                 "relation_label": t(f"compliance.relation.{relation}", lang),
                 "covered_by": ",".join(r for m in chosen for r in m.to),
-                "requirement": rule.text.zh if lang == "zh" else rule.text.en,
+                "requirement": rule.text.in_(lang),
                 "fields_a": ";".join(rule.field_paths()),
                 "field_map": ";".join(f"{x}={y}" for m in chosen for x, y in m.fields),
-                "reason": " ".join((m.reason.zh if lang == "zh" else m.reason.en) for m in chosen),
+                "reason": " ".join(m.reason.in_(lang) for m in chosen),
             }
         )
     return pd.DataFrame(rows)

@@ -41,6 +41,10 @@ class Bilingual(_M):
     en: str = Field(..., min_length=1)
     zh: str = Field(..., min_length=1)
 
+    def in_(self, lang: str | None) -> str:
+        """The text in ``lang`` ('zh' gives Chinese, anything else English)."""
+        return self.zh if lang == "zh" else self.en
+
 
 class Citation(_M):
     source: str = Field(..., min_length=3)

@@ -159,7 +159,7 @@ def rules(
         for r in load_pack(regime).rules:
             rows.append({"rule_id": r.id, "regime": regime, "type": r.type, "severity": r.severity,
                          "law_specific": r.law_specific, "paths": ";".join(r.field_paths()),
-                         "requirement": r.text.zh if lang == "zh" else r.text.en, "citation": r.citation.source})
+                         "requirement": r.text.in_(lang), "citation": r.citation.source})
     emit(pd.DataFrame(rows), fmt, title="rules")
 
 

@@ -147,6 +147,10 @@ def test_bad_date_and_unwritable_out_are_one_line_errors(cold_run, tmp_path):
     res = CliRunner().invoke(app, [*base, "--out", str(blocker / "r"), "--as-of", AS_OF])
     assert isinstance(res.exception, InputError) and str(blocker / "r" / "report.html") in str(res.exception)
     assert "\n" not in str(res.exception)
+    # a warehouse to build where no folder can be made
+    res = CliRunner().invoke(app, ["monitor", "--warehouse", str(blocker / "w" / "c.duckdb"), "--out",
+                                   str(tmp_path / "r"), "--no-progress"])
+    assert isinstance(res.exception, InputError) and str(blocker / "w" / "c.duckdb") in str(res.exception)
 
 
 def test_format_option_prints_the_orange_and_red_alerts(cold_run, tmp_path):

@@ -99,6 +99,13 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
             from critmin.errors import WarehouseMissing
 
             raise WarehouseMissing(str(path))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from critmin.errors import InputError
+
+            raise InputError(str(path), None, None, "a writable location for the warehouse",
+                             exc.strerror or str(exc)) from None
         if progress:
             import sys
 

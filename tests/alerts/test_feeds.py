@@ -89,6 +89,10 @@ def test_bad_header_and_missing_file(tmp_path):
     assert info.value.field == "colour"
     with pytest.raises(FeedError):
         load_feed(tmp_path / "nope.csv")
+    p.write_bytes(HEADER.encode() + GOOD_ROW.encode() + b"licence_backlog_days,2025-06,\xff\n")
+    with pytest.raises(FeedError) as info:  # not UTF-8: the file and the line of the first bad byte
+        load_feed(p)
+    assert info.value.record == 3 and "UTF-8" in str(info.value)
 
 
 def test_cli_rules_and_feed(tmp_path):

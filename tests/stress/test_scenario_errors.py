@@ -63,6 +63,11 @@ def test_missing_section_and_bad_yaml(tmp_path):
     with pytest.raises(InputError) as exc:
         load_scenario(_write(tmp_path, "shock: [unclosed\n", "bad.yaml"))
     assert "bad.yaml" in str(exc.value)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(GOOD.replace("name: test", "name: t\xe9st").encode("latin-1"))
+    with pytest.raises(InputError) as exc:
+        load_scenario(latin)
+    assert exc.value.file == str(latin) and exc.value.record == 2 and "UTF-8" in str(exc.value)
 
 
 def test_good_file_parses_with_defaults(tmp_path):

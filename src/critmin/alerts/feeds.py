@@ -113,16 +113,15 @@ def load_feed(path: str | Path, materials: set[str] | None = None) -> pd.DataFra
     """Read an operational feed CSV into the evaluator's series table (columns: metric, importer, material,
     stage, supplier, period, value, reference, vintage, source). Raises FeedError on any bad row."""
     import csv
+    import io
 
     import pandas as pd
 
+    from critmin.readtext import read_text
+
     path = Path(path)
     name = str(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise FeedError(str(path), None, None, "a readable CSV file", exc.strerror) from None
-    with handle:
+    with io.StringIO(read_text(path, "a readable CSV file", FeedError, encoding="utf-8-sig"), newline="") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED if c not in header]

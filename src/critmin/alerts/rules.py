@@ -20,13 +20,11 @@ def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:
     from pydantic import ValidationError
 
     from critmin.kb.loader import _yaml_loader
+    from critmin.readtext import read_text
 
     name = Path(path).name
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RuleError(str(path), None, None, "a readable YAML rule file", exc.strerror) from None
+        text = read_text(path, "a readable YAML rule file", RuleError)
     try:
         data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:

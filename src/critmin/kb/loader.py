@@ -73,7 +73,9 @@ def parse_file(path: str | Path, text: str | None = None) -> list[Entry]:
 
     name = Path(path).name
     if text is None:
-        text = Path(path).read_text(encoding="utf-8")
+        from critmin.readtext import read_text
+
+        text = read_text(path, "a readable knowledge-base YAML file", KBError, name=name)
     try:
         data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -238,12 +238,18 @@ def build_baseline(res: Resolved, trade: pd.DataFrame, production: pd.DataFrame 
 
 def read_monthly_feed(path: str, base: Baseline, file_field: str = "baseline.monthly_feed") -> np.ndarray:
     """(12, E, I) monthly flows from a CSV (month, exporter, importer, qty_t); nodes merged like the baseline."""
+    import io
+
     import pandas as pd
 
+    from critmin.readtext import read_text
+
+    text = read_text(path, f"a readable CSV file ({file_field})")
     try:
-        df = pd.read_csv(path, dtype={"exporter": str, "importer": str})
-    except OSError as exc:
-        raise InputError(path, None, file_field, "a readable CSV file", str(exc)) from None
+        df = pd.read_csv(io.StringIO(text), dtype={"exporter": str, "importer": str})
+    except ValueError as exc:  # pandas' parser errors
+        raise InputError(path, None, file_field, "a CSV file with columns month, exporter, importer, qty_t",
+                         str(exc).splitlines()[0]) from None
     need = {"month", "exporter", "importer", "qty_t"}
     if not need <= set(df.columns):
         raise InputError(path, None, ", ".join(sorted(need - set(df.columns))), "columns month, exporter, importer, qty_t")

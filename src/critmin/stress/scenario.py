@@ -185,11 +185,10 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file (structure only; names are resolved by the catalog later)."""
     import yaml
 
+    from critmin.readtext import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), None, None, "a readable scenario file", str(exc)) from None
+    text = read_text(path, "a readable scenario file")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

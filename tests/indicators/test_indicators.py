@@ -92,7 +92,7 @@ def test_bad_selections_are_clear(built_warehouse):
 def test_reproductions_match_golden(built_warehouse, name):
     rep = REPRODUCTIONS[name](built_warehouse)
     golden = pd.read_csv(GOLDEN / f"{name}.csv")
-    got = rep.table.reset_index(drop=True)
+    got = rep.table.reset_index(drop=True).replace({None: float("nan")})  # CSV reads missing as NaN
     assert list(got.columns) == list(golden.columns)
     pd.testing.assert_frame_equal(got, golden, check_dtype=False, rtol=1e-9, atol=1e-9)
 

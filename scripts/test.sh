@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
 # Set up a fresh virtual environment and run the whole test suite (fast, slow, browser and Spark tiers).
 # Usage: bash scripts/test.sh [pytest args...]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-VENV=${CRITMIN_VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
+source "$(dirname "$0")/_venv.sh"
 "$VENV/bin/python" -m pip install -q -e ".[dev,spark]"
 # Browser tests use Debian's Chromium (never a downloaded browser).
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
     || echo "warning: could not install chromium; browser tests will fail" >&2
 fi

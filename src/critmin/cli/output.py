@@ -6,6 +6,8 @@ import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+import typer
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -14,6 +16,12 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+# Options shared by every command that reads the warehouse or lists rows.
+WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w",
+                             help="warehouse file (else $CRITMIN_WAREHOUSE, else per-user default)")
+FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
 
 
 def emit(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None = None, out=None) -> None:

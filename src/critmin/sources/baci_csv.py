@@ -8,11 +8,11 @@ so their size does not matter.
 
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 
 from critmin.errors import InputError
+from critmin.sources.files import header_columns, require_complete
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "CEPII BACI (user file)"
@@ -28,30 +28,12 @@ def describe(path: Path) -> dict:
     return {"nomenclature": m.group(1).upper(), "year": int(m.group(2)), "release": m.group(3)}
 
 
-def _open_text(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
-
-
 def check_file(path: Path) -> None:
     """Header must be exactly CEPII's; a plain file must end with a newline (else it was truncated)."""
-    if not path.exists():
-        raise InputError(str(path), None, None, "an existing file")
-    try:
-        with _open_text(path) as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise InputError(str(path), 1, None, "a readable UTF-8 CSV file (plain or .gz)", str(exc)) from None
-    cols = [c.strip().strip('"') for c in first.strip().split(",")]
+    cols = header_columns(path, "a readable UTF-8 CSV file (plain or .gz)")
     if cols != HEADER:
-        raise InputError(str(path), 1, "header", "CEPII BACI columns t,i,j,k,v,q", first.strip())
-    if path.suffix != ".gz":
-        with open(path, "rb") as fh:
-            fh.seek(0, 2)
-            size = fh.tell()
-            fh.seek(max(0, size - 1))
-            if size and fh.read(1) != b"\n":
-                raise InputError(str(path), None, None,
-                                 "a complete file ending with a newline (the last line looks truncated)")
+        raise InputError(str(path), 1, "header", "CEPII BACI columns t,i,j,k,v,q", ",".join(cols))
+    require_complete(path)
 
 
 def raw_relation_sql(path: Path) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from critmin.errors import InputError
+from critmin.sources.files import header_columns, require_complete
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "UN Comtrade (user export)"
@@ -21,25 +22,13 @@ FLOWS = {"M": "import", "X": "export"}
 
 
 def read_header(path: Path) -> list[str]:
-    if not path.exists():
-        raise InputError(str(path), None, None, "an existing file")
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), 1, None, "a readable UTF-8 CSV file", str(exc)) from None
-    cols = [c.strip().strip('"') for c in first.strip().split(",")]
+    """Column names of an export; the required ones must be there and the file complete."""
+    cols = header_columns(path, "a readable UTF-8 CSV file")
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
         raise InputError(str(path), 1, "header", f"Comtrade columns including {', '.join(REQUIRED)}",
                          f"missing {', '.join(missing)}")
-    with open(path, "rb") as fh:
-        fh.seek(0, 2)
-        size = fh.tell()
-        fh.seek(max(0, size - 1))
-        if size and fh.read(1) != b"\n":
-            raise InputError(str(path), None, None,
-                             "a complete file ending with a newline (the last line looks truncated)")
+    require_complete(path)
     return cols
 
 

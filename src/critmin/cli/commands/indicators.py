@@ -7,10 +7,8 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, emit
 
-WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w", help="warehouse file")
-FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
 LANG_OPT = typer.Option("en", "--lang", help="en|zh (for --explain)")
 

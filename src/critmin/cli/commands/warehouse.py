@@ -6,10 +6,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import Format, emit
-
-WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w", help="warehouse file (else $CRITMIN_WAREHOUSE, else per-user default)")
-FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
+from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, emit
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,35 @@
+"""Checks every file adapter makes before streaming a file: readable header line, not truncated."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from critmin.errors import InputError
+
+
+def header_columns(path: Path, expected: str) -> list[str]:
+    """The first line's comma-separated column names (quotes stripped; plain or .gz UTF-8)."""
+    if not path.exists():
+        raise InputError(str(path), None, None, "an existing file")
+    opener = (lambda: gzip.open(path, "rt", encoding="utf-8-sig")) if path.suffix == ".gz" else (
+        lambda: open(path, encoding="utf-8-sig"))
+    try:
+        with opener() as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise InputError(str(path), 1, None, expected, str(exc)) from None
+    return [c.strip().strip('"') for c in first.strip().split(",")]
+
+
+def require_complete(path: Path) -> None:
+    """A plain text file must end with a newline; otherwise its last line was cut off."""
+    if path.suffix == ".gz":  # a truncated gzip stream fails when DuckDB decompresses it
+        return
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        if size and fh.read(1) != b"\n":
+            raise InputError(str(path), None, None,
+                             "a complete file ending with a newline (the last line looks truncated)")

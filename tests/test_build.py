@@ -106,3 +106,9 @@ def test_parquet_export(built_warehouse, tmp_path):
         (path,) = wh.export_parquet(tmp_path, ["provenance"])
         n = wh.sql("SELECT count(*) FROM provenance").fetchall()[0][0]
     assert pq.read_table(path).num_rows == n
+
+
+def test_unwritable_paths_are_one_line_errors(built_warehouse):
+    r = subprocess.run([*CRITMIN, "export", "--out", "/proc/critmin-x", "--warehouse", str(built_warehouse)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "/proc/critmin-x" in r.stderr

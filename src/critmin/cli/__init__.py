@@ -44,3 +44,9 @@ def main() -> None:
 
         typer.echo(t("cli.error", message=str(exc)), err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a path that cannot be read or written: one line, not a traceback
+        from critmin.i18n import t
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(t("cli.error", message=f"{where}{exc.strerror or exc}"), err=True)
+        sys.exit(2)

@@ -57,6 +57,8 @@ def import_reliance(entity: str, material: str, years=None, warehouse=None):
     mat = cat.material(material)
     if not mat.wmd_commodity:
         raise UsageError(f"{mat.id} has no production series in World Mining Data; import reliance needs one")
+    if not mat.hs:
+        raise UsageError(f"{mat.id} has no HS6 code in the trade data; import reliance needs its trade")
     countries, groups = _resolve_importers(entity)
     con = duckdb_backend(warehouse)
     try:

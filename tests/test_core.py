@@ -35,3 +35,9 @@ def test_warehouse_path_precedence(monkeypatch, tmp_path):
     assert warehouse_path() == tmp_path / "env.duckdb"
     monkeypatch.delenv("CRITMIN_WAREHOUSE")
     assert warehouse_path().name == "critmin.duckdb" and "critmin" in str(warehouse_path().parent)
+
+
+def test_error_frame_in_chinese(monkeypatch):
+    monkeypatch.setenv("CRITMIN_LANG", "zh")
+    e = InputError("bad.csv", 2, "v", "a number (value in thousand USD)", "abc")
+    assert str(e) == "bad.csv，第 2 行，字段 'v'：应为 a number (value in thousand USD)，实际为 'abc'"

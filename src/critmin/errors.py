@@ -36,15 +36,18 @@ class InputError(CritminError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        """'file, line 3, field 'v': expected …, got …' — the frame in the user's language (CRITMIN_LANG)."""
+        from critmin.i18n import t
+
         where = [str(self.file)]
         if self.record is not None:
-            where.append(f"record {self.record}" if not isinstance(self.record, int) else f"line {self.record}")
+            where.append(t("error.line", n=self.record) if isinstance(self.record, int) else
+                         t("error.record", r=self.record))
         if self.field:
-            where.append(f"field '{self.field}'")
-        msg = ", ".join(where) + f": expected {self.expected}"
+            where.append(t("error.field", f=self.field))
+        msg = t("error.sep").join(where) + t("error.expected", e=self.expected)
         if self.got is not None:
-            got = repr(self.got)
-            msg += f", got {got[:120]}"
+            msg += t("error.got", g=repr(self.got)[:120])
         return msg
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from critmin.errors import InputError
-from critmin.sources.files import header_columns, require_complete
+from critmin.sources.files import header_columns, read_csv_sql, require_complete
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "CEPII BACI (user file)"
@@ -36,12 +36,9 @@ def check_file(path: Path) -> None:
     require_complete(path)
 
 
-def raw_relation_sql(path: Path) -> str:
-    """DuckDB SQL reading the file as text columns plus a line number (header = line 1)."""
-    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in HEADER)
-    return (f"SELECT row_number() OVER () + 1 AS line, * FROM read_csv('{path}', header = true, "
-            f"delim = ',', quote = '\"', columns = {{{cols}}}, auto_detect = false, strict_mode = true, "
-            f"null_padding = false)")
+def raw_relation_sql(path: Path) -> tuple[str, dict]:
+    """DuckDB SQL (and its parameters) reading the file as text columns plus a line number."""
+    return read_csv_sql(path, HEADER)
 
 
 def provenance(path: Path, row_count: int) -> Provenance:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from critmin.errors import InputError
-from critmin.sources.files import header_columns, require_complete
+from critmin.sources.files import header_columns, read_csv_sql, require_complete
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "UN Comtrade (user export)"
@@ -32,10 +32,10 @@ def read_header(path: Path) -> list[str]:
     return cols
 
 
-def raw_relation_sql(path: Path, header: list[str]) -> str:
-    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in header)
-    return (f"SELECT row_number() OVER () + 1 AS line, * FROM read_csv('{path}', header = true, delim = ',', "
-            f"quote = '\"', columns = {{{cols}}}, auto_detect = false, strict_mode = true, null_padding = false)")
+def raw_relation_sql(path: Path, header: list[str]) -> tuple[str, dict]:
+    """DuckDB SQL (and its parameters) reading the export as text columns plus a line number. Header names
+    are bound as a parameter (a header cell is data and can hold quotes)."""
+    return read_csv_sql(path, header)
 
 
 def provenance(path: Path, row_count: int, years: str) -> Provenance:

@@ -22,6 +22,17 @@ def header_columns(path: Path, expected: str) -> list[str]:
     return [c.strip().strip('"') for c in first.strip().split(",")]
 
 
+def read_csv_sql(path: Path, columns: list[str]) -> tuple[str, dict]:
+    """DuckDB SQL reading ``path`` as text columns plus a line number (header = line 1), and its parameters.
+
+    The path and the column names are bound as parameters, never pasted into the SQL text: a header cell or a
+    file name is data, and data must not be able to close a string literal and run statements.
+    """
+    sql = ("SELECT row_number() OVER () + 1 AS line, * FROM read_csv($path, header = true, delim = ',', "
+           "quote = '\"', columns = $columns, auto_detect = false, strict_mode = true, null_padding = false)")
+    return sql, {"path": str(path), "columns": {c: "VARCHAR" for c in columns}}
+
+
 def require_complete(path: Path) -> None:
     """A plain text file must end with a newline; otherwise its last line was cut off."""
     if path.suffix == ".gz":  # a truncated gzip stream fails when DuckDB decompresses it

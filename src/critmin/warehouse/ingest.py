@@ -28,11 +28,12 @@ class IngestReport:
     provenance_id: str = ""
 
 
-def _read_raw(con, sql: str, label: str) -> None:
+def _read_raw(con, relation: tuple[str, dict], label: str) -> None:
     import duckdb
 
+    sql, params = relation
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS {sql}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS {sql}", params)
     except duckdb.Error as exc:
         msg = str(exc).splitlines()[0]
         m = _LINE_RE.search(str(exc))

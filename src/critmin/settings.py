@@ -27,11 +27,26 @@ class Setting:
 
     def resolve(self, explicit: Any = None) -> Any:
         if explicit is not None:
-            return self.type(explicit)
+            return self._convert(explicit, f"setting '{self.name}'")
         raw = os.environ.get(self.env)
         if raw not in (None, ""):
-            return self.type(raw)
+            return self._convert(raw, f"environment variable {self.env}")
         return self.default() if callable(self.default) else self.default
+
+    def _convert(self, raw: Any, where: str) -> Any:
+        """``raw`` as this setting's type; a value that is not (or not a finite, non-negative number) is a
+        one-line error naming where it came from, not a traceback."""
+        import math
+
+        from critmin.errors import UsageError
+
+        try:
+            value = self.type(raw)
+        except (TypeError, ValueError):
+            raise UsageError(f"{where}: expected {self.type.__name__} ({self.help_en}), got {raw!r}") from None
+        if isinstance(value, int | float) and (not math.isfinite(value) or value < 0):
+            raise UsageError(f"{where}: expected a finite, non-negative {self.type.__name__}, got {raw!r}")
+        return value
 
 
 def _default_warehouse() -> str:
@@ -51,6 +66,9 @@ SETTINGS: dict[str, Setting] = {
                 "DuckDB memory limit while building", "构建时 DuckDB 内存上限"),
         Setting("threads", 2, int, "threads",
                 "DuckDB worker threads", "DuckDB 工作线程数"),
+        Setting("lock_wait", 60.0, float, "seconds",
+                "how long a command waits for another writer of the warehouse before giving up",
+                "等待其他命令写完数据仓库的最长时间"),
     ]
 }
 

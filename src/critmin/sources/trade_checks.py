@@ -21,8 +21,12 @@ CHECKS = [
     ("k", "an HS6 product code of up to six digits", "k IS NULL OR NOT regexp_full_match(trim(k), '\\d{4,6}')"),
     ("v", "a number (value in thousand USD)", f"v IS NULL OR NOT regexp_matches(v, '{NUM}')"),
     ("v", "a non-negative value", f"regexp_matches(v, '{NUM}') AND TRY_CAST(v AS DOUBLE) < 0"),
+    ("v", "a finite value (at most about 1.8e308)",
+     f"regexp_matches(v, '{NUM}') AND NOT isfinite(TRY_CAST(v AS DOUBLE))"),
     ("q", "a number (quantity in tonnes) or NA", f"NOT {NA_Q} AND NOT regexp_matches(q, '{NUM}')"),
     ("q", "a non-negative quantity", f"NOT {NA_Q} AND regexp_matches(q, '{NUM}') AND TRY_CAST(q AS DOUBLE) < 0"),
+    ("q", "a finite quantity (at most about 1.8e308)",
+     f"NOT {NA_Q} AND regexp_matches(q, '{NUM}') AND NOT isfinite(TRY_CAST(q AS DOUBLE))"),
 ]
 
 
@@ -37,6 +41,19 @@ def check_raw(con, raw: str, file_label: str, checks=None) -> None:
     line, field, expected = min(bad)
     got = con.execute(f'SELECT "{field}" FROM {raw} WHERE line = ?', [line]).fetchall()
     raise InputError(file_label, int(line), field, expected, got[0][0] if got else None)
+
+
+def first_duplicate(con, raw: str, keys: list[str], file_label: str, expected: str) -> None:
+    """Raise InputError at the second line of the first key seen twice in ``raw`` (a file must state each flow
+    once; loading both would double it). ``keys`` are column expressions chosen by critmin, not data."""
+    cols = ", ".join(keys)
+    dup = con.execute(f"""SELECT line, first_line FROM (
+                              SELECT line, min(line) OVER (PARTITION BY {cols}) AS first_line FROM {raw})
+                          WHERE line > first_line ORDER BY line LIMIT 1""").fetchall()
+    if dup:
+        line, first = dup[0]
+        raise InputError(file_label, int(line), None, f"{expected} once (the same key is at line {first})",
+                         "a duplicate row")
 
 
 def unknown_countries(con, raw: str) -> list[tuple[int, int, str]]:
@@ -60,8 +77,9 @@ def raise_unknown_countries(offenders, file_label: str) -> None:
     )
 
 
-def canonical_select(raw: str, provenance_id: str) -> str:
-    """SQL turning validated raw rows into canonical trade rows (unknown countries kept as their number)."""
+def canonical_select(raw: str) -> str:
+    """SQL turning validated raw rows into canonical trade rows (unknown countries kept as their number);
+    the provenance id is bound as ``$provenance_id``. ``raw`` is a relation name chosen by critmin."""
     return f"""
         SELECT CAST(trim(t) AS INTEGER) AS year,
                coalesce(ce.iso3, 'M49:' || trim(r.i)) AS exporter,
@@ -69,7 +87,7 @@ def canonical_select(raw: str, provenance_id: str) -> str:
                lpad(trim(k), 6, '0') AS hs6,
                CAST(v AS DOUBLE) AS value_kusd,
                CASE WHEN {NA_Q} THEN NULL ELSE CAST(q AS DOUBLE) END AS qty_t,
-               '{provenance_id}' AS provenance_id
+               $provenance_id AS provenance_id
         FROM {raw} r
         LEFT JOIN country_codes ce ON ce.m49 = CAST(trim(r.i) AS INTEGER)
         LEFT JOIN country_codes ci ON ci.m49 = CAST(trim(r.j) AS INTEGER)"""

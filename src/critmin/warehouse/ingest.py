@@ -44,7 +44,7 @@ def _read_raw(con, relation: tuple[str, dict], label: str) -> None:
 def _open_rw(warehouse):
     from critmin.warehouse.handle import Warehouse
 
-    return Warehouse.open(warehouse, read_only=False)
+    return Warehouse.open(warehouse, read_only=False, command="ingest")
 
 
 def _ensure_unknown_table(con) -> None:
@@ -60,6 +60,7 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
     from critmin.sources.trade_checks import (
         canonical_select,
         check_raw,
+        first_duplicate,
         raise_unknown_countries,
         unknown_countries,
     )
@@ -79,6 +80,16 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
                 baci_csv.check_file(f)
                 _read_raw(con, baci_csv.raw_relation_sql(f), label)
                 check_raw(con, "raw", label)
+                first_duplicate(con, "raw", ["CAST(trim(t) AS INTEGER)", "CAST(trim(i) AS INTEGER)",
+                                             "CAST(trim(j) AS INTEGER)", "lpad(trim(k), 6, '0')"], label,
+                                "each flow (year t, exporter i, importer j, product k)")
+                named_year = baci_csv.describe(f)["year"]
+                if named_year is not None:
+                    other = con.execute("SELECT line, t FROM raw WHERE CAST(trim(t) AS INTEGER) <> ? "
+                                        "ORDER BY line LIMIT 1", [named_year]).fetchall()
+                    if other:
+                        raise InputError(label, int(other[0][0]), "t",
+                                         f"the year {named_year} that the file name states", other[0][1])
                 rep = IngestReport(file=label, table="trade")
                 offenders = unknown_countries(con, "raw")
                 prov = baci_csv.provenance(f, 0)
@@ -101,7 +112,7 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
                                                + ", ".join(b[0] for b in bad_k) + "; pass --allow-unknown)",
                                                bad_k[0][0], extra={"offenders": [b[0] for b in bad_k]})
                     rep.unknown_codes += [b[0] for b in bad_k]
-                con.execute(f"CREATE OR REPLACE TEMP TABLE canon AS {canonical_select('raw', pid)}")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE canon AS {canonical_select('raw')}", {"provenance_id": pid})
                 in_scope = "hs6 IN (SELECT unnest(?::VARCHAR[]))"
                 rep.skipped_out_of_scope = con.execute(
                     f"SELECT count(*) FROM canon WHERE NOT {in_scope}", [hs_scope]).fetchall()[0][0]
@@ -131,9 +142,11 @@ def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bo
     return reports
 
 
+COMTRADE_FIRST_YEAR = 1962
 COMTRADE_CHECKS = [
-    ("refYear", "a year as an integer between 1900 and 2100",
-     "refYear IS NULL OR NOT regexp_full_match(trim(refYear), '\\d{4}')"),
+    ("refYear", f"a year between {COMTRADE_FIRST_YEAR} (Comtrade's first) and the current year",
+     "refYear IS NULL OR NOT regexp_full_match(trim(refYear), '\\d{4}') "
+     f"OR TRY_CAST(trim(refYear) AS INTEGER) NOT BETWEEN {COMTRADE_FIRST_YEAR} AND year(current_date)"),
     ("flowCode", "a flow code such as M (import) or X (export)", "flowCode IS NULL OR trim(flowCode) = ''"),
     ("cmdCode", "an HS code of digits (or TOTAL)",
      "cmdCode IS NULL OR NOT (regexp_full_match(trim(cmdCode), '\\d{2,6}') OR trim(cmdCode) = 'TOTAL')"),
@@ -142,7 +155,11 @@ COMTRADE_CHECKS = [
     ("primaryValue", "a number (USD)", f"primaryValue IS NULL OR NOT regexp_matches(primaryValue, '{NUM}')"),
     ("primaryValue", "a non-negative value",
      f"regexp_matches(primaryValue, '{NUM}') AND TRY_CAST(primaryValue AS DOUBLE) < 0"),
+    ("primaryValue", "a finite value (at most about 1.8e308)",
+     f"regexp_matches(primaryValue, '{NUM}') AND NOT isfinite(TRY_CAST(primaryValue AS DOUBLE))"),
 ]
+# The breakdown columns whose total row is kept (other values would count a flow twice): column -> total code.
+COMTRADE_TOTALS = {"partner2Code": "0", "motCode": "0", "customsCode": "C00"}
 
 
 def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress: bool = True) -> list[IngestReport]:
@@ -151,7 +168,7 @@ def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress
     from critmin.errors import UnknownCodeError
     from critmin.progress import progress_bar
     from critmin.sources import comtrade_csv
-    from critmin.sources.trade_checks import check_raw
+    from critmin.sources.trade_checks import check_raw, first_duplicate
     from critmin.warehouse.build import insert_provenance
 
     hs_scope = sorted(load_catalog().hs6_codes)
@@ -171,16 +188,23 @@ def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress
                                    f"netWgt IS NOT NULL AND trim(netWgt) <> '' AND NOT regexp_matches(netWgt, '{NUM}')"))
                     checks.append(("netWgt", "a non-negative weight",
                                    f"regexp_matches(coalesce(netWgt, ''), '{NUM}') AND TRY_CAST(netWgt AS DOUBLE) < 0"))
+                    checks.append(("netWgt", "a finite weight (at most about 1.8e308)",
+                                   f"regexp_matches(coalesce(netWgt, ''), '{NUM}') "
+                                   "AND NOT isfinite(TRY_CAST(netWgt AS DOUBLE))"))
                 check_raw(con, "raw", label, checks)
                 rep = IngestReport(file=label, table="trade_comtrade")
                 # rows that would double count: World partner, breakdowns other than totals, other flows
                 keep = ["trim(partnerISO) NOT IN ('W00', 'WLD')", "trim(flowCode) IN ('M', 'X')",
                         "trim(cmdCode) <> 'TOTAL'"]
-                for col, total in (("partner2Code", "0"), ("motCode", "0"), ("customsCode", "C00")):
-                    if col in header:
-                        keep.append(f"coalesce(trim({col}), '{total}') IN ('{total}', '')")
+                totals = [col for col in COMTRADE_TOTALS if col in header]
+                keep += [f"coalesce(trim({col}), ${col}) IN (${col}, '')" for col in totals]
                 cond = " AND ".join(keep)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE kept AS SELECT * FROM raw WHERE {cond}")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE kept AS SELECT * FROM raw WHERE {cond}",
+                            {col: COMTRADE_TOTALS[col] for col in totals})
+                period = ["trim(period)"] if "period" in header else []  # monthly exports: one row per month
+                first_duplicate(con, "kept", ["trim(refYear)", *period, "trim(reporterISO)", "trim(partnerISO)",
+                                              "trim(flowCode)", "lpad(trim(cmdCode), 6, '0')"], label,
+                                "each declared flow (refYear, period, reporterISO, partnerISO, flowCode, cmdCode)")
                 rep.skipped_aggregates = con.execute(
                     "SELECT (SELECT count(*) FROM raw) - (SELECT count(*) FROM kept)").fetchall()[0][0]
                 unknown = con.execute("""
@@ -204,7 +228,7 @@ def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress
                         CASE WHEN trim(flowCode) = 'M' THEN trim(partnerISO) ELSE trim(reporterISO) END AS exporter,
                         CASE WHEN trim(flowCode) = 'M' THEN trim(reporterISO) ELSE trim(partnerISO) END AS importer,
                         lpad(trim(cmdCode), 6, '0') AS hs6, CAST(primaryValue AS DOUBLE) / 1000 AS value_kusd,
-                        {wgt} AS qty_t, '{pid}' AS provenance_id FROM kept""")
+                        {wgt} AS qty_t, ? AS provenance_id FROM kept""", [pid])
                 in_scope = "hs6 IN (SELECT unnest(?::VARCHAR[]))"
                 rep.skipped_out_of_scope = con.execute(
                     f"SELECT count(*) FROM canon WHERE NOT {in_scope}", [hs_scope]).fetchall()[0][0]

@@ -81,50 +81,74 @@ def parse_date(v) -> dt.date:
     raise ValueError("a date YYYY-MM-DD, YYYY-MM or YYYY")
 
 
+MAX_FIELD_BYTES = 128 * 1024
+
+
 def read_manifest(path: str | Path) -> list[ManifestRecord]:
-    """Read and validate a manifest; a bad record is refused naming the file, the record and the field."""
-    import yaml
+    """Read and validate a manifest; a bad record is refused naming the file, the record and the field.
+    Document paths must stay inside the manifest's folder (after ``..`` and symlinks): a manifest must not
+    quote other files into the warehouse and its reports."""
+    from critmin.datafile import read_data
+    from critmin.readtext import read_text
 
     path = Path(path)
+    name = str(path)
     if not path.is_file():
-        raise InputError(str(path), expected="a manifest file (CSV or YAML)",
+        raise InputError(name, expected="a manifest file (CSV or YAML)",
                          got="a folder" if path.is_dir() else "missing")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), field="encoding", expected="a UTF-8 manifest",
-                         got=f"undecodable byte at offset {exc.start}") from None
-    except OSError as exc:
-        raise InputError(str(path), expected="a readable manifest", got=exc.strerror) from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(str(path), expected="valid YAML", got=str(exc).splitlines()[0]) from exc
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        data = read_data(path, expected="a corpus manifest")
         if isinstance(data, dict):
             data = data.get("documents")
         if not isinstance(data, list):
-            raise InputError(str(path), expected="a list of documents (or a 'documents:' list)")
+            raise InputError(name, expected="a list of documents (or a 'documents:' list)", got=type(data).__name__)
         records = [(f"documents.{i}", r) for i, r in enumerate(data)]
-    elif path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-        records = [(i + 2, {k.strip(): v for k, v in r.items() if k and v not in (None, "")}) for i, r in
-                   enumerate(rows)]
+    elif suffix == ".csv":
+        records = _csv_records(read_text(path, "a corpus manifest").removeprefix("\ufeff"), name)
     else:
-        raise InputError(str(path), expected="a manifest ending in .csv, .yaml or .yml", got=path.suffix)
+        raise InputError(name, expected="a manifest ending in .csv, .yaml or .yml", got=path.suffix)
     out = []
+    root = _resolve(path.parent, name)
     for rec_id, raw in records:
         if not isinstance(raw, dict):
-            raise InputError(str(path), record=rec_id, expected="a mapping of fields", got=raw)
+            raise InputError(name, record=rec_id, expected="a mapping of fields", got=type(raw).__name__)
         try:
-            out.append(ManifestRecord.model_validate(raw))
+            rec = ManifestRecord.model_validate(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise InputError(str(path), record=rec_id, field=".".join(map(str, err["loc"])) or None,
-                             expected=err["msg"], got=err.get("input")) from exc
+            raise InputError(name, record=rec_id, field=".".join(map(str, err["loc"])) or None,
+                             expected=err["msg"], got=err.get("input")) from None
+        doc = _resolve(path.parent / rec.path, name, rec_id)
+        if not doc.is_relative_to(root):
+            raise InputError(name, record=rec_id, field="path",
+                             expected=f"a file inside the manifest's folder {root}", got=rec.path)
+        out.append(rec)
     if not out:
-        raise InputError(str(path), expected="at least one document", got="an empty manifest")
+        raise InputError(name, expected="at least one document", got="an empty manifest")
     return out
+
+
+def _resolve(p: Path, name: str, rec_id=None) -> Path:
+    try:
+        return p.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop, name too long
+        raise InputError(name, record=rec_id, field="path", expected="a file path", got=str(exc)) from None
+
+
+def _csv_records(text: str, name: str) -> list[tuple[int, dict]]:
+    """(line, {field: value}) per CSV row; a malformed CSV (NUL byte, a field over 128 KiB) names its line."""
+    reader = csv.DictReader(io.StringIO(text))
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(MAX_FIELD_BYTES)
+        return [(reader.line_num, {k.strip(): v for k, v in r.items() if isinstance(k, str) and isinstance(v, str)
+                                   and v}) for r in reader]
+    except csv.Error as exc:
+        raise InputError(name, record=reader.line_num + 1, expected="a CSV manifest (fields of at most 128 KiB, "
+                         "no NUL bytes)", got=str(exc)[:80]) from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 # ---------------------------------------------------------------- readers

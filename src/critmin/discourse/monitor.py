@@ -94,12 +94,18 @@ def watch_folder(directory: str | Path, warehouse=None, sentiment_threshold: flo
         if (directory / name).exists():
             listed.update({Path(r.path).name: r for r in read_manifest(directory / name)})
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    root = directory.resolve()
     con = store.connect(warehouse)
     try:
         seen = {(p, s) for p, s in con.execute(f"select path, sha256 from {store.WATCH}").fetchall()}
         items, watch_rows = [], []
         for path in sorted(directory.iterdir()):
             if not path.is_file() or path.name in MANIFEST_NAMES or path.suffix.lower() not in SUPPORTED:
+                continue
+            if not path.resolve().is_relative_to(root):  # a symlink must not quote files from elsewhere
+                res.errors.append({"file": str(path), "error": str(InputError(
+                    str(path), field="path", expected=f"a file inside the watched folder {root}",
+                    got="a link to a file outside it"))})
                 continue
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
             if (str(path), sha) in seen:

@@ -131,8 +131,8 @@ def test_good_file_parses(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("date: 2024-05-01", "date: 2024-02-30", "date"),
-        ("date: 2024-05-01\n  date_precision: month", "date: 2024-05-07\n  date_precision: month", None),
+        ("date: 2024-05-01", "date: 2024-02-30", None),  # PyYAML refuses the date: its line and text
+        ("date: 2024-05-01\n  date_precision: month", "date: 2024-05-07\n  date_precision: month", ""),
         ("kind: measure", "kind: rumour", "kind"),
         ("actor: EU", "actor: eu", "actor"),
         ("seed: 000_6ac80ba27d7b0cbd.txt", "seed: 999.txt", "citations.0.seed"),
@@ -148,15 +148,19 @@ def test_malformed_entry_refused_with_file_and_key(tmp_path, old, new, field):
         parse_file(path)
     err = info.value
     assert isinstance(err, InputError)
-    assert err.file == "bad.yaml" and err.record == "x-entry"
-    if field:
-        assert err.field == field
-    assert "bad.yaml" in str(err) and "x-entry" in str(err)
+    text = GOOD.replace(old, new)
+    if field is None:  # the value itself is named, at its line
+        assert err.record == text.splitlines().index("  date: 2024-02-30") + 1 and "2024-02-30" in str(err)
+        return
+    assert err.file == "bad.yaml" and isinstance(err.record, int) and 2 <= err.record <= len(text.splitlines())
+    assert err.field == ("x-entry." + field).rstrip(".")
+    assert "bad.yaml" in str(err) and f"line {err.record}" in str(err) and "x-entry" in str(err)
 
 
 def test_duplicate_keys_and_ids_refused(tmp_path):
-    with pytest.raises(KBError, match="duplicate key 'x-entry'"):
+    with pytest.raises(KBError, match="each key once per mapping") as info:
         parse_file(_write(tmp_path, GOOD + GOOD))
+    assert (info.value.record, info.value.field) == (len(GOOD.splitlines()) + 2, "x-entry")
     a = _write(tmp_path, GOOD, "a.yaml")
     b = _write(tmp_path, GOOD, "b.yaml")
     with pytest.raises(KBError) as info:

@@ -1,7 +1,8 @@
 """Load and validate the knowledge-base YAML files (one mapping ``id -> entry`` per file).
 
-A broken entry is refused with :class:`KBError` naming the file, the entry key and the field.
-Duplicate keys inside a file and ids repeated across files are refused too. Nothing is read on import.
+A broken entry is refused with :class:`KBError` naming the file, the line and the field (``entry-id.field``),
+through the shared reader :mod:`critmin.datafile` (duplicate keys, deep nesting and non-finite numbers refused
+there). Ids repeated across files are refused too. Nothing is read on import.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+from pydantic import RootModel, model_validator
 
 from critmin.errors import InputError
 
@@ -43,71 +46,58 @@ class KnowledgeBase:
             raise UsageError(f"no knowledge-base entry '{entry_id}'{hint}") from None
 
 
-def _yaml_loader():
-    import yaml
+def read_yaml(path: str | Path, error: type[InputError], expected: str, *, name: str | None = None,
+              text: str | None = None):
+    """:func:`critmin.datafile.read_data` (or ``parse_data`` for ``text``), plus the values PyYAML's
+    constructors fail on (a date such as 2024-02-30, ``!!int x``, ``!!map [1]``): datafile lets those escape
+    as ValueError/TypeError/AttributeError, so they become ``error`` at the line of the value here."""
+    from critmin.datafile import parse_data, read_data
 
-    class UniqueKeyLoader(yaml.SafeLoader):
-        pass
+    name = str(path) if name is None else name
+    try:
+        if text is None:
+            return read_data(path, error=error, expected=expected, name=name)
+        return parse_data(text, name, error=error, expected=expected)
+    except (ValueError, TypeError, AttributeError) as exc:
+        node, tb = None, exc.__traceback__
+        while tb is not None:  # the innermost YAML node being constructed when the constructor failed
+            found = tb.tb_frame.f_locals.get("node")
+            node = found if hasattr(found, "start_mark") else node
+            tb = tb.tb_next
+        value = getattr(node, "value", None)
+        raise error(name, node.start_mark.line + 1 if node is not None else None, None,
+                    "a real date (YYYY-MM-DD) or a value of the type its YAML tag names",
+                    f"{value if isinstance(value, str) else type(value).__name__}: {exc}"[:120]) from None
 
-    def construct_mapping(loader, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{key}' (line {key_node.start_mark.line + 1})", key_node.start_mark
-                )
-            seen.add(key)
-        return loader.construct_mapping(node, deep=deep)
 
-    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    # keep dates as text so that pydantic validates them and a bad one is reported with its entry and field
-    UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-    return UniqueKeyLoader
+class _EntryFile(RootModel[dict[str, Entry]]):
+    """A knowledge-base file: a mapping ``id -> entry``; each entry takes its id from its key."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids(cls, data):
+        if not isinstance(data, dict):
+            return data
+        return {k: {**b, "id": k} if isinstance(b, dict) else b for k, b in data.items()}
 
 
 def parse_file(path: str | Path, text: str | None = None) -> list[Entry]:
-    """Parse one knowledge-base YAML file into validated entries (raises KBError on the first bad entry)."""
-    import yaml
-    from pydantic import ValidationError
+    """Parse one knowledge-base YAML file into validated entries; the first problem raises KBError with the
+    file, the line and the field (``entry-id.field``)."""
+    from critmin.datafile import line_of, validate
 
     name = Path(path).name
-    if text is None:
-        from critmin.readtext import read_text
-
-        text = read_text(path, "a readable knowledge-base YAML file", KBError, name=name)
-    try:
-        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise KBError(name, line, None, "valid YAML", str(exc).splitlines()[0]) from None
+    data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
     if data is None:
         return []
     if not isinstance(data, dict):
         raise KBError(name, None, None, "a mapping of entry id -> entry", type(data).__name__)
-    out = []
     for key, body in data.items():
-        if not isinstance(body, dict):
-            raise KBError(name, str(key), None, "a mapping of entry fields", body)
-        if "id" in body and body["id"] != key:
-            raise KBError(name, str(key), "id", f"the same id as its key '{key}'", body["id"])
-        try:
-            entry = Entry.model_validate({**body, "id": key, "source_file": name})
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or None
-            got = err.get("input")
-            if isinstance(got, dict):
-                got = None
-            expected = err["msg"]
-            if err["type"] == "extra_forbidden":
-                expected = "only known fields (this field is not part of an entry)"
-            elif err["type"] == "missing":
-                expected = "this required field"
-            raise KBError(name, str(key), field, expected, got) from None
-        out.append(entry)
-    return out
+        if isinstance(body, dict) and "id" in body and body["id"] != key:
+            raise KBError(name, line_of(data, [key, "id"]), f"{key}.id", f"the same id as its key '{key}'",
+                          body["id"])
+    entries = validate(data, _EntryFile, name, error=KBError).root
+    return [e.model_copy(update={"source_file": name}) for e in entries.values()]
 
 
 def load_from(paths: list[Path]) -> KnowledgeBase:

@@ -54,7 +54,7 @@ ACTOR_PATTERN = r"^(?:[A-Z]{3}|EU|EU27|G7|MSP|IPEF|ERGI|WTO|IEA|CMPA|OECD|[A-Z][
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
 
 
 class StatusPeriod(_Strict):
@@ -116,7 +116,7 @@ class Share(_Strict):
     share_pct: float = Field(ge=0, le=100)
     qualifier: Literal["=", ">", ">=", "<", "<=", "~"] = "="
     stage: Stage | None = None
-    year: int | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
     note: str | None = None
 
     @field_validator("material")

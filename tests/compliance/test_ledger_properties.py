@@ -195,9 +195,9 @@ def _template_ledger() -> bytes:
             led = Ledger.init(Path(tmp) / "t.db")
             pem, pub = generate_keypair()
             key = load_private_key(pem)
+            led.append({"kind": "register_party", "party": "sep", "public_key": pub}, private_key=key)  # before it appears
             led.append({"kind": "create_batch", "party": "mine", "batch": "O", "mass_kg": 100.0, "stage": "mine"})
             led.append({"kind": "transfer", "party": "mine", "batch": "O", "to_party": "sep"})
-            led.append({"kind": "register_party", "party": "sep", "public_key": pub}, private_key=key)
             led.append({"kind": "recycle_in", "party": "sep", "batch": "R", "mass_kg": 10.0, "source": "post_consumer"},
                        private_key=key)
             led.append({"kind": "transform", "party": "sep", "inputs": [{"batch": "O", "mass_kg": 100.0},

@@ -15,6 +15,18 @@ events alone). Triggers refuse UPDATE and DELETE on ``events``.
 Appends run in ``BEGIN IMMEDIATE`` transactions in WAL mode, so concurrent writers from several processes
 serialise on SQLite's write lock and each sees the latest head.
 
+Parties and keys: a party's first appearance in the ledger (as the author of an event, or as the receiver of a
+transfer) binds it. A ``register_party`` event, signed with the key it registers, is accepted only as that first
+appearance; from then on every event of the party must carry a valid signature of that key. A party that has
+appeared unsigned stays unsigned: a later key registration is refused (on append, and as a rule break on
+``verify`` of a file written otherwise), so nobody can take over the batches an unsigned party holds by
+registering a key for its name. There is no key rotation: a party that needs a (new) key registers under a new
+name and receives its batches by transfer. Unsigned parties are only named, not authenticated: anyone who can
+append may act in their name.
+
+Timestamps (``ts``) are ISO 8601 date and time with a UTC offset (``2026-01-31T08:00:00Z``,
+``2026-01-31T16:00:00+08:00``); others are refused on append and reported as unreadable by ``verify``.
+
 Event kinds: ``register_party`` (public key), ``create_batch`` (virgin material), ``recycle_in`` (recycled
 feed; ``post_consumer`` counts as recycled content), ``transform`` (inputs consumed -> outputs; mass balance
 ``sum(outputs) <= sum(inputs) * (1 + yield_tolerance)``), ``transfer`` (custody to another party),
@@ -28,6 +40,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -77,11 +90,25 @@ class LedgerRefused(CritminError):
 # ------------------------------------------------------------------------------------------- event models
 
 
+_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _check_ts(v: str) -> str:
+    """ISO 8601 with an offset, so that events of parties in several time zones can be ordered."""
+    try:
+        if not _TS.fullmatch(v):
+            raise ValueError
+        datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("an ISO 8601 date and time with UTC offset, e.g. 2026-01-31T08:00:00Z") from None
+    return v
+
+
 class _E(BaseModel):
     model_config = ConfigDict(extra="forbid")
     party: PartyId
     event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    ts: Annotated[str, StringConstraints(min_length=10, max_length=40)] | None = None
+    ts: Annotated[str, StringConstraints(max_length=40), AfterValidator(_check_ts)] | None = None
 
 
 class RegisterParty(_E):
@@ -166,7 +193,10 @@ def parse_event(obj: Any, source: str = "<event>"):
         return _EVENT.validate_python(obj)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        path = loc_to_path(err.get("loc", ()))
+        loc = tuple(err.get("loc", ()))
+        if loc and isinstance(obj, dict) and loc[0] == obj.get("kind"):
+            loc = loc[1:]  # the union's tag, not a field
+        path = loc_to_path(loc)
         raise InputError(file=source, record=path or "event", field=path.split(".")[-1] or None,
                          expected=err.get("msg", "a valid event"), got=None) from None
 
@@ -208,6 +238,7 @@ class State:
     def __init__(self, default_tolerance: float = 0.0):
         self.batches: dict[str, BatchState] = {}
         self.keys: dict[str, str] = {}
+        self.seen: set[str] = set()  # parties that have appeared (authored an event or received a batch)
         self.default_tolerance = default_tolerance
         self.certificates: dict[str, list[dict]] = {}
 
@@ -223,10 +254,20 @@ class State:
 
     def apply(self, ev, seq: int) -> list[str]:
         """Apply a validated event; raise LedgerRefused if it breaks a rule. Returns the batches touched."""
+        touched = self._apply(ev, seq)
+        self.seen.add(ev.party)
+        if ev.kind == "transfer":
+            self.seen.add(ev.to_party)
+        return touched
+
+    def _apply(self, ev, seq: int) -> list[str]:
         kind = ev.kind
         if kind == "register_party":
             if ev.party in self.keys:
                 raise LedgerRefused(f"party '{ev.party}' already has a registered key")
+            if ev.party in self.seen:
+                raise LedgerRefused(f"party '{ev.party}' already appears unsigned; a key can only be registered "
+                                    "before a party's first event or transfer (use a new party name)")
             self.keys[ev.party] = ev.public_key
             return []
         if kind in ("create_batch", "recycle_in"):
@@ -340,6 +381,31 @@ def generate_keypair() -> tuple[bytes, str]:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return pem, base64.b64encode(raw).decode("ascii")
+
+
+def write_private_key(path: str | Path, pem: bytes) -> Path:
+    """Write ``pem`` to ``path`` readable by its owner only from the first byte: a new temporary file opened
+    0600 with O_EXCL beside it, then hard-linked into place (atomic, and never over an existing key)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            os.write(fd, pem)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(tmp, path)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists; keys are never overwritten") from None
+    except OSError as exc:
+        raise InputError(file=str(path), expected="a writable location for the private key",
+                         got=exc.strerror or str(exc)) from None
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    return path
 
 
 def load_private_key(pem: bytes, source: str = "<key>"):
@@ -604,26 +670,31 @@ class Ledger:
             raise
         return done
 
-    @staticmethod
-    def _append_in(con: sqlite3.Connection, ev, private_key, source: str) -> Appended:
+    def _append_in(self, con: sqlite3.Connection, ev, private_key, source: str) -> Appended:
         body = ev.model_dump(mode="json", exclude=set(ENVELOPE), exclude_none=True)
         event_id = ev.event_id or uuid.uuid4().hex
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         state = State(float(meta["yield_tolerance"]))
         ids = _batch_ids(ev)
         if ids:
-            marks = ",".join("?" * len(ids))
-            for bid, text in con.execute(f"SELECT batch, state FROM batches WHERE batch IN ({marks})", ids):
+            rows = con.execute("SELECT batch, state FROM batches WHERE batch IN (SELECT value FROM json_each(?))",
+                               (json.dumps(ids),))
+            for bid, text in rows:
                 state.batches[bid] = _state_from_json(text)
         row = con.execute("SELECT public_key FROM parties WHERE party=?", (ev.party,)).fetchone()
         if row:
             state.keys[ev.party] = row[0]
+        if ev.kind == "register_party" and con.execute(
+            "SELECT 1 FROM events WHERE party=? OR (kind='transfer' AND json_extract(body, '$.to_party')=?) LIMIT 1",
+            (ev.party, ev.party),
+        ).fetchone():
+            state.seen.add(ev.party)
         seq = int(meta["head_seq"]) + 1
         prev = meta["head_hash"]
         try:
             touched = state.apply(ev, seq)
         except LedgerRefused as exc:
-            raise LedgerRefused(f"{source}: event refused: {exc}") from None
+            raise LedgerRefused(f"{source}: event refused by ledger {self.path}: {exc}") from None
         ts = ev.ts or _now()
         h = event_hash(seq, event_id, ts, ev.kind, ev.party, body, prev)
         signature = sign(private_key, h) if private_key is not None else None
@@ -633,7 +704,8 @@ class Ledger:
         if key is not None and not signature_ok(key, h, signature):
             raise LedgerRefused(f"{source}: party '{ev.party}' has a registered key: its events must be signed with it")
         if key is None and signature is not None:
-            raise LedgerRefused(f"{source}: party '{ev.party}' has no registered key; append register_party first")
+            raise LedgerRefused(f"{source}: party '{ev.party}' has no registered key in ledger {self.path}; "
+                                 "its events are unsigned (register a key only before a party's first event)")
         try:
             con.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
                         (seq, event_id, ts, ev.kind, ev.party, canonical(body).decode("utf-8"), prev, h, signature))

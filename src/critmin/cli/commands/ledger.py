@@ -153,8 +153,8 @@ def export(
 @ledger_app.command("keygen")
 def keygen(out: Path = typer.Option(..., "--out", help="Path prefix: writes PREFIX.pem (private) and PREFIX.pub")) -> None:
     """Generate an Ed25519 key pair for signing events / 生成签名密钥对."""
-    from critmin.atomic import write_text, write_with
-    from critmin.compliance.ledger import generate_keypair
+    from critmin.atomic import write_text
+    from critmin.compliance.ledger import generate_keypair, write_private_key
     from critmin.errors import UsageError
     from critmin.i18n import t
 
@@ -162,11 +162,6 @@ def keygen(out: Path = typer.Option(..., "--out", help="Path prefix: writes PREF
     if priv.exists() or pub.exists():
         raise UsageError(f"{priv} or {pub} already exists; keys are never overwritten")
     pem, pub_b64 = generate_keypair()
-
-    def write_private(tmp):
-        Path(tmp).write_bytes(pem)
-
-    write_with(priv, write_private)
-    priv.chmod(0o600)
+    write_private_key(priv, pem)  # 0600 from the first byte
     write_text(pub, pub_b64 + "\n")
     typer.echo(t("compliance.ledger.keygen", private=priv, public=pub))

@@ -224,11 +224,13 @@ bad_rule:
     p.write_text(text, encoding="utf-8")
     with pytest.raises(RuleError) as info:
         parse_rules(p)
-    assert info.value.file == "my_rules.yaml" and info.value.record == "bad_rule"
+    err = info.value  # the line of the thresholds and the rule's key in the field
+    assert (err.file, err.record, err.field) == ("my_rules.yaml", 12, "bad_rule.thresholds")
+    assert "strictly rising from blue to red" in str(err)
     p.write_text(text.replace("comparison: \">\"", "comparison: \"=>\""), encoding="utf-8")
     with pytest.raises(RuleError) as info:
         parse_rules(p)
-    assert info.value.field == "comparison"
+    assert (info.value.record, info.value.field) == (11, "bad_rule.comparison")
     p.write_text(text.split("bad_rule")[0] + "  cites: [no-such-entry]\n", encoding="utf-8")
     with pytest.raises(RuleError) as info:
         load_rules(p)

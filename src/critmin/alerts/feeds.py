@@ -6,22 +6,25 @@ Schema (UTF-8 CSV with a header; one observation per line):
 |-----------|----------|---------|
 | feed      | yes      | feed / metric name, snake_case: licence_backlog_days, core_firm_disruption_index, corridor_status, strategic_stock_days, or another name a rule refers to |
 | period    | yes      | YYYY, YYYY-MM or YYYY-MM-DD |
-| value     | yes      | number; corridor_status also accepts open / restricted / blocked (0 / 1 / 2) |
+| value     | yes      | finite number; corridor_status also accepts open / restricted / blocked (0 / 1 / 2) |
 | importer  | yes      | ISO3 or group id of the economy concerned (e.g. EU27, DEU) |
 | material  | yes      | critmin material id (e.g. rare_earths) |
 | stage     | no       | ore_concentrate, processed_refined, metal or compound |
 | supplier  | no       | ISO3 of the supplying / controlling country |
-| reference | see note | warning line in the feed's unit; required (> 0) for strategic_stock_days |
+| reference | see note | warning line in the feed's unit, finite and > 0; required for strategic_stock_days |
 | unit      | no       | if given, must match the feed's unit (day, index, status, day_of_consumption) |
 | source    | yes      | who reported the figure |
 | vintage   | no       | date or label of the data release (default: the file's name) |
 
 Bad rows are rejected with :class:`critmin.errors.InputError` naming the file, the line and the field; all
-offending rows are listed in ``extra['errors']``.
+offending rows are listed in ``extra['errors']``. ``nan``, ``inf`` and overflowing numbers such as ``1e309``
+are refused (a NaN warning line would silence a red stock alert), and so is a second row for the same feed,
+importer, material, stage, supplier and period.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +54,15 @@ class FeedError(InputError):
     """A feed file has bad rows."""
 
 
+def _finite(raw: str) -> float | None:
+    """The number in ``raw``, or None when it is not one or not finite (nan, inf, 1e309 overflow)."""
+    try:
+        x = float(raw)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
 def _check_row(row: dict[str, str], materials: set[str] | None) -> list[tuple[str, str, str]]:
     """Problems of one row as (field, expected, got)."""
     import datetime as dt
@@ -76,15 +88,14 @@ def _check_row(row: dict[str, str], materials: set[str] | None) -> list[tuple[st
     raw = row["value"].strip()
     value = CORRIDOR_WORDS.get(raw.lower()) if feed == "corridor_status" else None
     if value is None:
-        try:
-            value = float(raw)
-        except ValueError:
-            words = "a number or one of " + "/".join(CORRIDOR_WORDS) if feed == "corridor_status" else "a number"
+        value = _finite(raw)
+        if value is None:
+            words = "a finite number" + (" or one of " + "/".join(CORRIDOR_WORDS) if feed == "corridor_status" else "")
             errs.append(("value", words, raw))
     if value is not None and spec:
         lo, hi = spec["min"], spec["max"]
-        if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
-            errs.append(("value", f"a number in [{lo}, {hi if hi is not None else '∞'}]", raw))
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            errs.append(("value", f"a finite number in [{lo}, " + (f"{hi}]" if hi is not None else "∞)"), raw))
     for c in ("importer",) + (("supplier",) if row.get("supplier", "").strip() else ()):
         if not _CODE.match(row[c].strip()):
             errs.append((c, "an ISO3 code or group id in capitals (e.g. DEU, EU27)", row[c]))
@@ -96,11 +107,9 @@ def _check_row(row: dict[str, str], materials: set[str] | None) -> list[tuple[st
         errs.append(("stage", "one of " + ", ".join(sorted(STAGES)), stage))
     ref = row.get("reference", "").strip()
     if ref:
-        try:
-            if float(ref) <= 0:
-                raise ValueError
-        except ValueError:
-            errs.append(("reference", "a positive number (the warning line)", ref))
+        r = _finite(ref)
+        if r is None or r <= 0:
+            errs.append(("reference", "a positive finite number (the warning line)", ref))
     elif spec.get("reference"):
         errs.append(("reference", "the warning line (required for this feed)", ""))
     unit = row.get("unit", "").strip()
@@ -121,37 +130,12 @@ def load_feed(path: str | Path, materials: set[str] | None = None) -> pd.DataFra
 
     path = Path(path)
     name = str(path)
-    with io.StringIO(read_text(path, "a readable CSV file", FeedError, encoding="utf-8-sig"), newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise FeedError(name, 1, missing[0], f"a header with columns {', '.join(REQUIRED)}", header)
-        unknown = [h for h in header if h not in COLUMNS]
-        if unknown:
-            raise FeedError(name, 1, unknown[0], "only the columns " + ", ".join(COLUMNS), unknown[0])
-        rows, problems = [], []
-        for row in reader:
-            line = reader.line_num
-            row = {(k or "").strip(): (v or "") for k, v in row.items()}
-            if None in row or "" in row:
-                problems.append((line, "(row)", f"{len(header)} fields", "extra fields"))
-                continue
-            errs = _check_row(row, materials)
-            if errs:
-                problems.extend((line, *e) for e in errs)
-                continue
-            raw = row["value"].strip()
-            value = CORRIDOR_WORDS.get(raw.lower(), None) if row["feed"].strip() == "corridor_status" else None
-            rows.append({
-                "metric": row["feed"].strip(), "importer": row["importer"].strip(),
-                "material": row["material"].strip(), "stage": row.get("stage", "").strip(),
-                "supplier": row.get("supplier", "").strip(), "period": row["period"].strip(),
-                "value": float(raw) if value is None else float(value),
-                "reference": float(row["reference"]) if row.get("reference", "").strip() else float("nan"),
-                "vintage": row.get("vintage", "").strip() or path.name, "source": row["source"].strip(),
-                "line": line,
-            })
+    text = read_text(path, "a readable CSV file", FeedError, encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        rows, problems = _read_rows(reader, name, path.name, materials)
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's size limit, …
+        raise FeedError(name, reader.line_num or None, None, "a well-formed CSV file", str(exc)) from None
     if problems:
         line, field, expected, got = problems[0]
         raise FeedError(name, line, field, expected, got,
@@ -160,12 +144,51 @@ def load_feed(path: str | Path, materials: set[str] | None = None) -> pd.DataFra
     cols = ["metric", "importer", "material", "stage", "supplier", "period", "value", "reference", "vintage",
             "source"]
     df = pd.DataFrame(rows, columns=[*cols, "line"])
-    dup = df.duplicated(["metric", "importer", "material", "stage", "supplier", "period"], keep="first")
+    keys = ["metric", "importer", "material", "stage", "supplier", "period"]
+    dup = df.duplicated(keys, keep="first")
     if dup.any():
-        first = df[dup].iloc[0]
-        raise FeedError(name, int(first["line"]), "period",
-                        "one row per feed, importer, material, stage, supplier and period", first["period"])
+        again = df[dup].iloc[0]
+        first = df.loc[(df[keys] == again[keys]).all(axis=1), "line"].iloc[0]
+        raise FeedError(name, int(again["line"]), "period", "one row per feed, importer, material, stage, "
+                        f"supplier and period (this one is already at line {first})", again["period"])
     return df[cols]
+
+
+def _read_rows(reader, name: str, default_vintage: str, materials: set[str] | None):
+    """Checked rows and the problems found (line, field, expected, got)."""
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise FeedError(name, 1, missing[0], f"a header with columns {', '.join(REQUIRED)}", header)
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise FeedError(name, 1, unknown[0], "only the columns " + ", ".join(COLUMNS), unknown[0])
+    twice = [h for k, h in enumerate(header) if h in header[:k]]
+    if twice:
+        raise FeedError(name, 1, twice[0], "each column once in the header", twice[0])
+    rows, problems = [], []
+    for row in reader:
+        line = reader.line_num
+        row = {(k or "").strip(): (v or "") for k, v in row.items()}
+        if None in row or "" in row:
+            problems.append((line, "(row)", f"{len(header)} fields", "extra fields"))
+            continue
+        errs = _check_row(row, materials)
+        if errs:
+            problems.extend((line, *e) for e in errs)
+            continue
+        raw = row["value"].strip()
+        value = CORRIDOR_WORDS.get(raw.lower(), None) if row["feed"].strip() == "corridor_status" else None
+        rows.append({
+            "metric": row["feed"].strip(), "importer": row["importer"].strip(),
+            "material": row["material"].strip(), "stage": row.get("stage", "").strip(),
+            "supplier": row.get("supplier", "").strip(), "period": row["period"].strip(),
+            "value": float(raw) if value is None else float(value),
+            "reference": float(row["reference"]) if row.get("reference", "").strip() else float("nan"),
+            "vintage": row.get("vintage", "").strip() or default_vintage, "source": row["source"].strip(),
+            "line": line,
+        })
+    return rows, problems
 
 
 def sample_feed_path() -> Path:

@@ -17,8 +17,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Thresholds(_Strict):
-    """Threshold per level; a level may be left out. Must be monotone in the rule's direction."""
+class _UserInput(_Strict):
+    """Models read from user files: a NaN or infinity passes every range check and silently turns alerts off."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class Thresholds(_UserInput):
+    """Threshold per level; a level may be left out. Strictly monotone in the rule's direction."""
 
     blue: float | None = None
     yellow: float | None = None
@@ -44,7 +50,7 @@ class Scope(_Strict):
         return [v] if isinstance(v, str) else list(v)
 
 
-class ChangePoint(_Strict):
+class ChangePoint(_UserInput):
     """Offline change-point detection with ruptures (Truong, Oudre & Vayatis 2020).
 
     penalty: the PELT/Binseg penalty; when omitted, beta = penalty_factor * sigma^2 * ln(n) with sigma
@@ -55,13 +61,13 @@ class ChangePoint(_Strict):
     model: Literal["l2", "l1", "rbf", "normal"] = "l2"
     penalty: float | None = Field(default=None, gt=0)
     penalty_factor: float = Field(default=2.0, gt=0)
-    n_bkps: int | None = Field(default=None, ge=1)  # binseg only: fixed number of breaks instead of a penalty
-    min_size: int = Field(default=3, ge=2)
+    n_bkps: int | None = Field(default=None, ge=1, le=1000)  # binseg only: fixed number of breaks, no penalty
+    min_size: int = Field(default=3, ge=2, le=1000)
     min_shift_pct: float = Field(default=0.0, ge=0)  # ignore breaks whose mean shift is smaller
     level: Level = "blue"
 
 
-class Rule(_Strict):
+class Rule(_UserInput):
     id: str = Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
     title_en: str
     title_zh: str
@@ -71,12 +77,12 @@ class Rule(_Strict):
     scope: Scope = Scope()
     comparison: Comparison = ">"
     thresholds: Thresholds = Thresholds()
-    persistence: int = Field(default=1, ge=1)  # consecutive periods beyond a level's threshold to raise it
+    persistence: int = Field(default=1, ge=1, le=120)  # consecutive periods beyond a level's threshold to raise it
     hysteresis: float = Field(default=0.0, ge=0)  # margin beyond which a raised level clears
     clear: Thresholds | None = None  # explicit clearing thresholds per level (override hysteresis)
     normalise: Literal["reference"] | None = None  # compare value / reference (e.g. stock vs warning line)
     changepoint: ChangePoint | None = None
-    control_window_days: int = Field(default=366, ge=1)  # control rules with as_of: look-back window
+    control_window_days: int = Field(default=366, ge=1, le=36600)  # control rules with as_of: look-back window
     cites: list[str] = Field(default_factory=list)  # knowledge-base entry ids behind the rule
     source: Literal["indicator", "feed"] = "indicator"
     rationale_en: str = ""
@@ -90,22 +96,39 @@ class Rule(_Strict):
     def higher_is_worse(self) -> bool:
         return self.comparison in (">", ">=")
 
+    @field_validator("thresholds")
+    @classmethod
+    def _ordered(cls, v: Thresholds, info) -> Thresholds:
+        """Each level stricter than the one below, else a level could never be reached (or never cleared)."""
+        comparison = info.data.get("comparison", ">")
+        items = v.items()
+        rising = comparison in (">", ">=")
+        if any((b <= a) if rising else (b >= a) for (_, a), (_, b) in zip(items, items[1:], strict=False)):
+            got = ", ".join(f"{lvl} {x:g}" for lvl, x in items)
+            raise ValueError(f"thresholds strictly {'rising' if rising else 'falling'} from blue to red for "
+                             f"comparison '{comparison}', got {got}")
+        return v
+
+    @field_validator("clear")
+    @classmethod
+    def _clear_safe_side(cls, v: Thresholds | None, info) -> Thresholds | None:
+        thresholds, comparison = info.data.get("thresholds"), info.data.get("comparison", ">")
+        if v is None or thresholds is None:
+            return v
+        for lvl, c in v.items():
+            thr = getattr(thresholds, lvl)
+            if thr is None:
+                raise ValueError(f"clear.{lvl} only for a level that has a threshold (thresholds.{lvl} is not set)")
+            if c > thr if comparison in (">", ">=") else c < thr:
+                raise ValueError(f"clear.{lvl} ({c:g}) on the safe side of thresholds.{lvl} ({thr:g})")
+        return v
+
     @model_validator(mode="after")
     def _checks(self) -> Rule:
-        items = self.thresholds.items()
-        if self.kind in ("threshold", "control") and not items:
+        if self.kind in ("threshold", "control") and not self.thresholds.items():
             raise ValueError("a threshold or control rule needs at least one level in 'thresholds'")
         if self.kind == "changepoint" and self.changepoint is None:
             raise ValueError("a changepoint rule needs a 'changepoint' block")
-        values = [v for _, v in items]
-        ordered = sorted(values) if self.higher_is_worse else sorted(values, reverse=True)
-        if values != ordered:
-            raise ValueError(f"thresholds must get stricter from blue to red for comparison '{self.comparison}'")
-        if self.clear is not None:
-            for lvl, thr in items:
-                c = getattr(self.clear, lvl)
-                if c is not None and (c > thr if self.higher_is_worse else c < thr):
-                    raise ValueError(f"clear.{lvl} ({c}) must lie on the safe side of thresholds.{lvl} ({thr})")
         return self
 
     def clear_threshold(self, level: str) -> float:

@@ -6,6 +6,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from pydantic import RootModel, model_validator
+
 from critmin.errors import InputError
 
 from .models import Rule
@@ -15,36 +17,28 @@ class RuleError(InputError):
     """A rule file or rule fails validation."""
 
 
-def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:
-    import yaml
-    from pydantic import ValidationError
+class _RuleFile(RootModel[dict[str, Rule]]):
+    """A rule file: a mapping ``rule id -> rule``; each rule takes its id from its key."""
 
-    from critmin.kb.loader import _yaml_loader
-    from critmin.readtext import read_text
+    @model_validator(mode="before")
+    @classmethod
+    def _ids(cls, data):
+        if not isinstance(data, dict):
+            return data
+        return {k: {**b, "id": k} if isinstance(b, dict) else b for k, b in data.items()}
+
+
+def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:
+    """Rules from a YAML file (or ``text``); the first problem raises RuleError with the file, the line and
+    the field (``rule-id.field``). Duplicate keys and non-finite numbers are refused by critmin.datafile."""
+    from critmin.datafile import validate
+    from critmin.kb.loader import read_yaml
 
     name = Path(path).name
-    if text is None:
-        text = read_text(path, "a readable YAML rule file", RuleError)
-    try:
-        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RuleError(name, mark.line + 1 if mark else None, None, "valid YAML",
-                        str(exc).splitlines()[0]) from None
+    data = read_yaml(path, RuleError, "a YAML rule file", name=name, text=text)
     if not isinstance(data, dict):
         raise RuleError(name, None, None, "a mapping of rule id -> rule", type(data).__name__)
-    rules = []
-    for key, body in data.items():
-        if not isinstance(body, dict):
-            raise RuleError(name, str(key), None, "a mapping of rule fields", body)
-        try:
-            rules.append(Rule.model_validate({**body, "id": key}))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or None
-            got = err.get("input")
-            raise RuleError(name, str(key), field, err["msg"], None if isinstance(got, dict) else got) from None
-    return rules
+    return list(validate(data, _RuleFile, name, error=RuleError).root.values())
 
 
 def check_cites(rules: list[Rule], file: str = "rules") -> None:

@@ -132,3 +132,117 @@ def test_watch_refuses_a_symlink_to_a_file_outside_the_folder(tmp_path):
     res = watch_folder(corpus, tmp_path / "wh.duckdb")
     assert [e["file"] for e in res.errors] == [str(corpus / "US_2024-01-01_link.txt")] and not res.added
     assert "inside the watched folder" in res.errors[0]["error"]
+
+
+# ---------------------------------------------------------------- the catalog's groups file (CRITMIN_GROUPS)
+
+from critmin.catalog import DATA_DIR, Catalog, load_catalog  # noqa: E402
+from critmin.errors import CatalogError  # noqa: E402
+
+QUAD = ("  - id: QUAD\n    name_en: Quad\n    name_zh: 四方\n    kind: explicit\n    citation: user\n"
+        "    members:\n      - {iso3: USA, from_year: 2017}\n      - {iso3: JPN}\n")
+
+BAD_GROUPS = {
+    "latin1": (b"groups:\n" + QUAD.replace("四方", "Quadrilat\xe8re").encode("latin-1"), 4),
+    "duplicate_key": (("groups:\n" + QUAD + "    citation: again\n").encode(), 10),
+    "deep": (("groups: " + "[" * 3000 + "]" * 3000 + "\n").encode(), 1),
+    "deep_map": (("groups: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n").encode(), 1),
+    "bad_date": (("groups:\n" + QUAD.replace("citation: user", "citation: 2024-02-30")).encode(), None),
+    "nan_year": (("groups:\n" + QUAD.replace("from_year: 2017", "from_year: .nan")).encode(), 8),
+    "inf_year": (("groups:\n" + QUAD.replace("from_year: 2017", "from_year: 1e999")).encode(), 8),
+    "duplicate_id": (("groups:\n" + QUAD + QUAD).encode(), 10),
+    "unknown_coco_column": (b"groups:\n  - {id: X1, name_en: x, name_zh: x, kind: coco_fixed, coco_column: nope, "
+                            b"citation: c}\n", 2),
+    "bad_iso3": (("groups:\n" + QUAD.replace("iso3: JPN", "iso3: 'j p'")).encode(), 9),
+    "scalar": (b"just text\n", None),
+    "empty": (b"", None),
+    "tagged": (b"groups: !!python/object:os.system [ls]\n", 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_GROUPS))
+def test_bad_groups_file_is_a_one_line_catalog_error(tmp_path, case):
+    """Non-UTF-8, duplicate keys and deep nesting were tracebacks or silently kept the last value."""
+    data, line = BAD_GROUPS[case]
+    f = tmp_path / f"{case}.yaml"
+    f.write_bytes(data)
+    with pytest.raises(CatalogError) as err:
+        Catalog(DATA_DIR, user_groups=f).members("X1", 2020)
+    msg = str(err.value)
+    assert err.value.file == str(f) and "\n" not in msg and len(msg) < 400
+    if line is not None:
+        assert f"line {line}" in msg or err.value.record == line
+
+
+def test_groups_error_keeps_the_record_name_and_adds_the_line(tmp_path):
+    f = tmp_path / "g.yaml"
+    f.write_text("groups:\n" + QUAD + QUAD.replace("QUAD", "QUAD2").replace("    citation: user\n", ""),
+                 encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        Catalog(DATA_DIR, user_groups=f)
+    assert str(err.value.record).startswith("groups[1] (id=QUAD2)") and err.value.field == "citation"
+    assert "line 10" in str(err.value)
+
+
+def test_groups_file_from_the_environment(tmp_path, monkeypatch):
+    f = tmp_path / "g.yaml"
+    f.write_text("groups:\n" + QUAD, encoding="utf-8")
+    monkeypatch.setenv("CRITMIN_GROUPS", str(f))
+    assert load_catalog().members("QUAD", 2020) == ["JPN", "USA"]
+
+
+# ---------------------------------------------------------------- lexicons
+
+def _lexicons(folder, name, old, new):
+    import shutil
+
+    from critmin.discourse.lexicon import _default_dir
+
+    for f in _default_dir().glob("*.yaml"):
+        shutil.copy(f, folder / f.name)
+    text = (folder / name).read_text(encoding="utf-8")
+    assert old in text
+    (folder / name).write_bytes(text.replace(old, new, 1).encode("utf-8"))
+    return str(folder)
+
+
+@pytest.mark.parametrize("old,new,needle", [
+    ("{term: security, frame: security", "{term: security, term: x, frame: security", "each key once"),
+    ("weight: 1.0, language: en}", "weight: .nan, language: en}", "a finite number"),
+    ("{term: security, frame: security", "{term: " + "[" * 3000 + "]" * 3000 + ", frame: security", "nesting"),
+    ("{term: security, frame: security", "{term: 2024-02-30, frame: security", "2024-02-30"),
+    ("{term: security, frame: security", "{term: !!binary x, frame: security", "line"),
+])
+def test_bad_lexicon_files_are_one_line_input_errors(tmp_path, old, new, needle):
+    from critmin.discourse.lexicon import load_lexicon
+
+    folder = _lexicons(tmp_path, "frames_en.yaml", old, new)
+    with pytest.raises(InputError) as err:
+        load_lexicon("en", folder)
+    msg = str(err.value)
+    assert "frames_en.yaml" in msg and needle in msg and "\n" not in msg
+
+
+def test_lexicon_error_names_the_term_and_the_line(tmp_path):
+    from critmin.discourse.lexicon import load_lexicon
+
+    folder = _lexicons(tmp_path, "frames_en.yaml", "{term: security, frame: security", "{term: security, frame: safety")
+    with pytest.raises(InputError) as err:
+        load_lexicon("en", folder)
+    assert "(term 'security')" in str(err.value.record) and err.value.field == "frame" and "line " in str(err.value)
+
+
+def test_lexicon_not_utf8(tmp_path):
+    from critmin.discourse.lexicon import load_lexicon
+
+    folder = _lexicons(tmp_path, "affect_ja.yaml", "version", "version")
+    (tmp_path / "affect_ja.yaml").write_bytes(b"version: '1'\nlanguage: ja\n# \xff\n")
+    with pytest.raises(InputError, match="affect_ja.yaml, line 3.*UTF-8"):
+        load_lexicon("ja", folder)
+
+
+def test_yaml_manifest_with_an_impossible_date(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("- {path: a.txt, economy: US, actor: X, date: 2024-02-30, genre: law}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="m.yaml, line 1"):
+        read_manifest(m)

@@ -24,34 +24,38 @@ DATA_DIR = Path(__file__).parent / "data"
 
 
 def _read_yaml(path: Path):
-    import yaml
+    """The file through :mod:`critmin.datafile` (UTF-8, no duplicate keys, bounded nesting, finite numbers)."""
+    from critmin.datafile import read_data
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(str(path), None, None, "an existing catalog file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CatalogError(str(path), (mark.line + 1) if mark else None, None, f"valid YAML ({exc})") from None
+        return read_data(path, error=CatalogError, expected="a catalog YAML file")
+    except (ValueError, TypeError, AttributeError) as exc:  # a PyYAML constructor: a date such as 2024-02-30
+        raise CatalogError(str(path), None, None, "a catalog YAML file with valid values (dates YYYY-MM-DD)",
+                           str(exc)[:120]) from None
 
 
 def _validate(path: Path, model, data, list_key: str | None = None):
-    """Validate ``data`` against ``model``; on failure name the file, the entry's key and the field."""
-    from pydantic import ValidationError
+    """Validate ``data`` against ``model``; on failure name the file, the entry's key, its line and the field."""
+    from critmin.datafile import validate
 
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        record = None
-        if list_key and len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
-            entry = (data or {}).get(list_key, [])[loc[1]]
-            key = entry.get("id") or entry.get("m49") if isinstance(entry, dict) else None
-            record = f"{list_key}[{loc[1]}]" + (f" (id={key})" if key is not None else "")
-            loc = loc[2:]
-        field = ".".join(str(p) for p in loc) or None
-        raise CatalogError(str(path), record, field, err["msg"], err.get("input")) from None
+        return validate(data, model, str(path), error=CatalogError)
+    except CatalogError as exc:
+        loc = [int(p) if p.isdigit() else p for p in (exc.field or "").split(".") if p]
+        if not (list_key and len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int)):
+            raise
+        entry = data[list_key][loc[1]]
+        key = (entry.get("id") or entry.get("m49")) if isinstance(entry, dict) else None
+        raise CatalogError(str(path), _record(list_key, loc[1], key, exc.record), ".".join(map(str, loc[2:])) or None,
+                           exc.expected, exc.got) from None
+
+
+def _record(list_key: str, i: int, key, line: int | None) -> str:
+    """How an entry is named in errors: ``groups[3] (id=QUAD), line 12``."""
+    from critmin.i18n import t
+
+    record = f"{list_key}[{i}]" + (f" (id={key})" if key is not None else "")
+    return record + (t("error.sep") + t("error.line", n=line) if isinstance(line, int) else "")
 
 
 def _coco():
@@ -68,6 +72,7 @@ class Catalog:
 
     def __init__(self, data_dir: Path = DATA_DIR, user_groups: Path | None = None):
         from critmin.catalog import models as m
+        from critmin.datafile import line_of
 
         self.data_dir = Path(data_dir)
         f = self.data_dir / "materials.yaml"
@@ -76,10 +81,15 @@ class Catalog:
         groups = _validate(f, m.GroupsFile, _read_yaml(f), "groups").groups
         if user_groups is not None:
             uf = Path(user_groups)
-            extra = _validate(uf, m.GroupsFile, _read_yaml(uf), "groups").groups
-            clash = {g.id for g in extra} & {g.id for g in groups}
-            if clash:
-                raise CatalogError(str(uf), f"groups (id={sorted(clash)[0]})", "id", "a group id not already defined")
+            raw = _read_yaml(uf)
+            extra = _validate(uf, m.GroupsFile, raw, "groups").groups
+            seen = {g.id for g in groups}
+            for i, g in enumerate(extra):
+                if g.id in seen:
+                    raise CatalogError(str(uf), _record("groups", i, g.id, line_of(raw, ["groups", i, "id"])), "id",
+                                       "a group id not already defined", g.id)
+                seen.add(g.id)
+            self._check_coco_columns(uf, extra, raw)
             groups = groups + extra
         self.groups: dict[str, Group] = {g.id: g for g in groups}
         f = self.data_dir / "critical_lists.yaml"
@@ -94,6 +104,20 @@ class Catalog:
         self._check_references()
 
     # ----------------------------------------------------------------- consistency across files
+    def _check_coco_columns(self, path: Path, groups, raw) -> None:
+        """A user group of kind coco_* must name a column country_converter has (else KeyError on use)."""
+        from critmin.datafile import line_of
+
+        wanted = [(i, g, loc, c) for i, g in enumerate(groups)
+                  for loc, c in [(["coco_column"], g.coco_column),
+                                 *((["waves", j, "coco_column"], w.coco_column) for j, w in enumerate(g.waves))] if c]
+        known = set(self._cc.data.columns) if wanted else set()
+        for i, g, loc, col in wanted:
+            if col not in known:
+                raise CatalogError(str(path), _record("groups", i, g.id, line_of(raw, ["groups", i, *loc])),
+                                   ".".join(map(str, loc)), "a column of country_converter's table (e.g. EU, OECD)",
+                                   col)
+
     def _check_references(self) -> None:
         owner: dict[str, str] = {}
         for mat in self.materials.values():

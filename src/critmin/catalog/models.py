@@ -70,8 +70,11 @@ class MaterialsFile(_Strict):
         return self
 
 
+ISO3 = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code, upper case")
+
+
 class GroupMember(_Strict):
-    iso3: str
+    iso3: str = ISO3
     from_year: int | None = None
     to_year: int | None = None
     note: str | None = None
@@ -83,7 +86,7 @@ class Wave(_Strict):
 
 
 class Exit(_Strict):
-    iso3: str
+    iso3: str = ISO3
     last_year: int
 
 

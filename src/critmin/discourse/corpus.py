@@ -88,7 +88,7 @@ def read_manifest(path: str | Path) -> list[ManifestRecord]:
     """Read and validate a manifest; a bad record is refused naming the file, the record and the field.
     Document paths must stay inside the manifest's folder (after ``..`` and symlinks): a manifest must not
     quote other files into the warehouse and its reports."""
-    from critmin.datafile import read_data
+    from critmin.kb.loader import read_yaml
     from critmin.readtext import read_text
 
     path = Path(path)
@@ -98,7 +98,7 @@ def read_manifest(path: str | Path) -> list[ManifestRecord]:
                          got="a folder" if path.is_dir() else "missing")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        data = read_data(path, expected="a corpus manifest")
+        data = read_yaml(path, InputError, "a corpus manifest")
         if isinstance(data, dict):
             data = data.get("documents")
         if not isinstance(data, list):

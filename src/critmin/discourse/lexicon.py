@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from critmin.discourse import FRAMES, LANGS
 from critmin.errors import InputError
@@ -101,33 +101,32 @@ def _default_dir() -> Path:
 
 
 def _read_yaml(path: Path):
-    import yaml
+    """The shared reader (UTF-8, no duplicate keys, bounded nesting, finite numbers; the line of the problem)."""
+    from critmin.kb.loader import read_yaml
 
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except FileNotFoundError as exc:
-        raise InputError(str(path), expected="a lexicon YAML file", got="missing") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), expected="valid YAML", got=str(exc).splitlines()[0]) from exc
+    return read_yaml(path, InputError, "a lexicon YAML file")
 
 
 def _validate(model, data, path: Path):
+    """Validate against ``model``; errors name the entry (``entries.3 (term 'x')``), its line and the field."""
+    from critmin.datafile import validate
+    from critmin.i18n import t
+
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"]
-        record = ".".join(str(x) for x in loc[:2]) if loc else None
-        term = None
+        return validate(data, model, str(path))
+    except InputError as exc:
+        loc = [int(p) if p.isdigit() else p for p in (exc.field or "").split(".") if p]
+        record = ".".join(str(x) for x in loc[:2]) or None
         if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
             try:
                 term = data[loc[0]][loc[1]].get("term")
             except (KeyError, IndexError, AttributeError, TypeError):
                 term = None
-        if term:
-            record = f"{record} (term {term!r})"
-        raise InputError(str(path), record=record, field=str(loc[-1]) if loc else None,
-                         expected=err["msg"], got=err.get("input")) from exc
+            record += f" (term {term!r})" if isinstance(term, str) else ""
+        if isinstance(exc.record, int):
+            record = record + t("error.sep") + t("error.line", n=exc.record) if record else exc.record
+        raise InputError(str(path), record=record, field=str(loc[-1]) if loc else None, expected=exc.expected,
+                         got=exc.got) from None
 
 
 def _norm(term: str, lang: str) -> str:

@@ -141,13 +141,13 @@ def test_a_held_lock_is_one_line_naming_command_pid_and_start(wh):
             with writer_lock(wh, "ingest", wait=0.3):
                 pass
         msg = str(exc.value)
-        assert "`critmin build`" in msg and f"pid {holder.pid}" in msg and "since 20" in msg
+        assert "(build, pid" in msg and f"pid {holder.pid}" in msg and "since 20" in msg
         env = {**os.environ, "CRITMIN_LOCK_WAIT": "0.3"}
         r = subprocess.run([sys.executable, "-m", "critmin", "ingest", "baci", str(BACI), "--warehouse", str(wh)],
                            capture_output=True, text=True, env=env, timeout=120)
         assert r.returncode == 75
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-        assert len(lines) == 1 and "critmin build" in lines[0] and "Traceback" not in r.stderr
+        assert len(lines) == 1 and "(build, pid" in lines[0] and "Traceback" not in r.stderr
     finally:
         holder.kill()
         holder.communicate()

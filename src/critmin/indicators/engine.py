@@ -13,13 +13,16 @@ from critmin.settings import warehouse_path
 
 
 def duckdb_backend(path=None):
-    """An Ibis DuckDB backend on the warehouse file, read-only."""
+    """An Ibis DuckDB backend on the warehouse file, read-only (opened through the writer protocol's
+    :func:`critmin.warehouse.lock.connect`, so it waits while a writer has the file instead of failing)."""
     import ibis
+
+    from critmin.warehouse.lock import connect
 
     p = warehouse_path(path)
     if not Path(p).exists():
         raise WarehouseMissing(str(p))
-    return ibis.duckdb.connect(str(p), read_only=True)
+    return ibis.duckdb.from_connection(connect(Path(p), read_only=True))
 
 
 def spark_backend(session=None):

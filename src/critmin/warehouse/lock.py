@@ -43,7 +43,8 @@ class WarehouseBusy(CritminError):
 
     def __init__(self, path: Path, holder: dict | None, waited: float):
         self.path, self.holder = str(path), holder or {}
-        who = (f"`critmin {self.holder.get('command', '?')}` (pid {self.holder.get('pid', '?')}, "
+        who = (f"`{self.holder.get('cmdline') or self.holder.get('command', '?')}` "
+               f"({self.holder.get('command', '?')}, pid {self.holder.get('pid', '?')}, "
                f"since {self.holder.get('since', '?')})") if self.holder else "another process"
         super().__init__(f"warehouse {path} is being written by {who}; waited {waited:.0f} s "
                          f"(CRITMIN_LOCK_WAIT); try again when it has finished")
@@ -118,11 +119,11 @@ def writer_lock(path: Path, command: str, wait: float | None = None) -> Iterator
                     raise WarehouseBusy(path, holder_of(path), waited) from None
                 if not told and waited > 1.0:
                     h = holder_of(path) or {}
-                    print(f"waiting for `critmin {h.get('command', '?')}` (pid {h.get('pid', '?')}) to finish "
-                          f"writing {path} …", file=sys.stderr)
+                    print(f"waiting for `{h.get('cmdline') or h.get('command', '?')}` (pid {h.get('pid', '?')}) "
+                          f"to finish writing {path} …", file=sys.stderr)
                     told = True
                 time.sleep(0.05)
-        record = {"command": command, "pid": os.getpid(),
+        record = {"command": command, "cmdline": _cmdline(), "pid": os.getpid(),
                   "since": datetime.now(UTC).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(record).encode(), 0)
@@ -138,6 +139,15 @@ def writer_lock(path: Path, command: str, wait: float | None = None) -> Iterator
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _cmdline() -> str:
+    """How the user started this process, short: ``critmin ingest baci`` (first words only, no file names)."""
+    prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if prog in ("critmin", "__main__.py", "-m"):
+        words = [a for a in sys.argv[1:4] if not a.startswith("-") and "/" not in a and "." not in a]
+        return " ".join(["critmin", *words[:2]])
+    return prog
 
 
 def holds_lock(path: Path) -> bool:

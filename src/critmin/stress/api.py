@@ -77,6 +77,21 @@ def _report_idx(net: engine.Network, res: Resolved) -> list[int]:
     return [int(i) for i in order[:10] if x[i] > 0]
 
 
+def checked_draws_seed(sc: Scenario, draws: int | None, seed: int | None) -> tuple[int, int | None]:
+    """The scenario's draws and seed, or the caller's overrides (``--draws``/``--seed``) checked against the
+    same bounds as the scenario file: a negative seed crashed numpy, a huge draw count exhausted memory."""
+    from critmin.errors import UsageError
+    from critmin.stress.scenario import run_size_problem
+
+    draws = sc.draws if draws is None else draws
+    seed = sc.seed if seed is None else seed
+    problem = run_size_problem(draws, seed, sc.horizon)
+    if problem:
+        field, expected, got = problem
+        raise UsageError(f"{field}: expected {expected}, got {got}")
+    return int(draws), seed
+
+
 def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None = None, seed: int | None = None,
              lang: str = "en") -> StressResult:
     """Run the engine on a resolved scenario and its baseline arrays (no warehouse access)."""
@@ -86,8 +101,7 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     from critmin.stress.params import describe, sample
 
     t0 = time.perf_counter()
-    draws = int(draws or sc.draws)
-    seed = sc.seed if seed is None else seed
+    draws, seed = checked_draws_seed(sc, draws, seed)
     net = make_network(sc, base)
     specs = engine_params(sc, base.spare_param)
     p = engine.sample_parameters(specs, draws, seed)
@@ -221,16 +235,24 @@ def _run_id(sc: Scenario, draws: int, seed: int | None, base: Baseline) -> str:
 def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Baseline]:
     """Resolve names and read the baseline from the warehouse."""
     import critmin
-    from critmin.stress.network import build_baseline, read_monthly_feed, read_production, read_trade, resolve
+    from critmin.stress.network import (
+        build_baseline,
+        monthly_array,
+        parse_monthly_feed,
+        read_production,
+        read_trade,
+        resolve,
+    )
 
     res = resolve(sc, catalog)
+    feed = parse_monthly_feed(sc.baseline.monthly_feed) if sc.baseline.monthly_feed else None  # before any work
     wh = critmin.open(None if warehouse is None else str(warehouse))
     try:
         trade = read_trade(wh, res.hs6, sc.baseline.year)
         prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
-        codes = ", ".join(f"'{h}'" for h in res.hs6)
-        prov = wh.sql(f"select distinct provenance_id from trade where year = {int(sc.baseline.year)} "
-                      f"and hs6 in ({codes}) order by 1").df()["provenance_id"].astype(str).tolist()
+        prov = wh.sql(f"select distinct provenance_id from trade where year = ? "
+                      f"and hs6 in ({', '.join('?' * len(res.hs6))}) order by 1",
+                      [int(sc.baseline.year), *res.hs6]).df()["provenance_id"].astype(str).tolist()
         if prod is not None:
             prov += wh.sql("select distinct provenance_id from production where commodity = ? and year = ?",
                            [res.wmd_commodity, pyear]).df()["provenance_id"].astype(str).tolist()
@@ -240,8 +262,8 @@ def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Basel
             close()
     base = build_baseline(res, trade, prod, pyear, unit, year=sc.baseline.year)
     base.provenance_ids = prov
-    if sc.baseline.monthly_feed:
-        base.monthly = read_monthly_feed(sc.baseline.monthly_feed, base)
+    if feed is not None:
+        base.monthly = monthly_array(feed, base, sc.baseline.monthly_feed)
     return res, base
 
 
@@ -254,6 +276,7 @@ def run(scenario: Scenario | str | Path | dict, *, warehouse=None, draws: int | 
     tables ``stress_runs`` and ``stress_results`` under ``result.run_id``.
     """
     sc = as_scenario(scenario)
+    checked_draws_seed(sc, draws, seed)
     res, base = prepare(sc, warehouse, catalog)
     result = simulate(sc, res, base, draws=draws, seed=seed)
     if save:

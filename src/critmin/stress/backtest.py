@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from critmin.errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -37,22 +39,24 @@ class Backtest:
 
 
 def _scenario(baseline_year: int, shock_year: int, importers: list[str] | None, draws: int, seed: int):
-    import yaml
-
+    """The bundled backtest scenario on another baseline/shock year, draws and seed, validated like any
+    scenario file (so a negative seed or a start month beyond the bounds is an InputError, not a crash)."""
+    from critmin.errors import UsageError
+    from critmin.kb.loader import read_yaml
     from critmin.stress.scenario import parse_scenario
 
-    f = resources.files("critmin.stress") / "scenarios" / "backtest_2010.yaml"
-    data = yaml.safe_load(f.read_text(encoding="utf-8"))
+    f = str(resources.files("critmin.stress") / "scenarios" / "backtest_2010.yaml")
+    data = read_yaml(f, InputError, "the backtest scenario")
     data["baseline"]["year"] = baseline_year
     lead = shock_year - baseline_year - 1  # whole years between the baseline and the shock
     if lead < 0:
-        raise ValueError("the shock year must come after the baseline year")
+        raise UsageError(f"the shock year ({shock_year}) must come after the baseline year ({baseline_year})")
     data["shock"]["start_month"] = 12 * lead + 1
     data["horizon_months"] = 12 * lead + data["shock"]["duration_months"]
     if importers:
         data["importers"] = list(importers)
     data["draws"], data["seed"] = draws, seed
-    return parse_scenario(data, str(f))
+    return parse_scenario(data, f)
 
 
 def _actual(wh, res, years: list[int], node_members: dict[str, list[str]]):

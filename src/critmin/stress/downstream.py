@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from critmin.errors import CatalogError
 from critmin.stress.params import Param, param_bounds
@@ -19,9 +19,9 @@ INTENSITIES = Path(__file__).parent / "data" / "intensities.yaml"
 
 
 class Sector(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    id: str
+    id: str = Field(pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
     material: str
     name_en: str
     name_zh: str
@@ -33,6 +33,22 @@ class Sector(BaseModel):
     tag: Literal["C", "D", "K", "U"]
     sources: list[str] = Field(min_length=1)
 
+    @field_validator("kg_per_unit")
+    @classmethod
+    def _positive(cls, v):
+        lo, _ = param_bounds(v)
+        if not lo > 0:
+            raise ValueError(f"a positive intensity (every value the distribution can take), not {lo:g}")
+        return v
+
+    @field_validator("dy_tb_share_of_magnet")
+    @classmethod
+    def _fraction(cls, v):
+        lo, hi = param_bounds(v) if v is not None else (0, 0)
+        if lo < 0 or hi > 1:
+            raise ValueError(f"a fraction between 0 and 1 (every value the distribution can take), not [{lo:g}, {hi:g}]")
+        return v
+
 
 class IntensityFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -41,26 +57,24 @@ class IntensityFile(BaseModel):
 
 @lru_cache(maxsize=2)
 def load_intensities(path: str | None = None) -> tuple[Sector, ...]:
-    """Validated sectors; a broken entry raises CatalogError naming the file, the sector and the field."""
-    import yaml
+    """Validated sectors; a broken entry raises CatalogError naming the file, the line and the field. Read by
+    critmin.datafile: duplicate keys and non-finite numbers are refused there; sector ids must be unique."""
+    from critmin.datafile import line_of
+    from critmin.kb.loader import read_yaml
+    from critmin.stress.scenario import validation_error
 
-    p = Path(path) if path else INTENSITIES
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    p = str(path or INTENSITIES)
+    data = read_yaml(p, CatalogError, "a material-intensity catalog")
     try:
         f = IntensityFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        record = None
-        if len(loc) >= 2 and loc[0] == "sectors" and isinstance(loc[1], int):
-            sid = (data.get("sectors") or [{}])[loc[1]].get("id") if isinstance(data.get("sectors"), list) else None
-            record = f"sectors[{loc[1]}]" + (f" (id={sid})" if sid else "")
-            loc = loc[2:]
-        raise CatalogError(str(p), record, ".".join(map(str, loc)) or None, err["msg"], err.get("input")) from None
-    for s in f.sectors:
-        lo, _ = param_bounds(s.kg_per_unit)
-        if lo <= 0:
-            raise CatalogError(str(p), f"sectors (id={s.id})", "kg_per_unit", "a positive intensity", lo)
+        raise validation_error(exc, data, p, CatalogError) from None
+    first: dict[str, int] = {}
+    for k, s in enumerate(f.sectors):
+        if s.id in first:
+            raise CatalogError(p, line_of(data, ["sectors", k, "id"]), f"sectors.{k}.id",
+                               f"a sector id unique in the catalog (also sectors.{first[s.id]})", s.id)
+        first[s.id] = k
     return tuple(f.sectors)
 
 

@@ -16,6 +16,8 @@ Rules (docs/stress.md §Rules):
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -121,34 +123,38 @@ def _targeted(iso: str, mode: str, members: set[str]) -> bool:
 
 def read_trade(wh, hs6: list[str], year: int) -> pd.DataFrame:
     """Baseline bilateral flows (exporter, importer, qty_t) with quantities imputed where missing."""
-    codes = ", ".join(f"'{h}'" for h in hs6)
     df = wh.sql(
         f"""
         with t as (select exporter, importer, hs6, value_kusd, qty_t from trade
-                   where year = {int(year)} and hs6 in ({codes})),
+                   where year = ? and hs6 in ({placeholders(hs6)})),
              uv as (select hs6, median(value_kusd / qty_t) as uv from t where qty_t > 0 group by hs6)
         select t.exporter, t.importer, t.hs6, t.value_kusd,
                coalesce(nullif(t.qty_t, 0), t.value_kusd / uv.uv) as qty_t,
                (t.qty_t is null or t.qty_t = 0) as imputed
         from t left join uv using (hs6)
-        """
+        """,
+        [int(year), *hs6],
     ).df()
     return df
+
+
+def placeholders(values: list) -> str:
+    """``?, ?, …`` for an SQL ``in (…)`` list: the values travel as bound parameters, never as SQL text."""
+    return ", ".join("?" * len(values))
 
 
 def read_production(wh, commodity: str | None, year: int) -> tuple[pd.DataFrame | None, int | None, str | None]:
     """WMD production by country for the year nearest to ``year`` (within 2 years), its year and unit."""
     if not commodity:
         return None, None, None
-    c = commodity.replace("'", "''")
-    years = wh.sql(f"select distinct year from production where commodity = '{c}' and qty is not null").df()
+    years = wh.sql("select distinct year from production where commodity = ? and qty is not null", [commodity]).df()
     if years.empty:
         return None, None, None
     ys = years["year"].astype(int).to_numpy()
     best = int(ys[np.argmin(np.abs(ys - year))])
     if abs(best - year) > 2:
         return None, None, None
-    df = wh.sql(f"select country, qty, unit from production where commodity = '{c}' and year = {best}").df()
+    df = wh.sql("select country, qty, unit from production where commodity = ? and year = ?", [commodity, best]).df()
     unit = df["unit"].dropna().iloc[0] if df["unit"].notna().any() else None
     return df, best, unit
 
@@ -236,32 +242,90 @@ def build_baseline(res: Resolved, trade: pd.DataFrame, production: pd.DataFrame 
                     members_of)
 
 
-def read_monthly_feed(path: str, base: Baseline, file_field: str = "baseline.monthly_feed") -> np.ndarray:
-    """(12, E, I) monthly flows from a CSV (month, exporter, importer, qty_t); nodes merged like the baseline."""
+MONTHLY_COLUMNS = ("month", "exporter", "importer", "qty_t")
+_MONTH = re.compile(r"^(0?[1-9]|1[0-2])$")
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
+
+
+def parse_monthly_feed(path: str, file_field: str = "baseline.monthly_feed") -> pd.DataFrame:
+    """The rows of a monthly feed CSV (month 1–12, exporter, importer, qty_t), every month present.
+
+    Each bad row raises InputError with the file, the line and the field: a month that is not 1–12, a code
+    that is not an ISO3/group id, tonnes that are negative, NaN, infinite or not a number, or a row repeating
+    another on every column but qty_t (extra columns such as hs6 may split a flow into several rows).
+    """
+    import csv
     import io
 
     import pandas as pd
 
     from critmin.readtext import read_text
 
-    text = read_text(path, f"a readable CSV file ({file_field})")
+    reader = csv.reader(io.StringIO(read_text(path, f"a readable CSV file ({file_field})"), newline=""))
+    rows, seen = [], {}
     try:
-        df = pd.read_csv(io.StringIO(text), dtype={"exporter": str, "importer": str})
-    except ValueError as exc:  # pandas' parser errors
-        raise InputError(path, None, file_field, "a CSV file with columns month, exporter, importer, qty_t",
-                         str(exc).splitlines()[0]) from None
-    need = {"month", "exporter", "importer", "qty_t"}
-    if not need <= set(df.columns):
-        raise InputError(path, None, ", ".join(sorted(need - set(df.columns))), "columns month, exporter, importer, qty_t")
-    bad = df[~df["month"].between(1, 12)]
-    if len(bad):
-        raise InputError(path, int(bad.index[0]) + 2, "month", "an integer 1–12", bad["month"].iloc[0])
+        header = [h.strip() for h in next(reader, [])]
+        missing = [c for c in MONTHLY_COLUMNS if c not in header]
+        if missing:
+            raise InputError(path, 1, missing[0], "a header with columns " + ", ".join(MONTHLY_COLUMNS), header)
+        twice = [h for k, h in enumerate(header) if h in header[:k]]
+        if twice:
+            raise InputError(path, 1, twice[0], "each column once in the header", twice[0])
+        pos = {c: header.index(c) for c in MONTHLY_COLUMNS}
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise InputError(path, line, "(row)", f"{len(header)} fields like the header", len(cells))
+            month, exp, imp, qty = (cells[pos[c]].strip() for c in MONTHLY_COLUMNS)
+            if not _MONTH.match(month):
+                raise InputError(path, line, "month", "an integer 1–12", month)
+            for fld, code in (("exporter", exp), ("importer", imp)):
+                if not _CODE.match(code):
+                    raise InputError(path, line, fld, "an ISO3 code or group id in capitals (e.g. CHN, EU27)", code)
+            try:
+                q = float(qty)
+            except ValueError:
+                q = float("nan")
+            if not (math.isfinite(q) and q >= 0):
+                raise InputError(path, line, "qty_t", "a finite number of tonnes >= 0", qty)
+            key = tuple(c.strip() for k, c in enumerate(cells) if k != pos["qty_t"])
+            if key in seen:
+                raise InputError(path, line, "month", f"one row per month, exporter and importer (this one is "
+                                 f"already at line {seen[key]})", month)
+            seen[key] = line
+            rows.append((int(month), exp, imp, q))
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's size limit, …
+        raise InputError(path, reader.line_num or None, file_field, "a well-formed CSV file", str(exc)) from None
+    absent = sorted(set(range(1, 13)) - {r[0] for r in rows})
+    if absent:
+        raise InputError(path, None, "month", "rows for every month 1–12 (a missing month would be a month "
+                         "without trade)", ", ".join(map(str, absent)))
+    return pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
+
+
+def monthly_array(df: pd.DataFrame, base: Baseline, path: str) -> np.ndarray:
+    """(12, E, I) monthly flows from the feed's rows, importers merged into the baseline's nodes; rows outside
+    the baseline network are left out, but a feed with no flow inside it is refused (an all-zero network)."""
     node_of = {m: n for n, ms in base.node_members.items() for m in ms}
-    df["node"] = df["importer"].map(lambda c: node_of.get(c, c))
+    df = df.assign(node=df["importer"].map(lambda c: node_of.get(c, c)))
     ei = {e: k for k, e in enumerate(base.exporters)}
     ii = {i: k for k, i in enumerate(base.importers)}
-    df = df[df["exporter"].isin(ei) & df["node"].isin(ii)]
+    known_e = df["exporter"].isin(ei)
+    if not known_e.any():
+        raise InputError(path, None, "exporter", f"exporters of the baseline (e.g. {', '.join(base.exporters[:5])})",
+                         df["exporter"].iloc[0])
+    df = df[known_e & df["node"].isin(ii)]
+    if df.empty:
+        raise InputError(path, None, "importer", f"importers of the baseline (e.g. {', '.join(base.importers[:5])})",
+                         "none of them")
     out = np.zeros((12, len(base.exporters), len(base.importers)))
     np.add.at(out, (df["month"].to_numpy(int) - 1, df["exporter"].map(ei).to_numpy(int),
                     df["node"].map(ii).to_numpy(int)), df["qty_t"].to_numpy(float))
     return out
+
+
+def read_monthly_feed(path: str, base: Baseline, file_field: str = "baseline.monthly_feed") -> np.ndarray:
+    """(12, E, I) monthly flows from a CSV (month, exporter, importer, qty_t); nodes merged like the baseline."""
+    return monthly_array(parse_monthly_feed(path, file_field), base, path)

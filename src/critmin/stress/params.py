@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # a NaN bound passes every range check
 
     def bounds(self) -> tuple[float, float]:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -76,8 +76,8 @@ class Normal(_Dist):
     def _order(self):
         if self.high < self.low:
             raise ValueError("high must be >= low")
-        if self.sd == 0 and not (self.low <= self.mean <= self.high):
-            raise ValueError("mean outside [low, high] with sd 0")
+        if not (self.low <= self.mean <= self.high):
+            raise ValueError("mean within [low, high]")
         return self
 
     def bounds(self) -> tuple[float, float]:

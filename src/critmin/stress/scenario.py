@@ -4,6 +4,11 @@ A scenario names the shock (supplier, material and stage, cut, targets, start an
 baseline year, the importers to report and the parameters, each fixed or a distribution
 (:mod:`critmin.stress.params`). See ``critmin/stress/scenarios/*.yaml`` for worked examples and
 docs/stress.md for every field with its default and source.
+
+Every number must be finite (a NaN cut passed ``0 <= cut <= 1`` and gave blank results) and in range: start
+month and duration 1–120, horizon up to 240 months, seed 0–2**32-1, draws 1–10⁶ with draws × horizon months
+at most 1.2·10⁷ (memory), fractions 0–1 and the other parameters within ``PARAM_RANGES``. Files are read by
+:mod:`critmin.datafile`, so duplicate keys are refused and errors name the line.
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from critmin.errors import InputError
 from critmin.stress.params import Param, Triangular, Uniform, param_bounds
 
+MAX_MONTHS = 120  # start month and duration: ten years of monthly steps
+MAX_SEED = 2**32 - 1  # numpy's SeedSequence takes non-negative integers
+MAX_DRAWS = 1_000_000
+MAX_DRAW_MONTHS = 12_000_000  # draws × horizon months: ~96 MB per (draws, months) array
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # a NaN cut passes `0 <= cut <= 1`
 
 
 class Targets(_Strict):
@@ -56,8 +66,8 @@ class Shock(_Strict):
     hs6: list[str] | None = None  # explicit HS6 codes override material/stage resolution
     cut: Param
     targets: Targets = Field(default_factory=Targets)
-    start_month: int = Field(1, ge=1)
-    duration_months: int = Field(ge=1, le=120)
+    start_month: int = Field(1, ge=1, le=MAX_MONTHS)
+    duration_months: int = Field(ge=1, le=MAX_MONTHS)
 
     @field_validator("cut")
     @classmethod
@@ -75,6 +85,14 @@ class Baseline(_Strict):
 
 def _default(p):
     return Field(default_factory=lambda: p)
+
+
+PARAM_RANGES = {  # every value a parameter's distribution can take lies in these bounds (docs/stress.md)
+    "spare_share_of_headroom": (0, 1), "spare_share_of_exports": (0, 10), "ramp_months": (0, 240),
+    "ramp_cap_per_year": (0, 10), "stock_days": (0, 3650), "substitution_ceiling": (0, 1),
+    "substitution_lag_months": (0, 240), "recycling_ceiling": (0, 1), "recycling_lag_months": (0, 240),
+    "elasticity_demand": (-10, 0), "elasticity_supply": (0, 10),
+}
 
 
 class Parameters(_Strict):
@@ -95,23 +113,24 @@ class Parameters(_Strict):
     elasticity_demand: Param = _default(Uniform(dist="uniform", low=-0.3, high=-0.05))
     elasticity_supply: Param = _default(Uniform(dist="uniform", low=0.05, high=0.3))
 
-    @model_validator(mode="after")
-    def _ranges(self):
-        checks = {
-            "spare_share_of_headroom": (0, 1), "spare_share_of_exports": (0, 10), "ramp_months": (0, 240),
-            "ramp_cap_per_year": (0, 10), "stock_days": (0, 3650), "substitution_ceiling": (0, 1),
-            "substitution_lag_months": (0, 240), "recycling_ceiling": (0, 1), "recycling_lag_months": (0, 240),
-            "elasticity_demand": (-10, 0), "elasticity_supply": (0, 10),
-        }
-        for name, (lo, hi) in checks.items():
-            a, b = param_bounds(getattr(self, name))
-            if a < lo or b > hi:
-                raise ValueError(f"{name}: values must lie in [{lo}, {hi}], got [{a:g}, {b:g}]")
-        for iso, p in self.stock_days_by_importer.items():
+    @field_validator(*PARAM_RANGES)
+    @classmethod
+    def _range(cls, v, info):
+        lo, hi = PARAM_RANGES[info.field_name]
+        a, b = param_bounds(v)
+        if a < lo or b > hi:
+            raise ValueError(f"values in [{lo:g}, {hi:g}] (every value the distribution can take), "
+                             f"not [{a:g}, {b:g}]")
+        return v
+
+    @field_validator("stock_days_by_importer")
+    @classmethod
+    def _stock_range(cls, v):
+        for iso, p in v.items():
             a, b = param_bounds(p)
             if a < 0 or b > 3650:
-                raise ValueError(f"stock_days_by_importer.{iso}: values must lie in [0, 3650]")
-        return self
+                raise ValueError(f"{iso}: values in [0, 3650] days, not [{a:g}, {b:g}]")
+        return v
 
 
 class Scenario(_Strict):
@@ -120,11 +139,11 @@ class Scenario(_Strict):
     title_zh: str | None = None
     shock: Shock
     baseline: Baseline
-    horizon_months: int | None = Field(None, ge=1, le=240)
+    horizon_months: int | None = Field(None, ge=1, le=2 * MAX_MONTHS)
     importers: list[str] | None = None  # reported nodes; groups are merged into one node; None = top 10
     parameters: Parameters = Field(default_factory=Parameters)
-    draws: int = Field(10_000, ge=1, le=2_000_000)
-    seed: int | None = 0
+    draws: int = Field(10_000, ge=1, le=MAX_DRAWS)
+    seed: int | None = Field(0, ge=0, le=MAX_SEED)
     source_file: str | None = Field(None, exclude=True)
 
     @property
@@ -133,11 +152,28 @@ class Scenario(_Strict):
         return max(self.horizon_months or end, end)
 
 
+def run_size_problem(draws: int, seed: int | None, months: int) -> tuple[str, str, object] | None:
+    """(field, expected, got) when draws or seed are out of range or draws × months would not fit in memory."""
+    if not 1 <= draws <= MAX_DRAWS:
+        return "draws", f"an integer from 1 to {MAX_DRAWS:,}", draws
+    if draws * months > MAX_DRAW_MONTHS:
+        return "draws", f"draws × horizon months at most {MAX_DRAW_MONTHS:,} (here at most " \
+                        f"{MAX_DRAW_MONTHS // months:,} draws over {months} months)", draws
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        return "seed", f"an integer from 0 to {MAX_SEED} (2**32 - 1)", seed
+    return None
+
+
+_BRANCHES = ("float", "int", "uniform", "triangular", "normal", "Uniform", "Triangular", "Normal")
+
+
+def _loc(err: dict) -> list:
+    """The error's location without pydantic's union branch names (float, uniform, …)."""
+    return [p for p in err["loc"] if not str(p).startswith(("function-", "tagged-union")) and p not in _BRANCHES]
+
+
 def _field_of(err: dict) -> str:
-    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "tagged-union"))]
-    # drop pydantic's union branch names (float, uniform, triangular, normal) from the path
-    loc = [p for p in loc if p not in ("float", "uniform", "triangular", "normal", "Uniform", "Triangular", "Normal")]
-    return ".".join(loc) or "(file)"
+    return ".".join(str(p) for p in _loc(err)) or "(file)"
 
 
 def _best_error(exc: ValidationError) -> dict:
@@ -163,35 +199,40 @@ def _expected(msg: str) -> str:
     return m.group(1) if m else msg
 
 
+def validation_error(exc: ValidationError, data: Any, file: str, error: type[InputError] = InputError) -> InputError:
+    """pydantic's most useful error as ``error`` with the line (when ``data`` came from critmin.datafile), the
+    field without union branch names, and 'expected …' in words."""
+    from critmin.datafile import line_of
+
+    err = _best_error(exc)
+    expected = "a value (the field is required)" if err["type"] == "missing" else _expected(err["msg"])
+    if err["type"] == "extra_forbidden":
+        expected = "no such field (unknown key)"
+    got = None if err["type"] == "missing" else err.get("input")
+    return error(file, line_of(data, _loc(err)), _field_of(err), expected, got)
+
+
 def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
-    """Validate a scenario mapping; a failure raises InputError(file, field, expected, got)."""
+    """Validate a scenario mapping; a failure raises InputError(file, line, field, expected, got), the line
+    known when ``data`` came from :func:`critmin.datafile.parse_data`."""
+    from critmin.datafile import line_of
+
     if not isinstance(data, dict):
         raise InputError(file, None, None, "a YAML mapping with keys shock, baseline, parameters", type(data).__name__)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = _best_error(exc)
-        field = _field_of(err)
-        expected = "a value (the field is required)" if err["type"] == "missing" else _expected(err["msg"])
-        if err["type"] == "extra_forbidden":
-            expected = "no such field (unknown key)"
-        got = None if err["type"] == "missing" else err.get("input")
-        raise InputError(file, None, field, expected, got) from None
+        raise validation_error(exc, data, file) from None
+    problem = run_size_problem(sc.draws, sc.seed, sc.horizon)
+    if problem:
+        raise InputError(file, line_of(data, [problem[0]]), *problem)
     sc.source_file = file
     return sc
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file (structure only; names are resolved by the catalog later)."""
-    import yaml
+    """Read and validate a scenario YAML file (structure only; names are resolved by the catalog later).
+    Duplicate keys and non-finite numbers are refused at their line by :mod:`critmin.datafile`."""
+    from critmin.kb.loader import read_yaml
 
-    from critmin.readtext import read_text
-
-    path = Path(path)
-    text = read_text(path, "a readable scenario file")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(str(path), (mark.line + 1) if mark else None, None, "valid YAML", str(exc)[:100]) from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(read_yaml(path, InputError, "a scenario file"), str(path))

@@ -1,4 +1,10 @@
-"""Formatting shared by every listing command: ``--format table|csv|json`` over a pandas DataFrame."""
+"""Formatting shared by every listing command: ``--format table|csv|json`` over a pandas DataFrame.
+
+Cells come from data (party names, sentences, file names), so a table shows them as plain text: never read as
+rich markup (a ``[/x]`` crashed the table, ``[red]`` restyled it) and with control characters (C0 but tab and
+newline, DEL, C1, so ESC/CSI sequences) shown as ``\x1b`` text instead of reaching the terminal. CSV cells that
+would start a spreadsheet formula are neutralised by :func:`critmin.monitor.csvsafe.csv_safe`.
+"""
 
 from __future__ import annotations
 
@@ -29,20 +35,23 @@ def emit(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None =
     fmt = Format(fmt)
     out = out or sys.stdout
     if fmt is Format.csv:
-        df.to_csv(out, index=False)
+        from critmin.monitor.csvsafe import csv_safe
+
+        csv_safe(df).to_csv(out, index=False)
     elif fmt is Format.json:
         out.write(df.to_json(orient="records", force_ascii=False, indent=2))
         out.write("\n")
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, show_lines=False)
+        table = Table(title=None if title is None else Text(clean(title)), show_lines=False)
         for col in df.columns:
             numeric = df[col].dtype.kind in "iuf"
-            table.add_column(str(col), justify="right" if numeric else "left")
+            table.add_column(Text(clean(col)), justify="right" if numeric else "left")
         for row in df.itertuples(index=False):
-            table.add_row(*[_cell(v) for v in row])
+            table.add_row(*[Text(clean(_cell(v))) for v in row])  # Text: never parsed as markup or :emoji:
         Console(file=out, width=200).print(table)
 
 
@@ -54,3 +63,12 @@ def _cell(value) -> str:
             return ""
         return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
+
+
+# C0 controls except tab and newline, DEL and C1 (0x9b is a one-byte CSI): shown as '\x1b'-style text.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0))}
+
+
+def clean(value) -> str:
+    """``value`` as text safe for a terminal: control characters become visible ``\\xNN`` text."""
+    return str(value).translate(_CONTROL)

@@ -85,6 +85,7 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     from critmin.atomic import write_text
     from critmin.i18n import current_lang, t
     from critmin.monitor.compute import compute
+    from critmin.monitor.csvsafe import csv_safe
     from critmin.monitor.report import render_html
     from critmin.monitor.store import save_run as _save
     from critmin.settings import warehouse_path
@@ -125,8 +126,7 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
         records = alerts_records(table)
         write_text(out_dir / "report.html", html)
         write_text(out_dir / "alerts.json", json.dumps(records, ensure_ascii=False, indent=1))
-        csv = table.copy()
-        write_text(out_dir / "alerts.csv", csv.to_csv(index=False))
+        write_text(out_dir / "alerts.csv", csv_safe(table).to_csv(index=False))
         timings["report_s"] = time.perf_counter() - tr
         step("save")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

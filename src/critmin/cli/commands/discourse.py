@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import Format, clean, emit
 
 sub = typer.Typer(help="Discourse analysis of critical-minerals policy texts (zh/en/ja) / 关键矿产政策话语分析",
                   no_args_is_help=True)
@@ -20,14 +20,14 @@ def _print_add(result, lang: str | None, fmt: Format) -> None:
     from critmin.i18n import t
 
     for e in result.errors:
-        typer.echo(t("discourse.add.error", lang, message=e["error"]), err=True)
+        typer.echo(clean(t("discourse.add.error", lang, message=e["error"])), err=True)
     for d in result.duplicates:
-        typer.echo(t("discourse.add.duplicate", lang, path=d["path"], doc_id=d["duplicate_of"]), err=True)
+        typer.echo(clean(t("discourse.add.duplicate", lang, path=d["path"], doc_id=d["duplicate_of"])), err=True)
     df = result.frame()
     if not df.empty:
         emit(df, fmt, title="discourse add")
-    typer.echo(t("discourse.add.done", lang, added=len(result.added), sentences=result.n_sentences,
-                 duplicates=len(result.duplicates), errors=len(result.errors)), err=True)
+    typer.echo(clean(t("discourse.add.done", lang, added=len(result.added), sentences=result.n_sentences,
+                 duplicates=len(result.duplicates), errors=len(result.errors))), err=True)
     if result.errors:
         raise typer.Exit(1)
 
@@ -103,7 +103,7 @@ def report(economies: str = typer.Option(None, "--economies", help="comma list, 
     econ = [e.strip().upper() for e in economies.split(",") if e.strip()] if economies else None
     findings = build_findings(warehouse, econ, by)
     path = write_report(findings, out or f"discourse_report.{fmt}", fmt, current_lang(lang))
-    typer.echo(t("discourse.report.written", lang, path=path), err=True)
+    typer.echo(clean(t("discourse.report.written", lang, path=path)), err=True)
 
 
 @sub.command("watch")
@@ -119,14 +119,14 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
 
     res = watch_folder(directory, warehouse, sentiment_threshold, share_threshold)
     for e in res.errors:
-        typer.echo(t("discourse.add.error", lang, message=e["error"]), err=True)
+        typer.echo(clean(t("discourse.add.error", lang, message=e["error"])), err=True)
     for r in res.alerts.itertuples() if res.alerts is not None else []:
-        typer.echo(t("discourse.watch.alert", lang, level=r.level, economy=r.economy, metric=r.metric, value=r.value,
-                     baseline=r.baseline, shift=r.shift, threshold=r.threshold), err=True)
+        typer.echo(clean(t("discourse.watch.alert", lang, level=r.level, economy=r.economy, metric=r.metric, value=r.value,
+                     baseline=r.baseline, shift=r.shift, threshold=r.threshold)), err=True)
     if res.alerts is not None and not res.alerts.empty:
         emit(res.alerts, fmt, title="discourse alerts")
-    typer.echo(t("discourse.watch.done", lang, files=len(res.files), dir=directory, added=len(res.added),
-                 errors=len(res.errors), alerts=0 if res.alerts is None else len(res.alerts)), err=True)
+    typer.echo(clean(t("discourse.watch.done", lang, files=len(res.files), dir=directory, added=len(res.added),
+                 errors=len(res.errors), alerts=0 if res.alerts is None else len(res.alerts))), err=True)
 
 
 @sub.command("eval")

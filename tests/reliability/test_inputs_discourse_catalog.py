@@ -246,3 +246,36 @@ def test_yaml_manifest_with_an_impossible_date(tmp_path):
     m.write_text("- {path: a.txt, economy: US, actor: X, date: 2024-02-30, genre: law}\n", encoding="utf-8")
     with pytest.raises(InputError, match="m.yaml, line 1"):
         read_manifest(m)
+
+
+# ---------------------------------------------------------------- the discourse store: reads never write
+
+@pytest.mark.parametrize("reader", ["list_documents", "list_alerts", "build_findings"])
+def test_discourse_reads_never_create_a_warehouse(tmp_path, reader):
+    from critmin.discourse import report, store
+    from critmin.errors import WarehouseMissing
+
+    fn = report.build_findings if reader == "build_findings" else getattr(store, reader)
+    target = tmp_path / "sub" / "wh.duckdb"
+    with pytest.raises(WarehouseMissing):
+        fn(target)
+    assert not (tmp_path / "sub").exists()
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_file_that_is_not_a_warehouse_is_one_line(tmp_path, read_only):
+    from critmin.discourse import store
+
+    f = tmp_path / "notes.duckdb"
+    f.write_text("not a database\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        store.connect(f, read_only=read_only)
+    assert err.value.file == str(f) and "DuckDB" in str(err.value) and "\n" not in str(err.value)
+    assert f.read_text(encoding="utf-8") == "not a database\n"
+
+
+def test_monitor_default_materials_binds_the_list_ids(built_warehouse):
+    from critmin.monitor.compute import default_materials
+
+    mats = default_materials(str(built_warehouse))
+    assert "cobalt" in mats and "lithium" in mats and mats == sorted(set(mats))

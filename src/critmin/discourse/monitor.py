@@ -223,7 +223,7 @@ def _evidence_for(con, economy: str, metric: str, new_ids: set[str]) -> str:
     """The strongest sentence of the new documents behind the metric (for the alert record)."""
     ids = sorted(new_ids)
     ph = ", ".join("?" for _ in ids)
-    col = "abs(s.polarity)" if metric == "polarity" else metric.removeprefix("share_")
+    col = {"polarity": "abs(s.polarity)", **{f"share_{f}": f"s.{f}" for f in FRAMES}}[metric]  # identifiers
     row = con.execute(f"select s.sentence from discourse_sentences s join discourse_documents d using (doc_id) "
                       f"where d.economy = ? and s.doc_id in ({ph}) order by {col} desc, s.doc_id, s.sent_idx limit 1",
                       [economy, *ids]).fetchone()

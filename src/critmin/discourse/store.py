@@ -56,16 +56,20 @@ def connect(warehouse: str | Path | None = None, read_only: bool = False):
     """
     import duckdb
 
-    from critmin.errors import WarehouseMissing
+    from critmin.errors import InputError, WarehouseMissing
     from critmin.settings import warehouse_path
 
     path = warehouse_path(warehouse)
-    if read_only:
-        if not path.exists():
-            raise WarehouseMissing(str(path))
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    if read_only and not path.is_file():  # a read never creates the file (or its folder)
+        raise WarehouseMissing(str(path))
+    try:
+        if read_only:
+            return duckdb.connect(str(path), read_only=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+    except (duckdb.Error, OSError) as exc:  # not a DuckDB file, locked by another process, not writable
+        raise InputError(str(path), expected="a DuckDB warehouse file that can be opened"
+                         + ("" if read_only else " for writing"), got=str(exc).splitlines()[0][:160]) from None
     for ddl in SCHEMA:
         con.execute(ddl)
     return con

@@ -50,11 +50,10 @@ def default_materials(warehouse=None) -> list[str]:
     plus the core strategic set."""
     import critmin
 
-    lists = ", ".join(f"'{x}'" for x in DEFAULT_LISTS)
     with critmin.open(warehouse) as wh:
         have = set(wh.sql("select distinct material_id from material_hs6").df()["material_id"])
-        listed = set(wh.sql(f"select distinct material_id from critical_lists where list_id in ({lists})")
-                     .df()["material_id"].dropna())
+        listed = set(wh.sql("select distinct material_id from critical_lists where list_id in ?",
+                            [list(DEFAULT_LISTS)]).df()["material_id"].dropna())
     return sorted((listed | set(CORE_MATERIALS)) & have)
 
 

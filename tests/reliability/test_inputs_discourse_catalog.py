@@ -279,3 +279,13 @@ def test_monitor_default_materials_binds_the_list_ids(built_warehouse):
 
     mats = default_materials(str(built_warehouse))
     assert "cobalt" in mats and "lithium" in mats and mats == sorted(set(mats))
+
+
+def test_bundled_lexicons_pass_the_strict_reader():
+    """The bundled lexicons load with libyaml for speed; here they must pass the shared reader's checks too."""
+    from critmin.discourse.lexicon import _default_dir, _read_yaml
+
+    files = sorted(_default_dir().glob("*.yaml"))
+    assert len(files) == 6
+    for f in files:
+        assert _read_yaml(f) == _read_yaml(f, bundled=True)

@@ -1,8 +1,9 @@
 """Read a dossier (JSON, or YAML by file suffix) into :class:`~critmin.compliance.model.Dossier`.
 
-The JSON path goes straight to pydantic-core's parser and validator (no second parse), which is what keeps
-fuzzing at 10⁴ cases fast. Any failure is an :class:`~critmin.errors.InputError` naming the file, the
-record (the dotted path of the offending value, e.g. ``items[2].hs_code``), the field and what was expected.
+Text goes through the shared reader :mod:`critmin.datafile` (duplicate keys, deep nesting and non-finite numbers
+refused; YAML errors carry the line). Any failure is an :class:`~critmin.errors.InputError` naming the file,
+the line where known, the field (the dotted path of the offending value, e.g. ``items.2.hs_code``) and what
+was expected.
 """
 
 from __future__ import annotations
@@ -44,41 +45,30 @@ def _raise_from(exc, source: str) -> None:
     ) from None
 
 
-def _template_envelope(text: str | bytes):
-    """The 'dossier' part of a filled-in template ({"_template": ..., "dossier": {...}}), else None."""
-    marker = b'"_template"' if isinstance(text, bytes) else '"_template"'
-    if marker not in text:
-        return None
-    import json
-
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+def _template_envelope(obj):
+    """The 'dossier' part of a filled-in template ({"_template": ..., "dossier": {...}}), else ``obj``."""
     if isinstance(obj, dict) and "_template" in obj and isinstance(obj.get("dossier"), dict):
         return obj["dossier"]
-    return None
+    return obj
 
 
-def loads_dossier(text: str | bytes, source: str = "<dossier>"):
-    """Parse and validate dossier JSON text; raise InputError on anything else."""
-    from pydantic import ValidationError
-
+def loads_dossier(text: str | bytes, source: str = "<dossier>", fmt: str = "json"):
+    """Parse and validate dossier text (JSON, or YAML with ``fmt='yaml'``); raise InputError on anything else."""
     from critmin.compliance.model import Dossier
+    from critmin.datafile import parse_data, validate
 
-    try:
-        return Dossier.model_validate_json(text)
-    except ValidationError as exc:
-        envelope = _template_envelope(text)
-        if envelope is not None:
-            return dossier_from_obj(envelope, source)
-        _raise_from(exc, source)
-    except (ValueError, RecursionError) as exc:  # e.g. undecodable bytes
-        raise InputError(file=source, record="document", field=None, expected="UTF-8 JSON object", got=str(exc)[:80]) from None
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = text.count(b"\n", 0, exc.start) + 1
+            raise InputError(source, line, None, "a dossier encoded as UTF-8", f"byte 0x{text[exc.start]:02x}") from None
+    data = parse_data(text, source, fmt=fmt, expected="a dossier")
+    return validate(_template_envelope(data), Dossier, source)
 
 
 def dossier_from_obj(obj, source: str = "<dossier>"):
-    """Validate an already parsed object (dict) as a dossier."""
+    """Validate an already parsed object (dict) as a dossier; the record is the dotted path (``items[2].x``)."""
     from pydantic import ValidationError
 
     from critmin.compliance.model import Dossier
@@ -90,22 +80,18 @@ def dossier_from_obj(obj, source: str = "<dossier>"):
 
 
 def load_dossier(path: str | Path):
-    """Read a dossier file (``.json``; ``.yaml``/``.yml`` also accepted)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(file=str(path), expected="a readable dossier file", got=exc.strerror) from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+    """Read a dossier file (``.json``; ``.yaml``/``.yml`` also accepted) through :mod:`critmin.datafile`:
+    duplicate keys, nesting deeper than it allows and non-finite numbers are refused with file and line."""
+    from critmin.datafile import MAX_BYTES
+    from critmin.readtext import read_text
 
-        try:
-            obj = yaml.safe_load(raw.decode("utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", None)
-            raise InputError(
-                file=str(path), record=(line + 1) if line is not None else "document", expected="valid UTF-8 YAML",
-                got=type(exc).__name__,
-            ) from None
-        return dossier_from_obj(obj, str(path))
-    return loads_dossier(raw, str(path))
+    path = Path(path)
+    expected = "a readable dossier file"
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(str(path), None, None, expected, exc.strerror) from None
+    if size > MAX_BYTES:
+        raise InputError(str(path), None, None, f"a dossier of at most {MAX_BYTES >> 20} MiB", f"{size} bytes")
+    fmt = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "json"
+    return loads_dossier(read_text(path, expected), str(path), fmt=fmt)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 SCHEMA_VERSION = "1"
 
@@ -32,6 +32,22 @@ MagnetType = Literal["NdFeB", "SmCo", "AlNiCo", "ferrite", "other"]
 
 def _d(en: str, zh: str) -> str:
     return f"{en} / {zh}"
+
+
+def _unique(*keys: str) -> AfterValidator:
+    """Refuse two records with the same key: the rules would read one of them and silently ignore the other."""
+
+    def check(rows: list) -> list:
+        first: dict[tuple, int] = {}
+        for i, row in enumerate(rows):
+            key = tuple(getattr(row, k) for k in keys)
+            if key in first:
+                shown = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True))
+                raise ValueError(f"one record per {'/'.join(keys)}: {shown} appears twice (entries {first[key]} and {i})")
+            first[key] = i
+        return rows
+
+    return AfterValidator(check)
 
 
 class _Model(BaseModel):
@@ -87,7 +103,7 @@ class Licence(_Model):
 
 
 class MaterialListEntry(_Model):
-    item_line: int = Field(..., ge=1, description=_d("Item line this entry describes", "对应物项行号"))
+    item_line: int = Field(..., ge=1, le=100000, description=_d("Item line this entry describes", "对应物项行号"))
     component: Text | None = Field(None, description=_d("Component / constituent", "组分"))
     element: Element | None = Field(None, description=_d("Element", "元素"))
     mass_pct: Pct | None = Field(None, description=_d("Mass share (%)", "质量占比（%）"))
@@ -106,7 +122,7 @@ class Traceability(_Model):
     cn_trace_system_id: Id | None = Field(
         None, description=_d("Record number in China's rare-earth product traceability system", "稀土产品追溯信息系统登记编号")
     )
-    batches: list[Batch] = Field(default_factory=list, description=_d("Batches, mine to product", "批次（从矿山到产品）"))
+    batches: Annotated[list[Batch], _unique("batch_id")] = Field(default_factory=list, description=_d("Batches, mine to product", "批次（从矿山到产品）"))
 
 
 class Risk(_Model):
@@ -136,8 +152,8 @@ class Monitoring(_Model):
 
 class DueDiligence(_Model):
     policy_adopted_on: date | None = Field(None, description=_d("Due-diligence policy adopted on", "尽职调查政策通过日期"))
-    risks: list[Risk] = Field(default_factory=list, description=_d("Identified adverse impacts", "已识别的不利影响"))
-    measures: list[Measure] = Field(default_factory=list, description=_d("Prevention / mitigation measures", "预防与整改措施"))
+    risks: Annotated[list[Risk], _unique("risk_id")] = Field(default_factory=list, description=_d("Identified adverse impacts", "已识别的不利影响"))
+    measures: Annotated[list[Measure], _unique("measure_id")] = Field(default_factory=list, description=_d("Prevention / mitigation measures", "预防与整改措施"))
     monitoring: list[Monitoring] = Field(default_factory=list, description=_d("Monitoring of effectiveness", "有效性监测"))
     complaints_channel: Text | None = Field(None, description=_d("Complaints / notification channel", "投诉与通报渠道"))
     records_kept_until: date | None = Field(None, description=_d("Evidence kept until", "证据保存至"))
@@ -152,7 +168,7 @@ class RecycledShare(_Model):
 
 class RecycledContent(_Model):
     total_recycled_share_pct: Pct | None = Field(None, description=_d("Recycled share of the batch by mass (%)", "批次再生含量（按质量，%）"))
-    by_element: list[RecycledShare] = Field(default_factory=list, description=_d("Recycled share by element", "分元素再生含量"))
+    by_element: Annotated[list[RecycledShare], _unique("element")] = Field(default_factory=list, description=_d("Recycled share by element", "分元素再生含量"))
     method: Text | None = Field(None, description=_d("Calculation method", "计算方法"))
     published_at: Text | None = Field(None, description=_d("Public web address of the disclosure", "公开披露网址"))
 
@@ -167,7 +183,7 @@ class Footprint(_Model):
     unit: Literal["kgCO2e_per_kg"] | None = Field(None, description=_d("Unit", "单位"))
     total: float | None = Field(None, ge=0, le=1e9, description=_d("Total footprint", "足迹合计"))
     methodology: Text | None = Field(None, description=_d("Methodology", "核算方法"))
-    stages: list[FootprintStage] = Field(default_factory=list, description=_d("By stage and origin", "分环节、分来源"))
+    stages: Annotated[list[FootprintStage], _unique("stage", "country")] = Field(default_factory=list, description=_d("By stage and origin", "分环节、分来源"))
 
 
 class CompositionEntry(_Model):
@@ -186,7 +202,7 @@ class MagnetLabel(_Model):
     product_category: Text | None = Field(None, description=_d("Product category", "产品类别"))
     magnet_types: list[MagnetType] = Field(default_factory=list, description=_d("Magnet types", "永磁体类型"))
     magnet_mass_kg: Mass | None = Field(None, description=_d("Total mass of permanent magnets (kg)", "永磁体总质量（千克）"))
-    composition: list[CompositionEntry] = Field(default_factory=list, description=_d("Chemical composition", "化学成分"))
+    composition: Annotated[list[CompositionEntry], _unique("element")] = Field(default_factory=list, description=_d("Chemical composition", "化学成分"))
     location_in_product: Text | None = Field(None, description=_d("Where the magnets sit in the product", "永磁体在产品中的位置"))
     removal_info: Text | None = Field(None, description=_d("How to remove the magnets", "拆解方法"))
     data_carrier: DataCarrier | None = Field(None, description=_d("Data carrier", "数据载体"))
@@ -201,7 +217,7 @@ class Passport(_Model):
 
 
 class CustodyEvent(_Model):
-    seq: int = Field(..., ge=1)
+    seq: int = Field(..., ge=1, le=2**63 - 1)
     event_id: Id
     kind: Id
     party: Id
@@ -223,10 +239,10 @@ class ChainOfCustody(_Model):
     stages: list[Stage] = Field(default_factory=list, description=_d("Stages on the batch's lineage", "批次所经环节"))
     origin_countries: list[ISO3] = Field(default_factory=list, description=_d("Countries on the lineage", "所经国家"))
     recycled_share_pct: Pct | None = Field(None, description=_d("Recycled share computed through the chain (%)", "按链条计算的再生含量（%）"))
-    recycled_by_element: list[RecycledShare] = Field(
+    recycled_by_element: Annotated[list[RecycledShare], _unique("element")] = Field(
         default_factory=list, description=_d("Recycled share by element computed through the chain", "按链条计算的分元素再生含量")
     )
-    events: list[CustodyEvent] = Field(default_factory=list, description=_d("Ledger events", "账本事件"))
+    events: Annotated[list[CustodyEvent], _unique("seq"), _unique("event_id")] = Field(default_factory=list, description=_d("Ledger events", "账本事件"))
 
 
 class Dossier(_Model):
@@ -236,10 +252,10 @@ class Dossier(_Model):
     prepared_on: date | None = Field(None, description=_d("Prepared on (checks are as of this date)", "编制日期（以此日期为准核查）"))
     shipment_date: date | None = Field(None, description=_d("Planned / actual shipment date", "计划或实际出运日期"))
     parties: Parties | None = Field(None, description=_d("Parties", "当事方"))
-    items: list[Item] = Field(default_factory=list, description=_d("Items shipped", "出口物项"))
+    items: Annotated[list[Item], _unique("line_no")] = Field(default_factory=list, description=_d("Items shipped", "出口物项"))
     end_use: EndUse | None = Field(None, description=_d("End use", "最终用途"))
     licence: Licence | None = Field(None, description=_d("Export licence", "出口许可"))
-    material_list: list[MaterialListEntry] = Field(default_factory=list, description=_d("Material list", "材料清单"))
+    material_list: Annotated[list[MaterialListEntry], _unique("item_line", "component", "element")] = Field(default_factory=list, description=_d("Material list", "材料清单"))
     traceability: Traceability | None = Field(None, description=_d("Traceability", "追溯信息"))
     chain_of_custody: ChainOfCustody | None = Field(None, description=_d("Chain of custody from the ledger", "账本导出的监管链"))
     due_diligence: DueDiligence | None = Field(None, description=_d("Due diligence", "尽职调查"))

@@ -172,13 +172,15 @@ class Pack(_M):
 
 @cache
 def load_pack(regime: str) -> Pack:
-    """The validated rule pack of ``regime`` (e.g. 'cn-export'); CatalogError names file and rule."""
-    import yaml
+    """The validated rule pack of ``regime`` (e.g. 'cn-export'); CatalogError names file, line and rule.
+    Read through :mod:`critmin.datafile`: a duplicate key (one silently winning) or a non-finite number is refused."""
+    from critmin.datafile import parse_data
 
     if regime not in REGIMES:
         raise UsageError(f"unknown regime '{regime}'; known: {', '.join(REGIMES)}")
     rel = f"compliance/packs/{REGIMES[regime]}"
-    data = yaml.safe_load((resources.files("critmin") / rel).read_text(encoding="utf-8")) or {}
+    text = (resources.files("critmin") / rel).read_text(encoding="utf-8")
+    data = parse_data(text, rel, error=CatalogError, expected="a rule pack") or {}
     return pack_from_data(data, rel, regime)
 
 

@@ -338,6 +338,56 @@ def _scalar(raw, kind: str):
     return raw
 
 
+MAX_UNCOMPRESSED = 50 << 20  # bytes, all parts of the workbook together
+MAX_PARTS = 1000
+MAX_ROWS = 10_000  # per sheet
+_DTD = [b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be")]
+
+
+def _check_package(path: Path) -> None:
+    """Refuse a workbook openpyxl should not open: more parts or uncompressed bytes than the caps (zipfile never
+    inflates a part beyond the size its directory declares, so the declared sizes bound the work), or any part
+    with a DTD, which an .xlsx never needs and which is how XML entity bombs and external entities begin.
+    (openpyxl also parses through defusedxml when it is installed.)"""
+    import zipfile
+    import zlib
+
+    from critmin.errors import InputError
+
+    expected = "an .xlsx workbook written by `critmin comply template`"
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if len(infos) > MAX_PARTS or total > MAX_UNCOMPRESSED:
+                raise InputError(file=str(path), expected=f"{expected}, at most {MAX_UNCOMPRESSED >> 20} MiB "
+                                 f"uncompressed in at most {MAX_PARTS} parts", got=f"{total} bytes in {len(infos)} parts")
+            for info in infos:
+                with z.open(info) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        if any(n in tail + chunk for n in _DTD):
+                            raise InputError(file=str(path), record=f"part {info.filename}",
+                                             expected="XML without a DTD (<!DOCTYPE …>)", got="a DOCTYPE declaration")
+                        tail = chunk[-20:]
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
+            zlib.error, ValueError) as exc:
+        raise InputError(file=str(path), expected=expected, got=type(exc).__name__) from None
+
+
+def _rows(sheet, path: Path, name: str, min_row: int):
+    """(row number, values) of ``sheet`` from ``min_row``, refusing sheets longer than MAX_ROWS."""
+    from critmin.errors import InputError
+
+    for r, row in enumerate(sheet.iter_rows(min_row=min_row, values_only=True), start=min_row):
+        if r > MAX_ROWS:
+            raise InputError(file=str(path), record=f"sheet '{name}'", expected=f"at most {MAX_ROWS} rows",
+                             got=f"row {r}")
+        yield r, row
+
+
 def read_workbook(path: str | Path):
     """Read a filled-in Excel template back into a Dossier. Errors name the sheet, row and field.
 
@@ -349,16 +399,40 @@ def read_workbook(path: str | Path):
     from critmin.errors import InputError
 
     path = Path(path)
+    _check_package(path)
+    wb = None
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a non-workbook
+        doc, rows_of = _read_sheets(wb, path)
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl raises many types (and defusedxml its own) for a broken workbook
         raise InputError(file=str(path), expected="an .xlsx workbook written by `critmin comply template`",
                          got=type(exc).__name__) from None
+    finally:
+        if wb is not None:
+            wb.close()
+    try:
+        return dossier_from_obj(doc, str(path))
+    except InputError as exc:
+        rec = str(exc.record or "")
+        for section, rows in rows_of.items():
+            prefix = section + "["
+            if rec.startswith(prefix):
+                idx = int(rec[len(prefix):].split("]")[0])
+                exc.record = f"sheet '{section}' row {rows.get(idx, '?')} ({rec})"
+                exc.args = (str(exc),)
+        raise
+
+
+def _read_sheets(wb, path: Path) -> tuple[dict, dict[str, dict[int, int]]]:
+    from critmin.errors import InputError
+
     if SINGLE_SHEET not in wb.sheetnames:
         raise InputError(file=str(path), record=f"sheet '{SINGLE_SHEET}'", expected="the template's single-field sheet")
     doc: dict = {}
     rows_of: dict[str, dict[int, int]] = {}
-    for r, row in enumerate(wb[SINGLE_SHEET].iter_rows(min_row=2, values_only=True), start=2):
+    for r, row in _rows(wb[SINGLE_SHEET], path, SINGLE_SHEET, 2):
         if not row or not row[0] or len(row) < 4 or row[3] is None:
             continue
         fpath = str(row[0])
@@ -373,7 +447,7 @@ def read_workbook(path: str | Path):
         sheet = wb[name]
         header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
         items = []
-        for r, row in enumerate(sheet.iter_rows(min_row=SECTION_FIRST_ROW, values_only=True), start=SECTION_FIRST_ROW):
+        for r, row in _rows(sheet, path, name, SECTION_FIRST_ROW):
             entry = {}
             for key, raw in zip(header, row, strict=False):
                 if key is None or raw is None:
@@ -386,17 +460,7 @@ def read_workbook(path: str | Path):
                 items.append(entry)
         if items:
             _put(doc, name, items)
-    try:
-        return dossier_from_obj(doc, str(path))
-    except InputError as exc:
-        rec = str(exc.record or "")
-        for section, rows in rows_of.items():
-            prefix = section + "["
-            if rec.startswith(prefix):
-                idx = int(rec[len(prefix):].split("]")[0])
-                exc.record = f"sheet '{section}' row {rows.get(idx, '?')} ({rec})"
-                exc.args = (str(exc),)
-        raise
+    return doc, rows_of
 
 
 def _put(doc: dict, dotted: str, value) -> None:

@@ -13,19 +13,26 @@ from critmin.compliance.loader import dossier_from_obj, load_dossier
 from critmin.compliance.rules import REGIMES, load_pack
 
 
-def test_complete_dossier_passes_every_pack():
-    d = load_dossier(DATA / "complete.json")
-    result = check(d, ALL_REGIMES)
-    assert result.findings == []
+def test_complete_dossier_passes_every_pack(verified_doc, custody):
+    d = dossier_from_obj(verified_doc)
+    result = check(d, ALL_REGIMES, ledger=custody.path)
+    assert result.findings == [] and result.custody == "verified"
     assert result.exit_code == 0
     assert result.as_of == date(2026, 3, 16)
 
 
+def test_hand_written_custody_section_is_only_advisory_unverified():
+    """complete.json's own section says verified: true, but no ledger stands behind it."""
+    result = check(load_dossier(DATA / "complete.json"), ALL_REGIMES)
+    assert [(f.rule_id, f.detail.split(":")[0]) for f in result.findings] == [("CSDDD-013", "unverified")]
+    assert result.exit_code == 3
+
+
 @pytest.mark.parametrize("path", defect_files(), ids=lambda p: p.stem)
-def test_defect_fails_with_exactly_expected_rules(path, complete_doc):
+def test_defect_fails_with_exactly_expected_rules(path, verified_doc, custody):
     patch = json.loads(path.read_text(encoding="utf-8"))
-    d = dossier_from_obj(apply_patch(complete_doc, patch), str(path))
-    result = check(d, ALL_REGIMES)
+    d = dossier_from_obj(apply_patch(verified_doc, patch), str(path))
+    result = check(d, ALL_REGIMES, ledger=custody)
     assert result.rule_ids == set(patch["expect"]), result.to_frame().to_string()
 
 

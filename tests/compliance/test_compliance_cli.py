@@ -21,9 +21,13 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def test_check_complete_dossier_exits_zero():
-    r = run("comply", "check", DATA / "complete.json", "--regimes", "cn-export,eu-csddd,eu-crma-magnet")
+def test_check_complete_dossier_exits_zero(tmp_path, verified_doc, custody):
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps(verified_doc), encoding="utf-8")
+    r = run("comply", "check", p, "--regimes", "cn-export,eu-csddd,eu-crma-magnet", "--ledger", custody.path)
     assert r.exit_code == 0 and "meets every rule" in r.output
+    r = run("comply", "check", p, "--regimes", "cn-export,eu-csddd,eu-crma-magnet")  # no ledger: not verified
+    assert r.exit_code == 3 and "unverified" in r.output
 
 
 def test_check_exit_codes_and_formats(tmp_path):
@@ -45,7 +49,7 @@ def test_bad_dossier_is_one_line_and_exit_2(tmp_path):
     p = tmp_path / "bad.json"
     p.write_text('{"dossier_id": "X", "items": [{"line_no": 0}]}', encoding="utf-8")
     r = run("comply", "check", p)
-    assert isinstance(r.exception, InputError) and "items[0].line_no" in str(r.exception)
+    assert isinstance(r.exception, InputError) and "items.0.line_no" in str(r.exception)
     exe = Path(sys.executable).parent / "critmin"
     proc = subprocess.run([str(exe), "comply", "check", str(p)], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stdout == ""
@@ -85,6 +89,9 @@ def test_ledger_commands_end_to_end(tmp_path):
     assert run("ledger", "append", led, events).exit_code == 0
     reg = tmp_path / "reg.json"
     reg.write_text(json.dumps({"kind": "register_party", "party": "sep", "public_key": pub}))
+    r = run("ledger", "append", led, reg, "--key", tmp_path / "sep.pem")  # too late: sep already acted unsigned
+    assert type(r.exception).__name__ == "LedgerRefused" and "'sep'" in str(r.exception)
+    reg.write_text(json.dumps({"kind": "register_party", "party": "mag-plant", "public_key": pub}))
     assert run("ledger", "append", led, reg, "--key", tmp_path / "sep.pem").exit_code == 0
     r = run("ledger", "history", led, "MAG", "--format", "json")
     assert r.exit_code == 0 and len(json.loads(r.output)) == 3

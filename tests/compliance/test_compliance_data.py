@@ -97,7 +97,7 @@ def test_template_files_are_bilingual_and_loadable(tmp_path):
     from critmin.compliance.check import check
 
     r = check(d, ["cn-export", "eu-csddd", "eu-crma-magnet"])
-    assert r.exit_code == 5 and {f.problem for f in r.findings} <= {"missing", "not_covered"}
+    assert r.exit_code == 5 and {f.problem for f in r.findings if f.rule_id != "CSDDD-013"} <= {"missing", "not_covered"}
     wb = openpyxl.load_workbook(xpath)
     assert {"README 说明", "Dossier 档案", "items", "due_diligence.risks"} <= set(wb.sheetnames)
     items = wb["items"]
@@ -142,17 +142,16 @@ def _fill_workbook(xpath, doc):
     wb.save(xpath)
 
 
-def test_filled_excel_template_reads_back_and_passes(tmp_path, complete_doc):
+def test_filled_excel_template_reads_back_and_passes(tmp_path, complete_doc, custody):
     from critmin.compliance.check import check
-    from critmin.compliance.loader import dossier_from_obj
     from critmin.compliance.template import read_workbook
 
     _, xpath = write_template(ALL_REGIMES, tmp_path)
     _fill_workbook(xpath, complete_doc)
     d = read_workbook(xpath)
     assert d.chain_of_custody is None  # comes from the ledger, not from the workbook
-    d.chain_of_custody = dossier_from_obj(complete_doc).chain_of_custody
-    assert check(d, ALL_REGIMES).findings == []
+    d.chain_of_custody = custody.export_evidence("MAG-2026-007")
+    assert check(d, ALL_REGIMES, ledger=custody).findings == []
     assert d.items[0].hs_code == "8505111000" and d.items[0].elements == ["Nd", "Pr", "Dy", "Tb", "Fe", "B"]
 
 

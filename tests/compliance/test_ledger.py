@@ -82,9 +82,9 @@ def test_exported_evidence_feeds_the_crma_recycled_claim_check(ledger, complete_
     d = dossier_from_obj(complete_doc)
     d.chain_of_custody = ledger.export_evidence("MAG-1")
     d.recycled_content.total_recycled_share_pct = 12.9  # within 0.5 points of 12.5
-    assert check(d, ["eu-crma-magnet", "eu-csddd", "eu-dpp"]).findings == []
+    assert check(d, ["eu-crma-magnet", "eu-csddd", "eu-dpp"], ledger=ledger).findings == []
     d.recycled_content.total_recycled_share_pct = 15.0
-    assert check(d, ["eu-crma-magnet"]).rule_ids == {"CRMA-009"}
+    assert check(d, ["eu-crma-magnet"], ledger=ledger).rule_ids == {"CRMA-009"}
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,19 @@ Exit codes of ``critmin comply check`` by worst severity (documented in docs/com
 5     at least one error
 2     the dossier could not be read (input error)
 ====  =========================================
+
+The dossier's ``chain_of_custody`` section is evidence only when a ledger backs it: ``check(..., ledger=FILE)``
+recomputes the section from the ledger (see :meth:`~critmin.compliance.ledger.Ledger.check_evidence`) and the
+rules read the recomputed figures. Its ``verified`` flag is never taken from the dossier: the rules see ``true``
+only when the ledger verifies and the section is an export of it, else ``"unverified: <reason>"`` (without a
+ledger: ``"unverified: no ledger evidence …"``), which is what the custody findings show.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from critmin.compliance.rules import SEVERITY_RANK, Context, Finding, evaluate, load_pack, parse_regimes
 
@@ -27,6 +34,7 @@ class CheckResult:
     regimes: list[str]
     as_of: date
     findings: list[Finding] = field(default_factory=list)
+    custody: str | None = None  # 'verified', 'unverified: <reason>', or None without a chain_of_custody section
 
     @property
     def worst(self) -> str | None:
@@ -50,6 +58,7 @@ class CheckResult:
             "as_of": self.as_of.isoformat(),
             "worst": self.worst,
             "exit_code": self.exit_code,
+            "custody": self.custody,
             "findings": self.to_frame(lang).to_dict(orient="records"),
         }
 
@@ -83,15 +92,36 @@ def as_of_date(dossier, explicit: date | None = None) -> date:
     return explicit or dossier.shipment_date or dossier.prepared_on or date.today()
 
 
-def check(dossier, regimes, as_of: date | None = None) -> CheckResult:
-    """Findings of ``dossier`` (a Dossier) under each regime in ``regimes`` (list or 'a,b'), in pack order."""
+def custody_evidence(dossier, ledger=None) -> tuple[str | None, dict | None]:
+    """(status, the chain_of_custody the rules should read) — recomputed from ``ledger`` (a path or a Ledger)
+    when given; the dossier's own section, marked unverified, when not."""
+    if dossier.chain_of_custody is None:
+        return None, None
+    section = dossier.chain_of_custody.model_dump(mode="python")
+    if ledger is None:
+        status = "unverified: no ledger evidence (check with --ledger FILE)"
+    else:
+        from critmin.compliance.ledger import Ledger
+
+        led = ledger if isinstance(ledger, Ledger) else Ledger(Path(ledger))
+        status, fresh = led.check_evidence(dossier.chain_of_custody)
+        if fresh is not None:
+            section = fresh.model_dump(mode="python")
+    section["verified"] = True if status == "verified" else status
+    return status, section
+
+
+def check(dossier, regimes, as_of: date | None = None, ledger=None) -> CheckResult:
+    """Findings of ``dossier`` (a Dossier) under each regime in ``regimes`` (list or 'a,b'), in pack order;
+    ``ledger`` (path or Ledger) backs the chain-of-custody section (see the module docstring)."""
     from critmin.compliance.controls import controlled_elements
 
     regimes = parse_regimes(regimes)
     day = as_of_date(dossier, as_of)
     root = dossier.model_dump(mode="python")
+    custody, root["chain_of_custody"] = custody_evidence(dossier, ledger)
     ctx = Context(root=root, as_of=day, refs={"cn_controlled_elements": sorted(controlled_elements(day))})
-    result = CheckResult(dossier_id=dossier.dossier_id, regimes=regimes, as_of=day)
+    result = CheckResult(dossier_id=dossier.dossier_id, regimes=regimes, as_of=day, custody=custody)
     for regime in regimes:
         for rule in load_pack(regime).rules:
             result.findings.extend(evaluate(rule, regime, ctx))

@@ -881,9 +881,37 @@ class Ledger:
 
     def export_evidence(self, batch: str):
         """The dossier's ``chain_of_custody`` section for ``batch`` (a ChainOfCustody model)."""
+        return self._evidence(batch, *self._verify())
+
+    def check_evidence(self, section) -> tuple[str, Any]:
+        """Recompute a dossier's ``chain_of_custody`` section from this ledger, trusting nothing it claims
+        (``verified`` included). Returns ``("verified", recomputed)`` when the ledger verifies and the section is
+        an export of it (its head hash is in the chain, its events are the ledger's history of the batch up to
+        that head, its figures are the chain's); else ``("unverified: <first reason>", recomputed or None)``."""
+        report, state = self._verify()
+        if not report.ok:
+            return f"unverified: the ledger fails verify at event {report.first_bad.seq} ({report.first_bad.code})", None
+        if section.batch_id not in state.batches:
+            return f"unverified: batch {str(section.batch_id)[:40]!r} is not in the ledger", None
+        fresh = self._evidence(section.batch_id, report, state)
+        _, rows = self._rows()
+        head = {r[7]: r[0] for r in rows}.get(section.ledger_head_hash)
+        if head is None and section.ledger_head_hash != self.meta().get("genesis_hash"):
+            return "unverified: ledger_head_hash is not in this ledger", fresh
+        stored = {r[0]: (r[0], r[1], r[3], r[4], r[2], r[7], r[8] is not None) for r in rows}
+        for e in section.events:
+            if stored.get(e.seq) != (e.seq, e.event_id, e.kind, e.party, e.ts, e.hash, e.signed):
+                return f"unverified: event {e.seq} is not the ledger's event {e.seq}", fresh
+        if {e.seq for e in section.events} != {e.seq for e in fresh.events if e.seq <= (head or 0)}:
+            return "unverified: events differ from the ledger's history of the batch", fresh
+        for name in ("recycled_share_pct", "recycled_by_element", "stages", "origin_countries"):
+            if getattr(section, name) != getattr(fresh, name):
+                return f"unverified: {name} differs from the ledger's", fresh
+        return "verified", fresh
+
+    def _evidence(self, batch: str, report: VerifyReport, state: State):
         from critmin.compliance.model import ChainOfCustody, CustodyEvent, RecycledShare
 
-        report, state = self._verify()
         if batch not in state.batches:
             raise UsageError(f"batch '{batch}' is not in the ledger {self.path}")
         hist = self.history(batch, state)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from critmin.cli.commands.ledger import plain
 from critmin.cli.output import Format, emit
 
 comply_app = typer.Typer(
@@ -47,7 +48,7 @@ def schema(out: Path = typer.Option(None, "--out", help="Write to this file inst
         typer.echo(text, nl=False)
         return
     write_text(out, text)
-    typer.echo(t("compliance.schema.written", path=out), err=True)
+    typer.echo(t("compliance.schema.written", path=plain(out)), err=True)
 
 
 @comply_app.command("check")
@@ -57,6 +58,8 @@ def check(
     lang: str = typer.Option(None, "--lang", help="en|zh"),
     as_of: str = typer.Option(None, "--as-of", help="Read control status on this date (default: shipment date)"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    ledger: Path = typer.Option(None, "--ledger", help="Ledger the chain_of_custody section was exported from: "
+                                "recomputed from it (without one, custody is reported unverified)"),
 ) -> None:
     """Check a dossier against rule packs; exit 0 clean, 3 advisory, 4 warning, 5 error / 按规则包核查档案."""
     from critmin.compliance.check import check as run_check
@@ -65,12 +68,12 @@ def check(
 
     lang = current_lang(lang)
 
-    result = run_check(load_dossier(dossier), regimes, as_of=_date(as_of))
+    result = run_check(load_dossier(dossier), regimes, as_of=_date(as_of), ledger=ledger)
     names = ",".join(result.regimes)
     if fmt is Format.table and not result.findings:
-        typer.echo(t("compliance.check.clean", lang, dossier=result.dossier_id, regimes=names, as_of=result.as_of))
+        typer.echo(t("compliance.check.clean", lang, dossier=plain(result.dossier_id), regimes=names, as_of=result.as_of))
     else:
-        title = t("compliance.check.title", lang, dossier=result.dossier_id, regimes=names, as_of=result.as_of)
+        title = t("compliance.check.title", lang, dossier=plain(result.dossier_id), regimes=names, as_of=result.as_of)
         emit(result.to_frame(lang), fmt, title=title)
     if fmt is Format.table:
         sev = [f.severity for f in result.findings]
@@ -122,7 +125,7 @@ def template(
     from critmin.i18n import t
 
     paths = write_template(regimes, out)
-    typer.echo(t("compliance.template.written", regimes=regimes, files=", ".join(map(str, paths))))
+    typer.echo(t("compliance.template.written", regimes=plain(regimes), files=plain(", ".join(map(str, paths)))))
 
 
 @comply_app.command("import-xlsx")
@@ -138,7 +141,7 @@ def import_xlsx(
     dossier = read_workbook(workbook)
     text = dossier.model_dump_json(indent=2, exclude_none=True) + "\n"
     write_text(out, text)
-    typer.echo(t("compliance.import.written", path=out, dossier=dossier.dossier_id))
+    typer.echo(t("compliance.import.written", path=plain(out), dossier=plain(dossier.dossier_id)))
 
 
 @comply_app.command("rules")

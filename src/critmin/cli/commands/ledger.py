@@ -19,6 +19,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
 
 
+def plain(value) -> str:
+    """``value`` as inert text for the terminal: control characters (escape sequences, carriage returns,
+    newlines) shown as ``\\x1b``-style escapes, so data from a ledger or a dossier cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
+
+
 @ledger_app.command("init")
 def init(
     file: Path = typer.Argument(..., help="New ledger file (never overwritten)"),
@@ -29,7 +35,7 @@ def init(
     from critmin.i18n import t
 
     Ledger.init(file, yield_tolerance=yield_tolerance)
-    typer.echo(t("compliance.ledger.initialised", path=file))
+    typer.echo(t("compliance.ledger.initialised", path=plain(file)))
 
 
 @ledger_app.command("append")
@@ -62,7 +68,8 @@ def append(
     items = obj if isinstance(obj, list) else [obj]
     sources = [f"{event}[{i}]" for i in range(len(items))] if isinstance(obj, list) else [str(event)]
     for res in led.append_many(items, private_key=private, sources=sources):  # all or nothing
-        typer.echo(t("compliance.ledger.appended", seq=res.seq, kind=res.kind, event_id=res.event_id, head=res.hash[:16]))
+        typer.echo(t("compliance.ledger.appended", seq=res.seq, kind=res.kind, event_id=plain(res.event_id),
+                     head=res.hash[:16]))
 
 
 @ledger_app.command("history")
@@ -112,15 +119,15 @@ def verify(
     if fmt is not Format.table:
         emit(report.to_frame(lang), fmt)
     elif report.ok:
-        typer.echo(t("compliance.ledger.ok", lang, path=file, events=report.events, head=report.head_hash))
+        typer.echo(t("compliance.ledger.ok", lang, path=plain(file), events=report.events, head=report.head_hash))
     else:
         bad = report.first_bad
-        typer.echo(t("compliance.ledger.broken", lang, path=file, seq=bad.seq, event_id=bad.event_id or "-",
-                     reason=bad.reason_in(lang)))
+        typer.echo(t("compliance.ledger.broken", lang, path=plain(file), seq=bad.seq, event_id=plain(bad.event_id or "-"),
+                     reason=plain(bad.reason_in(lang))))
         for p in report.problems:
             if p is not bad:
-                typer.echo("  " + t("compliance.ledger.problem", lang, seq=p.seq, event_id=p.event_id or "-",
-                                    reason=p.reason_in(lang)))
+                typer.echo("  " + t("compliance.ledger.problem", lang, seq=p.seq, event_id=plain(p.event_id or "-"),
+                                    reason=plain(p.reason_in(lang))))
     raise typer.Exit(report.exit_code)
 
 
@@ -147,7 +154,7 @@ def export(
     else:
         text = json.dumps(evidence.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2)
     write_text(out, text + "\n")
-    typer.echo(t("compliance.ledger.exported", batch=batch, path=out))
+    typer.echo(t("compliance.ledger.exported", batch=plain(batch), path=plain(out)))
 
 
 @ledger_app.command("keygen")
@@ -164,4 +171,4 @@ def keygen(out: Path = typer.Option(..., "--out", help="Path prefix: writes PREF
     pem, pub_b64 = generate_keypair()
     write_private_key(priv, pem)  # 0600 from the first byte
     write_text(pub, pub_b64 + "\n")
-    typer.echo(t("compliance.ledger.keygen", private=priv, public=pub))
+    typer.echo(t("compliance.ledger.keygen", private=plain(priv), public=plain(pub)))

@@ -58,6 +58,33 @@ def _record(list_key: str, i: int, key, line: int | None) -> str:
     return record + (t("error.sep") + t("error.line", n=line) if isinstance(line, int) else "")
 
 
+def read_user_groups(path, known: set[str] = frozenset(), coco=None) -> list[Group]:
+    """The groups of a user's file (``CRITMIN_GROUPS``), refused as a whole when one is wrong: the shared reader's
+    checks, the models, ids unique and not in ``known``, coco columns that country_converter has (``coco``: a
+    function returning the converter, called only when a group needs it)."""
+    from critmin.catalog import models as m
+    from critmin.datafile import line_of
+
+    path = Path(path)
+    raw = _read_yaml(path)
+    groups = _validate(path, m.GroupsFile, raw, "groups").groups
+    seen = set(known)
+    for i, g in enumerate(groups):
+        if g.id in seen:
+            raise CatalogError(str(path), _record("groups", i, g.id, line_of(raw, ["groups", i, "id"])), "id",
+                               "a group id not already defined", g.id)
+        seen.add(g.id)
+    wanted = [(i, g, loc, c) for i, g in enumerate(groups)
+              for loc, c in [(["coco_column"], g.coco_column),
+                             *((["waves", j, "coco_column"], w.coco_column) for j, w in enumerate(g.waves))] if c]
+    columns = set((coco or _coco)().data.columns) if wanted else set()
+    for i, g, loc, col in wanted:
+        if col not in columns:
+            raise CatalogError(str(path), _record("groups", i, g.id, line_of(raw, ["groups", i, *loc])),
+                               ".".join(map(str, loc)), "a column of country_converter's table (e.g. EU, OECD)", col)
+    return groups
+
+
 def _coco():
     import logging
 
@@ -72,7 +99,6 @@ class Catalog:
 
     def __init__(self, data_dir: Path = DATA_DIR, user_groups: Path | None = None):
         from critmin.catalog import models as m
-        from critmin.datafile import line_of
 
         self.data_dir = Path(data_dir)
         f = self.data_dir / "materials.yaml"
@@ -80,17 +106,7 @@ class Catalog:
         f = self.data_dir / "groups.yaml"
         groups = _validate(f, m.GroupsFile, _read_yaml(f), "groups").groups
         if user_groups is not None:
-            uf = Path(user_groups)
-            raw = _read_yaml(uf)
-            extra = _validate(uf, m.GroupsFile, raw, "groups").groups
-            seen = {g.id for g in groups}
-            for i, g in enumerate(extra):
-                if g.id in seen:
-                    raise CatalogError(str(uf), _record("groups", i, g.id, line_of(raw, ["groups", i, "id"])), "id",
-                                       "a group id not already defined", g.id)
-                seen.add(g.id)
-            self._check_coco_columns(uf, extra, raw)
-            groups = groups + extra
+            groups = groups + read_user_groups(user_groups, {g.id for g in groups}, lambda: self._cc)
         self.groups: dict[str, Group] = {g.id: g for g in groups}
         f = self.data_dir / "critical_lists.yaml"
         self.critical_lists: dict[str, CriticalList] = {
@@ -104,20 +120,6 @@ class Catalog:
         self._check_references()
 
     # ----------------------------------------------------------------- consistency across files
-    def _check_coco_columns(self, path: Path, groups, raw) -> None:
-        """A user group of kind coco_* must name a column country_converter has (else KeyError on use)."""
-        from critmin.datafile import line_of
-
-        wanted = [(i, g, loc, c) for i, g in enumerate(groups)
-                  for loc, c in [(["coco_column"], g.coco_column),
-                                 *((["waves", j, "coco_column"], w.coco_column) for j, w in enumerate(g.waves))] if c]
-        known = set(self._cc.data.columns) if wanted else set()
-        for i, g, loc, col in wanted:
-            if col not in known:
-                raise CatalogError(str(path), _record("groups", i, g.id, line_of(raw, ["groups", i, *loc])),
-                                   ".".join(map(str, loc)), "a column of country_converter's table (e.g. EU, OECD)",
-                                   col)
-
     def _check_references(self) -> None:
         owner: dict[str, str] = {}
         for mat in self.materials.values():
@@ -287,4 +289,4 @@ def load_catalog(data_dir: str | os.PathLike | None = None, user_groups: str | o
     return _cached(str(data_dir or DATA_DIR), str(user_groups) if user_groups else None)
 
 
-__all__ = ["Catalog", "load_catalog", "DATA_DIR"]
+__all__ = ["Catalog", "load_catalog", "read_user_groups", "DATA_DIR"]

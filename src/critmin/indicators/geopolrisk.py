@@ -347,6 +347,18 @@ def _lit(v: Any) -> str:
     return repr(int(v))
 
 
+def _num(v: Any, name: str) -> str:
+    """A finite number as an SQL literal (the statement is also transpiled to Spark, so no parameters)."""
+    import math
+
+    from critmin.errors import UsageError
+
+    x = float(v)
+    if not math.isfinite(x):
+        raise UsageError(f"GeoPolRisk option {name}: expected a finite number, got {v!r}")
+    return repr(x)
+
+
 def _values(name: str, cols: list[str], rows: list[tuple]) -> str:
     body = ", ".join("(" + ", ".join(_lit(v) for v in r) + ")" for r in rows)
     return f"{name}({', '.join(cols)}) as (values {body})"
@@ -364,15 +376,15 @@ def _sql(opt: GprOptions, cdata: dict[str, Any], units: list[tuple[str, int, str
         _values("gpr_mat", ["pos", "material", "ref_id", "commodity"], mats),
         _values("gpr_hs", ["ref_id", "hs6"], hs),
     ])
-    missing_g = cdata["missing_g"] if opt.missing_g is None else float(opt.missing_g)
+    missing_g = _num(cdata["missing_g"] if opt.missing_g is None else opt.missing_g, "missing_g")
     unjoined = cdata["wgi_unjoined"]["codes"] if opt.wgi_unjoined else []
     unjoined_sql = ("and country not in (" + ", ".join(_lit(c) for c in unjoined) + ")") if unjoined else ""
     if opt.g_source == "normalized":
         g_expr = "value"
-        g_ind = "pv_normalized"
+        g_ind = _lit("pv_normalized")
     else:
         g_expr = "least(greatest((2.5 - value) / 5.0, 0.0), 1.0)"
-        g_ind = "pv_estimate"
+        g_ind = _lit("pv_estimate")
     if opt.hhi_truncate:  # exact integer sums (HUGEINT), like the package's Python ints
         qi = "trunc(p.qty)::HUGEINT"
         hhi_expr = f"sum({qi} * {qi})::DOUBLE / (sum({qi}) * sum({qi}))::DOUBLE"
@@ -410,7 +422,7 @@ g as (
     -- first row, as the package's lookup does (min() only guards against a warehouse that kept both)
     select country, year, min({g_expr}) as g
     from governance
-    where indicator = '{g_ind}' and year in (select year from yrs)
+    where indicator = {g_ind} and year in (select year from yrs)
       {unjoined_sql}
     group by country, year
 ),
@@ -425,7 +437,7 @@ flows as (
     select r.unit, r.year, r.ref_id,
            r.q, r.v, case when r.has_q then r.q else 0.0 end as q_priced,
            case when r.has_q then r.v else 0.0 end as v_priced,
-           case when pm.member is not null then 0.0 else coalesce(g.g, {missing_g!r}::DOUBLE) end as g
+           case when pm.member is not null then 0.0 else coalesce(g.g, {missing_g}::DOUBLE) end as g
     from trows r
     left join gpr_units pm on pm.unit = r.unit and pm.year = r.year and pm.member = r.partner
     left join g on g.country = r.partner and g.year = r.year

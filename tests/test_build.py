@@ -68,10 +68,11 @@ def test_sigkill_during_build_leaves_previous_warehouse_intact(built_warehouse, 
     assert _sha(wh) == before
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trade").fetchall()[0][0] == 1_264_888
-    # the next build cleans the dead build's temporary file
-    from critmin.warehouse.build import _clean_stale_temp_files
+    # the next writer (any command that takes the writer lock) cleans the dead build's temporary file
+    from critmin.warehouse.lock import writer_lock
 
-    _clean_stale_temp_files(wh)
+    with writer_lock(wh, "test"):
+        pass
     assert not list(tmp_path.glob(".wh.duckdb.building-*"))
 
 

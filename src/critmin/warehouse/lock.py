@@ -131,6 +131,7 @@ def writer_lock(path: Path, command: str, wait: float | None = None) -> Iterator
             _HELD[key] = (fd, 1)
         try:
             recover_wal(path)
+            clean_stale_builds(path)
             yield
         finally:
             with _GUARD:
@@ -178,6 +179,27 @@ def recover_wal(path: Path) -> str | None:
     finally:
         con.close()
     return "checkpointed"
+
+
+def clean_stale_builds(path: Path) -> list[Path]:
+    """Remove the temporary files of builds whose process is gone (a killed build leaves its half-written
+    ``.<name>.building-<pid>`` file); called under the writer lock, so no live build of ours is touched."""
+    removed = []
+    for stale in path.parent.glob(f".{path.name}.building-*"):
+        pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
+        alive = False
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            except PermissionError:  # another user's live process
+                alive = True
+        if not alive:
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
 
 
 def _set_aside(wal: Path, why: str) -> str:

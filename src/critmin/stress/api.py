@@ -239,6 +239,7 @@ def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Basel
         build_baseline,
         monthly_array,
         parse_monthly_feed,
+        placeholders,
         read_production,
         read_trade,
         resolve,
@@ -250,9 +251,8 @@ def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Basel
     try:
         trade = read_trade(wh, res.hs6, sc.baseline.year)
         prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
-        prov = wh.sql(f"select distinct provenance_id from trade where year = ? "
-                      f"and hs6 in ({', '.join('?' * len(res.hs6))}) order by 1",
-                      [int(sc.baseline.year), *res.hs6]).df()["provenance_id"].astype(str).tolist()
+        prov = wh.sql(f"select distinct provenance_id from trade where year = ? and hs6 in ({placeholders(res.hs6)}) "
+                      "order by 1", [int(sc.baseline.year), *res.hs6]).df()["provenance_id"].astype(str).tolist()
         if prod is not None:
             prov += wh.sql("select distinct provenance_id from production where commodity = ? and year = ?",
                            [res.wmd_commodity, pyear]).df()["provenance_id"].astype(str).tolist()

@@ -259,6 +259,16 @@ def test_deeply_nested_dossier_is_an_input_error(tmp_path, fmt):
         load_dossier(p)
 
 
+@pytest.mark.parametrize("value", ["2026-02-30", "!!int x", "!!map [1]", "!!python/object:os.system {}"])
+def test_yaml_values_pyyaml_cannot_construct_are_input_errors(tmp_path, value):
+    """Found by the fuzz suite: an impossible date in a YAML dossier was a ValueError traceback."""
+    p = tmp_path / "d.yaml"
+    p.write_text(f"dossier_id: {value}\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_dossier(p)
+    assert exc.value.file == str(p) and "\n" not in str(exc.value)
+
+
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "1e309", "-1e309"])
 def test_non_finite_numbers_in_a_dossier_are_refused(value):
     for text in ('{"dossier_id": "A", "footprint": {"stages": [{"stage": "refining", "value": VALUE}]}}',
@@ -291,6 +301,15 @@ def test_duplicate_records_in_a_dossier_are_refused(section, records):
 def test_dossier_numbers_are_in_range(doc):
     with pytest.raises(InputError, match="less than"):
         loads_dossier(json.dumps(doc), "d.json")
+
+
+def test_duplicate_keys_in_a_ledger_event_file_are_refused(tmp_path):
+    led = Ledger.init(tmp_path / "l.db")
+    ev = tmp_path / "e.json"
+    ev.write_text('{"kind": "create_batch", "party": "m", "batch": "B", "mass_kg": 10, "stage": "mine", "mass_kg": 1e6}',
+                  encoding="utf-8")
+    r = run("ledger", "append", led.path, ev)
+    assert isinstance(r.exception, InputError) and r.exception.field == "mass_kg" and led.events().empty
 
 
 def test_rule_pack_with_a_duplicate_key_is_refused(tmp_path, monkeypatch):

@@ -45,18 +45,14 @@ def append(
     key: Path = typer.Option(None, "--key", help="Ed25519 private key (PEM) to sign with"),
 ) -> None:
     """Append event(s) atomically; refused if they break mass balance, custody or signature rules / 追加事件."""
-    import json
-
     from critmin.compliance.ledger import Ledger, load_private_key
+    from critmin.datafile import parse_data
     from critmin.errors import InputError
     from critmin.i18n import t
+    from critmin.readtext import read_text
 
-    try:
-        obj = json.loads(Path(event).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(file=str(event), expected="a readable event JSON file", got=exc.strerror) from None
-    except ValueError as exc:
-        raise InputError(file=str(event), record=getattr(exc, "lineno", None), expected="valid JSON", got=str(exc)[:80]) from None
+    text = read_text(event, "a readable event JSON file")
+    obj = parse_data(text, str(event), fmt="json", expected="an event JSON file")  # duplicate keys refused
     private = None
     if key:
         try:

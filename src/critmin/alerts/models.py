@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 LEVELS = ("blue", "yellow", "orange", "red")  # low -> high (PRC Emergency Response Law colours)
 LEVEL_RANK = {lvl: i + 1 for i, lvl in enumerate(LEVELS)}
 Level = Literal["blue", "yellow", "orange", "red"]
 Comparison = Literal[">", ">=", "<", "<="]
 SCOPE_FIELDS = ("importer", "material", "stage", "supplier")
+
+
+def _expected(text: str) -> PydanticCustomError:
+    """A validation error whose message is just what was expected (no 'Value error, ' prefix)."""
+    return PydanticCustomError("rule_value", "{text}", {"text": text})
 
 
 class _Strict(BaseModel):
@@ -105,8 +111,8 @@ class Rule(_UserInput):
         rising = comparison in (">", ">=")
         if any((b <= a) if rising else (b >= a) for (_, a), (_, b) in zip(items, items[1:], strict=False)):
             got = ", ".join(f"{lvl} {x:g}" for lvl, x in items)
-            raise ValueError(f"thresholds strictly {'rising' if rising else 'falling'} from blue to red for "
-                             f"comparison '{comparison}', got {got}")
+            raise _expected(f"thresholds strictly {'rising' if rising else 'falling'} from blue to red for "
+                            f"comparison '{comparison}' (here {got})")
         return v
 
     @field_validator("clear")
@@ -118,9 +124,9 @@ class Rule(_UserInput):
         for lvl, c in v.items():
             thr = getattr(thresholds, lvl)
             if thr is None:
-                raise ValueError(f"clear.{lvl} only for a level that has a threshold (thresholds.{lvl} is not set)")
+                raise _expected(f"clear.{lvl} only for a level that has a threshold (thresholds.{lvl} is not set)")
             if c > thr if comparison in (">", ">=") else c < thr:
-                raise ValueError(f"clear.{lvl} ({c:g}) on the safe side of thresholds.{lvl} ({thr:g})")
+                raise _expected(f"clear.{lvl} ({c:g}) on the safe side of thresholds.{lvl} ({thr:g})")
         return v
 
     @model_validator(mode="after")

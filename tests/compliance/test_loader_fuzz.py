@@ -7,66 +7,14 @@ import copy
 import json
 
 import pytest
-from compliance_helpers import ALL_REGIMES, complete_doc_dict
+from compliance_helpers import ALL_REGIMES
+from dossier_strategies import DOC, inputs
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from critmin.compliance.check import check
 from critmin.compliance.loader import load_dossier, loads_dossier
 from critmin.compliance.model import Dossier
 from critmin.errors import InputError
-
-DOC = complete_doc_dict()
-DOC_TEXT = json.dumps(DOC)
-
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
-PATHS = [p for p in _paths(DOC) if p]
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.sampled_from(["", "2026-02-30", "9999-12-31", "CHN", "chn", "Dy", "1C902", "magnet",
-                                           "-1", "1e309", "NaN", "true", "\u0000", "钕铁硼"]),
-)
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                      max_leaves=3)
-
-
-@st.composite
-def mutated(draw):
-    doc = json.loads(DOC_TEXT)  # a fresh copy, faster than deepcopy
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(PATHS))
-        node = doc
-        try:
-            for p in path[:-1]:
-                node = node[p]
-            if draw(st.booleans()):
-                node[path[-1]] = draw(values)
-            else:
-                del node[path[-1]]
-        except (KeyError, IndexError, TypeError):
-            continue
-    return json.dumps(doc, ensure_ascii=draw(st.booleans()))
-
-
-inputs = st.one_of(
-    mutated(),
-    mutated(),
-    mutated().map(lambda s: s[: len(s) // 2]),  # truncated
-    st.binary(max_size=200),
-    st.text(max_size=200),
-    values.map(json.dumps),
-)
 
 
 @pytest.mark.slow

@@ -60,6 +60,15 @@ def _yaml_loader():
             finally:
                 self._depth -= 1
 
+        def construct_object(self, node, deep=False):
+            """PyYAML's constructors raise plain ValueError/TypeError/AttributeError on values such as
+            ``2024-02-30``, ``!!int x`` or ``!!map [1]``; they become a YAML error at the node's line."""
+            try:
+                return super().construct_object(node, deep=deep)
+            except (ValueError, TypeError, AttributeError, OverflowError):
+                value = node.value if isinstance(node.value, str) else f"a {node.id}"
+                raise _Construct(node.start_mark.line + 1, value) from None
+
         def construct_mapping(self, node, deep=False):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
@@ -89,6 +98,11 @@ def _yaml_loader():
 class _Duplicate(Exception):
     def __init__(self, key: str, line: int, first: int):
         self.key, self.line, self.first = key, line, first
+
+
+class _Construct(Exception):
+    def __init__(self, line: int, value: str):
+        self.line, self.value = line, value
 
 
 class _TooDeep(Exception):
@@ -180,6 +194,9 @@ def parse_data(text: str, name: str, *, fmt: str = "yaml", error: type[InputErro
     except _Duplicate as d:
         raise error(name, d.line, d.key, "each key once per mapping"
                     + (f" (first at line {d.first})" if d.first else ""), "a duplicate key") from None
+    except _Construct as c:
+        raise error(name, c.line, None, "a real date (YYYY-MM-DD) or a value of the type its YAML tag names",
+                    c.value) from None
     except _TooDeep as d:
         raise error(name, d.line, None, f"nesting at most {MAX_DEPTH} levels deep", "deeper nesting") from None
     except _NonFinite as n:
@@ -218,6 +235,14 @@ def read_data(path: str | Path, *, error: type[InputError] = InputError, expecte
                       expected=expected)
 
 
+def read_yaml(path: str | Path | None, error: type[InputError], expected: str, *, name: str | None = None,
+               text: str | None = None):
+    """:func:`read_data` of ``path`` (or :func:`parse_data` of ``text``, named ``name``) as YAML."""
+    if text is None:
+        return read_data(path, error=error, expected=expected, name=name)
+    return parse_data(text, str(path) if name is None else name, error=error, expected=expected)
+
+
 def validate(data, model: type[T], name: str, *, error: type[InputError] = InputError) -> T:
     """``model.model_validate(data)``; the first failure becomes ``error`` with the line (when the data came
     from :func:`parse_data`), the dotted field and pydantic's message."""
@@ -228,14 +253,16 @@ def validate(data, model: type[T], name: str, *, error: type[InputError] = Input
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = list(err["loc"])
-        expected = err["msg"]
+        expected = _expected(err["msg"])
         if err["type"] == "missing":
             expected = "a value (the field is required)"
         elif err["type"] == "extra_forbidden":
             expected = "no such field (unknown key)"
         got = None if err["type"] == "missing" else err.get("input")
-        if isinstance(got, dict | list):
-            got = type(got).__name__
+        if isinstance(got, dict):
+            got = "a mapping"
+        elif isinstance(got, list):
+            got = "a list"
         raise error(name, line_of(data, loc), field_of(loc), expected, got) from None
     # a string such as "1e309" or "nan" that pydantic coerced to a float is caught here
     hit = _walk_nonfinite(obj.model_dump() if hasattr(obj, "model_dump") else obj)
@@ -243,6 +270,16 @@ def validate(data, model: type[T], name: str, *, error: type[InputError] = Input
         path, _, value = hit
         raise error(name, line_of(data, path), field_of(path), "a finite number", str(value))
     return obj
+
+
+def _expected(msg: str) -> str:
+    """pydantic's message as the 'expected' part: 'Input should be a valid integer' -> 'a valid integer',
+    'Input should be greater than 0' -> 'a value greater than 0'."""
+    msg = msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        rest = msg.removeprefix("Input should be ")
+        return rest if rest.startswith(("a ", "an ")) else f"a value {rest}"
+    return msg
 
 
 def load_data(path: str | Path, model: type[T], *, error: type[InputError] = InputError,

@@ -31,8 +31,7 @@ class _RuleFile(RootModel[dict[str, Rule]]):
 def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:
     """Rules from a YAML file (or ``text``); the first problem raises RuleError with the file, the line and
     the field (``rule-id.field``). Duplicate keys and non-finite numbers are refused by critmin.datafile."""
-    from critmin.datafile import validate
-    from critmin.kb.loader import read_yaml
+    from critmin.datafile import read_yaml, validate
 
     name = Path(path).name
     data = read_yaml(path, RuleError, "a YAML rule file", name=name, text=text)

@@ -40,9 +40,10 @@ def main() -> None:
     try:
         app()
     except CritminError as exc:
+        from critmin.cli.output import clean
         from critmin.i18n import t
 
-        typer.echo(t("cli.error", message=str(exc)), err=True)
+        typer.echo(t("cli.error", message=clean(exc)), err=True)  # a file name may hold terminal escapes
         sys.exit(exc.exit_code)
     except OSError as exc:  # a path that cannot be read or written: one line, not a traceback
         from critmin.i18n import t

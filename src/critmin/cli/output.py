@@ -3,7 +3,7 @@
 Cells come from data (party names, sentences, file names), so a table shows them as plain text: never read as
 rich markup (a ``[/x]`` crashed the table, ``[red]`` restyled it) and with control characters (C0 but tab and
 newline, DEL, C1, so ESC/CSI sequences) shown as ``\x1b`` text instead of reaching the terminal. CSV cells that
-would start a spreadsheet formula are neutralised by :func:`critmin.monitor.csvsafe.csv_safe`.
+would start a spreadsheet formula are neutralised by :func:`critmin.csvsafe.csv_safe`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def emit(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None =
     fmt = Format(fmt)
     out = out or sys.stdout
     if fmt is Format.csv:
-        from critmin.monitor.csvsafe import csv_safe
+        from critmin.csvsafe import csv_safe
 
         csv_safe(df).to_csv(out, index=False)
     elif fmt is Format.json:

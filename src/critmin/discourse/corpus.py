@@ -88,7 +88,7 @@ def read_manifest(path: str | Path) -> list[ManifestRecord]:
     """Read and validate a manifest; a bad record is refused naming the file, the record and the field.
     Document paths must stay inside the manifest's folder (after ``..`` and symlinks): a manifest must not
     quote other files into the warehouse and its reports."""
-    from critmin.kb.loader import read_yaml
+    from critmin.datafile import read_yaml
     from critmin.readtext import read_text
 
     path = Path(path)

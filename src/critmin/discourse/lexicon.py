@@ -108,7 +108,7 @@ def _read_yaml(path: Path, bundled: bool = False):
         import yaml
 
         return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    from critmin.kb.loader import read_yaml
+    from critmin.datafile import read_yaml
 
     return read_yaml(path, InputError, "a lexicon YAML file")
 

@@ -46,30 +46,6 @@ class KnowledgeBase:
             raise UsageError(f"no knowledge-base entry '{entry_id}'{hint}") from None
 
 
-def read_yaml(path: str | Path, error: type[InputError], expected: str, *, name: str | None = None,
-              text: str | None = None):
-    """:func:`critmin.datafile.read_data` (or ``parse_data`` for ``text``), plus the values PyYAML's
-    constructors fail on (a date such as 2024-02-30, ``!!int x``, ``!!map [1]``): datafile lets those escape
-    as ValueError/TypeError/AttributeError, so they become ``error`` at the line of the value here."""
-    from critmin.datafile import parse_data, read_data
-
-    name = str(path) if name is None else name
-    try:
-        if text is None:
-            return read_data(path, error=error, expected=expected, name=name)
-        return parse_data(text, name, error=error, expected=expected)
-    except (ValueError, TypeError, AttributeError) as exc:
-        node, tb = None, exc.__traceback__
-        while tb is not None:  # the innermost YAML node being constructed when the constructor failed
-            found = tb.tb_frame.f_locals.get("node")
-            node = found if hasattr(found, "start_mark") else node
-            tb = tb.tb_next
-        value = getattr(node, "value", None)
-        raise error(name, node.start_mark.line + 1 if node is not None else None, None,
-                    "a real date (YYYY-MM-DD) or a value of the type its YAML tag names",
-                    f"{value if isinstance(value, str) else type(value).__name__}: {exc}"[:120]) from None
-
-
 class _EntryFile(RootModel[dict[str, Entry]]):
     """A knowledge-base file: a mapping ``id -> entry``; each entry takes its id from its key."""
 
@@ -87,6 +63,8 @@ def parse_file(path: str | Path, text: str | None = None) -> list[Entry]:
     from critmin.datafile import line_of, validate
 
     name = Path(path).name
+    from critmin.datafile import read_yaml
+
     data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
     if data is None:
         return []

@@ -83,9 +83,9 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     """
     import critmin
     from critmin.atomic import write_text
+    from critmin.csvsafe import csv_safe
     from critmin.i18n import current_lang, t
     from critmin.monitor.compute import compute
-    from critmin.monitor.csvsafe import csv_safe
     from critmin.monitor.report import render_html
     from critmin.monitor.store import save_run as _save
     from critmin.settings import warehouse_path

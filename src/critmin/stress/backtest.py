@@ -41,8 +41,8 @@ class Backtest:
 def _scenario(baseline_year: int, shock_year: int, importers: list[str] | None, draws: int, seed: int):
     """The bundled backtest scenario on another baseline/shock year, draws and seed, validated like any
     scenario file (so a negative seed or a start month beyond the bounds is an InputError, not a crash)."""
+    from critmin.datafile import read_yaml
     from critmin.errors import UsageError
-    from critmin.kb.loader import read_yaml
     from critmin.stress.scenario import parse_scenario
 
     f = str(resources.files("critmin.stress") / "scenarios" / "backtest_2010.yaml")

@@ -59,8 +59,7 @@ class IntensityFile(BaseModel):
 def load_intensities(path: str | None = None) -> tuple[Sector, ...]:
     """Validated sectors; a broken entry raises CatalogError naming the file, the line and the field. Read by
     critmin.datafile: duplicate keys and non-finite numbers are refused there; sector ids must be unique."""
-    from critmin.datafile import line_of
-    from critmin.kb.loader import read_yaml
+    from critmin.datafile import line_of, read_yaml
     from critmin.stress.scenario import validation_error
 
     p = str(path or INTENSITIES)

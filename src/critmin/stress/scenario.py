@@ -233,6 +233,6 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file (structure only; names are resolved by the catalog later).
     Duplicate keys and non-finite numbers are refused at their line by :mod:`critmin.datafile`."""
-    from critmin.kb.loader import read_yaml
+    from critmin.datafile import read_yaml
 
     return parse_scenario(read_yaml(path, InputError, "a scenario file"), str(path))

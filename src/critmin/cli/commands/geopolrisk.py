@@ -86,9 +86,11 @@ def _write(cols: list[str], rows: list[tuple], fmt: Format, fh) -> None:
     if fmt is Format.csv:
         import csv
 
+        from critmin.csvsafe import neutralise
+
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(cols)
-        w.writerows([["" if clean(v) is None else v for v in r] for r in rows])
+        w.writerow([neutralise(c) for c in cols])
+        w.writerows([["" if clean(v) is None else neutralise(v) for v in r] for r in rows])
     else:
         import json
 

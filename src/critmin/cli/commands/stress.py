@@ -188,9 +188,10 @@ def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehou
         typer.echo(t("stress.spare_source", lang, source=res.meta["spare_source"]), file=note)
     if out is not None:
         from critmin.atomic import write_text
+        from critmin.csvsafe import csv_safe
 
         write_text(out / "result.json", res.to_json())
-        write_text(out / "monthly.csv", res.monthly.to_csv(index=False))
+        write_text(out / "monthly.csv", csv_safe(res.monthly).to_csv(index=False))
         path = res.chart(out / f"{res.run_id}.html", lang=lang or "en")
         typer.echo(t("stress.chart_written", lang, path=path), file=note)
     if chart is not None:

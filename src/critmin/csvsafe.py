@@ -4,7 +4,8 @@ return) gets a leading single quote. Numbers stay numbers: numeric columns, nume
 text that is a plain number (``-12``, ``+3.5``, ``-1e-05``) are left as they are. Carriage returns in text become
 newlines: the writer quotes a cell with a newline but not one with a bare CR, which readers take as a line end.
 
-It lives here, below the faces, because the monitor writes CSV itself and must not import the CLI.
+It lives at the package root, below every layer, because domain modules (monitor, stress) write CSV themselves
+and must not import the CLI.
 """
 
 from __future__ import annotations

@@ -241,7 +241,7 @@ _cell = st.one_of(st.text(), st.text(alphabet=st.sampled_from("[]/\\=+-@\t\r\n\x
        cols=st.lists(st.text(max_size=8), min_size=2, max_size=2, unique=True))
 def test_fuzz_table_and_csv(rows, title, cols):
     from critmin.cli.output import _CONTROL, emit
-    from critmin.monitor.csvsafe import _NUMBER, FORMULA_START, neutralise
+    from critmin.csvsafe import _NUMBER, FORMULA_START, neutralise
 
     df = pd.DataFrame(rows, columns=cols)
     out = io.StringIO()

@@ -90,7 +90,7 @@ def test_csv_numbers_and_plain_text_are_unchanged(value):
 
 
 def test_monitor_alerts_csv_is_neutralised():
-    from critmin.monitor.csvsafe import csv_safe
+    from critmin.csvsafe import csv_safe
 
     df = pd.DataFrame({"id": ["a1"], "supplier": ["=HYPERLINK(\"http://evil\",\"x\")"], "value": [-0.5]})
     (row,) = list(csv.DictReader(io.StringIO(csv_safe(df).to_csv(index=False))))

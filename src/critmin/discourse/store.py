@@ -62,17 +62,32 @@ def connect(warehouse: str | Path | None = None, read_only: bool = False):
     path = warehouse_path(warehouse)
     if read_only and not path.is_file():  # a read never creates the file (or its folder)
         raise WarehouseMissing(str(path))
+    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.lock import connect
+
     try:
         if read_only:
-            return duckdb.connect(str(path), read_only=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
-    except (duckdb.Error, OSError) as exc:  # not a DuckDB file, locked by another process, not writable
+            return connect(path, read_only=True)
+        con = _LockedConnection(Warehouse.create_or_open(path, command="discourse"))
+    except (duckdb.Error, OSError) as exc:  # not a DuckDB file, not writable
         raise InputError(str(path), expected="a DuckDB warehouse file that can be opened"
                          + ("" if read_only else " for writing"), got=str(exc).splitlines()[0][:160]) from None
     for ddl in SCHEMA:
         con.execute(ddl)
     return con
+
+
+class _LockedConnection:
+    """The connection of a writable warehouse handle; closing it also releases the writer lock."""
+
+    def __init__(self, wh):
+        self._wh = wh
+
+    def __getattr__(self, name):
+        return getattr(self._wh.con, name)
+
+    def close(self) -> None:
+        self._wh.close()
 
 
 def has_tables(con) -> bool:

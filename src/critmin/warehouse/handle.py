@@ -39,6 +39,19 @@ class Warehouse:
     def open(cls, path=None, read_only: bool = True, command: str = "write") -> Warehouse:
         return cls(warehouse_path(path), read_only=read_only, command=command)
 
+    @classmethod
+    def create_or_open(cls, path=None, command: str = "write") -> Warehouse:
+        """A writable handle, creating an empty warehouse file (and its folder) under the writer lock when
+        there is none yet — for areas that may be used before the first build (discourse)."""
+        from critmin.warehouse.lock import connect, writer_lock
+
+        p = warehouse_path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(p, command):
+            if not p.exists():
+                connect(p, read_only=False).close()
+            return cls(p, read_only=False, command=command)  # re-entrant: the lock is handed over
+
     # context manager -------------------------------------------------------------------------------------
     def __enter__(self) -> Warehouse:
         return self

@@ -82,33 +82,35 @@ def holder_of(path: Path) -> dict | None:
 
 @contextmanager
 def writer_lock(path: Path, command: str, wait: float | None = None) -> Iterator[None]:
-    """Hold the exclusive writer lock of warehouse ``path`` for the block (waiting up to ``wait`` seconds)."""
-    import fcntl
+    """Hold the exclusive writer lock of warehouse ``path`` for the block (waiting up to ``wait`` seconds).
 
+    Re-entrant within a process: a nested hold only counts, and the lock is released when the last hold ends,
+    whichever block that is (a handle opened inside a ``with`` may outlive it)."""
     path = Path(path)
-    lp = lock_path(path)
-    key = str(lp.resolve())
+    key = str(lock_path(path).resolve())
     with _GUARD:
-        if key in _HELD:
+        held = key in _HELD
+        if held:
             fd, depth = _HELD[key]
             _HELD[key] = (fd, depth + 1)
-            reentrant = True
-        else:
-            reentrant = False
-    if reentrant:
-        try:
-            yield
-        finally:
-            with _GUARD:
-                fd, depth = _HELD[key]
-                _HELD[key] = (fd, depth - 1)
-        return
+    if not held:
+        _acquire(path, key, command, wait)
+    try:
+        yield
+    finally:
+        _release(key)
+
+
+def _acquire(path: Path, key: str, command: str, wait: float | None) -> None:
+    import fcntl
+
+    lp = lock_path(path)
     lp.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
-    limit = _wait_seconds(wait)
-    t0 = time.monotonic()
-    told = False
     try:
+        limit = _wait_seconds(wait)
+        t0 = time.monotonic()
+        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -129,15 +131,29 @@ def writer_lock(path: Path, command: str, wait: float | None = None) -> Iterator
         os.pwrite(fd, json.dumps(record).encode(), 0)
         with _GUARD:
             _HELD[key] = (fd, 1)
-        try:
-            recover_wal(path)
-            clean_stale_builds(path)
-            yield
-        finally:
-            with _GUARD:
-                _HELD.pop(key, None)
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        recover_wal(path)
+        clean_stale_builds(path)
+    except BaseException:
+        _release(key)
+        raise
+
+
+def _release(key: str) -> None:
+    import fcntl
+
+    with _GUARD:
+        fd, depth = _HELD[key]
+        if depth > 1:
+            _HELD[key] = (fd, depth - 1)
+            return
+        del _HELD[key]
+    try:
+        os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -65,6 +67,44 @@ class Warehouse:
         finally:
             self._stack.close()
 
+    # one handle, passed down ------------------------------------------------------------------------------
+    @property
+    def ibis(self):
+        """An Ibis DuckDB backend on this handle's own connection (no second connection is opened)."""
+        be = self.__dict__.get("_ibis")
+        if be is None:
+            import ibis
+
+            be = self.__dict__["_ibis"] = ibis.duckdb.from_connection(self.con)
+        return be
+
+    @contextmanager
+    def transaction(self):
+        """A transaction on this (writable) handle: committed when the block ends, rolled back if it raises."""
+        if self.read_only:
+            raise UsageError(f"{self.path} was opened read-only; open it with read_only=False to write")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def trade_years(self, table: str = "trade") -> list[int]:
+        """The years present in a trade table, ascending."""
+        if table not in ("trade", "trade_comtrade"):
+            raise UsageError(f"unknown trade table '{table}'")
+        return [r[0] for r in self.con.execute(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+
+    def provenance_by_year(self, table: str = "trade"):
+        """Which provenance records feed which years of a table: (year, provenance_id, source, vintage, rows)."""
+        if table not in ("trade", "trade_comtrade", "production", "governance"):
+            raise UsageError(f"no provenance by year for table '{table}'")
+        return self.con.execute(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, count(*) AS rows
+                                    FROM {table} t JOIN provenance p USING (provenance_id)
+                                    GROUP BY ALL ORDER BY t.year, t.provenance_id""").df()
+
     # reading -----------------------------------------------------------------------------------------------
     def tables(self) -> list[str]:
         return [r[0] for r in self.con.execute(
@@ -123,3 +163,21 @@ class Warehouse:
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
+
+
+@contextmanager
+def using(warehouse=None, *, read_only: bool = True, command: str = "write") -> Iterator[Warehouse]:
+    """The handle to work with: ``warehouse`` itself when it is already an open :class:`Warehouse` (it stays
+    open: whoever opened it closes it), else one opened from a path / None (--warehouse, CRITMIN_WAREHOUSE,
+    the default) and closed at the end. Domain functions take ``warehouse`` and use this, so a face (CLI,
+    server) can open one handle per command and pass it down."""
+    if isinstance(warehouse, Warehouse):
+        if not read_only and warehouse.read_only:
+            raise UsageError(f"{warehouse.path} was opened read-only but this operation writes to it")
+        yield warehouse
+        return
+    wh = Warehouse.open(warehouse, read_only=read_only, command=command)
+    try:
+        yield wh
+    finally:
+        wh.close()

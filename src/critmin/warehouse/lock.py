@@ -32,6 +32,7 @@ from pathlib import Path
 
 from critmin.errors import CritminError
 
+CONNECTIONS = {"opened": 0}  # DuckDB connections this process opened on warehouse files (tests count them)
 _HELD: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth) for re-entrant use inside one process
 _GUARD = threading.Lock()
 
@@ -236,7 +237,9 @@ def connect(path: Path, read_only: bool = True, wait: float | None = None):
     t0 = time.monotonic()
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            CONNECTIONS["opened"] += 1
+            return con
         except duckdb.IOException as exc:
             msg = str(exc)
             if "WAL does not match" in msg or "replaying WAL" in msg:

@@ -119,3 +119,19 @@ def test_bad_numeric_setting_is_one_line_and_writes_nothing(tmp_path, value):
     err = [ln for ln in r.stderr.splitlines() if ln.strip() and "━" not in ln]
     assert r.returncode != 0 and "CRITMIN_THREADS" in err[-1] and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "w.duckdb").exists() and not list(tmp_path.glob(".w.duckdb.building-*"))
+
+
+def test_a_refused_ingest_leaves_no_bytes_behind(wh, tmp_path):
+    """A large file refused at its last line: the warehouse file keeps its size and nothing is left beside it
+    but the lock file (the reviewer saw tens of MB left by refused ingests)."""
+    f = tmp_path / "in" / "BACI_HS92_Y2022_V202401b.csv"
+    f.parent.mkdir()
+    with open(f, "w") as fh:
+        fh.write("t,i,j,k,v,q\n")
+        fh.writelines(f"2022,{156 + (n % 3)},{392 + (n // 3) % 997},280530,{n}.5,1\n" for n in range(150_000))
+        fh.write("2022,156,392,280530,abc,1\n")
+    size, names = wh.stat().st_size, sorted(p.name for p in wh.parent.iterdir())
+    with pytest.raises(InputError):
+        ingest_baci([f], wh, progress=False)
+    assert wh.stat().st_size == size
+    assert sorted(p.name for p in wh.parent.iterdir() if p.name != "wh.duckdb.lock") == names

@@ -53,6 +53,32 @@ def render() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def group_table(*groups: str) -> str:
+    """One row per command of the ``critmin GROUP`` sub-apps named: arguments, options, summary."""
+    import typer
+
+    from critmin.cli import app
+
+    root = typer.main.get_command(app)
+    out = ["| command | arguments | options | what it does |", "|---|---|---|---|"]
+    for group in groups:
+        cmd = root.commands[group]
+        for name in sorted(cmd.commands):
+            sub = cmd.commands[name]
+            args = " ".join(p.name.upper() for p in sub.params if p.param_type_name == "argument")
+            opts = ", ".join(f"`{p.opts[0]}`" for p in sub.params if p.param_type_name == "option" and p.opts[0] != "--help")
+            summary = (sub.help or "").strip().splitlines()[0]
+            out.append(f"| `critmin {group} {name}` | {args} | {opts} | {summary} |")
+    return "\n".join(out)
+
+
+def refresh_compliance(text: str) -> str:
+    """docs/compliance.md with its generated blocks (rules, crosswalk, commands) brought up to date."""
+    from critmin.compliance.docs import refresh
+
+    return refresh(text, {"cli": lambda: group_table("comply", "ledger")})
+
+
 if __name__ == "__main__":
     import sys
 

@@ -1,5 +1,6 @@
 """Markdown tables for docs/compliance.md, generated from the packs and the crosswalk (the docs test
-compares the text between the ``<!-- name:begin -->`` / ``<!-- name:end -->`` markers with these)."""
+compares the text between the ``<!-- name:begin -->`` / ``<!-- name:end -->`` markers with these).
+The table of commands is the CLI's own: :func:`critmin.cli.docs.refresh_compliance` adds it."""
 
 from __future__ import annotations
 
@@ -34,31 +35,13 @@ def crosswalk_markdown() -> str:
     return "\n".join(out)
 
 
-def cli_markdown() -> str:
-    """One row per command of `critmin comply` and `critmin ledger`: arguments, options, summary."""
-    import typer
-
-    from critmin.cli.commands.comply import comply_app
-    from critmin.cli.commands.ledger import ledger_app
-
-    out = ["| command | arguments | options | what it does |", "|---|---|---|---|"]
-    for group, app in (("comply", comply_app), ("ledger", ledger_app)):
-        cmd = typer.main.get_command(app)
-        for name in sorted(cmd.commands):
-            sub = cmd.commands[name]
-            args = " ".join(p.name.upper() for p in sub.params if p.param_type_name == "argument")
-            opts = ", ".join(f"`{p.opts[0]}`" for p in sub.params if p.param_type_name == "option" and p.opts[0] != "--help")
-            summary = (sub.help or "").strip().splitlines()[0]
-            out.append(f"| `critmin {group} {name}` | {args} | {opts} | {summary} |")
-    return "\n".join(out)
+GENERATED = {"rules": rules_markdown, "crosswalk": crosswalk_markdown}
 
 
-GENERATED = {"rules": rules_markdown, "crosswalk": crosswalk_markdown, "cli": cli_markdown}
-
-
-def refresh(text: str) -> str:
-    """``text`` with every generated block replaced by its current content."""
-    for name, fn in GENERATED.items():
+def refresh(text: str, extra: dict | None = None) -> str:
+    """``text`` with every generated block (``GENERATED`` and ``extra``: name -> function) replaced by its
+    current content. The command table (block ``cli``) comes from the face: :func:`critmin.cli.docs.refresh_compliance`."""
+    for name, fn in {**GENERATED, **(extra or {})}.items():
         begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
         i, j = text.index(begin) + len(begin), text.index(end)
         text = text[:i] + "\n" + fn() + "\n" + text[j:]

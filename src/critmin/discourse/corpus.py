@@ -411,13 +411,13 @@ def add_documents(items: list[tuple[ManifestRecord, Path]], warehouse=None, mani
         con.execute("BEGIN TRANSACTION")
         try:
             if docs:
-                _insert(con, store.DOCS, pd.DataFrame(docs))
-                _insert(con, store.SENTS, pd.DataFrame(sents))
-                _insert(con, store.PROV, pd.DataFrame(provs))
+                insert_frame(con, store.DOCS, pd.DataFrame(docs))
+                insert_frame(con, store.SENTS, pd.DataFrame(sents))
+                insert_frame(con, store.PROV, pd.DataFrame(provs))
                 if emb_rows is not None:
-                    _insert(con, store.EMBED, emb_rows)
+                    insert_frame(con, store.EMBED, emb_rows)
             if result.errors:
-                _insert(con, store.ERRORS, pd.DataFrame(
+                insert_frame(con, store.ERRORS, pd.DataFrame(
                     [{"file": e["file"], "manifest": manifest, "error": e["error"], "logged_at": now}
                      for e in result.errors]))
             con.execute("COMMIT")
@@ -446,7 +446,7 @@ def _embedding_rows(sents: list[dict], classifier=None):
         "prototypes_version": clf.version})
 
 
-def _insert(con, table: str, df) -> None:
+def insert_frame(con, table: str, df) -> None:
     cols = [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
                                       "order by ordinal_position", [table]).fetchall()]
     for c in cols:

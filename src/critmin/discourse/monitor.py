@@ -83,7 +83,7 @@ def watch_folder(directory: str | Path, warehouse=None, sentiment_threshold: flo
 
     from critmin.discourse import store
     from critmin.discourse.corpus import MAX_BYTES_DEFAULT
-    from critmin.discourse.report import _doc_table
+    from critmin.discourse.report import doc_table
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -129,11 +129,11 @@ def watch_folder(directory: str | Path, warehouse=None, sentiment_threshold: flo
                 w["status"], w["doc_id"], w["message"] = st
             w["processed_at"] = now
         if watch_rows:
-            from critmin.discourse.corpus import _insert
+            from critmin.discourse.corpus import insert_frame
 
-            _insert(con, store.WATCH, pd.DataFrame(watch_rows))
+            insert_frame(con, store.WATCH, pd.DataFrame(watch_rows))
         res.shifts, res.alerts, res.engine = _shifts_and_alerts(con, added.added, now, sentiment_threshold,
-                                                                share_threshold, _doc_table)
+                                                                share_threshold, doc_table)
     finally:
         con.close()
     return res
@@ -143,7 +143,7 @@ def _shifts_and_alerts(con, added: list[dict], now, s_thr: float, f_thr: float, 
     import pandas as pd
 
     from critmin.discourse import store
-    from critmin.discourse.corpus import _insert
+    from critmin.discourse.corpus import insert_frame
 
     empty = pd.DataFrame(columns=["alert_id", "rule", "level", "economy", "metric", "value", "baseline", "shift",
                                   "threshold", "period", "n_docs", "evidence", "raised_at"])
@@ -166,7 +166,7 @@ def _shifts_and_alerts(con, added: list[dict], now, s_thr: float, f_thr: float, 
     shifts = pd.DataFrame(rows)
     if shifts.empty:
         return shifts, empty, ""
-    _insert(con, store.SNAPSHOTS, shifts.copy())
+    insert_frame(con, store.SNAPSHOTS, shifts.copy())
     history = con.execute(f"select * from {store.SNAPSHOTS} where economy in ({', '.join('?' for _ in econs)}) "
                           f"order by computed_at", econs).df()
     history["kind"] = history.metric.map(lambda m: "sentiment" if m == "polarity" else "frame")
@@ -213,7 +213,7 @@ def _shifts_and_alerts(con, added: list[dict], now, s_thr: float, f_thr: float, 
         known = {x[0] for x in con.execute(f"select alert_id from {store.ALERTS}").fetchall()}
         fresh = out[~out.alert_id.isin(known)]
         if not fresh.empty:
-            _insert(con, store.ALERTS, fresh.copy())
+            insert_frame(con, store.ALERTS, fresh.copy())
     else:
         out = empty
     return shifts, out, engine

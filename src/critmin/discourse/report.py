@@ -77,7 +77,7 @@ def _records(df) -> list[dict]:
     return json.loads(df.to_json(orient="records", force_ascii=False, date_format="iso"))
 
 
-def _doc_table(con, economies: list[str] | None):
+def doc_table(con, economies: list[str] | None):
     share_exprs = ", ".join(f"sum({f}) as {f}" for f in FRAMES)
     total = " + ".join(f"sum({f})" for f in FRAMES)
     where = ""
@@ -163,7 +163,7 @@ def build_findings(warehouse=None, economies: list[str] | None = None, by: str =
     try:
         if not store.has_tables(con):
             raise UsageError("the warehouse has no discourse tables: run `critmin discourse add` or `demo` first")
-        docs = _doc_table(con, economies)
+        docs = doc_table(con, economies)
         if docs.empty:
             raise UsageError("no documents for the selected economies")
         econs = [e for e in (economies or sorted(docs.economy.unique())) if e in set(docs.economy)]

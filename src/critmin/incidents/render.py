@@ -21,8 +21,8 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
     """Header, alert, the three stages (those completed) and the history, as rich tables in plain text."""
     import pandas as pd
 
-    from critmin.cli.output import emit
     from critmin.i18n import current_lang, t
+    from critmin.tabletext import write_table
 
     lang = current_lang(lang)
     zh = lang == "zh"
@@ -34,7 +34,7 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
     def table(rows, cols, title=None):
         if rows:
             df = pd.DataFrame(rows)
-            emit(df[[c for c in cols if c in df.columns]], "table", title=title, out=buf)
+            write_table(df[[c for c in cols if c in df.columns]], title=title, out=buf)
 
     a = inc.alert or {}
     line(t("incident.header", lang, id=inc.incident_id, status=t(f"incident.status.{inc.status}", lang),
@@ -111,5 +111,5 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
                 line(f"  {k}. " + t(s["key"], lang, **s.get("fields", {})))
     line()
     hist = inc.history.copy()
-    emit(hist, "table", title=t("incident.history", lang), out=buf)
+    write_table(hist, title=t("incident.history", lang), out=buf)
     return buf.getvalue()

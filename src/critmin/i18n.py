@@ -2,12 +2,11 @@
 
 Messages live in ``critmin/messages/*.yaml`` (one file per area, keys prefixed by the area, e.g.
 ``build.done``); each key maps to ``{en: ..., zh: ...}`` with ``str.format`` fields. The language comes from
-the ``lang`` argument, else ``CRITMIN_LANG``, else English.
+the ``lang`` argument, else the ``lang`` setting (``CRITMIN_LANG``), else English.
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from importlib import resources
 
@@ -34,7 +33,9 @@ def _catalogue() -> dict[str, dict[str, str]]:
 
 
 def current_lang(lang: str | None = None) -> str:
-    lang = (lang or os.environ.get("CRITMIN_LANG") or "en").lower()
+    from critmin.settings import get
+
+    lang = (lang or get("lang") or "en").lower()
     return "zh" if lang.startswith("zh") else "en"
 
 

@@ -1,7 +1,9 @@
 """One registry of settings (house rule 9): name, default, type, unit and help text.
 
 The CLI, config checks, the API and the docs read this registry instead of re-declaring options.
-A setting's value comes from the explicit argument, else its environment variable, else its default.
+A setting's value comes from the explicit argument, else its environment variable (``CRITMIN_`` + the name
+in upper case), else its default. This module is the only one that reads ``CRITMIN_*`` variables
+(tests/architecture/test_layers.py checks it): add a setting here, read it with :func:`get`.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ SETTINGS: dict[str, Setting] = {
                 "DuckDB warehouse file", "DuckDB 数据仓库文件"),
         Setting("lang", "en", str, "",
                 "language of messages and reports (en|zh)", "消息与报告语言（en|zh）"),
+        Setting("groups", None, str, "path",
+                "YAML file of user-defined country groups, added to the catalog's",
+                "用户自定义国家组的 YAML 文件（补充目录中的国家组）"),
+        Setting("seeds", None, str, "path",
+                "folder of the seed texts for `discourse demo` (else ../shared/seeds beside the checkout)",
+                "`discourse demo` 所用种子文本的文件夹（否则为源码旁的 ../shared/seeds）"),
         Setting("memory_limit", "4GB", str, "bytes",
                 "DuckDB memory limit while building", "构建时 DuckDB 内存上限"),
         Setting("threads", 2, int, "threads",

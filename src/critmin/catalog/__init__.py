@@ -284,8 +284,11 @@ def _cached(data_dir: str, user_groups: str | None) -> Catalog:
 
 
 def load_catalog(data_dir: str | os.PathLike | None = None, user_groups: str | os.PathLike | None = None) -> Catalog:
-    """Load and validate the catalog (cached). ``user_groups`` (or ``$CRITMIN_GROUPS``) adds groups from a file."""
-    user_groups = user_groups or os.environ.get("CRITMIN_GROUPS") or None
+    """Load and validate the catalog (cached). ``user_groups`` (else the ``groups`` setting, ``$CRITMIN_GROUPS``)
+    adds groups from a file."""
+    from critmin.settings import get
+
+    user_groups = user_groups or get("groups") or None
     return _cached(str(data_dir or DATA_DIR), str(user_groups) if user_groups else None)
 
 

@@ -1,21 +1,21 @@
 """The demonstration corpus: synthetic texts bundled with the package plus the seed texts.
 
 The seed texts are found, in this order, in the folder given explicitly (``--seeds DIR``), in
-``$CRITMIN_SEEDS``, or in ``../shared/seeds`` beside the source checkout (DESIGN.md); the current directory
+the ``seeds`` setting (``$CRITMIN_SEEDS``), or in ``../shared/seeds`` beside the source checkout (DESIGN.md); the current directory
 plays no part. When seeds are asked for and none of these holds them, loading stops with an error saying
 where it looked.
 """
 
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
 
 from critmin.discourse.corpus import AddResult, ManifestRecord, add_documents, read_manifest
 from critmin.errors import InputError
+from critmin.settings import SETTINGS, get
 
-SEEDS_ENV = "CRITMIN_SEEDS"
+SEEDS_ENV = SETTINGS["seeds"].env
 
 
 def demo_dir() -> Path:
@@ -33,13 +33,13 @@ def default_seeds_dir() -> Path | None:
 
 
 def resolve_seeds_dir(seeds: str | Path | None = None) -> Path:
-    """The seeds folder: ``seeds`` if given, else ``$CRITMIN_SEEDS``, else :func:`default_seeds_dir`.
+    """The seeds folder: ``seeds`` if given, else the ``seeds`` setting, else :func:`default_seeds_dir`.
 
     Raises :class:`InputError` naming the folder (or the places searched) when it does not exist."""
     if seeds:
         where, folder = "--seeds", Path(seeds).expanduser()
-    elif os.environ.get(SEEDS_ENV):
-        where, folder = SEEDS_ENV, Path(os.environ[SEEDS_ENV]).expanduser()
+    elif get("seeds"):
+        where, folder = SEEDS_ENV, Path(get("seeds")).expanduser()
     else:
         found = default_seeds_dir()
         if found is None:

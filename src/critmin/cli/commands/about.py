@@ -20,13 +20,13 @@ def version() -> None:
 
 
 def settings(fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
-    """List the settings registry: name, environment variable, value, unit, help / 列出配置项."""
+    """List the settings registry: name, environment variable, current value, unit, help / 列出配置项."""
     import pandas as pd
 
     from critmin.settings import SETTINGS
 
     rows = [
-        {"name": s.name, "env": s.env, "value": str(s.resolve()), "unit": s.unit, "help": s.help_en, "说明": s.help_zh}
+        {"name": s.name, "env": s.env, "value": "" if (v := s.resolve()) is None else str(v), "unit": s.unit, "help": s.help_en, "说明": s.help_zh}
         for s in SETTINGS.values()
     ]
     emit(pd.DataFrame(rows), fmt, title="critmin settings")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# Trade stages of a material's HS6 codes: the one vocabulary (kb, alerts, stress and the CLI import it).
+# Custody stages of a shipment (mine, separation, ...) are another thing: critmin.compliance.model.CustodyStage.
 Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound"]
-STAGES: tuple[str, ...] = ("ore_concentrate", "processed_refined", "metal", "compound")
+STAGES: tuple[str, ...] = get_args(Stage)
 STAGE_NAMES = {
     "ore_concentrate": ("ores and concentrates", "矿石与精矿"),
     "processed_refined": ("processed / refined", "加工与精炼品"),

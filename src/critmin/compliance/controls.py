@@ -7,21 +7,13 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from critmin.errors import CatalogError
+from critmin.kb.models import StatusPeriod  # the one status-period model (kb owns measures' facts)
 
 FILE = "compliance/data/cn_export_controls.yaml"
-
-
-class StatusPeriod(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: date = Field(..., alias="from")
-    to: date | None = None
-    status: Literal["in_force", "suspended", "unknown"]
-    note: str = ""
 
 
 class Announcement(BaseModel):
@@ -55,30 +47,33 @@ class Announcement(BaseModel):
         """'in_force' | 'suspended' | 'unknown' | 'not_yet' on ``day``."""
         if day < self.status_periods[0].from_:
             return "not_yet"
-        for p in self.status_periods:
-            if p.from_ <= day and (p.to is None or day < p.to):
-                return p.status
-        return "unknown"
+        return next((p.status for p in self.status_periods if p.covers(day)), "unknown")
+
+
+class AnnouncementsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    announcements: list[dict] = []  # each validated on its own, so an error can name the announcement's id
 
 
 @lru_cache(maxsize=1)
 def announcements() -> dict[str, Announcement]:
-    import yaml
+    from critmin.datafile import read_yaml
 
-    text = (resources.files("critmin") / FILE).read_text(encoding="utf-8")
-    return announcements_from_data(yaml.safe_load(text) or {})
+    path = resources.files("critmin") / FILE
+    return announcements_from_data(read_yaml(str(path), CatalogError, "an export-control YAML file", name=FILE) or {})
 
 
 def announcements_from_data(data: dict, file: str = FILE) -> dict[str, Announcement]:
-    """Validate parsed announcement data; CatalogError names the file and the announcement id."""
+    """Validate parsed announcement data; CatalogError names the file, the announcement id and the field."""
+    from critmin.datafile import validate
+
     out: dict[str, Announcement] = {}
-    for i, raw in enumerate(data.get("announcements", [])):
+    for i, raw in enumerate(validate(data, AnnouncementsFile, file, error=CatalogError).announcements):
         key = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
         try:
-            ann = Announcement.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise CatalogError(file=file, record=key, field=".".join(map(str, err["loc"])), expected=err["msg"]) from None
+            ann = validate(raw, Announcement, file, error=CatalogError)
+        except CatalogError as exc:  # the announcement's id is a better handle than the line alone
+            raise CatalogError(file, key, exc.field, exc.expected, exc.got) from None
         if ann.id in out:
             raise CatalogError(file=file, record=ann.id, field="id", expected="a unique id", got=ann.id)
         out[ann.id] = ann

@@ -58,6 +58,7 @@ from pydantic import (
     ValidationError,
 )
 
+from critmin.compliance.model import ISO3, CustodyStage, Element
 from critmin.errors import CritminError, InputError, UsageError
 
 FORMAT = "critmin-ledger/1"
@@ -66,9 +67,6 @@ EPS = 1e-9
 BatchId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 PartyId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Kg = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
-Stage = Literal["mine", "separation", "metal", "alloy", "magnet", "product", "recycling"]
-ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Element = Annotated[str, StringConstraints(pattern=r"^[A-Z][a-z]?$")]
 Pct = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
 
@@ -120,7 +118,7 @@ class CreateBatch(_E):
     kind: Literal["create_batch"]
     batch: BatchId
     mass_kg: Kg
-    stage: Stage
+    stage: CustodyStage
     origin_country: ISO3 | None = None
     facility: str | None = None
     composition: Composition | None = None  # element -> mass %
@@ -131,7 +129,7 @@ class RecycleIn(_E):
     batch: BatchId
     mass_kg: Kg
     source: Literal["post_consumer", "pre_consumer"]
-    stage: Stage = "recycling"
+    stage: CustodyStage = "recycling"
     origin_country: ISO3 | None = None
     facility: str | None = None
     composition: Composition | None = None
@@ -144,7 +142,7 @@ class Flow(BaseModel):
 
 
 class Output(Flow):
-    stage: Stage
+    stage: CustodyStage
     origin_country: ISO3 | None = None
     facility: str | None = None
     composition: Composition | None = None  # if absent, the output has the mixed composition of the inputs

@@ -25,7 +25,9 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Pct = Annotated[float, Field(ge=0, le=100)]
 Mass = Annotated[float, Field(ge=0, le=1e12)]
 
-Stage = Literal["mine", "separation", "metal", "alloy", "magnet", "product", "recycling"]
+# Custody stages of a batch's value chain: the one vocabulary of compliance (the ledger imports it). Not the
+# catalog's trade stages of HS6 codes (critmin.catalog.models.Stage).
+CustodyStage = Literal["mine", "separation", "metal", "alloy", "magnet", "product", "recycling"]
 Form = Literal["ore_concentrate", "oxide", "compound", "metal", "alloy", "magnet", "product", "scrap", "other"]
 MagnetType = Literal["NdFeB", "SmCo", "AlNiCo", "ferrite", "other"]
 
@@ -111,7 +113,7 @@ class MaterialListEntry(_Model):
 
 class Batch(_Model):
     batch_id: Id = Field(..., description=_d("Batch identifier", "批次编号"))
-    stage: Stage | None = Field(None, description=_d("Value-chain stage", "产业链环节"))
+    stage: CustodyStage | None = Field(None, description=_d("Value-chain stage", "产业链环节"))
     origin_country: ISO3 | None = Field(None, description=_d("Country where this stage took place", "该环节所在国家"))
     facility: Text | None = Field(None, description=_d("Facility", "工厂 / 设施"))
     mass_kg: Mass | None = Field(None, description=_d("Mass (kg)", "质量（千克）"))
@@ -236,7 +238,7 @@ class ChainOfCustody(_Model):
     batch_id: Id | None = Field(None, description=_d("Batch this section documents", "所证明的批次"))
     verified: bool | None = Field(None, description=_d("Ledger verified at export", "导出时账本已校验"))
     exported_at: Id | None = Field(None, description=_d("Exported at (UTC)", "导出时间（UTC）"))
-    stages: list[Stage] = Field(default_factory=list, description=_d("Stages on the batch's lineage", "批次所经环节"))
+    stages: list[CustodyStage] = Field(default_factory=list, description=_d("Stages on the batch's lineage", "批次所经环节"))
     origin_countries: list[ISO3] = Field(default_factory=list, description=_d("Countries on the lineage", "所经国家"))
     recycled_share_pct: Pct | None = Field(None, description=_d("Recycled share computed through the chain (%)", "按链条计算的再生含量（%）"))
     recycled_by_element: Annotated[list[RecycledShare], _unique("element")] = Field(

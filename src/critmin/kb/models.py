@@ -12,13 +12,14 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from critmin.catalog.models import Stage  # the trade stages: one vocabulary, in the catalog
+
 Kind = Literal["measure", "export_control", "alliance", "membership", "agreement", "strategic_project",
                "price_mechanism", "list", "report", "event"]
 KINDS = get_args(Kind)
-Status = Literal["in_force", "suspended", "expired", "proposed", "announced"]
+# unknown: no record after the last dated change (e.g. when a suspension ends); check the issuer.
+Status = Literal["in_force", "suspended", "expired", "proposed", "announced", "unknown"]
 STATUSES = get_args(Status)
-Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound"]
-STAGES = get_args(Stage)
 Precision = Literal["day", "month", "year"]
 # stated: the seed says it; derived: computed from what the seed says (e.g. "one year" after a date);
 # background: general knowledge not in the seed, kept to make an entry usable -- check before publishing.

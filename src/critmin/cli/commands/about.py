@@ -20,7 +20,7 @@ def version() -> None:
 
 
 def settings(fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
-    """List the settings registry: name, environment variable, current value, unit, help / 列出配置项."""
+    """List the settings registry: name, environment variable, value, unit, help / 列出配置项."""
     import pandas as pd
 
     from critmin.settings import SETTINGS

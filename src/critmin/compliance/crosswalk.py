@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from critmin.compliance.rules import REGIMES, Bilingual, load_pack, parse_regimes
 from critmin.errors import CatalogError, UsageError
@@ -33,24 +33,27 @@ def rule_regime() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def mappings() -> list[Mapping]:
-    import yaml
+    from critmin.datafile import read_yaml
 
-    data = yaml.safe_load((resources.files("critmin") / FILE).read_text(encoding="utf-8")) or {}
-    return mappings_from_data(data)
+    path = str(resources.files("critmin") / FILE)
+    return mappings_from_data(read_yaml(path, CatalogError, "a crosswalk YAML file", name=FILE) or {})
 
 
 def mappings_from_data(data: dict, file: str = FILE) -> list[Mapping]:
     """Validate parsed crosswalk data against the packs; CatalogError names the file and the mapping."""
+    from critmin.datafile import validate
+
     src = file
     owner = rule_regime()
     out: list[Mapping] = []
     for i, raw in enumerate(data.get("mappings", [])):
         key = f"mappings[{i}]" + (f" ({raw.get('from')})" if isinstance(raw, dict) else "")
+        if not isinstance(raw, dict):
+            raise CatalogError(file=src, record=key, expected="a mapping", got=type(raw).__name__)
         try:
-            m = Mapping.model_validate({("from_" if k == "from" else k): v for k, v in raw.items()})
-        except (ValidationError, AttributeError) as exc:
-            err = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": "a mapping"}
-            raise CatalogError(file=src, record=key, field=".".join(map(str, err["loc"])) or None, expected=err["msg"]) from None
+            m = validate({("from_" if k == "from" else k): v for k, v in raw.items()}, Mapping, src, error=CatalogError)
+        except CatalogError as exc:  # name the mapping, not only the field
+            raise CatalogError(src, key, exc.field, exc.expected, exc.got) from None
         unknown = [r for r in [m.from_, *m.to] if r not in owner]
         if unknown:
             raise CatalogError(file=src, record=key, field="from/to", expected="rule ids of the packs", got=unknown)

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from critmin.errors import CatalogError, UsageError
 
@@ -188,21 +188,18 @@ def pack_from_data(data: dict, rel: str, regime: str) -> Pack:
     """Validate a parsed pack; a broken entry raises CatalogError naming the file and the rule id."""
     if not isinstance(data, dict):
         raise CatalogError(file=rel, record="pack", expected="a mapping with regime, title, legal_basis, rules")
-    rules = data.get("rules") or []
-    for i, raw in enumerate(rules):
+    from critmin.datafile import validate
+
+    for i, raw in enumerate(data.get("rules") or []):
         key = raw.get("id", f"rules[{i}]") if isinstance(raw, dict) else f"rules[{i}]"
         try:
-            Rule.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise CatalogError(
-                file=rel, record=key, field=".".join(map(str, err["loc"])) or None, expected=err["msg"]
-            ) from None
+            validate(raw, Rule, rel, error=CatalogError)
+        except CatalogError as exc:  # name the rule; the line is in the pack's own error below when known
+            raise CatalogError(rel, key, exc.field, exc.expected, exc.got) from None
     try:
-        pack = Pack.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise CatalogError(file=rel, record="pack", field=".".join(map(str, err["loc"])), expected=err["msg"]) from None
+        pack = validate(data, Pack, rel, error=CatalogError)
+    except CatalogError as exc:
+        raise CatalogError(rel, "pack", exc.field, exc.expected, exc.got) from None
     if pack.regime != regime:
         raise CatalogError(file=rel, record="pack", field="regime", expected=regime, got=pack.regime)
     ids = [r.id for r in pack.rules]

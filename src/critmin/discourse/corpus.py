@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from critmin.discourse import FRAMES
 from critmin.errors import InputError
@@ -88,7 +88,7 @@ def read_manifest(path: str | Path) -> list[ManifestRecord]:
     """Read and validate a manifest; a bad record is refused naming the file, the record and the field.
     Document paths must stay inside the manifest's folder (after ``..`` and symlinks): a manifest must not
     quote other files into the warehouse and its reports."""
-    from critmin.datafile import read_yaml
+    from critmin.datafile import read_yaml, validate
     from critmin.readtext import read_text
 
     path = Path(path)
@@ -114,11 +114,9 @@ def read_manifest(path: str | Path) -> list[ManifestRecord]:
         if not isinstance(raw, dict):
             raise InputError(name, record=rec_id, expected="a mapping of fields", got=type(raw).__name__)
         try:
-            rec = ManifestRecord.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise InputError(name, record=rec_id, field=".".join(map(str, err["loc"])) or None,
-                             expected=err["msg"], got=err.get("input")) from None
+            rec = validate(raw, ManifestRecord, name)
+        except InputError as exc:  # the record's id names it better than a line (CSV rows have none)
+            raise InputError(name, record=rec_id, field=exc.field, expected=exc.expected, got=exc.got) from None
         doc = _resolve(path.parent / rec.path, name, rec_id)
         if not doc.is_relative_to(root):
             raise InputError(name, record=rec_id, field="path",

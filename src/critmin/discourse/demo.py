@@ -55,14 +55,14 @@ def resolve_seeds_dir(seeds: str | Path | None = None) -> Path:
 
 
 def demo_items(seeds: str | Path | None = None, with_seeds: bool = True) -> list[tuple[ManifestRecord, Path]]:
-    import yaml
+    from critmin.datafile import read_yaml
 
     folder = demo_dir()
     items = [(r, folder / r.path) for r in read_manifest(folder / "manifest.yaml")]
     if not with_seeds:
         return items
     seeds_dir = resolve_seeds_dir(seeds)
-    meta = yaml.safe_load((folder / "seeds.yaml").read_text(encoding="utf-8"))["documents"]
+    meta = read_yaml(folder / "seeds.yaml", InputError, "the demo's seeds.yaml")["documents"]
     for m in meta:
         m = dict(m)
         pattern = m.pop("pattern")

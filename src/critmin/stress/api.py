@@ -62,7 +62,8 @@ def make_network(sc: Scenario, base: Baseline) -> engine.Network:
     )
 
 
-def _report_idx(net: engine.Network, res: Resolved) -> list[int]:
+def report_idx(net: engine.Network, res: Resolved) -> list[int]:
+    """Positions of the importer nodes to report: the scenario's, else the ten most exposed (also the backtest's)."""
     if res.report is not None:
         pos = {n: k for k, n in enumerate(net.importers)}
         missing = [n for n in res.report if n not in pos]
@@ -108,7 +109,7 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     t_sample = time.perf_counter()
     market = engine.solve_market(net, p)
     t_market = time.perf_counter()
-    idx = _report_idx(net, res)
+    idx = report_idx(net, res)
     # stock days: the common parameter, overridden per importer node (own random stream per override)
     ss = np.random.SeedSequence(None if seed is None else [int(seed), 1])
     rng = np.random.default_rng(ss)
@@ -233,38 +234,41 @@ def _run_id(sc: Scenario, draws: int, seed: int | None, base: Baseline) -> str:
 
 
 def prepare(sc: Scenario, warehouse=None, catalog=None) -> tuple[Resolved, Baseline]:
-    """Resolve names and read the baseline from the warehouse."""
-    import critmin
+    """Resolve names (before the warehouse is touched) and read the baseline from the warehouse."""
+    from critmin.warehouse.handle import using
+
+    res, feed = _resolve(sc, catalog)
+    with using(warehouse) as wh:
+        return res, _baseline(wh, sc, res, feed)
+
+
+def _resolve(sc: Scenario, catalog):
+    from critmin.stress.network import parse_monthly_feed, resolve
+
+    return resolve(sc, catalog), parse_monthly_feed(sc.baseline.monthly_feed) if sc.baseline.monthly_feed else None
+
+
+def _baseline(wh, sc: Scenario, res: Resolved, feed) -> Baseline:
     from critmin.stress.network import (
         build_baseline,
         monthly_array,
-        parse_monthly_feed,
         placeholders,
         read_production,
         read_trade,
-        resolve,
     )
 
-    res = resolve(sc, catalog)
-    feed = parse_monthly_feed(sc.baseline.monthly_feed) if sc.baseline.monthly_feed else None  # before any work
-    wh = critmin.open(None if warehouse is None else str(warehouse))
-    try:
-        trade = read_trade(wh, res.hs6, sc.baseline.year)
-        prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
-        prov = wh.sql(f"select distinct provenance_id from trade where year = ? and hs6 in ({placeholders(res.hs6)}) "
-                      "order by 1", [int(sc.baseline.year), *res.hs6]).df()["provenance_id"].astype(str).tolist()
-        if prod is not None:
-            prov += wh.sql("select distinct provenance_id from production where commodity = ? and year = ?",
-                           [res.wmd_commodity, pyear]).df()["provenance_id"].astype(str).tolist()
-    finally:
-        close = getattr(wh, "close", None)
-        if callable(close):
-            close()
+    trade = read_trade(wh, res.hs6, sc.baseline.year)
+    prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
+    prov = wh.sql(f"select distinct provenance_id from trade where year = ? and hs6 in ({placeholders(res.hs6)}) "
+                  "order by 1", [int(sc.baseline.year), *res.hs6]).df()["provenance_id"].astype(str).tolist()
+    if prod is not None:
+        prov += wh.sql("select distinct provenance_id from production where commodity = ? and year = ?",
+                       [res.wmd_commodity, pyear]).df()["provenance_id"].astype(str).tolist()
     base = build_baseline(res, trade, prod, pyear, unit, year=sc.baseline.year)
     base.provenance_ids = prov
     if feed is not None:
         base.monthly = monthly_array(feed, base, sc.baseline.monthly_feed)
-    return res, base
+    return base
 
 
 def run(scenario: Scenario | str | Path | dict, *, warehouse=None, draws: int | None = None,
@@ -273,12 +277,18 @@ def run(scenario: Scenario | str | Path | dict, *, warehouse=None, draws: int | 
 
     ``scenario`` is a :class:`~critmin.stress.scenario.Scenario`, a path to a YAML scenario file or a mapping.
     ``draws`` / ``seed`` override the scenario's. With ``save=True`` the result is written to the warehouse
-    tables ``stress_runs`` and ``stress_results`` under ``result.run_id``.
+    tables ``stress_runs`` and ``stress_results`` under ``result.run_id``. ``warehouse``: the command's handle
+    (writable to save) or a path / None, then opened once — writable when saving — after the scenario's names
+    have been checked.
     """
+    from critmin.stress.store import save_result
+    from critmin.warehouse.handle import using
+
     sc = as_scenario(scenario)
     checked_draws_seed(sc, draws, seed)
-    res, base = prepare(sc, warehouse, catalog)
-    result = simulate(sc, res, base, draws=draws, seed=seed)
-    if save:
-        result.save(warehouse)
+    res, feed = _resolve(sc, catalog)
+    with using(warehouse, read_only=not save, command="stress") as wh:
+        result = simulate(sc, res, _baseline(wh, sc, res, feed), draws=draws, seed=seed)
+        if save:
+            save_result(result, wh)
     return result

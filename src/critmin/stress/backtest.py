@@ -90,19 +90,25 @@ def backtest_2010(warehouse=None, *, draws: int = 2000, seed: int = 0, baseline_
 
     With an earlier baseline (e.g. 2008, before the 2009 slump) the shock starts in ``shock_year`` all the same.
     """
-    import pandas as pd
-
-    import critmin
-    from critmin.stress import engine
-    from critmin.stress.api import _report_idx, engine_params, make_network, prepare
-    from critmin.stress.params import describe
+    from critmin.warehouse.handle import using
 
     sc = _scenario(baseline_year, shock_year, importers, draws, seed)
-    res, base = prepare(sc, warehouse, catalog)
+    with using(warehouse) as wh:  # one handle for the baseline and the actual flows
+        return _backtest(wh, sc, draws, seed, baseline_year, shock_year, catalog)
+
+
+def _backtest(wh, sc, draws: int, seed: int, baseline_year: int, shock_year: int, catalog) -> Backtest:
+    import pandas as pd
+
+    from critmin.stress import engine
+    from critmin.stress.api import report_idx, engine_params, make_network, prepare
+    from critmin.stress.params import describe
+
+    res, base = prepare(sc, wh, catalog)
     net = make_network(sc, base)
     p = engine.sample_parameters(engine_params(sc, base.spare_param), draws, seed)
     market = engine.solve_market(net, p)
-    idx = _report_idx(net, res)
+    idx = report_idx(net, res)
     out = engine.simulate_importers(net, p, market, idx)
     s0 = sc.shock.start_month - 1
     ny = sc.shock.duration_months // 12
@@ -113,12 +119,7 @@ def backtest_2010(warehouse=None, *, draws: int = 2000, seed: int = 0, baseline_
     sup_base = float(base.annual[base.supplier].sum())
     china_model = sup_base - market.withheld[:, win].reshape(draws, ny, 12).sum(axis=2)  # (D, Y)
     extra_model = market.replaced[:, win].reshape(draws, ny, 12).sum(axis=2)  # (D, Y)
-    wh = critmin.open(None if warehouse is None else str(warehouse))
-    try:
-        hist_years = list(range(baseline_year - 1, years[-1] + 2))
-        act = _actual(wh, res, hist_years, base.node_members)
-    finally:
-        wh.close()
+    act = _actual(wh, res, list(range(baseline_year - 1, years[-1] + 2)), base.node_members)
     a = act.set_index(["importer", "year"])
     rows = []
     for j, i in enumerate(idx):

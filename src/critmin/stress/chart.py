@@ -1,5 +1,9 @@
 """Plotly chart of a stress result: stock and shortfall bands (P10–P90, P50 line) per importer and month,
-written as self-contained (offline) HTML."""
+written as self-contained (offline) HTML.
+
+``result`` is a :class:`critmin.stress.result.StressResult`; this module does not import it: the result offers
+``chart()`` by calling down here, so the dependency runs one way (result → chart).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
-
-    from critmin.stress.result import StressResult
 
 _COLORS = {"stock_t": ("rgba(31,119,180,0.20)", "rgb(31,119,180)"),
            "shortfall_t": ("rgba(214,39,40,0.20)", "rgb(214,39,40)"),
@@ -30,7 +32,7 @@ def add_band(fig, x, lo, mid, hi, *, row: int, col: int, fill: str, line: str, m
                              name=mid_name, showlegend=showlegend), row=row, col=col)
 
 
-def figure(result: StressResult, importers: list[str] | None = None, lang: str = "en"):
+def figure(result, importers: list[str] | None = None, lang: str = "en"):
     from plotly.subplots import make_subplots
 
     from critmin.i18n import t
@@ -63,7 +65,7 @@ def figure(result: StressResult, importers: list[str] | None = None, lang: str =
     return fig
 
 
-def write_chart(result: StressResult, path, importers: list[str] | None = None, lang: str = "en",
+def write_chart(result, path, importers: list[str] | None = None, lang: str = "en",
                 offline: bool = True) -> Path:
     """Write the chart to ``path`` (HTML; plotly.js embedded when ``offline``), atomically."""
     from critmin.atomic import write_figure_html

@@ -28,6 +28,7 @@ from critmin.errors import InputError, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from critmin.catalog.economies import Economy
     from critmin.stress.scenario import Scenario
 
 
@@ -48,15 +49,27 @@ class Resolved:
     groups: dict[str, list[str]] = field(default_factory=dict)  # node name -> member ISO3 (merged nodes)
 
 
-def _country_or_group(cat, code: str, year: int, file: str, fld: str) -> list[str]:
-    code = str(code).strip()
-    if not (cat.is_group(code) or cat.is_group(code.upper()) or cat.is_country(code.upper())):
-        raise InputError(file, None, fld, "an ISO3 country code or a group known to the catalog "
-                         f"({', '.join(sorted(cat.groups))})", code)
+def _economies(spec: str, year: int, file: str, fld: str, catalog) -> list[Economy]:
+    """The economies a scenario field names (resolved by the catalog: ISO3 codes, groups, country names; a
+    comma-separated list), each existing in ``year``; an InputError names the file and the field."""
+    from critmin.catalog.economies import resolve
+
     try:
-        return cat.members(code, year)
+        found = resolve(str(spec), catalog)
     except UsageError as exc:
-        raise InputError(file, None, fld, str(exc), code) from None
+        hint = "; ".join(re.findall(r"did you mean [^)]*\?", str(exc))) or f"groups: {', '.join(sorted(catalog.groups))}"
+        raise InputError(file, None, fld, f"ISO3 codes, country names or groups known to the catalog ({hint})",
+                         spec) from None
+    for e in found:
+        if not e.members(year):
+            g = catalog.groups[e.id]
+            raise InputError(file, None, fld, f"a group that exists in {year} (group {e.id} exists for years "
+                             f"{g.valid_from or '…'}–{g.valid_to or '…'})", spec)
+    return found
+
+
+def _members(economies: list[Economy], year: int) -> list[str]:
+    return list(dict.fromkeys(m for e in economies for m in e.members(year)))
 
 
 def resolve(sc: Scenario, cat=None) -> Resolved:
@@ -86,23 +99,23 @@ def resolve(sc: Scenario, cat=None) -> Resolved:
             stages = sorted({h.stage for h in mat.hs})
             raise InputError(file, None, "shock.stage", f"a stage with HS6 codes for {mat.id} ({', '.join(stages)})",
                              sc.shock.stage)
-    supplier = sc.shock.supplier.strip()
-    sup_members = _country_or_group(cat, supplier, year, file, "shock.supplier")
+    sup = _economies(sc.shock.supplier, year, file, "shock.supplier", cat)
+    supplier, sup_members = ",".join(e.id for e in sup), _members(sup, year)
     tmembers: set[str] = set()
     for k, c in enumerate(sc.shock.targets.countries):
-        tmembers |= set(_country_or_group(cat, c, year, file, f"shock.targets.countries.{k}"))
+        tmembers |= set(_members(_economies(c, year, file, f"shock.targets.countries.{k}", cat), year))
     groups: dict[str, list[str]] = {}
     report = None
     if sc.importers is not None:
         report = []
         for k, c in enumerate(sc.importers):
-            members = _country_or_group(cat, c, year, file, f"importers.{k}")
-            name = c.strip() if cat.is_group(c.strip()) else c.strip().upper()
-            if cat.is_group(name):
-                groups[name] = members
-            report.append(name)
+            for e in _economies(c, year, file, f"importers.{k}", cat):
+                if e.is_group:
+                    groups[e.id] = e.members(year)
+                report.append(e.id)
+        report = list(dict.fromkeys(report))
     for iso in sc.parameters.stock_days_by_importer:
-        _country_or_group(cat, iso, year, file, f"parameters.stock_days_by_importer.{iso}")
+        _economies(iso, year, file, f"parameters.stock_days_by_importer.{iso}", cat)
     # a merged node must be wholly targeted or wholly exempt
     for name, members in groups.items():
         hit = {m for m in members if _targeted(m, sc.shock.targets.mode, tmembers)}

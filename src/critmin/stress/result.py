@@ -118,6 +118,7 @@ class StressResult:
         return write_chart(self, path, importers=importers, lang=lang, offline=offline)
 
     def save(self, warehouse=None) -> str:
+        """Store the run (``warehouse``: a writable handle, or a path / None opened for the write)."""
         from critmin.stress.store import save_result
 
         return save_result(self, warehouse)

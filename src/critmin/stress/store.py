@@ -5,6 +5,9 @@ bands), so an incident's impact assessment can cite a run by its id.
 horizon; ``importer`` NULL marks market-level rows (price pressure, replacement pool); downstream rows use
 the metric ``units_at_risk:<sector>``; alternative suppliers' extra deliveries use ``extra_t:<ISO3>``.
 Saving the same run id again replaces its rows (same scenario, draws, seed and data give the same id).
+
+``result`` below is a :class:`critmin.stress.result.StressResult`; this module does not import it (the result's
+``save()`` calls down here), so the dependency runs one way (result → store).
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-    from critmin.stress.result import StressResult
 
 RUNS_DDL = """
 create table if not exists stress_runs (
@@ -33,7 +34,7 @@ SUMMARY_METRICS = ("demand_t", "exposed_t", "shortfall_t", "stockout_month", "st
                    "shortfall_share")
 
 
-def results_long(result: StressResult) -> pd.DataFrame:
+def results_long(result) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -66,7 +67,7 @@ def results_long(result: StressResult) -> pd.DataFrame:
     return df
 
 
-def save_result(result: StressResult, warehouse=None) -> str:
+def save_result(result, warehouse=None) -> str:
     """Write the run and its bands (one transaction); returns the run id."""
     from critmin import __version__
     from critmin.warehouse.tables import delete_where, insert_frame, insert_row, transaction
@@ -90,16 +91,16 @@ def save_result(result: StressResult, warehouse=None) -> str:
         insert_row(con, "stress_runs", run)
         insert_frame(con, "stress_results", long, ["run_id", "importer", "month", "metric", "p10", "p50", "p90"])
 
-    transaction(warehouse, (RUNS_DDL, RESULTS_DDL), write)
+    transaction(warehouse, (RUNS_DDL, RESULTS_DDL), write, command="stress")
     return result.run_id
 
 
 def load_run(run_id: str, warehouse=None) -> dict[str, Any]:
     """A saved run: its ``run`` row (dict, scenario and meta parsed) and its ``results`` (DataFrame)."""
     from critmin.errors import UsageError
-    from critmin.warehouse.tables import open_warehouse
+    from critmin.warehouse.handle import using
 
-    with open_warehouse(warehouse) as wh:
+    with using(warehouse) as wh:
         if "stress_runs" not in wh.tables():
             raise UsageError(f"no stress runs saved in {wh.path}")
         runs = wh.sql("select * from stress_runs where run_id = ?", [run_id]).df()
@@ -116,9 +117,9 @@ def load_run(run_id: str, warehouse=None) -> dict[str, Any]:
 def list_runs(warehouse=None) -> pd.DataFrame:
     import pandas as pd
 
-    from critmin.warehouse.tables import open_warehouse
+    from critmin.warehouse.handle import using
 
-    with open_warehouse(warehouse) as wh:
+    with using(warehouse) as wh:
         if "stress_runs" not in wh.tables():
             return pd.DataFrame(columns=["run_id", "created_at", "name", "material", "supplier", "baseline_year",
                                          "draws", "seed"])

@@ -23,7 +23,8 @@ _SAVE = typer.Option(True, "--save/--no-save", help="save the run in the warehou
 _CHART = typer.Option(None, "--chart", help="write the stock/shortfall band chart (offline HTML) here")
 _LANG = typer.Option(None, "--lang", help="en|zh (else CRITMIN_LANG)")
 _STAGE = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound (default all)")
-_IMPORTER = typer.Option(None, "--importer", help="importer ISO3 or group to report (repeatable)")
+_IMPORTER = typer.Option(None, "--importer", "--importers",
+                         help="importers to report: ISO3 codes, country names or groups, comma-separated or repeated")
 _DRAWS = typer.Option(10_000, "--draws", help="Monte Carlo draws")
 _SEED = typer.Option(0, "--seed", help="random seed (same seed, same bands)")
 _YEAR = typer.Option(2024, "--year", help="baseline year of the BACI flows")
@@ -125,8 +126,10 @@ def runs(fmt: Format = _FMT, warehouse: str = _WH, lang: str = _LANG) -> None:
     """List saved stress runs / 列出已保存的压力测试."""
     from critmin.i18n import t
     from critmin.stress.store import list_runs
+    from critmin.warehouse.handle import using
 
-    df = list_runs(warehouse)
+    with using(warehouse) as wh:
+        df = list_runs(wh)
     emit(df, fmt, title=t("stress.runs.title", lang, count=len(df)))
 
 
@@ -135,8 +138,10 @@ def show(run_id: str = typer.Argument(..., help="run id, e.g. stress-1a2b3c4d5e6
          warehouse: str = _WH) -> None:
     """Show a saved run's totals / 显示已保存运行的汇总."""
     from critmin.stress.store import load_run
+    from critmin.warehouse.handle import using
 
-    got = load_run(run_id, warehouse)
+    with using(warehouse) as wh:
+        got = load_run(run_id, wh)
     res = got["results"]
     emit(res[res["month"].isna()].reset_index(drop=True), fmt, title=run_id)
 
@@ -147,8 +152,10 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
     """The 2010 rare-earth episode against actual BACI flows 2010–2012 / 2010 年稀土事件回测."""
     from critmin.i18n import t
     from critmin.stress.backtest import backtest_2010, write_backtest_chart
+    from critmin.warehouse.handle import using
 
-    bt = backtest_2010(warehouse, draws=draws, seed=seed)
+    with using(warehouse) as wh:
+        bt = backtest_2010(wh, draws=draws, seed=seed)
     emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
     if fmt is Format.table:
         emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
@@ -163,10 +170,11 @@ def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehou
     import sys
 
     from critmin.i18n import t
-    from critmin.settings import warehouse_path
     from critmin.stress.api import run
+    from critmin.warehouse.handle import using
 
-    res = run(sc, warehouse=warehouse, draws=draws, seed=seed, save=save)
+    with using(warehouse, read_only=not save, command="stress") as wh:  # the command's one handle
+        res = run(sc, warehouse=wh, draws=draws, seed=seed, save=save)
     note = sys.stderr if fmt is not Format.table else sys.stdout
     if fmt is Format.json:
         rows = [{"run_id": res.run_id, **res.importer_json(i)} for i in res.summary["importer"]]
@@ -198,5 +206,5 @@ def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehou
         path = res.chart(chart, lang=lang or "en")
         typer.echo(t("stress.chart_written", lang, path=path), file=note)
     if save:
-        typer.echo(t("stress.saved", lang, run_id=res.run_id, path=warehouse_path(warehouse)), file=note)
+        typer.echo(t("stress.saved", lang, run_id=res.run_id, path=wh.path), file=note)
 

@@ -80,43 +80,82 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     Writes ``report.html`` (offline, bilingual headings), ``alerts.json`` and ``alerts.csv`` into ``out`` (each
     atomically), and with ``save`` stores the alerts in the warehouse tables ``monitor_runs`` /
     ``monitor_alerts`` (what ``critmin incident open --alert ID`` reads).
+
+    ``warehouse``: an open :class:`~critmin.warehouse.handle.Warehouse` (writable to save), or a path / None —
+    then the warehouse is built there if missing and ONE handle is opened for the whole job (writable when
+    saving, so the writer lock is held from the first read to the stored alerts).
     """
-    import critmin
-    from critmin.atomic import write_text
-    from critmin.csvsafe import csv_safe
-    from critmin.i18n import current_lang, t
-    from critmin.monitor.compute import compute
-    from critmin.monitor.report import render_html
-    from critmin.monitor.store import save_run as _save
-    from critmin.settings import warehouse_path
+    from critmin.i18n import current_lang
+    from critmin.monitor.compute import resolve_importers
+    from critmin.warehouse.handle import Warehouse
 
     t0 = time.perf_counter()
     lang = current_lang(lang)
+    economies = [e.id for e in resolve_importers(importers)]  # a misspelt importer costs no build
+    job = (Path(out), lang, economies, years, as_of, materials, feed, rules, progress)
+    if isinstance(warehouse, Warehouse):
+        return _run(warehouse, *job, save, None, False, {}, t0)
+    path, built = _built(warehouse, build_if_missing, progress, lang)
+    timings = {"build_s": time.perf_counter() - t0} if built else {}
+    wh, save_error = _open(path, save)
+    with wh:
+        return _run(wh, *job, save and save_error is None, save_error, built, timings, t0)
+
+
+def _built(warehouse, build_if_missing: bool, progress: bool, lang: str) -> tuple[Path, bool]:
+    """The warehouse path, built first when the file is missing; and whether it was built."""
+    import critmin
+    from critmin.i18n import t
+    from critmin.settings import warehouse_path
+
     path = warehouse_path(warehouse)
-    built = False
-    timings: dict[str, float] = {}
-    if not path.exists():
-        if not build_if_missing:
-            from critmin.errors import WarehouseMissing
+    if path.exists():
+        return path, False
+    if not build_if_missing:
+        from critmin.errors import WarehouseMissing
 
-            raise WarehouseMissing(str(path))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            from critmin.errors import InputError
+        raise WarehouseMissing(str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from critmin.errors import InputError
 
-            raise InputError(str(path), None, None, "a writable location for the warehouse",
-                             exc.strerror or str(exc)) from None
-        if progress:
-            import sys
+        raise InputError(str(path), None, None, "a writable location for the warehouse",
+                         exc.strerror or str(exc)) from None
+    if progress:
+        import sys
 
-            print(t("monitor.cli.building", lang, path=path), file=sys.stderr)
-        critmin.build(str(path), progress=progress)
-        built = True
-        timings["build_s"] = time.perf_counter() - t0
-    out_dir = Path(out)
+        print(t("monitor.cli.building", lang, path=path), file=sys.stderr)
+    critmin.build(str(path), progress=progress)
+    return path, True
+
+
+def _open(path: Path, save: bool):
+    """The job's one handle: writable when saving. When another writer keeps the file longer than we wait, a
+    read-only handle and the reason instead, so the report and alert files are still written and the user is
+    told why the alerts were not stored."""
+    from critmin.warehouse.handle import Warehouse
+    from critmin.warehouse.lock import WarehouseBusy
+
+    if not save:
+        return Warehouse.open(path), None
+    try:
+        return Warehouse.open(path, read_only=False, command="monitor"), None
+    except WarehouseBusy as exc:
+        return Warehouse.open(path), f"alerts not stored in {path}: the warehouse is locked by another process ({exc})"
+
+
+def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rules, progress: bool, save: bool,
+         save_error, built: bool, timings: dict[str, float], t0: float) -> MonitorResult:
+    import critmin
+    from critmin.atomic import write_text
+    from critmin.csvsafe import csv_safe
+    from critmin.monitor.compute import compute
+    from critmin.monitor.report import render_html
+    from critmin.monitor.store import save_run
+
     with _steps(progress, lang) as step:
-        data = compute(importers=importers, materials=materials, years=years, as_of=as_of, warehouse=str(path),
+        data = compute(importers=importers, materials=materials, years=years, as_of=as_of, warehouse=wh,
                        feed=feed, rules=rules, step=step)
         timings.update(data.timings)
         step("report")
@@ -131,25 +170,19 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
         step("save")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         run_id = f"mon-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
-        save_error = None
         if save:
             ts = time.perf_counter()
-            try:
-                run = {
-                    "run_id": run_id, "created_at": now, "as_of": data.as_of, "importers": ",".join(data.importers),
-                    "materials": ",".join(data.materials), "years": f"{min(data.years)}-{max(data.years)}",
-                    "n_alerts": len(table), "vintage": data.vintage, "out_dir": str(out_dir.resolve()),
-                    "seconds": time.perf_counter() - t0, "critmin_version": critmin.__version__,
-                }
-                _save(run, table, data.alerts, str(path))
-            except Exception as exc:  # noqa: BLE001 - the files are written; report why the alerts were not stored
-                if "lock" not in str(exc).lower():
-                    raise
-                save_error = f"alerts not stored in {path}: the warehouse is locked by another process ({exc})"
+            run = {
+                "run_id": run_id, "created_at": now, "as_of": data.as_of, "importers": ",".join(data.importers),
+                "materials": ",".join(data.materials), "years": f"{min(data.years)}-{max(data.years)}",
+                "n_alerts": len(table), "vintage": data.vintage, "out_dir": str(out_dir.resolve()),
+                "seconds": time.perf_counter() - t0, "critmin_version": critmin.__version__,
+            }
+            save_run(run, table, data.alerts, wh)
             timings["save_s"] = time.perf_counter() - ts
     timings["total_s"] = time.perf_counter() - t0
     counts = {lv: int((table["level"] == lv).sum()) for lv in ("red", "orange", "yellow", "blue")}
     return MonitorResult(run_id=run_id, out_dir=out_dir, html=out_dir / "report.html",
                          alerts_json=out_dir / "alerts.json", alerts_csv=out_dir / "alerts.csv", alerts=table,
-                         counts=counts, built_warehouse=built, saved=save and save_error is None,
-                         save_error=save_error, timings=timings, data=data)
+                         counts=counts, built_warehouse=built, saved=save, save_error=save_error, timings=timings,
+                         data=data)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from critmin.catalog.economies import Economy
+
 DEFAULT_IMPORTERS = ("EU27", "USA", "JPN", "CHN")
 # Critical-raw-material lists whose members (with trade codes in the warehouse) the monitor covers by default.
 DEFAULT_LISTS = ("eu_2023_strategic", "eu_2023", "us_2022")
@@ -48,64 +50,54 @@ class MonitorData:
 def default_materials(warehouse=None) -> list[str]:
     """Materials on the EU 2023 (critical and strategic) and US 2022 lists that have HS6 codes in the warehouse,
     plus the core strategic set."""
-    import critmin
+    from critmin.warehouse.handle import using
 
-    with critmin.open(warehouse) as wh:
+    with using(warehouse) as wh:
         have = set(wh.sql("select distinct material_id from material_hs6").df()["material_id"])
         listed = set(wh.sql("select distinct material_id from critical_lists where list_id in ?",
                             [list(DEFAULT_LISTS)]).df()["material_id"].dropna())
     return sorted((listed | set(CORE_MATERIALS)) & have)
 
 
-def parse_importers(spec: str | list[str] | None) -> list[str]:
-    if spec is None:
-        return list(DEFAULT_IMPORTERS)
-    items = spec.split(",") if isinstance(spec, str) else spec
-    out = [s.strip().upper() for s in items if s.strip()]
-    if not out:
-        from critmin.errors import UsageError
+def resolve_importers(spec: str | list[str] | None, catalog=None) -> list[Economy]:
+    """The importers to monitor (the defaults when ``spec`` is None), resolved by the catalog's one resolver."""
+    from critmin.catalog.economies import resolve
 
-        raise UsageError("--importers: expected a comma-separated list such as EU27,USA,JPN,CHN")
-    return list(dict.fromkeys(out))
+    return resolve(list(DEFAULT_IMPORTERS) if spec is None else spec, catalog, what="importer")
 
 
-def _dependency_all(importers: list[str], by: str, years: list[int], basis: str, warehouse) -> pd.DataFrame:
-    """The indicator core's dependency table for countries and groups (queried separately: the core builds one
-    union per call, and countries and groups are computed by different branches)."""
+def _by_kind(importers: list[Economy]) -> list[str]:
+    """Importer selections for the indicator core: the countries together, each group on its own (one union per
+    call in the core; a group's members come from its economy)."""
+    countries = [e.id for e in importers if not e.is_group]
+    return [*([",".join(countries)] if countries else []), *(e.id for e in importers if e.is_group)]
+
+
+def _dependency_all(importers: list[Economy], by: str, years: list[int], basis: str, warehouse) -> pd.DataFrame:
     import pandas as pd
 
-    from critmin.catalog import load_catalog
     from critmin.indicators.dependency import dependency
 
-    cat = load_catalog()
-    groups = [i for i in importers if cat.is_group(i)]
-    countries = [i for i in importers if i not in groups]
-    parts = []
-    for sel in ([*([",".join(countries)] if countries else []), *groups]):
-        parts.append(dependency(sel, None, by=by, years=years, basis=basis, warehouse=warehouse))
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat([dependency(sel, None, by=by, years=years, basis=basis, warehouse=warehouse)
+                      for sel in _by_kind(importers)], ignore_index=True)
 
 
-def _suppliers_all(importers: list[str], year: int, warehouse) -> pd.DataFrame:
+def _suppliers_all(importers: list[Economy], year: int, warehouse) -> pd.DataFrame:
     import pandas as pd
 
-    from critmin.catalog import load_catalog
     from critmin.indicators.dependency import suppliers
 
-    cat = load_catalog()
-    groups = [i for i in importers if cat.is_group(i)]
-    countries = [i for i in importers if i not in groups]
-    parts = [suppliers(sel, None, years=[year], basis="value", warehouse=warehouse)
-             for sel in ([*([",".join(countries)] if countries else []), *groups])]
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat([suppliers(sel, None, years=[year], basis="value", warehouse=warehouse)
+                      for sel in _by_kind(importers)], ignore_index=True)
 
 
 def trade_years(warehouse=None) -> list[int]:
-    import critmin
+    """Every year from the first to the last of the trade table."""
+    from critmin.warehouse.handle import using
 
-    with critmin.open(warehouse) as wh:
-        lo, hi = wh.sql("select min(year), max(year) from trade").fetchall()[0]
-    return list(range(int(lo), int(hi) + 1))
+    with using(warehouse) as wh:
+        years = wh.trade_years()
+    return list(range(years[0], years[-1] + 1))
 
 
 def alerts_table(alerts: list, prov_by_year: dict[int, list[str]]) -> pd.DataFrame:
@@ -149,58 +141,59 @@ def alerts_table(alerts: list, prov_by_year: dict[int, list[str]]) -> pd.DataFra
 
 def compute(importers=None, materials=None, years=None, as_of=None, warehouse=None, feed=None, rules=None,
             step=None) -> MonitorData:
-    """Indicators, CRMA check and alerts for the monitor. ``step(name)`` is called before each stage (progress)."""
+    """Indicators, CRMA check and alerts for the monitor. ``step(name)`` is called before each stage (progress).
+
+    ``warehouse`` is the command's :class:`~critmin.warehouse.handle.Warehouse` (or a path / None, opened once
+    here): every indicator, list and provenance query runs on that one handle.
+    """
+    from critmin.warehouse.handle import using
+
+    economies = resolve_importers(importers)  # a misspelt importer is refused before the warehouse is touched
+    with using(warehouse) as wh:
+        return _compute(economies, materials, years, as_of, wh, feed, rules, step or (lambda name: None))
+
+
+def _compute(economies: list[Economy], materials, years, as_of, wh, feed, rules, step) -> MonitorData:
     import pandas as pd
 
-    import critmin
     from critmin.alerts import evaluate, load_feed, load_rules, series_from_dependency
     from critmin.catalog import load_catalog
     from critmin.indicators.crma import crma_check
     from critmin.indicators.years import parse_years
     from critmin.kb.query import parse_day
 
-    step = step or (lambda name: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cat = load_catalog()
-    importers = parse_importers(importers)
-    for imp in importers:
-        if not (cat.is_group(imp) or cat.is_country(imp)):
-            from critmin.errors import UsageError
-
-            raise UsageError(f"--importers: unknown importer '{imp}'; expected ISO3 codes or groups "
-                             f"({', '.join(cat.groups)})")
-    available = trade_years(warehouse)
+    available = trade_years(wh)
     yrs = parse_years(years) if years else None
     yrs = sorted(yrs) if yrs else available[-10:]
     latest = max(y for y in yrs if y in available) if set(yrs) & set(available) else max(yrs)
     mats = sorted({cat.material(m).id for m in (materials.split(",") if isinstance(materials, str) else materials)}) \
-        if materials else default_materials(warehouse)
+        if materials else default_materials(wh)
     as_of_d = parse_day(str(as_of), "--as-of") if as_of else dt.date.today()
 
-    with critmin.open(warehouse) as wh:
-        prov = wh.provenance()
-        py = wh.sql("select year, list(distinct provenance_id order by provenance_id) as ids from trade "
-                    "group by year").df()
-    prov_by_year = {int(r.year): list(r.ids) for r in py.itertuples()}
+    prov = wh.provenance()
+    py = wh.provenance_by_year()
+    prov_by_year = {int(y): sorted(set(g["provenance_id"])) for y, g in py.groupby("year")}
     trade_prov = prov[prov["table"] == "trade"]
     vintage = "; ".join(sorted(set(trade_prov["vintage"].astype(str)))) or "unknown"
     timings["setup_s"] = time.perf_counter() - t0
 
     step("dependency")
     t = time.perf_counter()
-    deps = [_dependency_all(importers, "stage", yrs, b, warehouse) for b in ("value", "qty")]
+    deps = [_dependency_all(economies, "stage", yrs, b, wh) for b in ("value", "qty")]
     dep = pd.concat(deps, ignore_index=True)
     dep = dep[dep["material_id"].isin(mats)].reset_index(drop=True)
-    dep_mat = _dependency_all(importers, "material", yrs, "value", warehouse)
+    dep_mat = _dependency_all(economies, "material", yrs, "value", wh)
     dep_mat = dep_mat[dep_mat["material_id"].isin(mats)].reset_index(drop=True)
-    sup = _suppliers_all(importers, latest, warehouse)
+    sup = _suppliers_all(economies, latest, wh)
     sup = sup[sup["material_id"].isin(mats)].reset_index(drop=True)
     timings["indicators_s"] = time.perf_counter() - t
 
     step("crma")
     t = time.perf_counter()
-    crma = crma_check("EU27", years=yrs, materials=mats, warehouse=warehouse, only_breaches=False)
+    crma = crma_check("EU27", years=yrs, materials=mats, warehouse=wh, only_breaches=False)
     crma = crma[crma["year"] == latest].reset_index(drop=True)
     timings["crma_s"] = time.perf_counter() - t
 
@@ -218,6 +211,6 @@ def compute(importers=None, materials=None, years=None, as_of=None, warehouse=No
     table = alerts_table(alerts, prov_by_year)
     timings["alerts_s"] = time.perf_counter() - t
 
-    return MonitorData(importers=importers, materials=mats, years=yrs, as_of=as_of_d, dependency=dep,
-                       dependency_material=dep_mat, suppliers=sup, crma=crma, alerts=alerts, alerts_table=table,
-                       provenance=prov, vintage=vintage, timings=timings)
+    return MonitorData(importers=[e.id for e in economies], materials=mats, years=yrs, as_of=as_of_d,
+                       dependency=dep, dependency_material=dep_mat, suppliers=sup, crma=crma, alerts=alerts,
+                       alerts_table=table, provenance=prov, vintage=vintage, timings=timings)

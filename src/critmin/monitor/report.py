@@ -42,15 +42,16 @@ class Texts:
 
 
 def _name(code: str, lang: str) -> str:
-    from critmin.catalog import load_catalog
+    """A country's name, a group's id (EU27 reads better than its long name in charts), or the code as it is for
+    codes the catalog does not know (e.g. BACI's S19)."""
+    from critmin.catalog.economies import resolve_one
+    from critmin.errors import UsageError
 
-    cat = load_catalog()
-    if cat.is_group(code):
-        return code
     try:
-        return cat.country_name(code, lang)
-    except Exception:  # noqa: BLE001 - codes outside the country table (e.g. S19) are shown as they are
+        e = resolve_one(code)
+    except UsageError:
         return code
+    return e.id if e.is_group else e.name(lang)
 
 
 def _material_name(mid: str, lang: str) -> str:

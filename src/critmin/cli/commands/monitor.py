@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
 def monitor_cmd(
     out: str = typer.Option("critmin-report", "--out", help="folder for report.html, alerts.json and alerts.csv"),
     lang: str = typer.Option(None, "--lang", help="report language: en|zh (headings stay bilingual)"),
-    importers: str = typer.Option("EU27,USA,JPN,CHN", "--importers", help="comma-separated ISO3 codes or groups"),
+    importers: str = typer.Option("EU27,USA,JPN,CHN", "--importer", "--importers",
+                                  help="ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"),
     years: str = typer.Option(None, "--years", help="e.g. 2015-2024 (default: the last 10 years of trade data)"),
     as_of: str = typer.Option(None, "--as-of", help="judge export controls as of this date, YYYY-MM-DD (default: today)"),
     materials: str = typer.Option(None, "--materials",

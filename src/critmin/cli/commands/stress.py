@@ -24,7 +24,8 @@ _CHART = typer.Option(None, "--chart", help="write the stock/shortfall band char
 _LANG = typer.Option(None, "--lang", help="en|zh (else CRITMIN_LANG)")
 _STAGE = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound (default all)")
 _IMPORTER = typer.Option(None, "--importer", "--importers",
-                         help="importers to report: ISO3 codes, country names or groups, comma-separated or repeated")
+                         help="importers to report: ISO3 codes, groups (EU27, G7, MSP, user groups) or country "
+                         "names; comma-separated or repeated")
 _DRAWS = typer.Option(10_000, "--draws", help="Monte Carlo draws")
 _SEED = typer.Option(0, "--seed", help="random seed (same seed, same bands)")
 _YEAR = typer.Option(2024, "--year", help="baseline year of the BACI flows")

@@ -34,11 +34,11 @@ def test_help_is_fast():
     assert time.perf_counter() - t0 < 1.5  # the issue's budget is 1 s; margin for a loaded 2-core CI box
 
 
-def test_unchanged_inputs_skip_the_build(built_warehouse, tmp_path):
+def test_unchanged_inputs_skip_the_build(demo_warehouse, tmp_path):
     from critmin.warehouse.build import build_warehouse
 
     wh = tmp_path / "wh.duckdb"
-    shutil.copy(built_warehouse, wh)
+    shutil.copy(demo_warehouse, wh)
     before = _sha(wh)
     report = build_warehouse(wh, progress=False)
     assert not report.built and _sha(wh) == before
@@ -76,8 +76,8 @@ def test_sigkill_during_build_leaves_previous_warehouse_intact(built_warehouse, 
     assert not list(tmp_path.glob(".wh.duckdb.building-*"))
 
 
-def test_cli_sources_and_error_line(built_warehouse, tmp_path):
-    env = {**os.environ, "CRITMIN_WAREHOUSE": str(built_warehouse)}
+def test_cli_sources_and_error_line(demo_warehouse, tmp_path):
+    env = {**os.environ, "CRITMIN_WAREHOUSE": str(demo_warehouse)}
     out = subprocess.run([*CRITMIN, "sources", "--format", "json"], env=env, capture_output=True, text=True,
                          check=True).stdout
     recs = json.loads(out)
@@ -85,11 +85,30 @@ def test_cli_sources_and_error_line(built_warehouse, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("t,i,j,k,v,q\n2022,156,392,280530,abc,1\n")
     wh = tmp_path / "wh.duckdb"
-    shutil.copy(built_warehouse, wh)
+    shutil.copy(demo_warehouse, wh)
     r = subprocess.run([*CRITMIN, "ingest", "baci", str(bad), "--warehouse", str(wh), "-q"], capture_output=True,
                        text=True)
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [f"error: {bad}, line 2, field 'v': expected a number (value in thousand USD), got 'abc'"]
+
+
+def test_cli_dry_run_says_which_layers_and_why(demo_warehouse, tmp_path):
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(demo_warehouse, wh)
+    r = subprocess.run([*CRITMIN, "build", "--dry-run", "--only", "trade", "--warehouse", str(wh)],
+                       capture_output=True, text=True, check=True)
+    assert "rebuild trade: asked for with --only" in r.stdout and "keep catalog: inputs unchanged" in r.stdout
+
+
+def test_build_does_not_import_the_package_root():
+    """The version comes from the distribution's metadata (a layer importing the package root is a smell)."""
+    import ast
+
+    import critmin.warehouse.build as build
+
+    tree = ast.parse(Path(build.__file__).read_text(encoding="utf-8"))
+    roots = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "critmin"]
+    assert roots == []
 
 
 def test_missing_warehouse_is_a_clear_error(tmp_path):
@@ -98,18 +117,18 @@ def test_missing_warehouse_is_a_clear_error(tmp_path):
     assert r.returncode == 2 and "run `critmin build` first" in r.stderr
 
 
-def test_parquet_export(built_warehouse, tmp_path):
+def test_parquet_export(demo_warehouse, tmp_path):
     import pyarrow.parquet as pq
 
     import critmin
 
-    with critmin.open(built_warehouse) as wh:
+    with critmin.open(demo_warehouse) as wh:
         (path,) = wh.export_parquet(tmp_path, ["provenance"])
         n = wh.sql("SELECT count(*) FROM provenance").fetchall()[0][0]
     assert pq.read_table(path).num_rows == n
 
 
-def test_unwritable_paths_are_one_line_errors(built_warehouse):
-    r = subprocess.run([*CRITMIN, "export", "--out", "/proc/critmin-x", "--warehouse", str(built_warehouse)],
+def test_unwritable_paths_are_one_line_errors(demo_warehouse):
+    r = subprocess.run([*CRITMIN, "export", "--out", "/proc/critmin-x", "--warehouse", str(demo_warehouse)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "/proc/critmin-x" in r.stderr

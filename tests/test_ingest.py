@@ -17,10 +17,10 @@ COMTRADE = FIX / "comtrade" / "comtrade_sample.csv"
 
 
 @pytest.fixture()
-def wh(built_warehouse, tmp_path):
-    """A private copy of the built warehouse that a test may write to."""
+def wh(demo_warehouse, tmp_path):
+    """A private copy of the demo warehouse (rare earths among its codes, 2019–2024) that a test may write to."""
     dst = tmp_path / "wh.duckdb"
-    shutil.copy(built_warehouse, dst)
+    shutil.copy(demo_warehouse, dst)
     return dst
 
 
@@ -135,6 +135,7 @@ def test_rebuild_carries_over_user_data(wh):
     with duckdb.connect(str(wh)) as con:
         con.execute("CREATE TABLE discourse_documents AS SELECT 1 AS id")
     report = build_warehouse(wh, force=True, progress=False)
+    assert report.source == "demo"  # a rebuild keeps the source the file was built from
     assert "discourse_documents" in report.carried_over
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trade_comtrade").fetchall()[0][0] == 3
@@ -154,10 +155,23 @@ def test_unknown_hs92_code_is_refused_listing_offenders(wh, tmp_path):
     assert rep.rows == 1 and rep.unknown_codes == ["123456", "123457"]  # reported; outside the catalog, not kept
 
 
-def test_handle_tables_as_arrow_pandas_polars(built_warehouse):
+def test_ingest_file_picks_the_adapter_by_its_header(wh, tmp_path):
+    from critmin.warehouse.ingest import ingest_files
+
+    baci, comtrade = ingest_files([BACI, COMTRADE], wh, progress=False)
+    assert (baci.adapter, baci.table, baci.rows) == ("baci_csv", "trade", 6)
+    assert (comtrade.adapter, comtrade.table, comtrade.rows) == ("comtrade_csv", "trade_comtrade", 3)
+    other = _write(tmp_path, "other.csv", "a,b\n1,2\n")
+    before = _state(wh)
+    with pytest.raises(InputError, match="baci_csv, comtrade_csv"):
+        ingest_files([other], wh, progress=False)
+    assert _state(wh) == before
+
+
+def test_handle_tables_as_arrow_pandas_polars(demo_warehouse):
     import critmin
 
-    with critmin.open(built_warehouse) as wh:
+    with critmin.open(demo_warehouse) as wh:
         arrow = wh.table("materials", fmt="arrow")
         pdf = wh.table("materials", fmt="pandas")
         pl = wh.table("materials", fmt="polars")

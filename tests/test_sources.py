@@ -49,6 +49,17 @@ def test_production_units_and_totals_dropped(built_warehouse):
         assert chn == 270000.0
 
 
+def test_production_in_tonnes_once_at_build_time(built_warehouse):
+    """qty and unit as World Mining Data publishes them; qty_t in tonnes (kg /1000, carats x 0.2 g), NULL for the
+    gas volume (Mio m3), which has no tonnes equivalent without a density the reader must choose."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        got = dict(((u), (n, nt, r)) for u, n, nt, r in con.execute(
+            "SELECT unit, count(*), count(qty_t), max(qty_t / nullif(qty, 0)) FROM production GROUP BY 1").fetchall())
+    assert set(got) == {"metr. t", "kg", "Mio m3", "ct"}
+    assert got["metr. t"][2] == 1.0 and got["kg"][2] == pytest.approx(1e-3) and got["ct"][2] == pytest.approx(2e-7)
+    assert got["Mio m3"][1] == 0 and all(n == nt for u, (n, nt, _) in got.items() if u != "Mio m3")
+
+
 def test_bundle_fixes_still_needed():
     """Each reviewed fix to the bundled data must still match something in the source."""
     w = sqlite3.connect(gb.bundle_dir() / "world_mining_data.db")

@@ -3,16 +3,18 @@
 Format: header ``t,i,j,k,v,q``; t year, i exporter and j importer as numeric country codes, k HS6 product
 (HS92 or a later revision, named in the file name ``BACI_HS17_Y2022_V202401b.csv``), v value in thousand USD,
 q quantity in tonnes, ``NA`` (often space-padded) where unknown. Files are streamed by DuckDB (plain or .gz),
-so their size does not matter.
+so their size does not matter. Rows go to ``trade``, where a file's (year, HS6) slices replace older rows.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from critmin.errors import InputError
-from critmin.sources.files import header_columns, read_csv_sql, require_complete
+from critmin.errors import InputError, UnknownCodeError
+from critmin.sources.base import Checked, Raw
+from critmin.sources.files import header_columns, read_csv_sql, require_complete, stage
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "CEPII BACI (user file)"
@@ -41,12 +43,78 @@ def raw_relation_sql(path: Path) -> tuple[str, dict]:
     return read_csv_sql(path, HEADER)
 
 
-def provenance(path: Path, row_count: int) -> Provenance:
-    d = describe(path)
-    return Provenance(
-        source=SOURCE, file=str(path.resolve()), table="trade", row_count=row_count, sha256=sha256_file(path),
-        vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else ""),
-        licence="Etalab Open Licence 2.0 (CEPII BACI)",
-        url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
-        note=f"nomenclature {d['nomenclature']}",
-    )
+class BaciCsv:
+    name = "baci_csv"
+    source = SOURCE
+    kind = "file"
+    tables = ("trade",)
+
+    def detect(self, path: Path) -> bool:
+        try:
+            return header_columns(Path(path), "a CSV file") == HEADER
+        except InputError:
+            return False
+
+    def inputs(self, table: str) -> dict[str, str]:
+        return {}
+
+    def read_raw(self, con, table: str = "trade", path: Path | None = None) -> Iterator[Raw]:
+        path = Path(path)
+        check_file(path)
+        stage(con, "raw", raw_relation_sql(path), str(path))
+        yield Raw("trade", "raw", str(path), path, describe(path))
+
+    def check(self, con, raw: Raw, allow_unknown: bool = False) -> Checked:
+        """Numbers, codes and years (one scan), each flow once, the year the file name states, known country
+        codes and, for HS92 files, codes in CEPII's HS92 list (unknown ones listed in full, or allowed)."""
+        from critmin.sources.trade_checks import (
+            check_raw,
+            first_duplicate,
+            raise_unknown_countries,
+            unknown_countries,
+        )
+
+        label, r = raw.label, raw.relation
+        check_raw(con, r, label)
+        first_duplicate(con, r, ["CAST(trim(t) AS INTEGER)", "CAST(trim(i) AS INTEGER)", "CAST(trim(j) AS INTEGER)",
+                                 "lpad(trim(k), 6, '0')"], label, "each flow (year t, exporter i, importer j, product k)")
+        named_year = raw.info["year"]
+        if named_year is not None:
+            other = con.execute(f"SELECT line, t FROM {r} WHERE CAST(trim(t) AS INTEGER) <> ? ORDER BY line LIMIT 1",
+                                [named_year]).fetchall()
+            if other:
+                raise InputError(label, int(other[0][0]), "t", f"the year {named_year} that the file name states",
+                                 other[0][1])
+        unknown = unknown_countries(con, r)
+        if unknown and not allow_unknown:
+            raise_unknown_countries(unknown, label)
+        if raw.info["nomenclature"] == "HS92":  # codes checked against CEPII's HS92 list
+            from critmin.sources.geopolrisk_bundle import hs92_codes
+
+            bad_k = con.execute(f"""SELECT lpad(trim(k), 6, '0') AS code, min(line) FROM {r}
+                                    WHERE NOT list_contains(?::VARCHAR[], lpad(trim(k), 6, '0'))
+                                    GROUP BY 1 ORDER BY 2""", [sorted(hs92_codes())]).fetchall()
+            if bad_k and not allow_unknown:
+                raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes (unknown: "
+                                       + ", ".join(b[0] for b in bad_k) + "; pass --allow-unknown)",
+                                       bad_k[0][0], extra={"offenders": [b[0] for b in bad_k]})
+            unknown = [*unknown, *((code, line, "k") for code, line in bad_k)]
+        return Checked(r, unknown=unknown)
+
+    def canonical_select(self, raw: Raw, checked: Checked) -> str:
+        from critmin.sources.trade_checks import canonical_select
+
+        return canonical_select(checked.relation)
+
+    def provenance(self, raw: Raw, row_count: int) -> Provenance:
+        path, d = raw.path, raw.info
+        return Provenance(
+            source=SOURCE, file=str(path.resolve()), table="trade", row_count=row_count, sha256=sha256_file(path),
+            vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else ""),
+            licence="Etalab Open Licence 2.0 (CEPII BACI)",
+            url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
+            note=f"nomenclature {d['nomenclature']}",
+        )
+
+
+ADAPTER = BaciCsv()

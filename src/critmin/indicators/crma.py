@@ -27,27 +27,27 @@ def crma_check(importer: str = "EU27", years=None, cap: float = CAP, materials: 
 
     Returns columns importer, material_id, stage, hs6 (codes), year, top1_supplier_value, top1_share_value,
     top1_supplier_qty, top1_share_qty, breach_value, breach_qty, breach (either basis), years_in_breach
-    (all breach years of that material × stage × supplier within the selection).
+    (all breach years of that material × stage × supplier within the selection), provenance_ids.
+    ``importer``: ISO3 codes, groups or country names (see :func:`critmin.catalog.economies.resolve`).
     """
     import pandas as pd
     from ibis import _
 
     from critmin.catalog import load_catalog
-    from critmin.indicators.dependency import _resolve_importers
-    from critmin.indicators.engine import duckdb_backend
-    from critmin.indicators.imports import importer_flows, with_material
+    from critmin.indicators.imports import economies, economy_flows, with_material
+    from critmin.indicators.provenance import add_provenance
+    from critmin.warehouse.handle import using
 
     cat = load_catalog()
-    countries, groups = _resolve_importers(importer)
+    econ = economies(importer)
     mats = [cat.material(m).id for m in materials] if materials else None
-    con = duckdb_backend(warehouse)
-    try:
-        trade = con.table("trade")
+    with using(warehouse) as wh:
+        trade = wh.ibis.table("trade")
         yrs = parse_years(years)
         if yrs:
             trade = trade.filter(_.year.isin(yrs))
-        flows = with_material(importer_flows(trade, con.table("group_members"), countries, groups),
-                              con.table("material_hs6"), None, None, None)
+        flows = with_material(economy_flows(trade, econ, yrs or wh.trade_years()), wh.ibis.table("material_hs6"),
+                              None, None, None)
         if mats:
             flows = flows.filter(_.material_id.isin(mats))
         keys = ["importer", "material_id", "stage", "year"]
@@ -58,9 +58,7 @@ def crma_check(importer: str = "EU27", years=None, cap: float = CAP, materials: 
                 "top1_supplier": f"top1_supplier_{basis}", "top1_share": f"top1_share_{basis}",
                 "total_imports": "imports_kusd" if basis == "value" else "imports_t"})
             parts.append(df)
-    finally:
-        con.disconnect()
-    out = parts[0].merge(parts[1], on=keys, how="outer")
+        out = add_provenance(parts[0].merge(parts[1], on=keys, how="outer"), wh)
     codes = pd.DataFrame([(m.id, h.stage, h.hs6) for m in cat.materials.values() for h in m.hs],
                          columns=["material_id", "stage", "hs6"]).groupby(["material_id", "stage"])["hs6"] \
         .agg(lambda s: ",".join(sorted(s))).reset_index()
@@ -76,5 +74,5 @@ def crma_check(importer: str = "EU27", years=None, cap: float = CAP, materials: 
         out = out[out["breach"]]
     cols = ["importer", "material_id", "stage", "hs6", "year", "top1_supplier_value", "top1_share_value",
             "top1_supplier_qty", "top1_share_qty", "imports_kusd", "imports_t", "breach_value", "breach_qty",
-            "breach", "cap", "years_in_breach"]
+            "breach", "cap", "years_in_breach", "provenance_ids"]
     return out[cols].sort_values(["material_id", "stage", "year"]).reset_index(drop=True)

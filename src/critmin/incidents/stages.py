@@ -1,16 +1,19 @@
 """The three stages of an incident, each a function from the alert (and the earlier stages) to plain data.
 
-1. fact check — the data points behind the alert recomputed from the warehouse with the indicator core (and the
-   raw trade rows summed, with their provenance ids and vintages), compared with the alert's value; the
-   knowledge-base entries the alert cites, with their sources.
+1. fact check — the data points behind the alert recomputed with the indicator core (and the raw trade rows
+   summed, :func:`critmin.indicators.suppliers.flow_totals`), with the provenance ids the indicator row carries
+   and their vintages, compared with the alert's value through the metric registry
+   (:mod:`critmin.indicators.metrics`); the knowledge-base entries the alert cites, with their sources.
 2. impact assessment — the stress-test engine run for the alert's shock (supplier, material, stage; a modest
    default cut over twelve months, fixed seed), saved under its run id: affected importers, shortfalls, stock-out
    months and downstream sectors.
-3. transition arrangements — alternative suppliers ranked by spare production (World Mining Data production
-   minus exports), governance (WGI political stability, ``pv_estimate``) and existing trade ties with the
-   importer; stock cover from the stress run; the arrangements that follow.
+3. transition arrangements — alternative suppliers ranked by the indicator core
+   (:func:`critmin.indicators.suppliers.alternative_suppliers`: spare production, governance, trade ties with
+   the importer); stock cover from the stress run; the arrangements that follow.
 
-Every function returns JSON-ready dicts (stored in the warehouse as they are).
+Economies (the alert's importer, the supplier, the importers reported) resolve through
+:mod:`critmin.catalog.economies`; every function takes the command's warehouse handle (or a path) and returns
+JSON-ready dicts (stored in the warehouse as they are).
 """
 
 from __future__ import annotations
@@ -50,10 +53,6 @@ def _year(alert: Alert) -> int | None:
     return int(p[:4]) if p[:4].isdigit() else None
 
 
-def _basis(metric: str) -> str:
-    return "qty" if "_qty" in metric else "value"
-
-
 def _hs6(material: str, stage: str | None) -> list[str]:
     from critmin.catalog import load_catalog
 
@@ -63,35 +62,17 @@ def _hs6(material: str, stage: str | None) -> list[str]:
         return []
 
 
-def _members(entity: str, year: int) -> tuple[list[str], bool]:
-    from critmin.catalog import load_catalog
-
-    cat = load_catalog()
-    return cat.members(entity, year), cat.is_group(entity)
-
-
-def _in(values: list[str]) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) or "''"
-
-
 def metric_value(metric: str, row: dict[str, Any], supplier_share: float | None) -> float | None:
-    """The alert metric's value from a dependency row (the conversions of critmin.alerts.series_from_dependency)."""
-    def pct(x):
-        return None if x is None else x * 100.0
+    """The alert metric's value from a dependency row, read through the registry both directions share; a
+    supplier-share metric takes the share of the alert's supplier (``china_share`` is China's)."""
+    from critmin.indicators.metrics import metric as lookup
 
-    if metric.startswith("top1_share_") and metric.endswith("_pct"):
-        return pct(row.get("top1_share"))
-    if metric.startswith("supplier_share_") and metric.endswith("_pct"):
-        return pct(supplier_share)
-    if metric.startswith("supplier_hhi"):
-        return row.get("hhi")
-    if metric.startswith("import_") and metric.endswith("_yoy_pct"):
-        return pct(row.get("yoy_imports"))
-    if metric == "unit_value_yoy_pct":
-        return pct(row.get("yoy_unit_value"))
-    if metric in ("import_value_kusd", "import_qty_t"):
-        return row.get("total_imports")
-    return None
+    m = lookup(metric)
+    if m is None:
+        return None
+    if m.supplier == "controlling":
+        return None if supplier_share is None else supplier_share * m.scale
+    return m.value(row)
 
 
 def kb_entry(entry_id: str, as_of: dt.date) -> dict[str, Any]:
@@ -113,8 +94,8 @@ def kb_entry(entry_id: str, as_of: dt.date) -> dict[str, Any]:
 
 def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None) -> dict[str, Any]:
     """Stage 1: re-query the data behind the alert and cite its knowledge-base entries."""
-    import critmin
     from critmin.kb import active_controls
+    from critmin.warehouse.handle import using
 
     as_of = dt.date.fromisoformat(str(as_of)) if as_of else dt.date.today()
     year = _year(alert)
@@ -125,16 +106,26 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
     out["hs6"] = hs6
     from_indicators = alert.source.startswith("indicators") and year is not None and hs6
     if from_indicators:
+        from critmin.catalog.economies import resolve_one
         from critmin.indicators.dependency import dependency, suppliers
+        from critmin.indicators.metrics import metric
+        from critmin.indicators.provenance import split
+        from critmin.indicators.suppliers import flow_totals
 
-        basis = _basis(alert.metric)
-        dep = dependency(alert.importer, alert.material, stage=stage, years=[year - 1, year], basis=basis,
-                         warehouse=warehouse)
-        rows = dep[dep["year"] == year]
-        row = {k: _clean(v) for k, v in rows.iloc[0].to_dict().items()} if not rows.empty else {}
-        sup = suppliers(alert.importer, alert.material, stage=stage, years=[year], basis=basis, warehouse=warehouse)
+        m = metric(alert.metric)
+        basis = m.basis if m else "value"
+        econ = resolve_one(alert.importer, what="importer")
+        with using(warehouse) as wh:
+            dep = dependency([econ], alert.material, stage=stage, years=[year - 1, year], basis=basis, warehouse=wh)
+            rows = dep[dep["year"] == year]
+            row = {k: _clean(v) for k, v in rows.iloc[0].to_dict().items()} if not rows.empty else {}
+            sup = suppliers([econ], alert.material, stage=stage, years=[year], basis=basis, warehouse=wh)
+            supplier = alert.supplier or row.get("top1_supplier") or ""
+            totals = flow_totals(econ, hs6, year, supplier or None, warehouse=wh)
+            ids = split(row.get("provenance_ids"))
+            prov = wh.sql("""select provenance_id, source, "table", vintage, licence, url, sha256
+                             from provenance where list_contains(?, provenance_id)""", [ids]).df()
         top = sup.head(5)
-        supplier = alert.supplier or row.get("top1_supplier") or ""
         s_share = sup.loc[sup["supplier"] == supplier, "share"]
         supplier_share = float(s_share.iloc[0]) if len(s_share) else (0.0 if supplier else None)
         recomputed = metric_value(alert.metric, row, supplier_share)
@@ -146,24 +137,13 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
             "top_suppliers": _records(top[["supplier", "share", *[c for c in ("imports_kusd", "imports_t")
                                                                     if c in top.columns]]]),
         })
-        members, is_group = _members(alert.importer, year)
-        where = f"year = {int(year)} and hs6 in ({_in(hs6)}) and importer in ({_in(members)})"
-        if is_group:
-            where += f" and exporter not in ({_in(members)})"
-        with critmin.open(warehouse) as wh:
-            agg = wh.sql(f"""select count(*) as n_rows, sum(value_kusd) as value_kusd, sum(qty_t) as qty_t,
-                                    list(distinct provenance_id order by provenance_id) as provenance_ids
-                             from trade where {where}""").df().iloc[0].to_dict()
-            sup_agg = wh.sql(f"""select count(*) as n_rows, sum(value_kusd) as value_kusd, sum(qty_t) as qty_t
-                                 from trade where {where} and exporter = ?""", [supplier]).df().iloc[0].to_dict() \
-                if supplier else {}
-            ids = [str(i) for i in (agg.get("provenance_ids") or [])]
-            prov = wh.sql(f"""select provenance_id, source, "table", vintage, licence, url, sha256
-                              from provenance where provenance_id in ({_in(ids)})""").df()
+        members = econ.members(year)
+        where = (f"year {year}, hs6 {', '.join(hs6)}, importer {econ.id}"
+                 + (f" (members {', '.join(members)}; partners outside them)" if econ.is_group else ""))
         out["trade_rows"] = {
-            "where": where, "n_rows": _clean(agg["n_rows"]), "value_kusd": _clean(agg["value_kusd"]),
-            "qty_t": _clean(agg["qty_t"]), "provenance_ids": ids,
-            "supplier_rows": {k: _clean(v) for k, v in sup_agg.items()},
+            "where": where, **{k: _clean(totals[k]) for k in ("n_rows", "value_kusd", "qty_t")},
+            "provenance_ids": ids,
+            "supplier_rows": {k: _clean(v) for k, v in totals["supplier_rows"].items()},
         }
         out["provenance"] = _records(prov)
     else:
@@ -184,58 +164,41 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
     return out
 
 
-def _importers_with_imports(hs6: list[str], year: int, candidates: list[str], exclude: set[str],
-                            warehouse=None) -> list[str]:
-    import critmin
-
-    keep = []
-    with critmin.open(warehouse) as wh:
-        for imp in candidates:
-            if imp in exclude:
-                continue
-            members, is_group = _members(imp, year)
-            if set(members) & exclude:
-                continue
-            where = f"year = {int(year)} and hs6 in ({_in(hs6)}) and importer in ({_in(members)}) and qty_t > 0"
-            if is_group:
-                where += f" and exporter not in ({_in(members)})"
-            n = wh.sql(f"select count(*) from trade where {where}").fetchall()[0][0]
-            if n:
-                keep.append(imp)
-    return keep
-
-
 def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: float = DEFAULT_CUT,
                       months: int = DEFAULT_MONTHS, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
                       importers: list[str] | None = None, save: bool = True) -> dict[str, Any]:
     """Stage 2: the stress engine for the alert's shock; returns the run id and what it found."""
-    from critmin.monitor.compute import trade_years
+    from critmin.catalog.economies import resolve, resolve_one
+    from critmin.indicators.suppliers import importers_with_imports
     from critmin.stress import quick_scenario, run
+    from critmin.warehouse.handle import using
 
     supplier = fact.get("supplier") or alert.supplier
     stage = alert.stage or None
     hs6 = fact.get("hs6") or _hs6(alert.material, stage)
-    years = trade_years(warehouse)
-    year = min(_year(alert) or years[-1], years[-1])
-    out: dict[str, Any] = {"shock": {"supplier": supplier, "material": alert.material, "stage": stage, "hs6": hs6,
-                                     "cut": cut, "duration_months": months, "baseline_year": year, "draws": draws,
-                                     "seed": seed}}
-    if not supplier:
-        out["skipped"] = "the alert names no supplier and no top supplier was found: nothing to shock"
-        return out
-    if not hs6:
-        out["skipped"] = (f"the catalog has no HS6 code for {alert.material}"
-                          f"{' at stage ' + stage if stage else ''}: no trade network to shock")
-        return out
-    sup_members, _ = _members(supplier, year)
-    cands = list(dict.fromkeys([alert.importer, *(importers or REPORTED_IMPORTERS)]))
-    report = _importers_with_imports(hs6, year, cands, set(sup_members) | {supplier}, warehouse)
-    if not report:
-        out["skipped"] = f"no importer among {', '.join(cands)} imports these codes in {year}"
-        return out
-    sc = quick_scenario(supplier, alert.material, cut, months, stage=stage, importers=report, year=year,
-                        draws=draws, seed=seed)
-    res = run(sc, warehouse=warehouse, save=save)
+    with using(warehouse, read_only=not save, command="incident") as wh:
+        years = wh.trade_years()
+        year = min(_year(alert) or years[-1], years[-1])
+        out: dict[str, Any] = {"shock": {"supplier": supplier, "material": alert.material, "stage": stage,
+                                         "hs6": hs6, "cut": cut, "duration_months": months, "baseline_year": year,
+                                         "draws": draws, "seed": seed}}
+        if not supplier:
+            out["skipped"] = "the alert names no supplier and no top supplier was found: nothing to shock"
+            return out
+        if not hs6:
+            out["skipped"] = (f"the catalog has no HS6 code for {alert.material}"
+                              f"{' at stage ' + stage if stage else ''}: no trade network to shock")
+            return out
+        exclude = set(resolve_one(supplier, what="supplier").members(year)) | {supplier}
+        cands = resolve([alert.importer, *(importers or REPORTED_IMPORTERS)], what="importer")
+        report = importers_with_imports([e for e in cands if e.id not in exclude and not set(e.members(year)) & exclude],
+                                        hs6, year, warehouse=wh)
+        if not report:
+            out["skipped"] = f"no importer among {', '.join(e.id for e in cands)} imports these codes in {year}"
+            return out
+        sc = quick_scenario(supplier, alert.material, cut, months, stage=stage, importers=report, year=year,
+                            draws=draws, seed=seed)
+        res = run(sc, warehouse=wh, save=save)
     summary = res.summary.copy()
     summary["exposure_share"] = summary["exposed_t"] / summary["demand_t"].where(summary["demand_t"] > 0)
     down = res.downstream
@@ -257,76 +220,37 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
 def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str, Any], warehouse=None,
                             top: int = 10) -> dict[str, Any]:
     """Stage 3: alternative suppliers ranked, stock cover, and the arrangements that follow."""
-    import pandas as pd
-
-    import critmin
     from critmin.catalog import load_catalog
-    from critmin.monitor.compute import trade_years
+    from critmin.catalog.economies import resolve_one
+    from critmin.indicators.provenance import split
+    from critmin.indicators.suppliers import alternative_suppliers
+    from critmin.warehouse.handle import using
 
     cat = load_catalog()
     stage = alert.stage or None
     hs6 = fact.get("hs6") or _hs6(alert.material, stage)
     supplier = fact.get("supplier") or alert.supplier
-    years = trade_years(warehouse)
-    year = min(_year(alert) or years[-1], years[-1])
-    out: dict[str, Any] = {"baseline_year": year, "supplier": supplier, "hs6": hs6}
-    if not hs6:
-        out["skipped"] = (f"the catalog has no HS6 code for {alert.material}"
-                          f"{' at stage ' + stage if stage else ''}: no trade data to rank alternatives on")
-        return out
-    imp_members, imp_group = _members(alert.importer, year)
-    sup_members, _ = _members(supplier, year) if supplier else ([], False)
-    try:
-        commodity = cat.material(alert.material).wmd_commodity
-    except Exception:  # noqa: BLE001
-        commodity = None
-    with critmin.open(warehouse) as wh:
-        exports = wh.sql(f"""select exporter as iso3, sum(qty_t) as exports_t, sum(value_kusd) as exports_kusd
-                             from trade where year = {int(year)} and hs6 in ({_in(hs6)}) group by 1""").df()
-        tie_where = f"year = {int(year)} and hs6 in ({_in(hs6)}) and importer in ({_in(imp_members)})"
-        if imp_group:
-            tie_where += f" and exporter not in ({_in(imp_members)})"
-        ties = wh.sql(f"""select exporter as iso3, sum(value_kusd) as tie_kusd from trade where {tie_where}
-                          group by 1""").df()
-        prod = pd.DataFrame(columns=["iso3", "production_t", "production_year"])
-        if commodity:
-            prod = wh.sql("""select country as iso3,
-                                    sum(case unit when 'metr. t' then qty when 'kg' then qty / 1000 end) as production_t,
-                                    max(year) as production_year
-                             from production where commodity = ? and year = (
-                                select max(year) from production where commodity = ? and year <= ?)
-                             group by 1""", [commodity, commodity, year]).df()
-        gov = wh.sql("""select country as iso3, value as pv_estimate, year as governance_year from governance
-                        where indicator = 'pv_estimate' and year = (select max(year) from governance
-                        where indicator = 'pv_estimate' and year <= ?)""", [year]).df()
-        gov_prov = wh.sql("select distinct provenance_id from governance").df()["provenance_id"].tolist()
-    df = exports.merge(prod, on="iso3", how="outer").merge(ties, on="iso3", how="left").merge(gov, on="iso3",
-                                                                                              how="left")
-    excluded = set(sup_members) | {supplier} | set(imp_members)
-    df = df[~df["iso3"].isin(excluded) & ((df["exports_t"].fillna(0) > 0) | (df["production_t"].fillna(0) > 0))]
-    df = df.copy()
-    df["tie_kusd"] = df["tie_kusd"].fillna(0.0)
-    total_tie = float(ties["tie_kusd"].sum()) or 1.0
-    df["tie_share"] = df["tie_kusd"] / total_tie
-    has_prod = df["production_t"].notna().any()
-    df["spare_t"] = (df["production_t"] - df["exports_t"].fillna(0)).clip(lower=0) if has_prod else float("nan")
-    capacity = "spare_t" if has_prod else "exports_t"
+    with using(warehouse) as wh:
+        years = wh.trade_years()
+        year = min(_year(alert) or years[-1], years[-1])
+        out: dict[str, Any] = {"baseline_year": year, "supplier": supplier, "hs6": hs6}
+        if not hs6:
+            out["skipped"] = (f"the catalog has no HS6 code for {alert.material}"
+                              f"{' at stage ' + stage if stage else ''}: no trade data to rank alternatives on")
+            return out
+        importer = resolve_one(alert.importer, what="importer")
+        excluded = set(importer.members(year))
+        if supplier:
+            excluded |= set(resolve_one(supplier, what="supplier").members(year)) | {supplier}
+        try:
+            commodity = cat.material(alert.material).wmd_commodity
+        except Exception:  # noqa: BLE001
+            commodity = None
+        ranked = alternative_suppliers(importer, hs6, year, excluded, commodity, warehouse=wh)
+    capacity, prov = ranked.attrs["capacity"], ranked.attrs["provenance"]
     extra = {d["exporter"]: d.get("extra_t_p50") for d in impact.get("alternative_deliveries", [])}
+    df = ranked.head(top).reset_index(drop=True)
     df["stress_extra_t_p50"] = df["iso3"].map(extra)
-    # composite: mean percentile rank (0–1, higher better) of capacity, governance and trade ties
-    def pct_rank(x, positive_only: bool):
-        r = x.rank(pct=True, method="max").fillna(0.0)
-        return r.where(x.fillna(0) > 0, 0.0) if positive_only else r
-
-    ranks = pd.DataFrame({
-        "capacity": pct_rank(df[capacity], True),  # no spare capacity (or unknown) scores 0
-        "governance": pct_rank(df["pv_estimate"], False),
-        "ties": pct_rank(df["tie_kusd"], True),  # no imports from the country scores 0
-    })
-    df["capacity_rank"], df["governance_rank"], df["ties_rank"] = (ranks["capacity"], ranks["governance"],
-                                                                   ranks["ties"])
-    df["score"] = ranks.mean(axis=1)
-    df = df.sort_values(["score", capacity], ascending=False, kind="stable").head(top).reset_index(drop=True)
     df.insert(0, "rank", range(1, len(df) + 1))
     df.insert(2, "name_en", [cat.country_name(c, "en") if cat.is_country(c) else c for c in df["iso3"]])
     df.insert(3, "name_zh", [cat.country_name(c, "zh") if cat.is_country(c) else c for c in df["iso3"]])
@@ -335,7 +259,8 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
         "method": "score = mean percentile rank of capacity (spare production = WMD production − exports of the "
                   "codes, or exports where no production series), WGI pv_estimate and the importer's imports from "
                   "the country; the supplier, its group and the importer's own members are left out",
-        "alternatives": _records(df), "governance_provenance_ids": gov_prov,
+        "alternatives": _records(df),
+        "governance_provenance_ids": split(prov.get("governance")),
     })
     # stock cover from the stress run, for the alert's importer
     cover = None

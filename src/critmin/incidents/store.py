@@ -26,9 +26,10 @@ def now() -> dt.datetime:
 
 
 def _write(warehouse, fn):
+    """``fn(con)`` in one transaction on the command's writable handle (or on one opened from a path)."""
     from critmin.warehouse.tables import transaction
 
-    return transaction(warehouse, (CASES_DDL, HISTORY_DDL, ALERTS_DDL), fn)
+    return transaction(warehouse, (CASES_DDL, HISTORY_DDL, ALERTS_DDL), fn, command="incident")
 
 
 def _history(con, incident_id: str, action: str, from_stage: str | None, to_stage: str | None, note: str | None):
@@ -84,9 +85,9 @@ def update(incident_id: str, changes: dict[str, Any], action: str, from_stage: s
 def load(incident_id: str, warehouse=None) -> dict[str, Any]:
     """One incident with its stages parsed, its alert and its history."""
     from critmin.errors import UsageError
-    from critmin.warehouse.tables import open_warehouse
+    from critmin.warehouse.handle import using
 
-    with open_warehouse(warehouse) as wh:
+    with using(warehouse) as wh:
         if "incident_cases" not in wh.tables():
             raise UsageError(f"no incidents in {wh.path}: open one with `critmin incident open --alert ID`")
         rows = wh.sql("select * from incident_cases where incident_id = ?", [incident_id]).df()
@@ -107,11 +108,11 @@ def load(incident_id: str, warehouse=None) -> dict[str, Any]:
 def list_all(warehouse=None, status: str | None = None):
     import pandas as pd
 
-    from critmin.warehouse.tables import open_warehouse
+    from critmin.warehouse.handle import using
 
     cols = ["incident_id", "status", "stage", "level", "rule_id", "importer", "material", "material_stage",
             "supplier", "period", "alert_id", "stress_run_id", "opened_at", "updated_at"]
-    with open_warehouse(warehouse) as wh:
+    with using(warehouse) as wh:
         if "incident_cases" not in wh.tables():
             return pd.DataFrame(columns=cols)
         q = f"select {', '.join(cols)} from incident_cases"

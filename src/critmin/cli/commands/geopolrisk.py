@@ -12,8 +12,9 @@ def register(app: typer.Typer) -> None:
 
 
 def geopolrisk_cmd(
-    countries: str = typer.Option(..., "--countries", "-c",
-                                  help="ISO3 codes and/or group ids, comma-separated (USA,JPN,EU27)"),
+    importer: str = typer.Option(..., "--importer", "--countries", "-c",
+                                 help="ISO3 codes, groups (EU27, user groups) or country names, comma-separated "
+                                      "(USA,JPN,EU27); --countries is the old name"),
     materials: str = typer.Option(None, "--materials", "-m",
                                   help="raw materials, comma-separated, geopolrisk-py names (Cobalt,Rare earth) "
                                        "or critmin ids; default: geopolrisk-py's 53 raw materials"),
@@ -24,7 +25,7 @@ def geopolrisk_cmd(
     corrected: bool = typer.Option(False, "--corrected",
                                    help="fix geopolrisk-py's quirks instead of reproducing them (see docs)"),
     group: list[str] = typer.Option(None, "--group", "-g",
-                                    help="ad-hoc group NAME=ISO3,ISO3,... (repeatable); use NAME in --countries"),
+                                    help="ad-hoc group NAME=ISO3,ISO3,... (repeatable); use NAME in --importer"),
     detail: bool = typer.Option(False, "--detail",
                                 help="add imports_t, imports_kusd, weighted_imports_t, production_t"),
 ) -> None:
@@ -43,16 +44,19 @@ def geopolrisk_cmd(
             raise UsageError(t("geopolrisk.bad_group", spec=spec))
         groups[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
 
-    kwargs = dict(warehouse=warehouse, gpr_compat=not corrected, groups=groups or None, detail=detail)
-    country_list = [c for c in countries.split(",") if c.strip()]
-    material_list = None if materials is None else [m.strip() for m in materials.split(",") if m.strip()]
-    if fmt is Format.table and out is None:
-        emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"))
-        return
-    # csv / json without pandas (the command starts in a fraction of a second)
-    from critmin.indicators.geopolrisk import geopolrisk_rows
+    from critmin.warehouse.handle import Warehouse
 
-    cols, rows = geopolrisk_rows(country_list, material_list, years, **kwargs)
+    country_list = [c for c in importer.replace("，", ",").split(",") if c.strip()]
+    material_list = None if materials is None else [m.strip() for m in materials.split(",") if m.strip()]
+    with Warehouse.open(warehouse) as wh:
+        kwargs = dict(warehouse=wh, gpr_compat=not corrected, groups=groups or None, detail=detail)
+        if fmt is Format.table and out is None:
+            emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"))
+            return
+        # csv / json as plain rows (no DataFrame)
+        from critmin.indicators.geopolrisk import geopolrisk_rows
+
+        cols, rows = geopolrisk_rows(country_list, material_list, years, **kwargs)
     file_fmt = Format.csv if fmt is Format.table else fmt
     if out is None:
         import sys

@@ -1,5 +1,7 @@
 """`critmin incident ...`: incidents opened from alerts, walking fact check → impact assessment → transition
-arrangements / 由预警立案的事件：事实核查、影响评估、过渡安排."""
+arrangements / 由预警立案的事件：事实核查、影响评估、过渡安排.
+
+Each command opens one warehouse handle (writable for open, advance and close) and passes it down."""
 
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ _WH = typer.Option(None, "--warehouse", help="warehouse file")
 _LANG = typer.Option(None, "--lang", help="en|zh")
 
 
+def _open(warehouse, command: str | None = None):
+    """The command's one handle: writable (holding the writer lock) when ``command`` names a writing command."""
+    from critmin.warehouse.handle import Warehouse
+
+    return Warehouse.open(warehouse, read_only=command is None, command=command or "write")
+
+
 def open_cmd(
     alert: str = typer.Option(..., "--alert", help="an alert id from `critmin monitor` (alerts.csv)"),
     through: str = typer.Option("transition_arrangements", "--through",
@@ -46,8 +55,9 @@ def open_cmd(
     """Open an incident from an alert and run its stages / 由预警立案并执行各阶段."""
     from critmin.incidents import open_incident
 
-    inc = open_incident(alert, warehouse=warehouse, through=through, as_of=as_of, note=note, cut=cut,
-                        months=months, draws=draws, seed=seed)
+    with _open(warehouse, "incident open") as wh:
+        inc = open_incident(alert, warehouse=wh, through=through, as_of=as_of, note=note, cut=cut,
+                            months=months, draws=draws, seed=seed)
     _print(inc, fmt, lang)
 
 
@@ -65,8 +75,9 @@ def advance_cmd(
     """Run the incident's next stage / 执行下一阶段."""
     from critmin.incidents import advance_incident
 
-    inc = advance_incident(incident_id, warehouse=warehouse, note=note, cut=cut, months=months, draws=draws,
-                           seed=seed)
+    with _open(warehouse, "incident advance") as wh:
+        inc = advance_incident(incident_id, warehouse=wh, note=note, cut=cut, months=months, draws=draws,
+                               seed=seed)
     _print(inc, fmt, lang)
 
 
@@ -80,7 +91,8 @@ def close_cmd(
     from critmin.i18n import t
     from critmin.incidents import close_incident
 
-    inc = close_incident(incident_id, warehouse=warehouse, note=note)
+    with _open(warehouse, "incident close") as wh:
+        inc = close_incident(incident_id, warehouse=wh, note=note)
     typer.echo(t("incident.closed", lang, id=inc.incident_id))
 
 
@@ -93,7 +105,9 @@ def show_cmd(
     """Show an incident: its alert, every stage completed and its history / 显示事件详情."""
     from critmin.incidents import get_incident
 
-    _print(get_incident(incident_id, warehouse), fmt, lang)
+    with _open(warehouse) as wh:
+        inc = get_incident(incident_id, wh)
+    _print(inc, fmt, lang)
 
 
 def list_cmd(
@@ -106,7 +120,8 @@ def list_cmd(
     from critmin.i18n import t
     from critmin.incidents import list_incidents
 
-    df = list_incidents(warehouse, status)
+    with _open(warehouse) as wh:
+        df = list_incidents(wh, status)
     emit(df, fmt, title=t("incident.list.title", lang, count=len(df)))
 
 

@@ -1,4 +1,7 @@
-"""`critmin dependency | suppliers | crma | production | reliance | reproduce` — the indicator core's faces."""
+"""`critmin dependency | suppliers | crma | production | reliance | reproduce` — the indicator core's faces.
+
+Each command opens one warehouse handle and passes it to the indicator functions; importers are named by one
+option, ``--importer`` (ISO3 codes, groups incl. user groups, country names; comma-separated)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import typer
 from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, emit
 
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
+IMPORTER_HELP = "ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"
 LANG_OPT = typer.Option("en", "--lang", help="en|zh (for --explain)")
 
 
@@ -27,14 +31,21 @@ def register(app: typer.Typer) -> None:
     app.command("reproduce")(reproduce)
 
 
-def _explain(df, warehouse, lang) -> None:
+def _open(warehouse):
+    from critmin.warehouse.handle import Warehouse
+
+    return Warehouse.open(warehouse)
+
+
+def _explain(df, wh, lang) -> None:
     from critmin.indicators.explain import explain
 
-    emit(explain(df.columns, warehouse, lang), Format.table, title="definitions, units and sources / 口径、单位与来源")
+    ids = df["provenance_ids"] if "provenance_ids" in df.columns else None
+    emit(explain(df.columns, wh, lang, ids), Format.table, title="definitions, units and sources / 口径、单位与来源")
 
 
 def dependency(
-    importer: str = typer.Option(..., "--importer", help="ISO3 or group (EU27, EU, G7, MSP, …); comma-separated"),
+    importer: str = typer.Option(..., "--importer", help=IMPORTER_HELP),
     material: str = typer.Option(None, "--material", help="material id or name, e.g. rare_earths"),
     stage: str = typer.Option(None, "--stage", help="ore_concentrate | processed_refined | metal | compound"),
     hs6: str = typer.Option(None, "--hs6", help="comma-separated HS6 codes instead of / within a material"),
@@ -49,14 +60,15 @@ def dependency(
     """Supplier concentration and dependency by year / 进口依赖与供应集中度."""
     from critmin.indicators.dependency import dependency as run
 
-    df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, warehouse)
-    emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}")
-    if explain:
-        _explain(df, warehouse, lang)
+    with _open(warehouse) as wh:
+        df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh)
+        emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}")
+        if explain:
+            _explain(df, wh, lang)
 
 
 def suppliers(
-    importer: str = typer.Option(..., "--importer"),
+    importer: str = typer.Option(..., "--importer", help=IMPORTER_HELP),
     material: str = typer.Option(None, "--material"),
     stage: str = typer.Option(None, "--stage"),
     years: str = YEARS_OPT,
@@ -68,12 +80,13 @@ def suppliers(
     """Supplier shares per year / 各供应国份额."""
     from critmin.indicators.dependency import suppliers as run
 
-    df = run(importer, material, stage, None, years, basis.value, warehouse)
+    with _open(warehouse) as wh:
+        df = run(importer, material, stage, None, years, basis.value, wh)
     emit(df[df["rank"] < top], fmt, title=f"suppliers of {importer} · {material}")
 
 
 def crma(
-    importer: str = typer.Option("EU27", "--importer"),
+    importer: str = typer.Option("EU27", "--importer", help=IMPORTER_HELP),
     years: str = YEARS_OPT,
     cap: float = typer.Option(0.65, "--cap", help="single-country cap (CRMA: 0.65)"),
     material: str = typer.Option(None, "--material", help="restrict to comma-separated materials"),
@@ -86,11 +99,12 @@ def crma(
     """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
     from critmin.indicators.crma import crma_check
 
-    df = crma_check(importer, years, cap, material.split(",") if material else None, warehouse,
-                    only_breaches=not all_rows)
-    emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}")
-    if explain:
-        _explain(df, warehouse, lang)
+    with _open(warehouse) as wh:
+        df = crma_check(importer, years, cap, material.split(",") if material else None, wh,
+                        only_breaches=not all_rows)
+        emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}")
+        if explain:
+            _explain(df, wh, lang)
 
 
 def production(
@@ -102,11 +116,13 @@ def production(
     """Producer concentration per commodity and year (World Mining Data) / 生产集中度."""
     from critmin.indicators.production import production_concentration
 
-    emit(production_concentration(material, years, warehouse), fmt, title="production concentration")
+    with _open(warehouse) as wh:
+        df = production_concentration(material, years, wh)
+    emit(df, fmt, title="production concentration")
 
 
 def reliance(
-    importer: str = typer.Option(..., "--importer"),
+    importer: str = typer.Option(..., "--importer", help=IMPORTER_HELP),
     material: str = typer.Option(..., "--material"),
     years: str = YEARS_OPT,
     fmt: Format = FORMAT_OPT,
@@ -115,7 +131,9 @@ def reliance(
     """Net import reliance (I − E) / (P + I − E) / 净进口依存度."""
     from critmin.indicators.production import import_reliance
 
-    emit(import_reliance(importer, material, years, warehouse), fmt, title=f"import reliance · {importer}")
+    with _open(warehouse) as wh:
+        df = import_reliance(importer, material, years, wh)
+    emit(df, fmt, title=f"import reliance · {importer}")
 
 
 def reproduce(
@@ -129,7 +147,8 @@ def reproduce(
 
     if name not in REPRODUCTIONS:
         raise UsageError(f"unknown reproduction '{name}'; available: {', '.join(REPRODUCTIONS)}")
-    rep = REPRODUCTIONS[name](warehouse)
+    with _open(warehouse) as wh:
+        rep = REPRODUCTIONS[name](wh)
     emit(rep.table, fmt, title=name)
     if fmt is Format.table:
         for note in rep.notes:

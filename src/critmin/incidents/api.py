@@ -36,7 +36,7 @@ class Incident:
         return (self.impact or {}).get("stress_run_id")
 
     def to_dict(self) -> dict[str, Any]:
-        from critmin.incidents.stages import _records
+        from critmin.incidents.stages import records
 
         meta = {k: (str(v)[:10] if k == "as_of" and v is not None else
                     v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in self.row.items()
@@ -44,7 +44,7 @@ class Incident:
         meta = {k: (None if isinstance(v, float) and v != v else v) for k, v in meta.items()}
         return {**meta, "incident_id": self.incident_id, "alert_id": self.alert_id, "status": self.status,
                 "stage": self.stage, "alert": self.alert, "fact_check": self.fact_check, "impact_assessment": self.impact,
-                "transition_arrangements": self.transition, "history": _records(self.history)}
+                "transition_arrangements": self.transition, "history": records(self.history)}
 
 
 def get_incident(incident_id: str, warehouse=None) -> Incident:

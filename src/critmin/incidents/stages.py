@@ -44,7 +44,8 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _records(df) -> list[dict[str, Any]]:
+def records(df) -> list[dict[str, Any]]:
+    """JSON-ready rows of a DataFrame (what every stage stores and an incident's history shows)."""
     return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
@@ -134,7 +135,7 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
         out.update({
             "basis": basis, "supplier": supplier, "indicator_row": row, "supplier_share": supplier_share,
             "recomputed_value": recomputed, "verified": verified,
-            "top_suppliers": _records(top[["supplier", "share", *[c for c in ("imports_kusd", "imports_t")
+            "top_suppliers": records(top[["supplier", "share", *[c for c in ("imports_kusd", "imports_t")
                                                                     if c in top.columns]]]),
         })
         members = econ.members(year)
@@ -145,7 +146,7 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
             "provenance_ids": ids,
             "supplier_rows": {k: _clean(v) for k, v in totals["supplier_rows"].items()},
         }
-        out["provenance"] = _records(prov)
+        out["provenance"] = records(prov)
     else:
         out.update({"basis": None, "supplier": alert.supplier, "verified": None, "recomputed_value": None,
                     "note": f"value reported by {alert.source or 'a feed'} (vintage {alert.vintage or 'n/a'}); "
@@ -204,10 +205,10 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
     down = res.downstream
     out.update({
         "stress_run_id": res.run_id, "saved": save, "reported_importers": report,
-        "affected_importers": _records(summary),
-        "downstream_sectors": _records(down.drop(columns=["tag"], errors="ignore")) if not down.empty else [],
+        "affected_importers": records(summary),
+        "downstream_sectors": records(down.drop(columns=["tag"], errors="ignore")) if not down.empty else [],
         "sectors": sorted(set(down["sector"])) if not down.empty else [],
-        "alternative_deliveries": _records(res.suppliers),
+        "alternative_deliveries": records(res.suppliers),
         "spare_source": res.meta.get("spare_source"),
         "parameters": {k: res.meta["parameters"][k] for k in ("cut", "stock_days", "spare_share",
                                                                 "substitution_ceiling", "recycling_ceiling")
@@ -259,7 +260,7 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
         "method": "score = mean percentile rank of capacity (spare production = WMD production − exports of the "
                   "codes, or exports where no production series), WGI pv_estimate and the importer's imports from "
                   "the country; the supplier, its group and the importer's own members are left out",
-        "alternatives": _records(df),
+        "alternatives": records(df),
         "governance_provenance_ids": split(prov.get("governance")),
     })
     # stock cover from the stress run, for the alert's importer

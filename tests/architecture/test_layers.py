@@ -18,7 +18,6 @@ PRIVATE_IMPORTS_TO_FIX = {
     ("critmin.incidents.api", "_records"),  # from critmin.incidents.stages
     ("critmin.indicators.crma", "_resolve_importers"),  # from critmin.indicators.dependency
     ("critmin.indicators.production", "_resolve_importers"),  # from critmin.indicators.dependency
-    ("critmin.stress.backtest", "_report_idx"),  # from critmin.stress.api
 }
 
 

@@ -240,8 +240,9 @@ _cell = st.one_of(st.text(), st.text(alphabet=st.sampled_from("[]/\\=+-@\t\r\n\x
 @given(rows=st.lists(st.tuples(_cell, _cell), min_size=1, max_size=4), title=st.text(max_size=20),
        cols=st.lists(st.text(max_size=8), min_size=2, max_size=2, unique=True))
 def test_fuzz_table_and_csv(rows, title, cols):
-    from critmin.cli.output import _CONTROL, emit
+    from critmin.cli.output import emit
     from critmin.csvsafe import _NUMBER, FORMULA_START, neutralise
+    from critmin.tabletext import CONTROL as _CONTROL
 
     df = pd.DataFrame(rows, columns=cols)
     out = io.StringIO()

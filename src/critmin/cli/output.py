@@ -1,8 +1,6 @@
 """Formatting shared by every listing command: ``--format table|csv|json`` over a pandas DataFrame.
 
-Cells come from data (party names, sentences, file names), so a table shows them as plain text: never read as
-rich markup (a ``[/x]`` crashed the table, ``[red]`` restyled it) and with control characters (C0 but tab and
-newline, DEL, C1, so ESC/CSI sequences) shown as ``\x1b`` text instead of reaching the terminal. CSV cells that
+Tables are drawn by :mod:`critmin.tabletext` (data as plain text, control characters visible), CSV cells that
 would start a spreadsheet formula are neutralised by :func:`critmin.csvsafe.csv_safe`.
 """
 
@@ -13,6 +11,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
+
+from critmin.tabletext import clean, write_table
+
+__all__ = ["FORMAT_OPT", "WAREHOUSE_OPT", "Format", "clean", "emit"]
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -42,33 +44,4 @@ def emit(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None =
         out.write(df.to_json(orient="records", force_ascii=False, indent=2))
         out.write("\n")
     else:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=None if title is None else Text(clean(title)), show_lines=False)
-        for col in df.columns:
-            numeric = df[col].dtype.kind in "iuf"
-            table.add_column(Text(clean(col)), justify="right" if numeric else "left")
-        for row in df.itertuples(index=False):
-            table.add_row(*[Text(clean(_cell(v))) for v in row])  # Text: never parsed as markup or :emoji:
-        Console(file=out, width=200).print(table)
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
-
-
-# C0 controls except tab and newline, DEL and C1 (0x9b is a one-byte CSI): shown as '\x1b'-style text.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0))}
-
-
-def clean(value) -> str:
-    """``value`` as text safe for a terminal: control characters become visible ``\\xNN`` text."""
-    return str(value).translate(_CONTROL)
+        write_table(df, title=title, out=out)

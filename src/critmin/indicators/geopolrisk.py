@@ -526,8 +526,8 @@ def geopolrisk_rows(
     groups: dict[str, list[str]] | None = None,
     detail: bool = False,
 ) -> tuple[list[str], list[tuple]]:
-    """Like :func:`geopolrisk` but returns ``(columns, rows)`` as plain Python tuples (no pandas import:
-    the command line uses it to start fast)."""
+    """Like :func:`geopolrisk` but returns ``(columns, rows)`` as plain Python tuples (no DataFrame is built
+    for the result; the command line writes CSV / JSON from them)."""
     opt = options or GprOptions.from_flag(gpr_compat)
     if isinstance(countries, str):
         countries = [c for c in countries.split(",") if c.strip()]

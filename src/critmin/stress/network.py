@@ -157,19 +157,21 @@ def placeholders(values: list) -> str:
 
 
 def read_production(wh, commodity: str | None, year: int) -> tuple[pd.DataFrame | None, int | None, str | None]:
-    """WMD production by country for the year nearest to ``year`` (within 2 years), its year and unit."""
+    """WMD production in tonnes (``qty_t``, converted once at build time, so kg-reported metals match the
+    tonnes of trade) by country for the year nearest to ``year`` (within 2 years), its year and unit."""
     if not commodity:
         return None, None, None
-    years = wh.sql("select distinct year from production where commodity = ? and qty is not null", [commodity]).df()
+    years = wh.sql("select distinct year from production where commodity = ? and qty_t is not null",
+                   [commodity]).df()
     if years.empty:
         return None, None, None
     ys = years["year"].astype(int).to_numpy()
     best = int(ys[np.argmin(np.abs(ys - year))])
     if abs(best - year) > 2:
         return None, None, None
-    df = wh.sql("select country, qty, unit from production where commodity = ? and year = ?", [commodity, best]).df()
-    unit = df["unit"].dropna().iloc[0] if df["unit"].notna().any() else None
-    return df, best, unit
+    df = wh.sql("""select country, qty_t as qty, 't' as unit from production
+                   where commodity = ? and year = ? and qty_t is not null""", [commodity, best]).df()
+    return df, best, "t"
 
 
 @dataclass

@@ -58,9 +58,9 @@ def critmin_version() -> str:
 
 
 def user_groups_file() -> Path | None:
-    """The user groups file the catalog reads (``CRITMIN_GROUPS``, as :func:`critmin.catalog.load_catalog`)."""
-    value = os.environ.get("CRITMIN_GROUPS")
-    return Path(value) if value else None
+    """The user groups file the catalog reads (setting ``groups``, as :func:`critmin.catalog.load_catalog`)."""
+    value = setting("groups")
+    return Path(value).expanduser() if value else None
 
 
 def layer_inputs(source: str | None = None) -> dict[str, dict[str, str]]:

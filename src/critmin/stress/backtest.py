@@ -101,7 +101,7 @@ def _backtest(wh, sc, draws: int, seed: int, baseline_year: int, shock_year: int
     import pandas as pd
 
     from critmin.stress import engine
-    from critmin.stress.api import report_idx, engine_params, make_network, prepare
+    from critmin.stress.api import engine_params, make_network, prepare, report_idx
     from critmin.stress.params import describe
 
     res, base = prepare(sc, wh, catalog)

@@ -12,13 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 SRC = ROOT / "src" / "critmin"
 
-# Known offenders in code still being refit (issue 10), as (importing module, private name). Remove an entry
-# when its import goes; a new private import fails the test.
-PRIVATE_IMPORTS_TO_FIX = {
-    ("critmin.incidents.api", "_records"),  # from critmin.incidents.stages
-    ("critmin.indicators.crma", "_resolve_importers"),  # from critmin.indicators.dependency
-    ("critmin.indicators.production", "_resolve_importers"),  # from critmin.indicators.dependency
-}
+# Known offenders, as (importing module, private name); none are left. A new private import fails the test.
+PRIVATE_IMPORTS_TO_FIX: set[tuple[str, str]] = set()
 
 
 def _modules():

@@ -79,14 +79,14 @@ def import_reliance(entity, material: str, years=None, warehouse=None):
                 p = prod.filter(_.country == e.id)
             i = imp.group_by("year").aggregate(imports_t=_.qty_t.sum()).to_pandas()
             x = exp.group_by("year").aggregate(exports_t=_.qty_t.sum()).to_pandas()
-            pr = p.group_by(["year", "unit"]).aggregate(production=_.qty.sum()).to_pandas()
+            # tonnes converted once at build time (qty_t); a unit without a tonnes equivalent stays missing
+            pr = p.group_by("year").aggregate(production_t=_.qty_t.sum(), _rows=_.count()).to_pandas()
             df = i.merge(x, on="year", how="outer").merge(pr, on="year", how="outer").fillna(
                 {"imports_t": 0.0, "exports_t": 0.0})
             df.insert(0, "entity", e.id)
             rows.append(df)
         df = pd.concat(rows, ignore_index=True)
-        factor = df["unit"].map({"metr. t": 1.0, "kg": 0.001})  # other units (Mio m3, ct) stay missing
-        df["production_t"] = (df["production"] * factor).where(df["unit"].notna(), 0.0)  # no row = no production
+        df["production_t"] = df["production_t"].where(df["_rows"].notna(), 0.0)  # no row = no production
         net = df["imports_t"] - df["exports_t"]
         df["import_reliance"] = net / (df["production_t"] + net)
         df["material_id"] = mat.id

@@ -95,9 +95,9 @@ def alternative_suppliers(importer, hs6: list[str], year: int, exclude: set[str]
         prod, pyear = pd.DataFrame(columns=["iso3", "production_t", "production_year"]), None
         if commodity:
             p, pyear = _latest(wh.ibis.table("production"), year, commodity=commodity)
-            # World Mining Data units as stored: tonnes, kg converted, other units left out
+            # World Mining Data in tonnes, converted once at build time (qty_t)
             prod = p.group_by(iso3=_.country).aggregate(
-                production_t=_.unit.cases(("metr. t", _.qty), ("kg", _.qty / 1000)).sum(),
+                production_t=_.qty_t.sum(),
                 production_year=_.year.max()).to_pandas()
         g, gyear = _latest(wh.ibis.table("governance"), year, indicator="pv_estimate")
         gov = g.select(iso3=_.country, pv_estimate=_.value, governance_year=_.year).to_pandas()

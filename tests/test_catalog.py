@@ -137,3 +137,11 @@ def test_unknown_stage_and_duplicate_hs_are_refused(tmp_path):
 
     with pytest.raises(CatalogError, match="284690 is also in"):
         Catalog(_broken_copy(tmp_path / "b", dup))
+
+
+def test_light_iso3_set_equals_the_country_table():
+    """is_country reads country_converter's file without pandas; it must agree with the full table."""
+    from critmin.catalog import load_catalog
+
+    cat = load_catalog()
+    assert cat.iso3_codes == frozenset(cat.countries["iso3"])

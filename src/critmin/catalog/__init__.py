@@ -224,7 +224,32 @@ class Catalog:
         return names[1] if lang == "zh" else names[0]
 
     def is_country(self, code: str) -> bool:
-        return code in self._iso3_names
+        return code in self.iso3_codes
+
+    @cached_property
+    def iso3_codes(self) -> frozenset[str]:
+        """The ISO3 codes of :attr:`countries`, read from country_converter's data file with the csv module, so
+        checking a code costs no pandas import (a fresh ``critmin geopolrisk`` starts in half a second);
+        a test keeps it equal to ``set(countries.iso3)``."""
+        import csv
+        from importlib.util import find_spec
+
+        corrected = {c.m49 for c in self.country_corrections}
+        out = {c.iso3 for c in self.country_corrections}
+        # find_spec locates the package without running it (its __init__ imports pandas)
+        tsv = Path(find_spec("country_converter").origin).with_name("country_data.tsv")
+        with open(tsv, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                iso3, un = (row.get("ISO3") or "").strip(), (row.get("UNcode") or "").strip()
+                if (row.get("obsolete") or "").strip():  # country_converter leaves obsolete entries out
+                    continue
+                try:
+                    m49 = int(float(un))
+                except ValueError:
+                    continue
+                if iso3 and m49 not in corrected:
+                    out.add(iso3)
+        return frozenset(out)
 
     # ----------------------------------------------------------------- groups
     def is_group(self, code: str) -> bool:

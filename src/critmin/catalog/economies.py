@@ -30,13 +30,20 @@ MEMBERSHIP_COLUMNS = ["group_id", "year", "iso3"]
 
 @dataclass(frozen=True)
 class Economy:
-    """A country (ISO3) or a group of countries whose members may change by year."""
+    """A country (ISO3) or a group of countries whose members may change by year. Names are looked up when
+    asked for (a country's names need the full country table; a code alone does not)."""
 
     id: str
     kind: Literal["country", "group"]
-    name_en: str
-    name_zh: str
     catalog: Catalog = field(repr=False, compare=False, hash=False)
+
+    @property
+    def name_en(self) -> str:
+        return self.catalog.country_name(self.id, "en")
+
+    @property
+    def name_zh(self) -> str:
+        return self.catalog.country_name(self.id, "zh")
 
     @property
     def is_group(self) -> bool:
@@ -113,11 +120,7 @@ class EconomyIndex:
         return list(dict.fromkeys(self._names[k] for k in keys))
 
     def economy(self, eid: str) -> Economy:
-        cat = self.catalog
-        if eid in cat.groups:
-            g = cat.groups[eid]
-            return Economy(eid, "group", g.name_en, g.name_zh, cat)
-        return Economy(eid, "country", cat.country_name(eid, "en"), cat.country_name(eid, "zh"), cat)
+        return Economy(eid, "group" if eid in self.catalog.groups else "country", self.catalog)
 
 
 def _tokens(spec: str | Iterable[str]) -> list[str]:

@@ -272,6 +272,23 @@ def validate(data, model: type[T], name: str, *, error: type[InputError] = Input
     return obj
 
 
+def keyed_by_id(model: type[T]):
+    """A root model for a file that is a mapping ``id -> entry`` (rules, knowledge-base entries): each entry
+    takes its ``id`` from its key, so the id is written once."""
+    from pydantic import RootModel, model_validator
+
+    class Keyed(RootModel[dict[str, model]]):  # type: ignore[valid-type]
+        @model_validator(mode="before")
+        @classmethod
+        def _ids(cls, data):
+            if not isinstance(data, dict):
+                return data
+            return {k: {**b, "id": k} if isinstance(b, dict) else b for k, b in data.items()}
+
+    Keyed.__name__ = f"{model.__name__}File"
+    return Keyed
+
+
 def _expected(msg: str) -> str:
     """pydantic's message as the 'expected' part: 'Input should be a valid integer' -> 'a valid integer',
     'Input should be greater than 0' -> 'a value greater than 0'."""

@@ -6,8 +6,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import RootModel, model_validator
-
+from critmin.datafile import keyed_by_id
 from critmin.errors import InputError
 
 from .models import Rule
@@ -17,15 +16,7 @@ class RuleError(InputError):
     """A rule file or rule fails validation."""
 
 
-class _RuleFile(RootModel[dict[str, Rule]]):
-    """A rule file: a mapping ``rule id -> rule``; each rule takes its id from its key."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ids(cls, data):
-        if not isinstance(data, dict):
-            return data
-        return {k: {**b, "id": k} if isinstance(b, dict) else b for k, b in data.items()}
+_RuleFile = keyed_by_id(Rule)
 
 
 def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:

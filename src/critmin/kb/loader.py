@@ -12,8 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import RootModel, model_validator
-
+from critmin.datafile import keyed_by_id
 from critmin.errors import InputError
 
 from .models import Entry
@@ -46,15 +45,7 @@ class KnowledgeBase:
             raise UsageError(f"no knowledge-base entry '{entry_id}'{hint}") from None
 
 
-class _EntryFile(RootModel[dict[str, Entry]]):
-    """A knowledge-base file: a mapping ``id -> entry``; each entry takes its id from its key."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ids(cls, data):
-        if not isinstance(data, dict):
-            return data
-        return {k: {**b, "id": k} if isinstance(b, dict) else b for k, b in data.items()}
+_EntryFile = keyed_by_id(Entry)
 
 
 def parse_file(path: str | Path, text: str | None = None) -> list[Entry]:

@@ -10,7 +10,7 @@ from critmin.discourse import FRAMES
 from critmin.discourse.report import bootstrap_ci, build_findings, change_points, js_distance, write_report
 
 
-def test_seed_documents_are_analysed_as_real_chinese_prose(demo_warehouse):
+def test_seed_documents_are_analysed_as_real_chinese_prose(demo_warehouse, seeds_dir):
     import duckdb
 
     con = duckdb.connect(str(demo_warehouse), read_only=True)

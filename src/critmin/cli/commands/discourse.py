@@ -57,10 +57,17 @@ def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed t
          warehouse: str = WAREHOUSE,
          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
-    """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts / 载入演示语料."""
-    from critmin.discourse.demo import load_demo
+    """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts when they can be
+    found (they are an extra beside a clone) / 载入演示语料."""
+    from critmin.discourse import demo as d
+    from critmin.i18n import t
+    from critmin.settings import get
 
-    _print_add(load_demo(warehouse, seeds, with_seeds=not no_seeds, embed=embed), lang, fmt)
+    with_seeds = not no_seeds
+    if with_seeds and not seeds and not get("seeds") and d.default_seeds_dir() is None:
+        typer.echo(t("discourse.demo.no_seeds", lang), err=True)
+        with_seeds = False
+    _print_add(d.load_demo(warehouse, seeds, with_seeds=with_seeds, embed=embed), lang, fmt)
 
 
 @sub.command("score")

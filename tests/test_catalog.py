@@ -145,3 +145,22 @@ def test_light_iso3_set_equals_the_country_table():
 
     cat = load_catalog()
     assert cat.iso3_codes == frozenset(cat.countries["iso3"])
+
+
+def test_economies_by_code_name_and_group_name():
+    from critmin.catalog.economies import resolve
+
+    got = [e.id for e in resolve("usa, 日本, Germany, 欧盟28国, Group of Seven, 七国集团, eu27")]
+    assert got == ["USA", "JPN", "DEU", "EU28", "G7", "EU27"]
+
+
+def test_unknown_economies_are_refused_together_with_suggestions():
+    import pytest
+
+    from critmin.catalog.economies import resolve
+    from critmin.errors import UsageError
+
+    with pytest.raises(UsageError) as exc:
+        resolve("Jpan, USA, Atlantis, G77")
+    msg = str(exc.value)
+    assert "'Jpan' (did you mean JPN" in msg and "'Atlantis'" in msg and "'G77'" in msg and "'USA'" not in msg

@@ -11,6 +11,7 @@ Unknown names are collected and refused together, each with its closest matches 
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ class EconomyIndex:
         for gid, g in cat.groups.items():
             for n in (g.name_en, g.name_zh):
                 names.setdefault(_fold(n), gid)
+                short = re.split(r"\s*[（(]", n, maxsplit=1)[0]  # 欧盟28国（2013—2019年成员构成） -> 欧盟28国
+                if short and short != n:
+                    names.setdefault(_fold(short), gid)
         # the codes themselves win over any name that folds the same way
         names.update({_fold(i): i for i in first["iso3"]})
         names.update({_fold(gid): gid for gid in cat.groups})

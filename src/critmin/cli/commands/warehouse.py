@@ -172,18 +172,24 @@ def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "
     emit(pd.DataFrame(rows), fmt, title="critmin materials")
 
 
-def catalog_members(group: str = typer.Argument(..., help="group id, e.g. EU27, EU28, EU, G7, OECD, MSP"),
+def catalog_members(group: str = typer.Argument(..., help="group id or name, e.g. EU27, EU28, EU, G7, OECD, "
+                                                               "MSP, a user group, 欧盟27国"),
                     year: int = typer.Option(..., "--year"), fmt: Format = FORMAT_OPT,
                     lang: str = typer.Option("en", "--lang")) -> None:
     """Members of a country group in a year / 某年的国家集团成员."""
     import pandas as pd
 
-    from critmin.catalog import load_catalog
+    from critmin.catalog.economies import resolve_one
+    from critmin.errors import UsageError
 
-    cat = load_catalog()
-    members = cat.members(group, year)
+    econ = resolve_one(group, what="group")
+    members = econ.members(year)
+    if econ.is_group and not members:
+        g = econ.catalog.groups[econ.id]
+        raise UsageError(f"group {econ.id} exists for years {g.valid_from or '…'}–{g.valid_to or '…'}, not {year}")
+    cat = econ.catalog
     emit(pd.DataFrame({"iso3": members, "name": [cat.country_name(m, lang) for m in members]}), fmt,
-         title=f"{group} {year}: {len(members)}")
+         title=f"{econ.id} {year}: {len(members)}")
 
 
 def catalog_lists(fmt: Format = FORMAT_OPT) -> None:

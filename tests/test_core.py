@@ -41,3 +41,11 @@ def test_error_frame_in_chinese(monkeypatch):
     monkeypatch.setenv("CRITMIN_LANG", "zh")
     e = InputError("bad.csv", 2, "v", "a number (value in thousand USD)", "abc")
     assert str(e) == "bad.csv，第 2 行，字段 'v'：应为 a number (value in thousand USD)，实际为 'abc'"
+
+
+def test_input_error_stays_on_one_line_when_data_holds_newlines():
+    """Found by the long fuzz run: a group id with a newline split the one-line error."""
+    from critmin.errors import InputError
+
+    msg = str(InputError("a\nb.yaml", "groups[0] (id=\n)", "x\ry", "a value", "v\n"))
+    assert "\n" not in msg and "\r" not in msg and "(id=\\n)" in msg

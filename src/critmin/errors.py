@@ -39,12 +39,12 @@ class InputError(CritminError):
         """'file, line 3, field 'v': expected …, got …' — the frame in the user's language (CRITMIN_LANG)."""
         from critmin.i18n import t
 
-        where = [str(self.file)]
+        where = [_one_line(self.file)]
         if self.record is not None:
             where.append(t("error.line", n=self.record) if isinstance(self.record, int) else
-                         t("error.record", r=self.record))
+                         t("error.record", r=_one_line(self.record)))
         if self.field:
-            where.append(t("error.field", f=self.field))
+            where.append(t("error.field", f=_one_line(self.field)))
         msg = t("error.sep").join(where) + t("error.expected", e=self.expected)
         if self.got is not None:
             msg += t("error.got", g=repr(self.got)[:120])
@@ -60,6 +60,11 @@ class InputError(CritminError):
             "expected": self.expected,
             "got": None if self.got is None else str(self.got),
         }
+
+
+def _one_line(value) -> str:
+    """A file name, record or field taken from data, kept on one line (a key may hold a newline)."""
+    return str(value).replace("\r", "\\r").replace("\n", "\\n")
 
 
 class CatalogError(InputError):

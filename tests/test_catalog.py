@@ -164,3 +164,17 @@ def test_unknown_economies_are_refused_together_with_suggestions():
         resolve("Jpan, USA, Atlantis, G77")
     msg = str(exc.value)
     assert "'Jpan' (did you mean JPN" in msg and "'Atlantis'" in msg and "'G77'" in msg and "'USA'" not in msg
+
+
+def test_every_bundled_yaml_file_passes_the_strict_reader():
+    """Bundled files load through libyaml at run time; here each goes through critmin.datafile (duplicate keys,
+    depth, non-finite numbers, impossible dates) so the fast path cannot hide a defect."""
+    from pathlib import Path
+
+    import critmin
+    from critmin.datafile import read_data
+
+    files = sorted(Path(critmin.__file__).parent.rglob("*.yaml"))
+    assert len(files) > 30
+    for f in files:
+        read_data(f)

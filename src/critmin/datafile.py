@@ -235,6 +235,17 @@ def read_data(path: str | Path, *, error: type[InputError] = InputError, expecte
                       expected=expected)
 
 
+def read_bundled_yaml(path: str | Path):
+    """A YAML file shipped inside the package, parsed by libyaml when present (about 8x faster than the strict
+    pure-Python reader; the catalog's five files cost 0.4 s at every command start otherwise). Only for
+    critmin's own data: ``tests/test_catalog.py`` reads every bundled YAML file through :func:`read_data`, so
+    duplicate keys or non-finite numbers in them still fail a test."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+
+
 def read_yaml(path: str | Path | None, error: type[InputError], expected: str, *, name: str | None = None,
                text: str | None = None):
     """:func:`read_data` of ``path`` (or :func:`parse_data` of ``text``, named ``name``) as YAML."""

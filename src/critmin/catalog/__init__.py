@@ -24,9 +24,12 @@ DATA_DIR = Path(__file__).parent / "data"
 
 
 def _read_yaml(path: Path):
-    """The file through :mod:`critmin.datafile` (UTF-8, no duplicate keys, bounded nesting, finite numbers)."""
-    from critmin.datafile import read_data
+    """The file through :mod:`critmin.datafile` (UTF-8, no duplicate keys, bounded nesting, finite numbers);
+    critmin's own catalog files through the fast reader for bundled data (checked strictly by a test)."""
+    from critmin.datafile import read_bundled_yaml, read_data
 
+    if Path(path).resolve().parent == DATA_DIR.resolve():
+        return read_bundled_yaml(path)
     try:
         return read_data(path, error=CatalogError, expected="a catalog YAML file")
     except (ValueError, TypeError, AttributeError) as exc:  # a PyYAML constructor: a date such as 2024-02-30

@@ -186,27 +186,19 @@ TARGETS = {  # name: (file name, parser, structured mutations of the real file)
 
 
 @pytest.mark.parametrize("target", list(TARGETS))
-def test_fuzz_random_text(folder, target):
+@fuzz
+@given(data=st.data())
+def test_fuzz_random_text(folder, target, data):
     name, parse, _ = TARGETS[target]
-
-    @fuzz
-    @given(RANDOM)
-    def run(text):
-        _check(folder, name, text, parse)
-
-    run()
+    _check(folder, name, data.draw(RANDOM, label="text"), parse)
 
 
 @pytest.mark.parametrize("target", list(TARGETS))
-def test_fuzz_mutated_bundled_file(folder, target):
+@fuzz
+@given(data=st.data())
+def test_fuzz_mutated_bundled_file(folder, target, data):
     name, parse, mutations = TARGETS[target]
-
-    @fuzz
-    @given(mutations)
-    def run(text):
-        _check(folder, name, text, parse)
-
-    run()
+    _check(folder, name, data.draw(mutations, label="text"), parse)
 
 
 @pytest.mark.parametrize("target", list(TARGETS))

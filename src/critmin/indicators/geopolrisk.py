@@ -148,8 +148,9 @@ def gpr_materials() -> dict[str, GprMaterial]:
 @lru_cache(maxsize=1)
 def compat_data() -> dict[str, Any]:
     """Constants and data fixes from ``gpr_compat.yaml`` (validated)."""
-    import yaml
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
+
+    from critmin.datafile import read_bundled_yaml, validate
 
     class Unjoined(BaseModel):
         codes: list[str]
@@ -171,12 +172,7 @@ def compat_data() -> dict[str, Any]:
         mio_m3_to_t: float
         production_code_clash: Clashes
 
-    raw = yaml.safe_load(COMPAT_FILE.read_text(encoding="utf-8"))
-    try:
-        return Compat.model_validate(raw).model_dump()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise CatalogError(str(COMPAT_FILE), None, ".".join(map(str, err["loc"])), err["msg"]) from None
+    return validate(read_bundled_yaml(COMPAT_FILE), Compat, str(COMPAT_FILE), error=CatalogError).model_dump()
 
 
 def default_materials() -> list[str]:

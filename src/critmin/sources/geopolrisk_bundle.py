@@ -333,7 +333,7 @@ def governance_frame(years: tuple[int, int] | None = None):
 
 @lru_cache(maxsize=1)
 def _fixes() -> dict:
-    import yaml
+    from critmin.datafile import read_bundled_yaml
 
-    data = yaml.safe_load(FIXES.read_text(encoding="utf-8"))
+    data = read_bundled_yaml(FIXES)
     return {fix["id"]: fix["values"] for fix in data["fixes"]}

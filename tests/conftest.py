@@ -65,3 +65,13 @@ def spark_session():
              .config("spark.driver.memory", "1g").config("spark.sql.session.timeZone", "UTC").getOrCreate())
     yield spark
     spark.stop()
+
+
+@pytest.fixture()
+def wh(built_warehouse, tmp_path) -> Path:
+    """A private copy of the built warehouse that a test may write to (the session's file stays untouched)."""
+    import shutil
+
+    dst = tmp_path / "wh.duckdb"
+    shutil.copy(built_warehouse, dst)
+    return dst

@@ -4,8 +4,6 @@ default run including the stored alerts. The stress command, which reads the bas
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from typer.testing import CliRunner
@@ -23,13 +21,6 @@ def connections(monkeypatch):
 
     monkeypatch.setattr(duckdb, "connect", counting)
     return opened
-
-
-@pytest.fixture
-def wh(built_warehouse, tmp_path):
-    path = tmp_path / "critmin.duckdb"
-    shutil.copy(built_warehouse, path)
-    return path
 
 
 def _invoke(args: list[str]) -> None:

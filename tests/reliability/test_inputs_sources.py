@@ -18,12 +18,6 @@ FIX = Path(__file__).parent.parent / "fixtures"
 COMTRADE = FIX / "comtrade" / "comtrade_sample.csv"
 
 
-@pytest.fixture()
-def wh(built_warehouse, tmp_path):
-    dst = tmp_path / "wh.duckdb"
-    shutil.copy(built_warehouse, dst)
-    return dst
-
 
 def _count(path, table="trade"):
     with duckdb.connect(str(path), read_only=True) as con:

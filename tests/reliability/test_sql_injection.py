@@ -21,12 +21,6 @@ COMTRADE = FIX / "comtrade" / "comtrade_sample.csv"
 BACI = FIX / "baci" / "BACI_HS92_Y2022_V202401b_sample.csv"
 
 
-@pytest.fixture()
-def wh(built_warehouse, tmp_path):
-    dst = tmp_path / "wh.duckdb"
-    shutil.copy(built_warehouse, dst)
-    return dst
-
 
 def _trade_rows(path) -> int:
     with duckdb.connect(str(path), read_only=True) as con:

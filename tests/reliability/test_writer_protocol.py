@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -27,12 +26,6 @@ FIX = Path(__file__).parent.parent / "fixtures"
 BACI = FIX / "baci" / "BACI_HS92_Y2022_V202401b_sample.csv"
 COMTRADE = FIX / "comtrade" / "comtrade_sample.csv"
 
-
-@pytest.fixture()
-def wh(built_warehouse, tmp_path):
-    dst = tmp_path / "wh.duckdb"
-    shutil.copy(built_warehouse, dst)
-    return dst
 
 
 def _q(path, sql, params=None):

@@ -224,19 +224,29 @@ def compare_published(df, assessment: str = "eu_2020"):
 
 
 def _list_2023(assessments, catalog) -> set[str]:
+    """Materials the 2023 list names, with those its group entries also cover (bauxite, PGM members)."""
     a = assessments["eu_2023"]
-    return {i.material for i in catalog.critical_lists[a.critical_list].items if i.material}
+    return {i.material for i in catalog.critical_lists[a.critical_list].items if i.material} | set(a.also_covers)
 
 
 def classification_agreement(df):
-    """Our SR ≥ 1 against the 2023 list, per material we assess: listed (not among those listed without
-    passing the thresholds) vs our ``sr_at_least_1``. EI is not ours, so this checks the SR side only."""
+    """Our SR >= 1 against the 2023 list, per material we assess. EI is not ours, so this checks the SR side
+    only: a listed material should have SR >= 1; an unlisted one with SR >= 1 may fail on EI. Copper and nickel
+    are listed as strategic without passing the thresholds and are read as such."""
     from critmin.catalog import load_catalog
     from critmin.criticality.inputs import published
+    from critmin.i18n import t
 
     pubs = published()
-    listed = _list_2023(pubs, load_catalog()) - set(pubs["eu_2023"].listed_without_thresholds)
+    listed = _list_2023(pubs, load_catalog())
+    strategic_only = set(pubs["eu_2023"].listed_without_thresholds)
     out = df[["material_id", "material", "sr", "sr_at_least_1"]].copy()
     out["on_list_2023"] = out["material_id"].isin(listed)
-    out["agrees"] = out["on_list_2023"] == out["sr_at_least_1"]
+    by_thresholds = out["on_list_2023"] & ~out["material_id"].isin(strategic_only)
+    out["agrees"] = (by_thresholds == out["sr_at_least_1"]).where(~out["material_id"].isin(strategic_only))
+    keys = {(True, True): "listed_sr", (True, False): "listed_low_sr", (False, True): "unlisted_sr",
+            (False, False): "unlisted_low_sr"}
+    out["reading"] = [t("criticality.reading_strategic_only") if m in strategic_only else
+                      t(f"criticality.reading_{keys[(bool(a), bool(b))]}")
+                      for m, a, b in zip(out["material_id"], by_thresholds, out["sr_at_least_1"], strict=True)]
     return out

@@ -64,6 +64,7 @@ class Assessment(_Strict):
     locator: str
     critical_list: str | None = None
     listed_without_thresholds: list[str] = Field(default_factory=list)
+    also_covers: list[str] = Field(default_factory=list)
     scores: list[Score]
 
     @model_validator(mode="after")
@@ -97,7 +98,7 @@ def published() -> dict[str, Assessment]:
     f = _load("published.yaml", PublishedFile)
     for a in f.assessments:
         _check_materials(DATA_DIR / "published.yaml",
-                         [s.material for s in a.scores] + list(a.listed_without_thresholds))
+                         [s.material for s in a.scores] + list(a.listed_without_thresholds) + list(a.also_covers))
     return {a.id: a for a in f.assessments}
 
 

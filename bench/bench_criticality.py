@@ -64,7 +64,6 @@ def naive(wh, economies, materials, years):
 
 def main() -> None:
     from _results import write_section
-
     from critmin.catalog import load_catalog
     from critmin.criticality import assess
     from critmin.indicators.imports import economies as resolve

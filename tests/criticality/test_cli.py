@@ -39,7 +39,6 @@ def test_lists_matrix_csv_and_out_file(tmp_path):
 
 
 def test_errors_are_one_line_and_exit_non_zero(demo_warehouse):
-    from critmin.cli import main  # noqa: F401  (the entry point that turns errors into one line)
     import subprocess
     import sys
 

@@ -11,8 +11,9 @@ from critmin.criticality.assessment import classification_agreement, compare_pub
 from critmin.errors import UsageError
 
 
-def _by_hand(path, economy: str, material: str, year: int) -> float:
-    """SR from the warehouse tables with plain pandas (no SQL shared with the implementation)."""
+def _by_hand(path, economy: str, material: str, year: int, window: int = 1) -> float:
+    """SR from the warehouse tables with plain pandas (no SQL shared with the implementation); with ``window``
+    the quantities of the years ending with ``year`` are summed and the governance scores averaged."""
     import duckdb
 
     from critmin.catalog import load_catalog
@@ -20,22 +21,30 @@ def _by_hand(path, economy: str, material: str, year: int) -> float:
 
     cat = load_catalog()
     mat = cat.material(material)
-    members = set(resolve_one(economy).members(year))
+    years = list(range(year - window + 1, year + 1))
+    members = {y: set(resolve_one(economy).members(y)) for y in years}
+    yrs = ",".join(map(str, years))
     con = duckdb.connect(str(path), read_only=True)
-    prod = con.execute("SELECT country, qty_t FROM production WHERE commodity = ? AND year = ? AND qty_t > 0",
-                       [mat.wmd_commodity, year]).df().groupby("country")["qty_t"].sum()
-    trade = con.execute(f"SELECT exporter, importer, qty_t FROM trade WHERE year = ? AND qty_t > 0 AND hs6 IN "
-                        f"({','.join('?' * len(mat.hs6()))})", [year, *mat.hs6()]).df()
-    gov = con.execute("SELECT country, value FROM governance WHERE indicator = 'pv_estimate' AND year = ?",
-                      [year]).df().set_index("country")["value"]
+    prod = con.execute(f"SELECT year, country, qty_t FROM production WHERE commodity = ? AND year IN ({yrs}) "
+                       "AND qty_t > 0", [mat.wmd_commodity]).df()
+    trade = con.execute(f"SELECT year, exporter, importer, qty_t FROM trade WHERE year IN ({yrs}) AND qty_t > 0 "
+                        f"AND hs6 IN ({','.join('?' * len(mat.hs6()))})", mat.hs6()).df()
+    gov = con.execute(f"SELECT country, value FROM governance WHERE indicator = 'pv_estimate' AND year IN ({yrs})"
+                      ).df()
     con.close()
-    wgi = lambda c: min(max((2.5 - gov[c]) / 0.5, 0), 10) if c in gov.index else 5.0  # noqa: E731
-    s = prod / prod.sum()
+    gov["w"] = ((2.5 - gov["value"]) / 0.5).clip(0, 10)
+    score = gov.groupby("country")["w"].mean()
+    wgi = lambda c: score[c] if c in score.index else 5.0  # noqa: E731
+    p_all = prod.groupby("country")["qty_t"].sum()
+    s = p_all / p_all.sum()
     hhi_gs = sum(v * v * wgi(c) for c, v in s.items())
-    imp = trade[trade.importer.isin(members) & ~trade.exporter.isin(members)].groupby("exporter")["qty_t"].sum()
-    exp = trade[trade.exporter.isin(members) & ~trade.importer.isin(members)]["qty_t"].sum()
-    dom = prod[prod.index.isin(members)]
-    supply = pd.concat([imp, dom])
+    inside = lambda col: [c in members[y] for c, y in zip(trade[col], trade["year"], strict=True)]  # noqa: E731
+    imp_in, exp_in = pd.Series(inside("importer"), index=trade.index), pd.Series(inside("exporter"), index=trade.index)
+    imp = trade[imp_in & ~exp_in].groupby("exporter")["qty_t"].sum()
+    exp = trade[exp_in & ~imp_in]["qty_t"].sum()
+    dom = prod[[c in members[y] for c, y in zip(prod["country"], prod["year"], strict=True)]].groupby("country")[
+        "qty_t"].sum()
+    supply = pd.concat([x for x in (imp, dom) if len(x)])
     src = supply / supply.sum()
     hhi_eus = sum(v * v * wgi(c) for c, v in src.items())
     p, i = dom.sum(), imp.sum()
@@ -52,6 +61,19 @@ def test_sr_equals_an_independent_pandas_computation(demo_warehouse, economy, ma
     assert row["sr_basis"].startswith("upper bound")
     assert "production" in row["provenance_ids"] and "trade" in row["provenance_ids"]
     assert pd.isna(row["ei"]) and pd.isna(row["critical"])  # EI not cited -> unknown, not False
+
+
+def test_five_year_window_sums_the_inputs_like_the_commissions_averages(demo_warehouse):
+    one = assess("EU27", 2023, "cobalt", warehouse=demo_warehouse).iloc[0]
+    five = assess("EU27", 2023, "cobalt", window=5, warehouse=demo_warehouse).iloc[0]
+    assert one["window_years"] == "2023" and five["window_years"] == "2019-2023"
+    assert five["sr"] == pytest.approx(_by_hand(demo_warehouse, "EU27", "cobalt", 2023, window=5), rel=1e-9)
+    assert five["sr"] != pytest.approx(one["sr"])
+    # the first year with data has nothing before it: the window shrinks to the data
+    first = assess("USA", 2019, "rare_earths", window=5, warehouse=demo_warehouse).iloc[0]
+    assert first["window_years"] == "2019"
+    with pytest.raises(UsageError, match="from 1 to 10"):
+        assess("EU27", 2023, "cobalt", window=0, warehouse=demo_warehouse)
 
 
 def test_every_year_and_several_economies_in_one_call(demo_warehouse):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from critmin.errors import UsageError
 
 WGI_BASIS = "WGI political stability (pv_estimate), scaled (2.5 - x) / 0.5"
-COLUMNS = ["economy", "material_id", "material", "year", "sr", "ei", "critical", "sr_at_least_1", "sr_basis",
+COLUMNS = ["economy", "material_id", "material", "year", "window_years", "sr", "ei", "critical", "sr_at_least_1", "sr_basis",
            "hhi_wgi_gs", "hhi_wgi_sourcing", "sourcing_basis", "import_reliance", "production_t", "imports_t",
            "exports_t", "eol_rir", "eol_rir_source", "si_sr", "si_sr_source", "ei_source", "top_producer",
            "top_producer_share", "top_import_source", "top_import_source_share", "gs_share_without_wgi",
@@ -41,7 +41,8 @@ def parse_assignments(specs, what: str, upper: bool = False) -> dict[str, float]
     return out
 
 
-def _years(wh, years) -> list[int]:
+def _years(wh, years) -> tuple[list[int], list[int]]:
+    """(asked years, years with production data); asked years without data are refused."""
     from critmin.i18n import t
     from critmin.indicators.years import parse_years
 
@@ -51,7 +52,7 @@ def _years(wh, years) -> list[int]:
     if bad or not have:
         raise UsageError(t("criticality.bad_years", years=",".join(map(str, bad)),
                            range=f"{have[0]}-{have[-1]}" if have else "none"))
-    return asked
+    return asked, have
 
 
 def _materials(catalog, materials):
@@ -127,26 +128,30 @@ def _ei_columns(df, include_unverified: bool):
 
 
 def assess(economy="EU27", years=None, materials=None, *, wgi=None, eol_rir_factor: float = 1.0,
-           eol_rir=None, include_unverified: bool = False, warehouse=None):
+           eol_rir=None, include_unverified: bool = False, window: int = 1, warehouse=None):
     """The EU method for ``economy`` (ISO3, group or name; comma-separated or a list for several) in ``years``
     (default: every year with production data), per material that has a World Mining Data series.
 
     Scenario switches: ``wgi`` = {ISO3: scaled score 0–10} (or "CHN=8" strings) replaces a supplier's
     governance score in every year; ``eol_rir_factor`` multiplies EoL-RIR (capped at 1); ``eol_rir`` =
     {material: value} sets it. ``include_unverified`` lets values marked unverified in the data files (the
-    recalled 2020 EI) enter the computation. Returns a DataFrame with :data:`COLUMNS`.
+    recalled 2020 EI) enter the computation. ``window`` = 5 sums each year's inputs over the five years ending
+    with it (as far as the data reach back; the column ``window_years`` says which), as the Commission does.
+    Returns a DataFrame with :data:`COLUMNS`.
     """
     import numpy as np
 
     from critmin.catalog import load_catalog
     from critmin.criticality import method
     from critmin.criticality.inputs import factors
-    from critmin.criticality.supply import supply_frame
+    from critmin.criticality.supply import supply_frame, window_years
     from critmin.i18n import t
     from critmin.indicators.imports import economies as resolve_economies
-    from critmin.indicators.provenance import add_provenance
+    from critmin.indicators.provenance import SEP, by_year, split
     from critmin.warehouse.handle import using
 
+    if not (isinstance(window, int) and 1 <= window <= 10):
+        raise UsageError(t("criticality.bad_window", value=window))
     if not (eol_rir_factor >= 0 and np.isfinite(eol_rir_factor)):
         raise UsageError(t("criticality.bad_factor", value=eol_rir_factor))
     wgi = wgi if isinstance(wgi, dict) else parse_assignments(wgi, "ISO3=score", upper=True)
@@ -164,9 +169,12 @@ def assess(economy="EU27", years=None, materials=None, *, wgi=None, eol_rir_fact
     mats = _materials(cat, materials)
     eol_rir = {cat.material(k).id: v for k, v in eol_rir.items()}
     with using(warehouse) as wh:
-        yrs = _years(wh, years)
+        yrs, have = _years(wh, years)
         df = supply_frame(wh, econ, mats, yrs, wgi_overrides=wgi,
-                          wgi_missing=factors().assumption.wgi_missing_scaled)
+                          wgi_missing=factors().assumption.wgi_missing_scaled, window=window, have=have)
+        spans = {y: [d for d, _ in window_years([y], window, have)] for y in yrs}
+        df["window_years"] = df["year"].map(lambda y: f"{spans[y][0]}-{spans[y][-1]}" if len(spans[y]) > 1
+                                            else str(y))
         by_id = {m.id: m for m in mats}
         df["material"] = df["material_id"].map(lambda i: by_id[i].name())
         df["trade_stages"] = df["material_id"].map(lambda i: ",".join(sorted({h.stage for h in by_id[i].hs})))
@@ -186,7 +194,9 @@ def assess(economy="EU27", years=None, materials=None, *, wgi=None, eol_rir_fact
         df["critical"] = method.is_critical(df["sr"], df["ei"]).to_numpy()
         df["sr_at_least_1"] = df["sr"] >= method.SR_THRESHOLD
         df["wgi_basis"] = WGI_BASIS + (f"; scenario {', '.join(f'{k}={v:g}' for k, v in wgi.items())}" if wgi else "")
-        df = add_provenance(df, wh, ("production", "trade", "governance"))
+        ids = by_year(wh, ("production", "trade", "governance"))
+        span_ids = {y: SEP.join(sorted({i for d in spans[y] for i in split(ids.get(d))})) for y in yrs}
+        df["provenance_ids"] = df["year"].map(span_ids).fillna("")
     return df[COLUMNS].sort_values(["economy", "material_id", "year"]).reset_index(drop=True)
 
 

@@ -6,6 +6,8 @@ sourcing, and its import reliance, for every material × year × economy in one 
   tonnes, the material's HS6 codes at every stage; for a group only flows from outside the group), shares of the
   sum;
 * IR = (I − E)/(P + I − E) bounded to [0, 1] (:func:`critmin.criticality.method.import_reliance`);
+* ``window`` years (default 1): quantities summed over the years ending with the target year, as the
+  Commission's five-year averages;
 * HHI_WGI = Σ S_i² · WGI_i with WGI_i the supplier's governance score scaled 0–10
   (:func:`critmin.criticality.method.scale_wgi`; the warehouse holds the WGI *political stability* dimension).
 
@@ -17,11 +19,14 @@ from __future__ import annotations
 WGI_INDICATOR = "pv_estimate"
 
 _SQL = """
-WITH prod AS (
-    SELECT m.material_id, p.year, p.country, sum(p.qty_t) AS q
+WITH prod_y AS (
+    SELECT m.material_id, p.year AS data_year, p.country, sum(p.qty_t) AS q
     FROM production p JOIN crit_materials m ON p.commodity = m.commodity
-    WHERE p.qty_t > 0 AND p.year IN (SELECT year FROM crit_years)
+    WHERE p.qty_t > 0 AND p.year IN (SELECT data_year FROM crit_years)
     GROUP BY ALL),
+prod AS (
+    SELECT material_id, w.year, country, sum(q) AS q
+    FROM prod_y JOIN crit_years w USING (data_year) GROUP BY ALL),
 gs AS (
     SELECT material_id, year, country, q / sum(q) OVER (PARTITION BY material_id, year) AS s FROM prod),
 gs_hhi AS (
@@ -32,24 +37,28 @@ gs_hhi AS (
     FROM gs LEFT JOIN crit_wgi w USING (year, country)
     GROUP BY ALL),
 tr AS (
-    SELECT h.material_id, t.year, t.exporter, t.importer, t.qty_t AS q
+    SELECT h.material_id, t.year AS data_year, t.exporter, t.importer, t.qty_t AS q
     FROM trade t JOIN crit_hs h ON t.hs6 = h.hs6
-    WHERE t.qty_t > 0 AND t.year IN (SELECT year FROM crit_years)),
+    WHERE t.qty_t > 0 AND t.year IN (SELECT data_year FROM crit_years)),
 imp AS (
-    SELECT e.economy, tr.material_id, tr.year, tr.exporter AS supplier, sum(tr.q) AS q
-    FROM tr JOIN crit_members e ON tr.importer = e.iso3 AND tr.year = e.year
-    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.year AND x.iso3 = tr.exporter
+    SELECT e.economy, tr.material_id, w.year, tr.exporter AS supplier, sum(tr.q) AS q
+    FROM tr JOIN crit_members e ON tr.importer = e.iso3 AND tr.data_year = e.year
+    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.data_year AND x.iso3 = tr.exporter
+    JOIN crit_years w ON w.data_year = tr.data_year
     WHERE x.iso3 IS NULL
     GROUP BY ALL),
 exp AS (
-    SELECT e.economy, tr.material_id, tr.year, sum(tr.q) AS exports_t
-    FROM tr JOIN crit_members e ON tr.exporter = e.iso3 AND tr.year = e.year
-    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.year AND x.iso3 = tr.importer
+    SELECT e.economy, tr.material_id, w.year, sum(tr.q) AS exports_t
+    FROM tr JOIN crit_members e ON tr.exporter = e.iso3 AND tr.data_year = e.year
+    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.data_year AND x.iso3 = tr.importer
+    JOIN crit_years w ON w.data_year = tr.data_year
     WHERE x.iso3 IS NULL
     GROUP BY ALL),
 dom AS (
-    SELECT e.economy, prod.material_id, prod.year, prod.country AS supplier, prod.q
-    FROM prod JOIN crit_members e ON prod.country = e.iso3 AND prod.year = e.year),
+    SELECT e.economy, p.material_id, w.year, p.country AS supplier, sum(p.q) AS q
+    FROM prod_y p JOIN crit_members e ON p.country = e.iso3 AND p.data_year = e.year
+    JOIN crit_years w ON w.data_year = p.data_year
+    GROUP BY ALL),
 src AS (
     SELECT *, q / sum(q) OVER (PARTITION BY economy, material_id, year) AS s
     FROM (SELECT * FROM imp UNION ALL SELECT * FROM dom)),
@@ -76,9 +85,16 @@ ORDER BY 1, 2, 3
 """
 
 
-def wgi_frame(wh, overrides: dict[str, float] | None = None):
-    """(year, country, wgi): the warehouse's WGI estimates scaled 0–10, with scenario ``overrides`` (ISO3 →
-    scaled score, every year) applied."""
+def window_years(years: list[int], window: int, have: list[int]) -> list[tuple[int, int]]:
+    """(data_year, year) pairs: each target year draws on the ``window`` years ending with it that have data
+    (the Commission averages its inputs over five years; ``window=1`` is the year alone)."""
+    return [(d, y) for y in years for d in range(y - window + 1, y + 1) if d in have]
+
+
+def wgi_frame(wh, overrides: dict[str, float] | None = None, pairs: list[tuple[int, int]] | None = None):
+    """(year, country, wgi): the warehouse's WGI estimates scaled 0–10 (averaged over a target year's window
+    when ``pairs`` maps data years to target years), with scenario ``overrides`` (ISO3 → scaled score, every
+    year) applied."""
     import pandas as pd
 
     from critmin.criticality.method import scale_wgi
@@ -86,6 +102,10 @@ def wgi_frame(wh, overrides: dict[str, float] | None = None):
     g = wh.sql(f"SELECT year, country, value FROM governance WHERE indicator = '{WGI_INDICATOR}'").df()
     g["wgi"] = scale_wgi(g["value"])
     g = g.drop(columns="value")
+    if pairs is not None:
+        w = pd.DataFrame(pairs, columns=["data_year", "target"])
+        g = (g.merge(w, left_on="year", right_on="data_year").groupby(["target", "country"], as_index=False)["wgi"]
+             .mean().rename(columns={"target": "year"}))
     for iso, value in (overrides or {}).items():
         years = sorted(set(g["year"]))
         g = pd.concat([g[g["country"] != iso],
@@ -94,24 +114,29 @@ def wgi_frame(wh, overrides: dict[str, float] | None = None):
 
 
 def supply_frame(wh, economies: list, materials: list, years: list[int], *, wgi_overrides=None,
-                 wgi_missing: float = 5.0):
+                 wgi_missing: float = 5.0, window: int = 1, have: list[int] | None = None):
     """One row per economy × material × year that has world production: HHI_WGI of global supply and of the
-    economy's sourcing, its production, imports and exports (t), top producer and top import source."""
+    economy's sourcing, its production, imports and exports (t), top producer and top import source. With
+    ``window`` > 1 a year's quantities are summed over the ``window`` years ending with it (shares of the sum,
+    i.e. a volume-weighted average) and the governance scores averaged over the same years; ``have``: the years
+    with production data."""
     import pandas as pd
 
     from critmin.catalog.economies import membership_frame
 
-    members = membership_frame(economies, years).rename(columns={"group_id": "economy"})
+    pairs = window_years(years, window, have if have is not None else years)
+    data_years = sorted({d for d, _ in pairs})
+    members = membership_frame(economies, data_years).rename(columns={"group_id": "economy"})
     countries = [e for e in economies if not e.is_group]
-    members = pd.concat([members, pd.DataFrame([(e.id, y, e.id) for e in countries for y in years],
+    members = pd.concat([members, pd.DataFrame([(e.id, y, e.id) for e in countries for y in data_years],
                                                columns=["economy", "year", "iso3"])], ignore_index=True)
     views = {
         "crit_members": members.astype({"year": "int32"}),
         "crit_materials": pd.DataFrame([(m.id, m.wmd_commodity) for m in materials if m.wmd_commodity],
                                        columns=["material_id", "commodity"]),
         "crit_hs": pd.DataFrame([(m.id, h) for m in materials for h in m.hs6()], columns=["material_id", "hs6"]),
-        "crit_wgi": wgi_frame(wh, wgi_overrides).astype({"year": "int32"}),
-        "crit_years": pd.DataFrame({"year": pd.Series(years, dtype="int32")}),
+        "crit_wgi": wgi_frame(wh, wgi_overrides, pairs if window > 1 else None).astype({"year": "int32"}),
+        "crit_years": pd.DataFrame(pairs, columns=["data_year", "year"]).astype("int32"),
     }
     for name, frame in views.items():
         wh.con.register(name, frame)

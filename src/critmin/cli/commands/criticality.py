@@ -62,6 +62,8 @@ def criticality(
     include_unverified: bool = typer.Option(False, "--include-unverified",
                                             help="use values marked unverified in the data files (the recalled "
                                                  "2020 EI); off: EI and 'critical' stay unknown"),
+    window: int = typer.Option(1, "--window", help="sum each year's inputs over this many years ending with it "
+                                                   "(5 = the Commission's five-year averages)"),
     html: Path = typer.Option(None, "--html", help="also write the SR-EI scatter and trend figures to this HTML file"),
     out: Path = typer.Option(None, "--out", "-o", help="write the table to this file (atomically)"),
     fmt: Format = FORMAT_OPT,
@@ -87,7 +89,7 @@ def criticality(
         raise UsageError("give --year or --years, not both")
     with Warehouse.open(warehouse) as wh:
         df = assess(economy, year if year is not None else years, materials, wgi=wgi, eol_rir_factor=eol_rir_factor,
-                    eol_rir=eol_rir, include_unverified=include_unverified, warehouse=wh)
+                    eol_rir=eol_rir, include_unverified=include_unverified, window=window, warehouse=wh)
     span = f"{df['year'].min()}-{df['year'].max()}" if len(df) else "-"
     if html is not None:
         write_html(html, df)

@@ -141,3 +141,21 @@ def test_bad_input_is_refused_with_a_clear_message(demo_warehouse, kwargs, needl
     args = {"economy": "EU27", "years": 2023, "materials": "cobalt", **kwargs}
     with pytest.raises(UsageError, match=needle):
         assess(args.pop("economy"), args.pop("years"), args.pop("materials"), warehouse=demo_warehouse, **args)
+
+
+def test_a_user_group_from_critmin_groups_works_without_a_rebuild(demo_warehouse, tmp_path, monkeypatch):
+    import critmin.catalog
+
+    path = tmp_path / "groups.yaml"
+    path.write_text("groups:\n  - {id: QUAD, name_en: Quad, name_zh: 四方, kind: explicit, citation: test,\n"
+                    "     members: [{iso3: USA}, {iso3: JPN}, {iso3: AUS}, {iso3: IND}]}\n", encoding="utf-8")
+    monkeypatch.setenv("CRITMIN_GROUPS", str(path))
+    critmin.catalog._cached.cache_clear()
+    try:
+        row = assess("QUAD", 2023, "lithium", warehouse=demo_warehouse).iloc[0]
+        assert row["economy"] == "QUAD"
+        # Australia, the largest lithium producer, is inside the group: its production is own sourcing
+        assert row["sr"] == pytest.approx(_by_hand(demo_warehouse, "QUAD", "lithium", 2023), rel=1e-9)
+        assert row["production_t"] > 0
+    finally:
+        critmin.catalog._cached.cache_clear()

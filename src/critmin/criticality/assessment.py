@@ -145,7 +145,7 @@ def assess(economy="EU27", years=None, materials=None, *, wgi=None, eol_rir_fact
     from critmin.criticality import method
     from critmin.criticality.inputs import factors
     from critmin.criticality.supply import supply_frame, window_years
-    from critmin.i18n import t
+    from critmin.i18n import current_lang, t
     from critmin.indicators.imports import economies as resolve_economies
     from critmin.indicators.provenance import SEP, by_year, split
     from critmin.warehouse.handle import using
@@ -176,7 +176,8 @@ def assess(economy="EU27", years=None, materials=None, *, wgi=None, eol_rir_fact
         df["window_years"] = df["year"].map(lambda y: f"{spans[y][0]}-{spans[y][-1]}" if len(spans[y]) > 1
                                             else str(y))
         by_id = {m.id: m for m in mats}
-        df["material"] = df["material_id"].map(lambda i: by_id[i].name())
+        lang = current_lang()
+        df["material"] = df["material_id"].map(lambda i: by_id[i].name(lang))
         df["trade_stages"] = df["material_id"].map(lambda i: ",".join(sorted({h.stage for h in by_id[i].hs})))
         has_trade = df["trade_stages"] != ""
         df["import_reliance"] = np.where(has_trade, method.import_reliance(

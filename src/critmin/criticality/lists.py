@@ -28,7 +28,10 @@ def lists_matrix(lists: list[str] | None = None):
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
 
+    from critmin.i18n import current_lang
+
     cat = load_catalog()
+    lang = current_lang()
     ids = lists or list(cat.critical_lists)
     unknown = [i for i in ids if i not in cat.critical_lists]
     if unknown:
@@ -38,7 +41,7 @@ def lists_matrix(lists: list[str] | None = None):
         for item in cat.critical_lists[lid].items:
             key = item.material or f"({item.name})"
             row = rows.setdefault(key, {"material_id": item.material, "material": (
-                cat.materials[item.material].name_en if item.material else item.name), "items": set()})
+                cat.materials[item.material].name(lang) if item.material else item.name), "items": set()})
             row[lid] = True
             row["items"].add(item.name)
     df = pd.DataFrame(rows.values())

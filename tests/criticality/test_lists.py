@@ -35,6 +35,8 @@ def test_leaders_add_up_to_the_items_with_data(demo_warehouse):
     # the 15 rare-earth elements of the US list share the family's producer (China)
     ree = items[items["material_id"] == "rare_earths"]
     assert len(ree) == 15 and set(ree["largest_producer"]) == {"CHN"}
+    with pytest.raises(UsageError, match="no production data"):
+        list_items(year=2030, warehouse=demo_warehouse)
 
 
 @pytest.mark.slow

@@ -75,6 +75,12 @@ def list_items(year: int | None = None, lists: list[str] | None = None, warehous
     ids = lists or list(cat.critical_lists)
     with using(warehouse) as wh:
         have = [r[0] for r in wh.sql("SELECT DISTINCT year FROM production ORDER BY 1").fetchall()]
+        if year is not None and year not in have:
+            from critmin.errors import UsageError
+            from critmin.i18n import t
+
+            raise UsageError(t("criticality.bad_years", years=str(year),
+                               range=f"{have[0]}-{have[-1]}" if have else "none"))
         prod = production_concentration(warehouse=wh)[["commodity", "year", "top1_producer", "top1_share"]]
         imports = {}
         rows = []

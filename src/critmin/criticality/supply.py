@@ -36,24 +36,22 @@ gs_hhi AS (
            arg_max(country, s) AS top_producer, max(s) AS top_producer_share, count(*) AS n_producers
     FROM gs LEFT JOIN crit_wgi w USING (year, country)
     GROUP BY ALL),
-tr AS (
-    SELECT h.material_id, t.year AS data_year, t.exporter, t.importer, t.qty_t AS q
+tr AS (  -- each flow twice: seen from its importer (inbound) and from its exporter
+    SELECT h.material_id, t.year AS data_year, t.importer AS own, t.exporter AS other, t.qty_t AS q, TRUE AS inbound
+    FROM trade t JOIN crit_hs h ON t.hs6 = h.hs6
+    WHERE t.qty_t > 0 AND t.year IN (SELECT data_year FROM crit_years)
+    UNION ALL
+    SELECT h.material_id, t.year, t.exporter, t.importer, t.qty_t, FALSE
     FROM trade t JOIN crit_hs h ON t.hs6 = h.hs6
     WHERE t.qty_t > 0 AND t.year IN (SELECT data_year FROM crit_years)),
-imp AS (
-    SELECT e.economy, tr.material_id, w.year, tr.exporter AS supplier, sum(tr.q) AS q
-    FROM tr JOIN crit_members e ON tr.importer = e.iso3 AND tr.data_year = e.year
-    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.data_year AND x.iso3 = tr.exporter
+ext AS (  -- flows between a member of the economy and a non-member (for a country: all its flows)
+    SELECT e.economy, tr.material_id, w.year, tr.other, tr.q, tr.inbound
+    FROM tr JOIN crit_members e ON tr.own = e.iso3 AND tr.data_year = e.year
+    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.data_year AND x.iso3 = tr.other
     JOIN crit_years w ON w.data_year = tr.data_year
-    WHERE x.iso3 IS NULL
-    GROUP BY ALL),
-exp AS (
-    SELECT e.economy, tr.material_id, w.year, sum(tr.q) AS exports_t
-    FROM tr JOIN crit_members e ON tr.exporter = e.iso3 AND tr.data_year = e.year
-    LEFT JOIN crit_members x ON x.economy = e.economy AND x.year = tr.data_year AND x.iso3 = tr.importer
-    JOIN crit_years w ON w.data_year = tr.data_year
-    WHERE x.iso3 IS NULL
-    GROUP BY ALL),
+    WHERE x.iso3 IS NULL),
+imp AS (SELECT economy, material_id, year, other AS supplier, sum(q) AS q FROM ext WHERE inbound GROUP BY ALL),
+exp AS (SELECT economy, material_id, year, sum(q) AS exports_t FROM ext WHERE NOT inbound GROUP BY ALL),
 dom AS (
     SELECT e.economy, p.material_id, w.year, p.country AS supplier, sum(p.q) AS q
     FROM prod_y p JOIN crit_members e ON p.country = e.iso3 AND p.data_year = e.year

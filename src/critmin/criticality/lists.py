@@ -27,7 +27,6 @@ def lists_matrix(lists: list[str] | None = None):
 
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
-
     from critmin.i18n import current_lang
 
     cat = load_catalog()

@@ -1,0 +1,180 @@
+"""The monitor's policy: how a situation's signals become a level, and how levels become a priority order.
+
+One file (``monitor/data/priority.yaml``, or the user's own through ``--priority FILE``) holds every threshold and
+weight with its source. A source starting with ``ASSUMPTION`` marks a project choice; :func:`assumptions` lists
+them so every output can say which numbers nobody published.
+
+priority = level weight × materiality × criticality × novelty × user material weight, where
+materiality = (1 + log10(max(imports, floor) / floor)) × (0.5 + 0.5 × stage share of the material's imports).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from critmin.errors import InputError
+
+LEVEL_ORDER = ("none", "blue", "yellow", "orange", "red")
+LEVEL_RANK = {lv: i for i, lv in enumerate(LEVEL_ORDER)}
+
+
+class PolicyError(InputError):
+    """A priority file fails validation."""
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Crma(_In):
+    benchmark_pct: float = Field(gt=0, le=100)
+    benchmark_source: str
+    watch_pct: float = Field(gt=0, le=100)
+    watch_source: str
+    importers: list[str]
+    lists: list[str]
+
+
+class Concentration(_In):
+    yellow_pct: float = Field(gt=0, le=100)
+    orange_pct: float = Field(gt=0, le=100)
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.orange_pct <= self.yellow_pct:
+            raise ValueError("orange_pct above yellow_pct")
+        return self
+
+
+class Control(_In):
+    red_share_pct: float = Field(gt=0, le=100)
+    orange_share_pct: float = Field(gt=0, le=100)
+    source: str
+
+
+class Signals(_In):
+    source: str
+
+
+class Staleness(_In):
+    medium_after_years: int = Field(ge=0)
+    low_after_years: int = Field(ge=0)
+    source: str
+
+
+class UnitValue(_In):
+    robust_z: float = Field(gt=0)
+    min_factor: float = Field(ge=1)
+    min_value_kusd: float = Field(ge=0)
+    source: str
+
+
+class Levels(_In):
+    crma: Crma
+    concentration: Concentration
+    control: Control
+    signals: Signals
+    floor_kusd: float = Field(ge=0)
+    floor_source: str
+    staleness: Staleness
+    unit_value: UnitValue
+
+
+class Criticality(_In):
+    own_list: float = Field(gt=0)
+    other: float = Field(gt=0)
+    source: str
+
+
+class Priority(_In):
+    level: dict[str, float]
+    level_source: str
+    materiality_source: str
+    criticality: Criticality
+    own_lists: dict[str, list[str]]
+    novelty: dict[str, float]
+    novelty_source: str
+    materials: dict[str, float] = Field(default_factory=dict)
+    materials_source: str = ""
+
+    @model_validator(mode="after")
+    def _keys(self):
+        missing = [lv for lv in LEVEL_ORDER if lv not in self.level]
+        if missing:
+            raise ValueError(f"a weight for every level ({', '.join(LEVEL_ORDER)}); missing {', '.join(missing)}")
+        need = ("new", "escalated", "unchanged", "deescalated")
+        if any(k not in self.novelty for k in need):
+            raise ValueError(f"novelty weights for {', '.join(need)}")
+        return self
+
+
+class Watch(_In):
+    material: str
+    hs6: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class Policy(_In):
+    levels: Levels
+    priority: Priority
+    watchlist: list[Watch] = Field(default_factory=list)
+    path: str = ""
+
+
+def builtin_path() -> Path:
+    return Path(str(resources.files("critmin.monitor") / "data" / "priority.yaml"))
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> Policy:
+    return _load(builtin_path())
+
+
+def _load(path: Path) -> Policy:
+    from critmin.datafile import read_yaml, validate
+
+    data = read_yaml(path, PolicyError, "a monitor priority file (see monitor/data/priority.yaml)")
+    if not isinstance(data, dict):
+        raise PolicyError(str(path), None, None, "a mapping with levels, priority and watchlist", type(data).__name__)
+    return validate({**data, "path": str(path)}, Policy, str(path), error=PolicyError)
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """The bundled policy, or the user's file (refused with file, line and field when it does not validate)."""
+    return _builtin() if path is None else _load(Path(path))
+
+
+def assumptions(policy: Policy) -> list[dict[str, str]]:
+    """Every parameter group whose source is an ASSUMPTION: ``{"parameter", "source"}`` rows for the outputs."""
+    lv, pr = policy.levels, policy.priority
+    rows = [
+        ("levels.crma.watch_pct", lv.crma.watch_source), ("levels.concentration", lv.concentration.source),
+        ("levels.control", lv.control.source), ("levels.floor_kusd", lv.floor_source),
+        ("levels.staleness", lv.staleness.source), ("levels.unit_value", lv.unit_value.source),
+        ("priority.level", pr.level_source), ("priority.materiality", pr.materiality_source),
+        ("priority.criticality", pr.criticality.source), ("priority.novelty", pr.novelty_source),
+    ]
+    return [{"parameter": p, "source": s} for p, s in rows if s.strip().upper().startswith("ASSUMPTION")]
+
+
+def materiality(imports_kusd: float, stage_share: float, floor_kusd: float) -> float:
+    """1 at the floor, +1 per factor of ten above it; a stage that is a small part of the material weighs less."""
+    floor = max(floor_kusd, 1e-9)
+    v = imports_kusd if imports_kusd == imports_kusd and imports_kusd > 0 else 0.0
+    share = stage_share if stage_share == stage_share else 1.0
+    return (1.0 + math.log10(max(v, floor) / floor)) * (0.5 + 0.5 * min(max(share, 0.0), 1.0))
+
+
+def score(policy: Policy, level: str, imports_kusd: float, stage_share: float, own_list: bool, novelty: str,
+          material: str) -> float:
+    """The priority score of one situation (higher first)."""
+    pr = policy.priority
+    crit = pr.criticality.own_list if own_list else pr.criticality.other
+    return (pr.level[level] * materiality(imports_kusd, stage_share, policy.levels.floor_kusd) * crit
+            * pr.novelty.get(novelty, 1.0) * pr.materials.get(material, 1.0))

@@ -42,12 +42,12 @@ class Crma(_In):
 
 class Concentration(_In):
     yellow_pct: float = Field(gt=0, le=100)
-    orange_pct: float = Field(gt=0, le=100)
+    orange_pct: float | None = Field(default=None, gt=0, le=100)
     source: str
 
     @model_validator(mode="after")
     def _ordered(self):
-        if self.orange_pct <= self.yellow_pct:
+        if self.orange_pct is not None and self.orange_pct <= self.yellow_pct:
             raise ValueError("orange_pct above yellow_pct")
         return self
 

@@ -1,0 +1,441 @@
+"""Situations: one card per economy × material × stage instead of one row per rule, basis and year.
+
+A situation holds every metric on both bases and per HS6 code, the signals that fired, one level with its
+reasons, the cited measures, the trend, the data year against the as-of date and a priority score.
+
+Signals (each gives at most one level; families are independent of each other):
+- concentration: the CRMA 65 % benchmark where the law applies (EU27, strategic raw materials, per stage and per
+  code), elsewhere a plainly named single-supplier rule. A breach at one HS6 code is a breach of the stage.
+  Concentration alone never makes red;
+- control: an export control whose state on the as-of date is in force, from a supplier holding more than the
+  red share of the covered items → red; lower shares or other states (announced, suspended, unknown) less;
+- trade: the year-on-year import drop rule at orange or red → orange;
+- price: the unit-value jump rule at orange or red → orange;
+- change points: context only.
+Two independent orange signals make red. Under the materiality floor nothing is above yellow.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from critmin.monitor.priority import LEVEL_ORDER, LEVEL_RANK, Policy, score
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from critmin.monitor.compute import MonitorData
+
+COLUMNS = ["situation_id", "rank", "priority", "level", "importer", "material", "stage", "hs6", "data_year",
+           "as_of", "confidence", "stale_years", "imports_kusd", "imports_t", "stage_share", "top1_supplier_value",
+           "top1_share_value", "top1_supplier_qty", "top1_share_qty", "china_share_value", "china_share_qty",
+           "hhi_value", "hhi_qty", "yoy_imports", "top1_share_change_pp", "concentration_rule", "worst_share",
+           "worst_where", "worst_basis", "worst_supplier", "signals", "reasons_en", "reasons_zh", "measures",
+           "control_states", "own_list", "novelty", "change", "previous_level", "below_floor", "flagged_flows",
+           "flagged_qty_share", "change_points", "detail"]
+
+
+def situation_id(importer: str, material: str, stage: str) -> str:
+    return f"{importer}|{material}|{stage}"
+
+
+def _pivot(dep: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Latest-year rows, value and qty side by side (suffixes _value/_qty)."""
+    keys = ["importer", "material_id", "stage"]
+    cols = ["total_imports", "top1_supplier", "top1_share", "china_share", "hhi", "yoy_imports",
+            "top1_share_change_pp"]
+    d = dep[dep["year"] == year]
+    parts = []
+    for b in ("value", "qty"):
+        s = d[d["basis"] == b][keys + [c for c in cols if c in d.columns]].set_index(keys)
+        parts.append(s.add_suffix(f"_{b}"))
+    return parts[0].join(parts[1], how="left").reset_index()
+
+
+def hs6_detail(economies, year: int, materials: list[str], wh) -> pd.DataFrame:
+    """Per importer × material × HS6 code (with its stage), latest year, both bases."""
+    import pandas as pd
+
+    from critmin.errors import UsageError
+    from critmin.indicators.dependency import dependency
+    from critmin.monitor.compute import _by_kind
+
+    parts = []
+    for b in ("value", "qty"):
+        frames = []
+        for sel in _by_kind(economies):
+            try:
+                frames.append(dependency(sel, None, by="hs6", years=[year], basis=b, warehouse=wh))
+            except UsageError:  # no imports at all for this selection in the year
+                continue
+        if not frames:
+            return pd.DataFrame()
+        d = pd.concat(frames, ignore_index=True)
+        d = d[d["material_id"].isin(materials)]
+        keep = ["importer", "material_id", "hs6", "total_imports", "top1_supplier", "top1_share", "china_share"]
+        parts.append(d[keep].set_index(["importer", "material_id", "hs6"]).add_suffix(f"_{b}"))
+    out = parts[0].join(parts[1], how="left").reset_index()
+    stages = wh.sql("select material_id, hs6, stage from material_hs6").df()
+    return out.merge(stages, on=["material_id", "hs6"], how="left")
+
+
+def _own_lists(policy: Policy, importers: list[str], wh) -> dict[str, set[str]]:
+    lists = wh.sql("select list_id, material_id from critical_lists where material_id is not null").df()
+    by_list = lists.groupby("list_id")["material_id"].apply(set).to_dict()
+    return {imp: set().union(*[by_list.get(li, set()) for li in policy.priority.own_lists.get(imp, [])])
+            for imp in importers}
+
+
+def _members(economies, year: int) -> dict[str, tuple[set[str], bool]]:
+    return {e.id: (set(e.members(year)), e.is_group) for e in economies}
+
+
+def _level_max(a: str, b: str) -> str:
+    return a if LEVEL_RANK[a] >= LEVEL_RANK[b] else b
+
+
+def _pct(x) -> float:
+    return float(x) * 100 if x is not None and x == x else float("nan")
+
+
+class _Builder:
+    def __init__(self, data: MonitorData, economies, wh, policy: Policy, previous: pd.DataFrame | None):
+        from critmin.monitor.controls import ControlIndex
+
+        self.data, self.wh, self.policy = data, wh, policy
+        self.economies = economies
+        self.controls = ControlIndex(data.as_of)
+        self.previous = previous
+        self.floor = policy.levels.floor_kusd
+
+    def build(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        import pandas as pd
+
+        from critmin.monitor.unitvalue import outlier_flows
+
+        data, lv = self.data, self.policy.levels
+        year = int(data.dependency["year"].max()) if not data.dependency.empty else max(data.years)
+        stages = _pivot(data.dependency, year)
+        mat_totals = data.dependency_material[data.dependency_material["year"] == year] \
+            .set_index(["importer", "material_id"])["total_imports"].to_dict()
+        codes = hs6_detail(self.economies, year, data.materials, self.wh)
+        by_stage = dict(tuple(codes.groupby(["importer", "material_id", "stage"]))) if not codes.empty else {}
+        all_codes = sorted(set(codes["hs6"])) if not codes.empty else []
+        flows = outlier_flows(self.wh, year, all_codes, lv.unit_value.robust_z, lv.unit_value.min_value_kusd,
+                              lv.unit_value.min_factor)
+        self.flagged = flows
+        members = _members(self.economies, year)
+        own = _own_lists(self.policy, data.importers, self.wh)
+        strategic = set(self.wh.sql("select material_id from critical_lists where list_id in ?",
+                                    [list(lv.crma.lists)]).df()["material_id"].dropna())
+        at = data.alerts_table
+        alerts_by = dict(tuple(at.groupby(["importer", "material", "stage"]))) if not at.empty else {}
+        stale = data.as_of.year - year
+        conf = "high" if stale < lv.staleness.medium_after_years else (
+            "medium" if stale < lv.staleness.low_after_years else "low")
+        rows = []
+        for r in stages.itertuples(index=False):
+            key = (r.importer, r.material_id, r.stage)
+            rows.append(self._one(r, key, year, by_stage.get(key), alerts_by.get(key), flows, members,
+                                  own.get(r.importer, set()), strategic, mat_totals, stale, conf))
+        df = pd.DataFrame(rows, columns=COLUMNS)
+        df = df.sort_values(["priority", "imports_kusd"], ascending=[False, False], kind="stable")
+        df["rank"] = range(1, len(df) + 1)
+        return df.reset_index(drop=True), flows
+
+    # -- one situation -------------------------------------------------------------------------------------
+    def _one(self, r, key, year, codes, alerts, flows, members, own, strategic, mat_totals, stale, conf) -> dict:
+        imp, mat, stage = key
+        lv = self.policy.levels
+        value = float(r.total_imports_value) if r.total_imports_value == r.total_imports_value else 0.0
+        mat_total = mat_totals.get((imp, mat), float("nan"))
+        stage_share = value / mat_total if mat_total and mat_total == mat_total else float("nan")
+        hs6 = tuple(sorted(codes["hs6"])) if codes is not None else ()
+        reasons_en: list[str] = []
+        reasons_zh: list[str] = []
+        signals: dict[str, str] = {}
+        measures: list[str] = []
+
+        # concentration, per stage and per code, both bases
+        crma = imp in lv.crma.importers and mat in strategic
+        cands = [("stage", "value", r.top1_supplier_value, _pct(r.top1_share_value), value),
+                 ("stage", "qty", getattr(r, "top1_supplier_qty", ""), _pct(getattr(r, "top1_share_qty", None)),
+                  value)]
+        detail_codes = []
+        if codes is not None:
+            for c in codes.itertuples(index=False):
+                cv = float(c.total_imports_value) if c.total_imports_value == c.total_imports_value else 0.0
+                cands.append((c.hs6, "value", c.top1_supplier_value, _pct(c.top1_share_value), cv))
+                cands.append((c.hs6, "qty", c.top1_supplier_qty, _pct(c.top1_share_qty), cv))
+                detail_codes.append({"hs6": c.hs6, "imports_kusd": round(cv, 3),
+                                     "top1_supplier_value": c.top1_supplier_value,
+                                     "top1_share_value": _round(c.top1_share_value),
+                                     "top1_supplier_qty": _str(c.top1_supplier_qty),
+                                     "top1_share_qty": _round(c.top1_share_qty),
+                                     "china_share_value": _round(c.china_share_value),
+                                     "china_share_qty": _round(c.china_share_qty)})
+        cands = [c for c in cands if c[3] == c[3]]
+        material_cands = [c for c in cands if c[4] >= self.floor] or cands
+        worst = max(material_cands, key=lambda c: c[3]) if material_cands else None
+        conc_level = "none"
+        rule = "crma_65" if crma else "single_supplier_concentration"
+        if worst is not None:
+            share = worst[3]
+            if crma:
+                conc_level = "orange" if share > lv.crma.benchmark_pct else (
+                    "yellow" if share > lv.crma.watch_pct else "none")
+            else:
+                orange = lv.concentration.orange_pct
+                conc_level = "orange" if orange is not None and share > orange else (
+                    "yellow" if share > lv.concentration.yellow_pct else "none")
+            if worst[4] < self.floor:
+                conc_level = _level_min(conc_level, "yellow")
+            if conc_level != "none":
+                signals["concentration"] = conc_level
+                where = f"HS {worst[0]}" if worst[0] != "stage" else "stage total"
+                where_zh = f"HS {worst[0]}" if worst[0] != "stage" else "环节合计"
+                basis_zh = {"value": "金额", "qty": "重量"}[worst[1]]
+                if crma:
+                    reasons_en.append(f"{worst[2]} {share:.0f} % of {where} ({worst[1]} basis) vs CRMA "
+                                      f"{lv.crma.benchmark_pct:g} % benchmark")
+                    reasons_zh.append(f"{worst[2]}占{where_zh}{share:.0f}%（{basis_zh}口径），CRMA基准"
+                                      f"{lv.crma.benchmark_pct:g}%")
+                    measures.append("eu-2024-crma")
+                else:
+                    reasons_en.append(f"single supplier {worst[2]} {share:.0f} % of {where} ({worst[1]} basis)")
+                    reasons_zh.append(f"单一供应国{worst[2]}占{where_zh}{share:.0f}%（{basis_zh}口径）")
+
+        # export controls judged by their state on the as-of date
+        ctrl_level, states = "none", []
+        for h in self.controls.hits(mat, hs6):
+            share = self._actor_share(h, r, codes)
+            states.append(f"{h.measure_id}:{h.state}:{h.scope}")
+            measures.append(h.measure_id)
+            if share != share:
+                lvl = "yellow"
+            elif h.state == "in_force":
+                lvl = "red" if share > lv.control.red_share_pct else (
+                    "orange" if share > lv.control.orange_share_pct else ("yellow" if share > 0 else "blue"))
+            elif h.state in ("announced", "unknown"):
+                lvl = "orange" if share > lv.control.red_share_pct else ("yellow" if share > 0 else "blue")
+            else:  # suspended: may re-activate
+                lvl = "yellow" if share > lv.control.orange_share_pct else "blue"
+            if LEVEL_RANK[lvl] > LEVEL_RANK[ctrl_level]:
+                ctrl_level = lvl
+            if LEVEL_RANK[lvl] >= LEVEL_RANK["yellow"]:
+                s = "share unknown" if share != share else f"{share:.0f} %"
+                reasons_en.append(f"{h.actor or '?'} control {h.measure_id} {h.state.replace('_', ' ')} on "
+                                  f"{self.data.as_of.isoformat()}, {h.actor or 'issuer'} supplies {s}")
+                reasons_zh.append(f"{h.actor or '?'}管制{h.measure_id}于{self.data.as_of.isoformat()}状态为"
+                                  f"{_STATE_ZH.get(h.state, h.state)}，其供应占比{s.replace('share unknown', '未知')}")
+        if ctrl_level != "none":
+            signals["control"] = ctrl_level
+
+        # trade and price signals from the rules; change points as context
+        cps = 0
+        if alerts is not None:
+            for fam, rule_id, metric in (("trade", "import_drop_yoy", "import_qty_yoy_pct"),
+                                         ("price", "unit_value_jump", "unit_value_yoy_pct")):
+                a = alerts[(alerts["rule_id"] == rule_id) & (alerts["metric"] == metric)
+                           & alerts["level"].isin(["orange", "red"])]
+                if not a.empty:
+                    # one annual value, years old: one step below the rule's own level
+                    signals[fam] = "orange" if (a["level"] == "red").any() else "yellow"
+                    v = float(a["value"].iloc[0])
+                    if fam == "trade":
+                        reasons_en.append(f"import quantity fell {abs(v):.0f} % year on year")
+                        reasons_zh.append(f"进口量同比下降{abs(v):.0f}%")
+                    else:
+                        reasons_en.append(f"unit value rose {v:.0f} % year on year")
+                        reasons_zh.append(f"单位价值同比上涨{v:.0f}%")
+            cps = int((alerts["rule_id"] == "imports_change_point").sum())
+            for e in alerts["cited_events"]:
+                measures.extend(x for x in str(e).split(";") if x and x not in measures)
+
+        level = "none"
+        for s in signals.values():
+            level = _level_max(level, s)
+        oranges = list(dict.fromkeys(FAMILY[f] for f, s in signals.items() if LEVEL_RANK[s] >= LEVEL_RANK["orange"]))
+        if len(oranges) >= 2 and level != "red":
+            level = "red"
+            reasons_en.append(f"two independent signals ({' + '.join(oranges)})")
+            reasons_zh.append(f"两项独立信号同时出现（{' + '.join(_FAMILY_ZH[f] for f in oranges)}）")
+        below = value < self.floor
+        if below and LEVEL_RANK[level] > LEVEL_RANK["yellow"]:
+            level = "yellow"
+            reasons_en.append(f"imports USD {value / 1000:.2f} M under the USD {self.floor / 1000:g} M floor: "
+                              "capped at yellow")
+            reasons_zh.append(f"进口额{value / 1000:.2f}百万美元，低于{self.floor / 1000:g}百万美元门槛，最高为黄色")
+        if level == "none" and cps:
+            level = "blue"
+        if cps:
+            reasons_en.append(f"{cps} change point(s) in the import series (context)")
+            reasons_zh.append(f"进口序列有{cps}个结构断点（背景信息）")
+
+        # unit-value flags on flows feeding this situation
+        fl = _flows_for(flows, imp, hs6, members.get(imp, ({imp}, False)))
+        qty = float(r.total_imports_qty) if getattr(r, "total_imports_qty", None) == getattr(
+            r, "total_imports_qty", None) and getattr(r, "total_imports_qty", None) else float("nan")
+        flagged_qty = float(fl["qty_t"].sum()) if not fl.empty else 0.0
+        flagged_share = flagged_qty / qty if qty and qty == qty else float("nan")
+        confidence = conf
+        if not fl.empty:
+            f0 = fl.iloc[0]
+            reasons_en.append(f"{len(fl)} flow(s) with an implausible unit value, e.g. {f0.exporter}→{f0.importer} "
+                              f"HS {f0.hs6} {f0.qty_t:,.0f} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
+                              f"{f0.median_usd_per_kg:,.2f})")
+            reasons_zh.append(f"{len(fl)}笔流量单位价值异常，如{f0.exporter}→{f0.importer} HS {f0.hs6} "
+                              f"{f0.qty_t:,.0f}吨，每千克{f0.usd_per_kg:,.2f}美元（该编码中位数{f0.median_usd_per_kg:,.2f}）")
+            if flagged_share == flagged_share and flagged_share > 0.1:
+                confidence = _lower(confidence)
+        if stale >= lv.staleness.medium_after_years:
+            reasons_en.append(f"data year {year}, {stale} years before the as-of date")
+            reasons_zh.append(f"数据年份{year}，早于评估日期{stale}年")
+
+        sid = situation_id(imp, mat, stage)
+        novelty, prev = self._novelty(sid, level, alerts, signals)
+        pr = score(self.policy, level, value, stage_share if stage_share == stage_share else 1.0, mat in own,
+                   novelty, mat)
+        return {
+            "situation_id": sid, "rank": 0, "priority": round(pr, 4), "level": level, "importer": imp,
+            "material": mat, "stage": stage, "hs6": ",".join(hs6), "data_year": year,
+            "as_of": self.data.as_of.isoformat(), "confidence": confidence, "stale_years": stale,
+            "imports_kusd": value, "imports_t": qty, "stage_share": stage_share,
+            "top1_supplier_value": _str(r.top1_supplier_value), "top1_share_value": _round(r.top1_share_value),
+            "top1_supplier_qty": _str(getattr(r, "top1_supplier_qty", "")),
+            "top1_share_qty": _round(getattr(r, "top1_share_qty", None)),
+            "china_share_value": _round(r.china_share_value), "china_share_qty": _round(getattr(r, "china_share_qty", None)),
+            "hhi_value": _round(r.hhi_value), "hhi_qty": _round(getattr(r, "hhi_qty", None)),
+            "yoy_imports": _round(r.yoy_imports_value), "top1_share_change_pp": _round(r.top1_share_change_pp_value),
+            "concentration_rule": rule, "worst_share": None if worst is None else round(worst[3], 3),
+            "worst_where": "" if worst is None else worst[0], "worst_basis": "" if worst is None else worst[1],
+            "worst_supplier": "" if worst is None else _str(worst[2]),
+            "signals": ";".join(f"{k}={v}" for k, v in signals.items()),
+            "reasons_en": " | ".join(reasons_en), "reasons_zh": " | ".join(reasons_zh),
+            "measures": ";".join(dict.fromkeys(measures)), "control_states": ";".join(states),
+            "own_list": mat in own, "novelty": novelty, "change": novelty, "previous_level": prev,
+            "below_floor": below, "flagged_flows": len(fl), "flagged_qty_share": _round(flagged_share),
+            "change_points": cps,
+            "detail": json.dumps({"hs6": detail_codes, "flagged": fl.head(5).to_dict(orient="records")},
+                                 ensure_ascii=False, default=str),
+        }
+
+    def _actor_share(self, h, r, codes) -> float:
+        """The issuer's share (%, the larger basis) of the covered items; NaN when it cannot be known."""
+        def share_of(china, top_sup, top_share):
+            if h.actor == "CHN":
+                return _pct(china)
+            if h.actor and top_sup == h.actor:
+                return _pct(top_share)
+            return 0.0 if h.actor else float("nan")
+
+        if codes is not None and h.hs6:
+            c = codes[codes["hs6"].isin(h.hs6) & (codes["total_imports_value"] >= self.floor)]
+            if c.empty:
+                c = codes[codes["hs6"].isin(h.hs6)]
+            vals = [max(share_of(x.china_share_value, x.top1_supplier_value, x.top1_share_value),
+                        share_of(x.china_share_qty, x.top1_supplier_qty, x.top1_share_qty))
+                    for x in c.itertuples(index=False)]
+            vals = [v for v in vals if v == v]
+            return max(vals) if vals else float("nan")
+        return max(share_of(r.china_share_value, r.top1_supplier_value, r.top1_share_value),
+                   share_of(getattr(r, "china_share_qty", None), getattr(r, "top1_supplier_qty", ""),
+                            getattr(r, "top1_share_qty", None)))
+
+    def _novelty(self, sid: str, level: str, alerts, signals) -> tuple[str, str]:
+        """Against the previous run when there is one; else against the previous year (the rules' transitions)."""
+        if self.previous is not None:
+            prev = self.previous.get(sid, "none")
+            now, was = LEVEL_RANK[level], LEVEL_RANK[prev]
+            if now > was:
+                return ("new" if was < LEVEL_RANK["yellow"] else "escalated"), prev
+            return ("deescalated" if now < was else "unchanged"), prev
+        if alerts is not None and LEVEL_RANK[level] >= LEVEL_RANK["yellow"]:
+            tr = set(alerts.loc[alerts["level"].isin(["orange", "red"]), "transition"])
+            if "new" in tr:
+                return "new", ""
+            if "escalated" in tr:
+                return "escalated", ""
+        return "unchanged", ""
+
+
+_STATE_ZH = {"in_force": "生效", "announced": "已公布未生效", "suspended": "暂停", "unknown": "无法核实"}
+#: Independent families: a quantity drop and a unit-value jump come from the same flows, so they count once.
+FAMILY = {"concentration": "concentration", "control": "control", "trade": "market", "price": "market"}
+_FAMILY_ZH = {"concentration": "集中度", "control": "出口管制", "market": "进口量或价格"}
+
+
+def _level_min(a: str, b: str) -> str:
+    return a if LEVEL_RANK[a] <= LEVEL_RANK[b] else b
+
+
+def _lower(conf: str) -> str:
+    return {"high": "medium", "medium": "low"}.get(conf, "low")
+
+
+def _round(x, n: int = 6):
+    return None if x is None or x != x else round(float(x), n)
+
+
+def _str(x) -> str:
+    return x if isinstance(x, str) else ""
+
+
+def _flows_for(flows: pd.DataFrame, importer: str, hs6: tuple[str, ...], member: tuple[set[str], bool]):
+    if flows.empty or not hs6:
+        return flows.iloc[0:0]
+    iso, group = member
+    f = flows[flows["hs6"].isin(hs6) & flows["importer"].isin(iso)]
+    if group:
+        f = f[~f["exporter"].isin(iso)]
+    return f
+
+
+def build_situations(data: MonitorData, economies, wh, policy: Policy,
+                     previous: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Situations of a monitor run (ranked, highest priority first) and the flagged flows behind them.
+
+    ``previous``: situation id → level of the run compared against (None: the first run; novelty then comes
+    from the rules' year-on-year transitions)."""
+    return _Builder(data, economies, wh, policy, previous).build()
+
+
+def level_counts(df: pd.DataFrame) -> dict[str, int]:
+    return {lv: int((df["level"] == lv).sum()) for lv in reversed(LEVEL_ORDER)}
+
+
+def diff(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """What changed between two runs: new, escalated, de-escalated and cleared situations (the rest omitted).
+
+    A situation is listed from yellow up; 'cleared' = yellow or above before, below yellow (or gone) now."""
+    import pandas as pd
+
+    a = before.set_index("situation_id")["level"].to_dict()
+    b = now.set_index("situation_id")["level"].to_dict()
+    y = LEVEL_RANK["yellow"]
+    rows = []
+    for sid in sorted(set(a) | set(b)):
+        was, is_ = a.get(sid, "none"), b.get(sid, "none")
+        rw, ri = LEVEL_RANK[was], LEVEL_RANK[is_]
+        if ri >= y and rw < y:
+            change = "new"
+        elif rw >= y and ri < y:
+            change = "cleared"
+        elif ri > rw:
+            change = "escalated"
+        elif ri < rw:
+            change = "deescalated"
+        else:
+            continue
+        imp, mat, stage = sid.split("|")
+        rows.append({"situation_id": sid, "importer": imp, "material": mat, "stage": stage, "change": change,
+                     "previous_level": was, "level": is_})
+    order = {"new": 0, "escalated": 1, "deescalated": 2, "cleared": 3}
+    df = pd.DataFrame(rows, columns=["situation_id", "importer", "material", "stage", "change", "previous_level",
+                                     "level"])
+    return df.sort_values(["change", "level"], key=lambda s: s.map(order) if s.name == "change"
+                          else -s.map(LEVEL_RANK)).reset_index(drop=True)
+
+
+__all__ = ["COLUMNS", "build_situations", "diff", "level_counts", "situation_id"]

@@ -42,7 +42,7 @@ def render() -> str:
             out.append(" ".join(cmd.help.split()))
             out.append("")
         params = [p for p in cmd.params if p.name != "help"]
-        if params and not _is_group(cmd):
+        if params and (not _is_group(cmd) or getattr(cmd, "invoke_without_command", False)):
             out.append("| argument / option | help |")
             out.append("|---|---|")
             for p in params:

@@ -32,6 +32,11 @@ class MonitorResult:
     save_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     data: MonitorData | None = None
+    situations: pd.DataFrame | None = None
+    situations_json: Path | None = None
+    situations_csv: Path | None = None
+    changes: pd.DataFrame | None = None  # against the previous stored run (empty on the first run)
+    previous_run: str = ""
 
 
 def alerts_records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -74,12 +79,16 @@ def _steps(progress: bool, lang: str):
 
 def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=None, years=None, as_of=None,
                 warehouse=None, materials=None, feed=None, rules=None, progress: bool = False, save: bool = True,
-                build_if_missing: bool = True) -> MonitorResult:
+                build_if_missing: bool = True, priority=None) -> MonitorResult:
     """Run the monitoring job; returns where the files went and the alerts table.
 
     Writes ``report.html`` (offline, bilingual headings), ``alerts.json`` and ``alerts.csv`` into ``out`` (each
     atomically), and with ``save`` stores the alerts in the warehouse tables ``monitor_runs`` /
     ``monitor_alerts`` (what ``critmin incident open --alert ID`` reads).
+
+    Situations (``situations.json`` / ``situations.csv``, docs/monitor.md) are ranked by the policy in
+    ``priority`` (a YAML path; the bundled ``monitor/data/priority.yaml`` when None) and compared with the
+    latest stored run.
 
     ``warehouse``: an open :class:`~critmin.warehouse.handle.Warehouse` (writable to save), or a path / None —
     then the warehouse is built there if missing and ONE handle is opened for the whole job (writable when
@@ -87,12 +96,14 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     """
     from critmin.i18n import current_lang
     from critmin.monitor.compute import resolve_importers
+    from critmin.monitor.priority import load_policy
     from critmin.warehouse.handle import Warehouse
 
     t0 = time.perf_counter()
     lang = current_lang(lang)
-    economies = [e.id for e in resolve_importers(importers)]  # a misspelt importer costs no build
-    job = (Path(out), lang, economies, years, as_of, materials, feed, rules, progress)
+    policy = load_policy(priority)  # a bad policy file is refused before any work
+    economies = [e.id for e in resolve_importers(importers)] if importers != "all" else "all"
+    job = (Path(out), lang, economies, years, as_of, materials, feed, rules, progress, policy)
     if isinstance(warehouse, Warehouse):
         return _run(warehouse, *job, save, None, False, {}, t0)
     path, built = _built(warehouse, build_if_missing, progress, lang)
@@ -145,27 +156,43 @@ def _open(path: Path, save: bool):
         return Warehouse.open(path), f"alerts not stored in {path}: the warehouse is locked by another process ({exc})"
 
 
-def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rules, progress: bool, save: bool,
-         save_error, built: bool, timings: dict[str, float], t0: float) -> MonitorResult:
+def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rules, progress: bool, policy,
+         save: bool, save_error, built: bool, timings: dict[str, float], t0: float) -> MonitorResult:
     import critmin
     from critmin.atomic import write_text
     from critmin.csvsafe import csv_safe
-    from critmin.monitor.compute import compute
-    from critmin.monitor.report import render_html
-    from critmin.monitor.store import save_run
+    from critmin.monitor.compute import compute, resolve_importers
+    from critmin.monitor.report import render_html, write_plotly_js
+    from critmin.monitor.situations import build_situations, diff
+    from critmin.monitor.store import load_situations, save_run
 
+    if importers == "all":
+        importers = all_economies(wh)
     with _steps(progress, lang) as step:
         data = compute(importers=importers, materials=materials, years=years, as_of=as_of, warehouse=wh,
                        feed=feed, rules=rules, step=step)
         timings.update(data.timings)
+        ts = time.perf_counter()
+        prev_id, prev = load_situations(wh)
+        previous = dict(zip(prev["situation_id"], prev["level"], strict=True)) if prev_id else None
+        situations, flagged = build_situations(data, resolve_importers(data.importers), wh, policy, previous)
+        changes = diff(situations, prev) if prev_id else diff(situations.iloc[0:0], situations.iloc[0:0])
+        timings["situations_s"] = time.perf_counter() - ts
         step("report")
         tr = time.perf_counter()
-        html = render_html(data, lang)
+        html = render_html(data, lang, situations=situations, policy=policy, changes=changes, previous_run=prev_id,
+                           flagged=flagged, warehouse=wh)
         table = data.alerts_table
         records = alerts_records(table)
+        write_plotly_js(out_dir)
         write_text(out_dir / "report.html", html)
         write_text(out_dir / "alerts.json", json.dumps(records, ensure_ascii=False, indent=1))
         write_text(out_dir / "alerts.csv", csv_safe(table).to_csv(index=False))
+        write_text(out_dir / "situations.json", json.dumps(situations_document(situations, data, policy, prev_id,
+                                                                             changes), ensure_ascii=False, indent=1))
+        # utf-8 with a byte-order mark: Excel then reads the Chinese reasons correctly
+        write_text(out_dir / "situations.csv", "\ufeff" + csv_safe(situations.drop(columns=["detail"]))
+                   .to_csv(index=False))
         timings["report_s"] = time.perf_counter() - tr
         step("save")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -178,11 +205,47 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
                 "n_alerts": len(table), "vintage": data.vintage, "out_dir": str(out_dir.resolve()),
                 "seconds": time.perf_counter() - t0, "critmin_version": critmin.__version__,
             }
-            save_run(run, table, data.alerts, wh)
+            save_run(run, table, data.alerts, wh, situations)
             timings["save_s"] = time.perf_counter() - ts
     timings["total_s"] = time.perf_counter() - t0
     counts = {lv: int((table["level"] == lv).sum()) for lv in ("red", "orange", "yellow", "blue")}
     return MonitorResult(run_id=run_id, out_dir=out_dir, html=out_dir / "report.html",
                          alerts_json=out_dir / "alerts.json", alerts_csv=out_dir / "alerts.csv", alerts=table,
                          counts=counts, built_warehouse=built, saved=save, save_error=save_error, timings=timings,
-                         data=data)
+                         data=data, situations=situations, situations_json=out_dir / "situations.json",
+                         situations_csv=out_dir / "situations.csv", changes=changes, previous_run=prev_id)
+
+
+def all_economies(wh) -> list[str]:
+    """Every country that imports in the latest trade year and that the catalog knows (``--importer all``)."""
+    from critmin.catalog.economies import resolve
+    from critmin.errors import UsageError
+
+    year = wh.trade_years()[-1]
+    codes = [c for (c,) in wh.sql("select distinct importer from trade where year = ? order by 1", [year]).fetchall()]
+    out = []
+    for c in codes:
+        try:
+            out.extend(e.id for e in resolve(c, what="importer") if not e.is_group)
+        except UsageError:  # BACI's aggregate codes (e.g. S19) are no economy
+            continue
+    return sorted(set(out))
+
+
+def situations_document(situations: pd.DataFrame, data: MonitorData, policy, previous_run: str,
+                        changes: pd.DataFrame) -> dict[str, Any]:
+    """situations.json: the run's frame (as-of, data year, policy and its assumptions) and one record per card."""
+    from critmin.monitor.priority import assumptions
+    from critmin.monitor.situations import level_counts
+
+    recs = []
+    for r in situations.to_dict(orient="records"):
+        r = {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
+        r["hs6"] = [h for h in (r["hs6"] or "").split(",") if h]
+        r["measures"] = [m for m in (r["measures"] or "").split(";") if m]
+        recs.append(r)
+    return {"as_of": data.as_of.isoformat(), "data_year": int(situations["data_year"].max()) if len(situations)
+            else None, "importers": data.importers, "policy": policy.path, "assumptions": assumptions(policy),
+            "levels": level_counts(situations), "previous_run": previous_run,
+            "changes": changes.to_dict(orient="records"), "situations": recs}

@@ -1,7 +1,9 @@
-"""The monitoring report: Plotly charts and one self-contained HTML page rendered with Jinja2.
+"""The monitoring report: Plotly charts and one HTML page rendered with Jinja2.
 
-Plotly's JavaScript is embedded once in the page head (``plotly.offline.get_plotlyjs()``); each chart is a
-``<div>`` plus a ``Plotly.newPlot`` call, so the file opens offline and loads nothing from a CDN.
+Plotly's JavaScript is written once beside the page (``plotly.min.js``, from the installed plotly package) and
+loaded with a relative ``<script src>``: the page stays small (≤ 2 MB) and still opens offline, loading nothing
+from a CDN. Each chart is a ``<div>`` plus a ``Plotly.newPlot`` call. The page opens with the executive summary
+(the top situations, what changed, how old the data are), then the sortable, filterable situation table.
 """
 
 from __future__ import annotations
@@ -16,8 +18,39 @@ if TYPE_CHECKING:  # pragma: no cover
     from critmin.monitor.compute import MonitorData
 
 LEVEL_COLOURS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#f1c40f", "blue": "#2e86c1"}
-IMPORTER_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
-CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
+# charts keep Plotly's "download as PNG" button: readers paste them into briefings
+CHART_CONFIG = {"displaylogo": False, "responsive": True,
+                "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "critmin-chart"}}
+PLOTLY_FILE = "plotly.min.js"
+# one colour per country, the same in every chart (a country's colour is fixed by its code)
+COUNTRY_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                   "#17becf", "#ff7f0e", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
+                   "#e6550d", "#31a354", "#756bb1", "#636363"]
+FIXED_COLOURS = {"CHN": "#d62728", "EU27": "#1f4e9c", "USA": "#2ca02c", "JPN": "#9467bd", "other": "#cccccc"}
+
+
+def country_colour(code: str) -> str:
+    """The colour of a country or group in every chart of every report."""
+    import zlib
+
+    if code in FIXED_COLOURS:
+        return FIXED_COLOURS[code]
+    return COUNTRY_PALETTE[zlib.crc32(code.encode("utf-8")) % len(COUNTRY_PALETTE)]
+
+
+def write_plotly_js(out_dir) -> None:
+    """plotly.js beside the report, written once (kept when the same version is already there)."""
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs
+
+    from critmin.atomic import write_text
+
+    path = Path(out_dir) / PLOTLY_FILE
+    js = get_plotlyjs()
+    if path.exists() and path.stat().st_size == len(js.encode("utf-8")):
+        return
+    write_text(path, js)
 
 
 class Texts:
@@ -123,11 +156,11 @@ def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: 
     if d.empty:
         return None
     traces = []
-    for k, imp in enumerate(importers):
+    for imp in importers:
         s = d[d["importer"] == imp].sort_values("year")
         if s.empty:
             continue
-        colour = IMPORTER_COLOURS[k % len(IMPORTER_COLOURS)]
+        colour = country_colour(imp)
         name = _name(imp, tx.lang)
         years = [int(y) for y in s["year"]]
         traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": _nums(s["top1_share"] * 100),
@@ -162,7 +195,8 @@ def suppliers_figure(s: pd.DataFrame, importers: list[str], material: str, year:
     rest = (s[s["rank"] >= top].groupby("importer")["share"].sum() * 100).to_dict()
     ys = [_name(i, tx.lang) for i in importers]
     traces = [{"type": "bar", "orientation": "h", "y": ys, "x": [round(share.get((i, sup), 0.0), 4) for i in importers],
-               "name": _name(sup, tx.lang), "hovertemplate": "%{y}: %{x:.1f} %<extra>" + sup + "</extra>"}
+               "name": _name(sup, tx.lang), "marker": {"color": country_colour(sup)},
+               "hovertemplate": "%{y}: %{x:.1f} %<extra>" + sup + "</extra>"}
               for sup in keep]
     traces.append({"type": "bar", "orientation": "h", "y": ys, "x": [round(float(rest.get(i, 0.0)), 4) for i in importers],
                    "name": tx.T("monitor.chart.other"), "marker": {"color": "#cccccc"}})
@@ -239,12 +273,73 @@ def _definition_rows(tx: Texts) -> list[dict]:
             for c in cols if c in DEFINITIONS]
 
 
-def render_html(data: MonitorData, lang: str = "en") -> str:
-    """The whole report as one HTML string."""
+SITUATION_ROWS = 400  # rows of the situation table in the page; situations.csv holds them all
+
+
+def _stage_name(stage: str, lang: str) -> str:
+    from critmin.catalog.models import STAGE_NAMES
+
+    names = STAGE_NAMES.get(stage)
+    return stage if names is None else names[1 if lang == "zh" else 0]
+
+
+def _situation_rows(df, tx: Texts, limit: int | None = None) -> list[dict]:
+    rows = []
+    for r in (df if limit is None else df.head(limit)).itertuples(index=False):
+        sup = r.worst_supplier or r.top1_supplier_value or ""
+        rows.append({
+            "id": r.situation_id, "rank": int(r.rank), "priority": f"{r.priority:,.1f}", "level": r.level,
+            "level_label": tx.T(f"monitor.level.{r.level}"), "importer_code": r.importer,
+            "importer": _name(r.importer, tx.lang), "material_id": r.material,
+            "material": _material_name(r.material, tx.lang), "stage": _stage_name(r.stage, tx.lang),
+            "supplier": _name(sup, tx.lang) if sup else "", "supplier_code": sup,
+            "imports": _fmt_value(r.imports_kusd / 1000 if r.imports_kusd == r.imports_kusd else None),
+            "imports_raw": float(r.imports_kusd or 0.0),
+            "reasons": r.reasons_zh if tx.lang == "zh" else r.reasons_en,
+            "first_reason": (r.reasons_zh if tx.lang == "zh" else r.reasons_en).split(" | ")[0],
+            "change": tx.T(f"monitor.change.{r.novelty}"), "change_key": r.novelty,
+            "confidence": tx.T(f"monitor.confidence.{r.confidence}"), "data_year": int(r.data_year),
+            "measures": [m for m in r.measures.split(";") if m], "hs6": r.hs6.replace(",", ", "),
+        })
+    return rows
+
+
+def watch_rows(policy, data: MonitorData, warehouse, tx: Texts) -> list[dict]:
+    """Watched materials (policy watchlist) with no trade in the latest year, and why."""
+    from critmin.catalog import load_catalog
+    from critmin.warehouse.handle import using
+
+    cat = load_catalog()
+    year = int(data.dependency["year"].max()) if not data.dependency.empty else max(data.years)
+    out = []
+    with using(warehouse) as wh:
+        for w in policy.watchlist:
+            try:
+                m = cat.material(w.material)
+                codes = sorted(set(cat.hs6_for(m.id)) | set(w.hs6))
+                name, known = _material_name(m.id, tx.lang), True
+            except Exception:  # noqa: BLE001 - a watched item outside the catalog (magnets)
+                codes, name, known = sorted(w.hs6), w.material, False
+            have = {c for (c,) in wh.sql("select distinct hs6 from trade where year = ? and hs6 in "
+                                         "(select unnest(?::varchar[]))", [year, codes or [""]]).fetchall()}
+            if have and known and m.id in data.materials:
+                continue
+            if not codes:
+                why = tx.T("monitor.watch.no_codes")
+            elif not known:
+                why = tx.T("monitor.watch.not_in_catalog", codes=", ".join(codes))
+            else:
+                why = tx.T("monitor.watch.no_trade", codes=", ".join(codes), year=year)
+            out.append({"material": name, "why": why, "note": w.note})
+    return out
+
+
+def render_html(data: MonitorData, lang: str = "en", situations=None, policy=None, changes=None,
+                previous_run: str = "", flagged=None, warehouse=None) -> str:
+    """The whole report as one HTML string (situations first when given)."""
     from importlib import resources
 
     import jinja2
-    from plotly.offline import get_plotlyjs
 
     import critmin
     from critmin.kb import timeline_figure
@@ -292,8 +387,10 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True), trim_blocks=True,
         lstrip_blocks=True)
     tpl = env.get_template("report.html.j2")
+    sit = _situation_context(data, tx, situations, policy, changes, previous_run, flagged, warehouse)
     return tpl.render(
-        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_js=get_plotlyjs(),
+        plotly_src=PLOTLY_FILE, sit=sit,
+        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__,
         as_of=data.as_of.isoformat(), generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
         materials=materials, years=f"{min(data.years)}–{max(data.years)}", latest=latest, vintage=data.vintage,
@@ -304,3 +401,51 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
         level_colours=LEVEL_COLOURS,
     )
+
+
+def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes, previous_run, flagged,
+                       warehouse) -> dict | None:
+    """What the executive summary, the situation table and the honesty notes show (None: no situations)."""
+    if situations is None or policy is None:
+        return None
+    from critmin.monitor.priority import assumptions
+    from critmin.monitor.situations import level_counts
+
+    counts = level_counts(situations)
+    year = int(situations["data_year"].max()) if len(situations) else max(data.years)
+    stale = data.as_of.year - year
+    confs = set(situations["confidence"]) if len(situations) else {"high"}
+    best = next((c for c in ("high", "medium", "low") if c in confs), "low")
+    ch = changes if changes is not None else situations.iloc[0:0]
+    by_change = {k: int((ch["change"] == k).sum()) for k in ("new", "escalated", "deescalated", "cleared")} \
+        if len(ch) else {"new": 0, "escalated": 0, "deescalated": 0, "cleared": 0}
+    change_rows = [{"importer": _name(r.importer, tx.lang), "material": _material_name(r.material, tx.lang),
+                    "stage": _stage_name(r.stage, tx.lang), "change": tx.T(f"monitor.change.{r.change}"),
+                    "previous": tx.T(f"monitor.level.{r.previous_level}"), "level": r.level,
+                    "level_label": tx.T(f"monitor.level.{r.level}")} for r in ch.itertuples(index=False)]
+    fl = flagged if flagged is not None else None
+    flagged_rows = [] if fl is None else [
+        {"hs6": r.hs6, "exporter": _name(r.exporter, tx.lang), "importer": _name(r.importer, tx.lang),
+         "qty_t": f"{r.qty_t:,.0f}", "value": f"{r.value_kusd / 1000:,.1f}", "uv": f"{r.usd_per_kg:,.2f}",
+         "median": f"{r.median_usd_per_kg:,.2f}", "z": f"{r.robust_z:+.1f}"}
+        for r in fl[fl["importer"].isin(_iso_members(data))].head(40).itertuples(index=False)]
+    shown = _situation_rows(situations, tx, SITUATION_ROWS)
+    return {
+        "top": _situation_rows(situations, tx, 10), "rows": shown, "more": max(0, len(situations) - len(shown)),
+        "n": len(situations), "counts": counts, "year": year, "stale": stale,
+        "confidence": tx.T(f"monitor.confidence.{best}"), "previous_run": previous_run, "by_change": by_change,
+        "changes": change_rows, "flagged": flagged_rows, "n_flagged": 0 if fl is None else len(fl),
+        "flagged_method": policy.levels.unit_value.source,
+        "watch": watch_rows(policy, data, warehouse, tx) if warehouse is not None else [],
+        "assumptions": assumptions(policy), "policy": policy.path,
+        "importers": sorted({(r["importer_code"], r["importer"]) for r in shown}),
+        "levels": ["red", "orange", "yellow", "blue", "none"],
+    }
+
+
+def _iso_members(data: MonitorData) -> set[str]:
+    """ISO3 codes of the run's importers (group members included) in the latest year."""
+    from critmin.catalog.economies import resolve
+
+    year = max(data.years)
+    return {iso for e in resolve(data.importers) for iso in e.members(year)}

@@ -1,7 +1,8 @@
 """Alerts of each monitor run, persisted in the warehouse so incidents can be opened from them.
 
-Tables (prefix ``monitor_``): ``monitor_runs`` (one row per run) and ``monitor_alerts`` (one row per alert and
-run, with the alert as JSON). Written in one transaction.
+Tables (prefix ``monitor_``): ``monitor_runs`` (one row per run), ``monitor_alerts`` (one row per alert and
+run, with the alert as JSON) and ``monitor_situations`` (one row per situation and run: what ``critmin monitor
+diff`` compares). Written in one transaction.
 """
 
 from __future__ import annotations
@@ -23,8 +24,21 @@ ALERTS_DDL = """create table if not exists monitor_alerts (
     alert_json varchar, primary key (run_id, alert_id))"""
 
 
-def save_run(run: dict[str, Any], table: pd.DataFrame, alerts: list, warehouse=None) -> str:
-    """Write a monitor run and its alerts; returns the run id."""
+SITUATIONS_DDL = """create table if not exists monitor_situations (
+    run_id varchar, situation_id varchar, rank integer, priority double, level varchar, importer varchar,
+    material varchar, stage varchar, hs6 varchar, data_year integer, as_of varchar, confidence varchar,
+    imports_kusd double, worst_share double, worst_where varchar, worst_basis varchar, worst_supplier varchar,
+    signals varchar, reasons_en varchar, reasons_zh varchar, measures varchar, novelty varchar,
+    flagged_flows integer, detail varchar, primary key (run_id, situation_id))"""
+SITUATION_COLS = ["run_id", "situation_id", "rank", "priority", "level", "importer", "material", "stage", "hs6",
+                  "data_year", "as_of", "confidence", "imports_kusd", "worst_share", "worst_where", "worst_basis",
+                  "worst_supplier", "signals", "reasons_en", "reasons_zh", "measures", "novelty", "flagged_flows",
+                  "detail"]
+
+
+def save_run(run: dict[str, Any], table: pd.DataFrame, alerts: list, warehouse=None,
+             situations: pd.DataFrame | None = None) -> str:
+    """Write a monitor run, its alerts and its situations; returns the run id."""
     from critmin.warehouse.tables import delete_where, insert_frame, insert_row, transaction
 
     df = table.rename(columns={"id": "alert_id"}).drop(columns=["title_en", "title_zh"])
@@ -36,12 +50,19 @@ def save_run(run: dict[str, Any], table: pd.DataFrame, alerts: list, warehouse=N
             "source", "cited_events", "control_events", "date_basis", "alert_json"]
     df = df[cols]
 
+    sit = None
+    if situations is not None:
+        sit = situations.copy()
+        sit.insert(0, "run_id", run["run_id"])
+
     def write(con) -> None:
-        delete_where(con, ("monitor_alerts", "monitor_runs"), "run_id", run["run_id"])
+        delete_where(con, ("monitor_alerts", "monitor_situations", "monitor_runs"), "run_id", run["run_id"])
         insert_row(con, "monitor_runs", run)
         insert_frame(con, "monitor_alerts", df, cols)
+        if sit is not None:
+            insert_frame(con, "monitor_situations", sit, SITUATION_COLS)
 
-    transaction(warehouse, (RUNS_DDL, ALERTS_DDL), write, command="monitor")
+    transaction(warehouse, (RUNS_DDL, ALERTS_DDL, SITUATIONS_DDL), write, command="monitor")
     return run["run_id"]
 
 
@@ -80,3 +101,33 @@ def list_alerts(warehouse=None, run_id: str | None = None) -> pd.DataFrame:
             run_id = got[0][0]
         return wh.sql("select * exclude (alert_json) from monitor_alerts where run_id = ? order by alert_id",
                       [run_id]).df()
+
+
+def load_situations(warehouse=None, run_id: str | None = None, before: str | None = None) -> tuple[str, pd.DataFrame]:
+    """``(run_id, situations)`` of a stored run: ``run_id``, else the latest run with situations (created before
+    run ``before`` when given). ``("", empty)`` when there is none."""
+    import pandas as pd
+
+    from critmin.errors import UsageError
+    from critmin.warehouse.handle import using
+
+    with using(warehouse) as wh:
+        if "monitor_situations" not in wh.tables():
+            if run_id is not None:
+                raise UsageError(f"no situations stored in {wh.path}: run `critmin monitor` first")
+            return "", pd.DataFrame(columns=SITUATION_COLS)
+        if run_id is None:
+            q = """select r.run_id from monitor_runs r where exists (select 1 from monitor_situations s
+                   where s.run_id = r.run_id)"""
+            params: list = []
+            if before is not None:
+                q += " and r.created_at < (select created_at from monitor_runs where run_id = ?)"
+                params.append(before)
+            got = wh.sql(q + " order by r.created_at desc limit 1", params or None).fetchall()
+            if not got:
+                return "", pd.DataFrame(columns=SITUATION_COLS)
+            run_id = got[0][0]
+        df = wh.sql("select * from monitor_situations where run_id = ? order by rank", [run_id]).df()
+    if df.empty:
+        raise UsageError(f"no situations stored for run '{run_id}': use a run id from `critmin monitor diff`")
+    return run_id, df

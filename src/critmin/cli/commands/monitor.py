@@ -9,14 +9,20 @@ from critmin.cli.output import Format, emit
 
 
 def register(app: typer.Typer) -> None:
-    app.command("monitor")(monitor_cmd)
+    # a group that runs the job when no subcommand is given: `critmin monitor [OPTIONS]`, `critmin monitor diff`
+    sub = typer.Typer(invoke_without_command=True)
+    sub.callback()(monitor_cmd)
+    sub.command("diff")(diff_cmd)
+    app.add_typer(sub, name="monitor")
 
 
 def monitor_cmd(
-    out: str = typer.Option("critmin-report", "--out", help="folder for report.html, alerts.json and alerts.csv"),
+    ctx: typer.Context,
+    out: str = typer.Option("critmin-report", "--out", help="folder for report.html, situations.json/csv and alerts.json/csv"),
     lang: str = typer.Option(None, "--lang", help="report language: en|zh (headings stay bilingual)"),
     importers: str = typer.Option("EU27,USA,JPN,CHN", "--importer", "--importers",
-                                  help="ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"),
+                                  help="ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; "
+                                       "comma-separated; 'all' for every importing country in the data"),
     years: str = typer.Option(None, "--years", help="e.g. 2015-2024 (default: the last 10 years of trade data)"),
     as_of: str = typer.Option(None, "--as-of", help="judge export controls as of this date, YYYY-MM-DD (default: today)"),
     materials: str = typer.Option(None, "--materials",
@@ -27,15 +33,20 @@ def monitor_cmd(
     warehouse: str = typer.Option(None, "--warehouse", help="warehouse file (built there if missing)"),
     fmt: Format = typer.Option(None, "--format", help="also print the orange and red alerts: table|csv|json"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+    priority: str = typer.Option(None, "--priority",
+                                 help="a priority/levels YAML file (default: the bundled monitor/data/priority.yaml)"),
 ) -> None:
-    """Build the warehouse if missing, compute indicators, evaluate the rules and write the report /
-    运行监测主任务并生成报告."""
+    """Build the warehouse if missing, compute indicators, evaluate the rules, rank situations and write the
+    report / 运行监测主任务并生成报告."""
+    if ctx.invoked_subcommand is not None:
+        return
     from critmin.i18n import current_lang, t
     from critmin.monitor import run_monitor
 
     lang = current_lang(lang)
-    res = run_monitor(out=out, lang=lang, importers=importers, years=years, as_of=as_of, warehouse=warehouse,
-                      materials=materials, feed=feed, rules=rules, progress=progress, save=save)
+    res = run_monitor(out=out, lang=lang, importers=importers.strip().lower() if importers.strip().lower() == "all"
+                      else importers, years=years, as_of=as_of, warehouse=warehouse, materials=materials, feed=feed,
+                      rules=rules, progress=progress, save=save, priority=priority)
     counts = ", ".join(f"{t('monitor.level.' + k, lang)} {v}" for k, v in res.counts.items())
     if fmt is not None:
         df = res.alerts[res.alerts["level"].isin(["red", "orange"])]
@@ -47,3 +58,32 @@ def monitor_cmd(
         typer.echo(t("monitor.cli.not_saved", lang, reason=res.save_error), err=True)
     typer.echo(t("monitor.cli.done", lang, html=res.html, seconds=res.timings.get("total_s", 0.0), counts=counts,
                  json=res.alerts_json, csv=res.alerts_csv), err=fmt is not None and fmt is not Format.table)
+
+
+def diff_cmd(
+    run: str = typer.Option(None, "--run", help="the later run id (default: the latest run)"),
+    against: str = typer.Option(None, "--against", help="the earlier run id (default: the run before --run)"),
+    warehouse: str = typer.Option(None, "--warehouse", help="warehouse file"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    lang: str = typer.Option(None, "--lang", help="en|zh"),
+) -> None:
+    """New, escalated, de-escalated and cleared situations between two stored runs / 两次运行之间的态势变化."""
+    from critmin.i18n import current_lang, t
+    from critmin.monitor.situations import diff
+    from critmin.monitor.store import load_situations
+    from critmin.warehouse.handle import Warehouse
+
+    lang = current_lang(lang)
+    with Warehouse.open(warehouse) as wh:
+        after_id, after = load_situations(wh, run)
+        before_id, before = load_situations(wh, against, before=None if against else after_id)
+    if not after_id or not before_id:
+        from critmin.errors import UsageError
+
+        raise UsageError(t("monitor.diff.need_two", lang))
+    df = diff(after, before)
+    if df.empty:
+        typer.echo(t("monitor.diff.none", lang, before=before_id, after=after_id), err=True)
+    df.insert(0, "run", after_id)
+    df.insert(1, "against", before_id)
+    emit(df, fmt)

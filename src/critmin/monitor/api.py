@@ -164,19 +164,22 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
     from critmin.monitor.compute import compute, resolve_importers
     from critmin.monitor.report import render_html, write_plotly_js
     from critmin.monitor.situations import build_situations, diff
-    from critmin.monitor.store import load_situations, save_run
+    from critmin.monitor.store import load_situations, run_scope, save_run
 
     if importers == "all":
         importers = all_economies(wh)
     with _steps(progress, lang) as step:
         data = compute(importers=importers, materials=materials, years=years, as_of=as_of, warehouse=wh,
-                       feed=feed, rules=rules, step=step)
+                       feed=feed, rules=rules, step=step, changepoint_floor_kusd=policy.levels.floor_kusd)
         timings.update(data.timings)
         ts = time.perf_counter()
         prev_id, prev = load_situations(wh)
         previous = dict(zip(prev["situation_id"], prev["level"], strict=True)) if prev_id else None
-        situations, flagged = build_situations(data, resolve_importers(data.importers), wh, policy, previous)
-        changes = diff(situations, prev) if prev_id else diff(situations.iloc[0:0], situations.iloc[0:0])
+        pscope = run_scope(wh, prev_id) if prev_id else (set(), set())
+        situations, flagged = build_situations(data, resolve_importers(data.importers), wh, policy, previous,
+                                               pscope)
+        common = (pscope[0] & set(data.importers), pscope[1] & set(data.materials))
+        changes = diff(situations, prev, common) if prev_id else diff(situations.iloc[0:0], situations.iloc[0:0])
         timings["situations_s"] = time.perf_counter() - ts
         step("report")
         tr = time.perf_counter()

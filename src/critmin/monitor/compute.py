@@ -139,8 +139,12 @@ def alerts_table(alerts: list, prov_by_year: dict[int, list[str]]) -> pd.DataFra
     return pd.DataFrame(rows, columns=ALERT_COLUMNS)
 
 
+#: Change points this many years before the latest trade year or later reach the situations (as context).
+RECENT_BREAK_YEARS = 5
+
+
 def compute(importers=None, materials=None, years=None, as_of=None, warehouse=None, feed=None, rules=None,
-            step=None) -> MonitorData:
+            step=None, changepoint_floor_kusd: float = 0.0) -> MonitorData:
     """Indicators, CRMA check and alerts for the monitor. ``step(name)`` is called before each stage (progress).
 
     ``warehouse`` is the command's :class:`~critmin.warehouse.handle.Warehouse` (or a path / None, opened once
@@ -150,10 +154,29 @@ def compute(importers=None, materials=None, years=None, as_of=None, warehouse=No
 
     economies = resolve_importers(importers)  # a misspelt importer is refused before the warehouse is touched
     with using(warehouse) as wh:
-        return _compute(economies, materials, years, as_of, wh, feed, rules, step or (lambda name: None))
+        return _compute(economies, materials, years, as_of, wh, feed, rules, step or (lambda name: None),
+                        changepoint_floor_kusd)
 
 
-def _compute(economies: list[Economy], materials, years, as_of, wh, feed, rules, step) -> MonitorData:
+def _recent_breaks(rules: list, series: pd.DataFrame, as_of, latest: int, floor_kusd: float) -> list:
+    """Change-point alerts of the last RECENT_BREAK_YEARS years, on series whose importer × material × stage
+    imported at least ``floor_kusd`` in the latest year. Evaluated on the whole history: a break can never sit
+    on a series' last period (each segment has ``min_size`` periods), so the latest-only filter would drop them
+    all."""
+    from critmin.alerts import evaluate
+
+    if not rules or series.empty:
+        return []
+    keys = ["importer", "material", "stage"]
+    level = series[(series["metric"] == "import_value_kusd") & (series["period"] == str(latest))
+                   & (series["value"] >= floor_kusd)][keys].drop_duplicates()
+    sub = series.merge(level, on=keys, how="inner")
+    found = evaluate(rules, sub, as_of=as_of, latest_only=False)
+    return [a for a in found if str(a.period)[:4].isdigit() and int(str(a.period)[:4]) > latest - RECENT_BREAK_YEARS]
+
+
+def _compute(economies: list[Economy], materials, years, as_of, wh, feed, rules, step,
+             changepoint_floor_kusd: float = 0.0) -> MonitorData:
     import pandas as pd
 
     from critmin.alerts import evaluate, load_feed, load_rules, series_from_dependency
@@ -204,10 +227,13 @@ def _compute(economies: list[Economy], materials, years, as_of, wh, feed, rules,
     if feed:
         series = pd.concat([series, load_feed(feed)], ignore_index=True)
     rule_set = load_rules(rules) if rules else load_rules()
-    alerts = evaluate(rule_set, series, as_of=as_of_d, latest_only=True)
+    breaks = [r for r in rule_set if r.kind == "changepoint" and r.source == "indicator"]
+    alerts = evaluate([r for r in rule_set if r not in breaks], series, as_of=as_of_d, latest_only=True)
+    recent = _recent_breaks(breaks, series, as_of_d, latest, changepoint_floor_kusd)
     # a series whose last year is older than the latest year (imports stopped) is history, not a warning
     alerts = [a for a in alerts if not str(a.period)[:4].isdigit() or int(str(a.period)[:4]) >= latest
               or not a.source.startswith("indicators")]
+    alerts += recent
     table = alerts_table(alerts, prov_by_year)
     timings["alerts_s"] = time.perf_counter() - t
 

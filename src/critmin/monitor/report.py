@@ -274,6 +274,17 @@ def _definition_rows(tx: Texts) -> list[dict]:
 
 
 SITUATION_ROWS = 400  # rows of the situation table in the page; situations.csv holds them all
+KEY_ALERT_ROWS = 600  # orange and red alert rows in the page; alerts.csv holds them all
+CHART_IMPORTERS = 8  # a global run charts each material's largest importers only
+
+
+def _chart_importers(dep: pd.DataFrame, importers: list[str]) -> list[str]:
+    """The importers a material's charts show: all of them, or the largest CHART_IMPORTERS in the latest year."""
+    if len(importers) <= CHART_IMPORTERS or dep.empty:
+        return list(importers)
+    last = dep[dep["year"] == dep["year"].max()]
+    top = last.groupby("importer")["total_imports"].sum().sort_values(ascending=False).index[:CHART_IMPORTERS]
+    return [i for i in importers if i in set(top)]
 
 
 def _stage_name(stage: str, lang: str) -> str:
@@ -356,8 +367,9 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
     level_counts = at.groupby(["material", "level"]).size().to_dict() if not at.empty else {}
     empty = data.dependency_material.iloc[0:0]
     for k, m in enumerate(data.materials):
-        dep = dependency_figure(dep_by.get(m, empty), data.importers, m, tx)
-        sup = suppliers_figure(sup_by.get(m, sup_latest.iloc[0:0]), data.importers, m, sup_year, tx)
+        shown = _chart_importers(dep_by.get(m, empty), data.importers)
+        dep = dependency_figure(dep_by.get(m, empty), shown, m, tx)
+        sup = suppliers_figure(sup_by.get(m, sup_latest.iloc[0:0]), shown, m, sup_year, tx)
         materials.append({
             "id": m, "name": _material_name(m, tx.lang), "other_name": _material_name(m, tx.other),
             "dependency": _div(dep, f"chart-dep-{k}") if dep is not None else "",
@@ -395,7 +407,8 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
         importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
         materials=materials, years=f"{min(data.years)}–{max(data.years)}", latest=latest, vintage=data.vintage,
         counts={lv: int((at["level"] == lv).sum()) for lv in ("red", "orange", "yellow", "blue")},
-        total=len(at), charts=charts, key_alerts=_alert_rows(key, tx),
+        total=len(at), charts=charts, key_alerts=_alert_rows(key.head(KEY_ALERT_ROWS), tx),
+        key_more=max(0, len(key) - KEY_ALERT_ROWS),
         other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),

@@ -100,13 +100,15 @@ def _pct(x) -> float:
 
 
 class _Builder:
-    def __init__(self, data: MonitorData, economies, wh, policy: Policy, previous: pd.DataFrame | None):
+    def __init__(self, data: MonitorData, economies, wh, policy: Policy, previous: dict[str, str] | None,
+                 prev_scope: tuple[set[str], set[str]] | None = None):
         from critmin.monitor.controls import ControlIndex
 
         self.data, self.wh, self.policy = data, wh, policy
         self.economies = economies
         self.controls = ControlIndex(data.as_of)
         self.previous = previous
+        self.prev_scope = prev_scope or (set(), set())
         self.floor = policy.levels.floor_kusd
 
     def build(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -120,24 +122,25 @@ class _Builder:
         mat_totals = data.dependency_material[data.dependency_material["year"] == year] \
             .set_index(["importer", "material_id"])["total_imports"].to_dict()
         codes = hs6_detail(self.economies, year, data.materials, self.wh)
-        by_stage = dict(tuple(codes.groupby(["importer", "material_id", "stage"]))) if not codes.empty else {}
+        by_stage = _records_by(codes, ["importer", "material_id", "stage"])
         all_codes = sorted(set(codes["hs6"])) if not codes.empty else []
         flows = outlier_flows(self.wh, year, all_codes, lv.unit_value.robust_z, lv.unit_value.min_value_kusd,
                               lv.unit_value.min_factor)
         self.flagged = flows
+        flows_by = _records_by(flows, ["importer"])
         members = _members(self.economies, year)
         own = _own_lists(self.policy, data.importers, self.wh)
         strategic = set(self.wh.sql("select material_id from critical_lists where list_id in ?",
                                     [list(lv.crma.lists)]).df()["material_id"].dropna())
         at = data.alerts_table
-        alerts_by = dict(tuple(at.groupby(["importer", "material", "stage"]))) if not at.empty else {}
+        alerts_by = _records_by(at, ["importer", "material", "stage"])
         stale = data.as_of.year - year
         conf = "high" if stale < lv.staleness.medium_after_years else (
             "medium" if stale < lv.staleness.low_after_years else "low")
         rows = []
         for r in stages.itertuples(index=False):
             key = (r.importer, r.material_id, r.stage)
-            rows.append(self._one(r, key, year, by_stage.get(key), alerts_by.get(key), flows, members,
+            rows.append(self._one(r, key, year, by_stage.get(key), alerts_by.get(key, []), flows_by, members,
                                   own.get(r.importer, set()), strategic, mat_totals, stale, conf))
         df = pd.DataFrame(rows, columns=COLUMNS)
         df = df.sort_values(["priority", "imports_kusd"], ascending=[False, False], kind="stable")
@@ -151,7 +154,7 @@ class _Builder:
         value = float(r.total_imports_value) if r.total_imports_value == r.total_imports_value else 0.0
         mat_total = mat_totals.get((imp, mat), float("nan"))
         stage_share = value / mat_total if mat_total and mat_total == mat_total else float("nan")
-        hs6 = tuple(sorted(codes["hs6"])) if codes is not None else ()
+        hs6 = tuple(sorted({c.hs6 for c in codes})) if codes else ()
         reasons_en: list[str] = []
         reasons_zh: list[str] = []
         signals: dict[str, str] = {}
@@ -163,8 +166,8 @@ class _Builder:
                  ("stage", "qty", getattr(r, "top1_supplier_qty", ""), _pct(getattr(r, "top1_share_qty", None)),
                   value)]
         detail_codes = []
-        if codes is not None:
-            for c in codes.itertuples(index=False):
+        if codes:
+            for c in codes:
                 cv = float(c.total_imports_value) if c.total_imports_value == c.total_imports_value else 0.0
                 cands.append((c.hs6, "value", c.top1_supplier_value, _pct(c.top1_share_value), cv))
                 cands.append((c.hs6, "qty", c.top1_supplier_qty, _pct(c.top1_share_qty), cv))
@@ -234,24 +237,26 @@ class _Builder:
 
         # trade and price signals from the rules; change points as context
         cps = 0
-        if alerts is not None:
+        if alerts:
             for fam, rule_id, metric in (("trade", "import_drop_yoy", "import_qty_yoy_pct"),
                                          ("price", "unit_value_jump", "unit_value_yoy_pct")):
-                a = alerts[(alerts["rule_id"] == rule_id) & (alerts["metric"] == metric)
-                           & alerts["level"].isin(["orange", "red"])]
-                if not a.empty:
+                a = [x for x in alerts if x.rule_id == rule_id and x.metric == metric
+                     and x.level in ("orange", "red")]
+                if a:
                     # one annual value, years old: one step below the rule's own level
-                    signals[fam] = "orange" if (a["level"] == "red").any() else "yellow"
-                    v = float(a["value"].iloc[0])
+                    signals[fam] = "orange" if any(x.level == "red" for x in a) else "yellow"
+                    v = float(a[0].value)
                     if fam == "trade":
                         reasons_en.append(f"import quantity fell {abs(v):.0f} % year on year")
                         reasons_zh.append(f"进口量同比下降{abs(v):.0f}%")
                     else:
                         reasons_en.append(f"unit value rose {v:.0f} % year on year")
                         reasons_zh.append(f"单位价值同比上涨{v:.0f}%")
-            cps = int((alerts["rule_id"] == "imports_change_point").sum())
-            for e in alerts["cited_events"]:
-                measures.extend(x for x in str(e).split(";") if x and x not in measures)
+            cp = sorted({str(x.period) for x in alerts if x.rule_kind == "changepoint"})
+            cps = len(cp)
+            for x in alerts:
+                if x.rule_kind != "changepoint":
+                    measures.extend(m for m in str(x.cited_events).split(";") if m and m not in measures)
 
         level = "none"
         for s in signals.values():
@@ -270,18 +275,18 @@ class _Builder:
         if level == "none" and cps:
             level = "blue"
         if cps:
-            reasons_en.append(f"{cps} change point(s) in the import series (context)")
-            reasons_zh.append(f"进口序列有{cps}个结构断点（背景信息）")
+            reasons_en.append(f"structural break in the import series in {', '.join(cp)} (context)")
+            reasons_zh.append(f"进口序列在{'、'.join(cp)}年出现结构断点（背景信息）")
 
         # unit-value flags on flows feeding this situation
-        fl = _flows_for(flows, imp, hs6, members.get(imp, ({imp}, False)))
+        fl = _flows_for(flows, hs6, members.get(imp, ({imp}, False)))
         qty = float(r.total_imports_qty) if getattr(r, "total_imports_qty", None) == getattr(
             r, "total_imports_qty", None) and getattr(r, "total_imports_qty", None) else float("nan")
-        flagged_qty = float(fl["qty_t"].sum()) if not fl.empty else 0.0
+        flagged_qty = float(sum(f.qty_t for f in fl))
         flagged_share = flagged_qty / qty if qty and qty == qty else float("nan")
         confidence = conf
-        if not fl.empty:
-            f0 = fl.iloc[0]
+        if fl:
+            f0 = fl[0]
             reasons_en.append(f"{len(fl)} flow(s) with an implausible unit value, e.g. {f0.exporter}→{f0.importer} "
                               f"HS {f0.hs6} {f0.qty_t:,.0f} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
                               f"{f0.median_usd_per_kg:,.2f})")
@@ -317,7 +322,7 @@ class _Builder:
             "own_list": mat in own, "novelty": novelty, "change": novelty, "previous_level": prev,
             "below_floor": below, "flagged_flows": len(fl), "flagged_qty_share": _round(flagged_share),
             "change_points": cps,
-            "detail": json.dumps({"hs6": detail_codes, "flagged": fl.head(5).to_dict(orient="records")},
+            "detail": json.dumps({"hs6": detail_codes, "flagged": [f._asdict() for f in fl[:5]]},
                                  ensure_ascii=False, default=str),
         }
 
@@ -330,13 +335,12 @@ class _Builder:
                 return _pct(top_share)
             return 0.0 if h.actor else float("nan")
 
-        if codes is not None and h.hs6:
-            c = codes[codes["hs6"].isin(h.hs6) & (codes["total_imports_value"] >= self.floor)]
-            if c.empty:
-                c = codes[codes["hs6"].isin(h.hs6)]
+        if codes and h.hs6:
+            c = [x for x in codes if x.hs6 in h.hs6 and x.total_imports_value >= self.floor] or \
+                [x for x in codes if x.hs6 in h.hs6]
             vals = [max(share_of(x.china_share_value, x.top1_supplier_value, x.top1_share_value),
                         share_of(x.china_share_qty, x.top1_supplier_qty, x.top1_share_qty))
-                    for x in c.itertuples(index=False)]
+                    for x in c]
             vals = [v for v in vals if v == v]
             return max(vals) if vals else float("nan")
         return max(share_of(r.china_share_value, r.top1_supplier_value, r.top1_share_value),
@@ -345,14 +349,15 @@ class _Builder:
 
     def _novelty(self, sid: str, level: str, alerts, signals) -> tuple[str, str]:
         """Against the previous run when there is one; else against the previous year (the rules' transitions)."""
-        if self.previous is not None:
+        imp, mat, _ = sid.split("|")
+        if self.previous is not None and imp in self.prev_scope[0] and mat in self.prev_scope[1]:
             prev = self.previous.get(sid, "none")
             now, was = LEVEL_RANK[level], LEVEL_RANK[prev]
             if now > was:
                 return ("new" if was < LEVEL_RANK["yellow"] else "escalated"), prev
             return ("deescalated" if now < was else "unchanged"), prev
-        if alerts is not None and LEVEL_RANK[level] >= LEVEL_RANK["yellow"]:
-            tr = set(alerts.loc[alerts["level"].isin(["orange", "red"]), "transition"])
+        if alerts and LEVEL_RANK[level] >= LEVEL_RANK["yellow"]:
+            tr = {x.transition for x in alerts if x.level in ("orange", "red")}
             if "new" in tr:
                 return "new", ""
             if "escalated" in tr:
@@ -382,37 +387,58 @@ def _str(x) -> str:
     return x if isinstance(x, str) else ""
 
 
-def _flows_for(flows: pd.DataFrame, importer: str, hs6: tuple[str, ...], member: tuple[set[str], bool]):
-    if flows.empty or not hs6:
-        return flows.iloc[0:0]
+def _records_by(df: pd.DataFrame, keys: list[str]) -> dict:
+    """Rows of ``df`` as named tuples, grouped by ``keys`` (plain dict look-ups in the per-situation loop)."""
+    out: dict = {}
+    if df is None or df.empty:
+        return out
+    pos = [list(df.columns).index(k) for k in keys]
+    for row in df.itertuples(index=False):
+        k = row[pos[0]] if len(pos) == 1 else tuple(row[i] for i in pos)
+        out.setdefault(k, []).append(row)
+    return out
+
+
+def _flows_for(flows_by: dict, hs6: tuple[str, ...], member: tuple[set[str], bool]) -> list:
+    """Flagged flows into the economy (extra-group only for a group) at the situation's codes, largest first."""
+    if not flows_by or not hs6:
+        return []
     iso, group = member
-    f = flows[flows["hs6"].isin(hs6) & flows["importer"].isin(iso)]
-    if group:
-        f = f[~f["exporter"].isin(iso)]
-    return f
+    codes = set(hs6)
+    out = [f for i in iso for f in flows_by.get(i, []) if f.hs6 in codes and not (group and f.exporter in iso)]
+    return sorted(out, key=lambda f: -f.value_kusd)
 
 
-def build_situations(data: MonitorData, economies, wh, policy: Policy,
-                     previous: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_situations(data: MonitorData, economies, wh, policy: Policy, previous: dict[str, str] | None = None,
+                     prev_scope: tuple[set[str], set[str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Situations of a monitor run (ranked, highest priority first) and the flagged flows behind them.
 
-    ``previous``: situation id → level of the run compared against (None: the first run; novelty then comes
-    from the rules' year-on-year transitions)."""
-    return _Builder(data, economies, wh, policy, previous).build()
+    ``previous``: situation id → level of the run compared against, covering ``prev_scope`` (importers,
+    materials); outside it, or on the first run, novelty comes from the rules' year-on-year transitions."""
+    return _Builder(data, economies, wh, policy, previous, prev_scope).build()
 
 
 def level_counts(df: pd.DataFrame) -> dict[str, int]:
     return {lv: int((df["level"] == lv).sum()) for lv in reversed(LEVEL_ORDER)}
 
 
-def diff(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+def diff(now: pd.DataFrame, before: pd.DataFrame, scope: tuple[set[str], set[str]] | None = None) -> pd.DataFrame:
     """What changed between two runs: new, escalated, de-escalated and cleared situations (the rest omitted).
 
-    A situation is listed from yellow up; 'cleared' = yellow or above before, below yellow (or gone) now."""
+    A situation is listed from yellow up; 'cleared' = yellow or above before, below yellow (or gone) now.
+    ``scope`` (importers, materials): only situations both runs covered are compared (default: the importers
+    and materials seen in both tables), so a narrower run does not 'clear' what it did not look at."""
     import pandas as pd
 
-    a = before.set_index("situation_id")["level"].to_dict()
-    b = now.set_index("situation_id")["level"].to_dict()
+    if scope is None:
+        scope = (set(now["importer"]) & set(before["importer"]), set(now["material"]) & set(before["material"]))
+    imps, mats = scope
+
+    def inside(df):
+        return df[df["importer"].isin(imps) & df["material"].isin(mats)]
+
+    a = inside(before).set_index("situation_id")["level"].to_dict()
+    b = inside(now).set_index("situation_id")["level"].to_dict()
     y = LEVEL_RANK["yellow"]
     rows = []
     for sid in sorted(set(a) | set(b)):

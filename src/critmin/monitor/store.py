@@ -131,3 +131,14 @@ def load_situations(warehouse=None, run_id: str | None = None, before: str | Non
     if df.empty:
         raise UsageError(f"no situations stored for run '{run_id}': use a run id from `critmin monitor diff`")
     return run_id, df
+
+
+def run_scope(warehouse, run_id: str) -> tuple[set[str], set[str]]:
+    """The importers and materials a stored run covered (what its situations can say anything about)."""
+    from critmin.warehouse.handle import using
+
+    with using(warehouse) as wh:
+        got = wh.sql("select importers, materials from monitor_runs where run_id = ?", [run_id]).fetchall()
+    if not got:
+        return set(), set()
+    return set(filter(None, (got[0][0] or "").split(","))), set(filter(None, (got[0][1] or "").split(",")))

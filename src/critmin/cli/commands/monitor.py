@@ -70,20 +70,23 @@ def diff_cmd(
     """New, escalated, de-escalated and cleared situations between two stored runs / 两次运行之间的态势变化."""
     from critmin.i18n import current_lang, t
     from critmin.monitor.situations import diff
-    from critmin.monitor.store import load_situations
+    from critmin.monitor.store import load_situations, run_scope
     from critmin.warehouse.handle import Warehouse
 
     lang = current_lang(lang)
     with Warehouse.open(warehouse) as wh:
         after_id, after = load_situations(wh, run)
         before_id, before = load_situations(wh, against, before=None if against else after_id)
-    if not after_id or not before_id:
-        from critmin.errors import UsageError
+        if not after_id or not before_id:
+            from critmin.errors import UsageError
 
-        raise UsageError(t("monitor.diff.need_two", lang))
-    df = diff(after, before)
+            raise UsageError(t("monitor.diff.need_two", lang))
+        (ia, ma), (ib, mb) = run_scope(wh, after_id), run_scope(wh, before_id)
+    df = diff(after, before, (ia & ib, ma & mb))
     if df.empty:
         typer.echo(t("monitor.diff.none", lang, before=before_id, after=after_id), err=True)
+        if fmt is Format.table:
+            return
     df.insert(0, "run", after_id)
     df.insert(1, "against", before_id)
     emit(df, fmt)

@@ -61,9 +61,20 @@ def prepare(series_df: pd.DataFrame) -> pd.DataFrame:
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     df["reference"] = pd.to_numeric(df["reference"], errors="coerce")
     df = df[df["value"].notna()].copy()
-    p = df["period"].astype(str).str.strip()
-    p = p.str.replace(r"\.0$", "", regex=True)
-    df["period"] = p
+    # a series table has few distinct periods: parse each once, then map (the same result, much less work)
+    codes, uniq = pd.factorize(df["period"].astype(str).str.strip(), sort=False)
+    periods = _period_table(pd.Series(uniq, dtype="object"))
+    for col in ("period", "cm_freq", "cm_pos", "cm_start", "cm_end"):
+        df[col] = periods[col].to_numpy()[codes]
+    return df.sort_values([*KEYS, "cm_pos"], kind="stable").reset_index(drop=True)
+
+
+def _period_table(raw: pd.Series) -> pd.DataFrame:
+    """Period, frequency (Y/M/D), position (year, month count or day count), start and end of each period."""
+    import numpy as np
+    import pandas as pd
+
+    p = raw.str.replace(r"\.0$", "", regex=True)
     n = p.str.len()
     year = pd.to_numeric(p.str[:4], errors="coerce")
     month = pd.to_numeric(p.str[5:7], errors="coerce")
@@ -72,25 +83,21 @@ def prepare(series_df: pd.DataFrame) -> pd.DataFrame:
         bad = p[~ok].iloc[0]
         raise UsageError(f"period must be YYYY, YYYY-MM or YYYY-MM-DD, got {bad!r}")
     days = pd.to_datetime(p.where(n == 10, None), errors="coerce")
-    df["cm_freq"] = np.select([n == 4, n == 7], ["Y", "M"], "D")
-    df["cm_pos"] = np.select(
+    out = pd.DataFrame({"period": p})
+    out["cm_freq"] = np.select([n == 4, n == 7], ["Y", "M"], "D")
+    out["cm_pos"] = np.select(
         [n == 4, n == 7],
         [year, year * 12 + month],
         (days - pd.Timestamp("1970-01-01")).dt.days.fillna(0),
     ).astype("int64")
-    start = np.select(
+    start = np.select([n == 4, n == 7], [p.str[:4] + "-01-01", p.str[:7] + "-01"], p)
+    out["cm_start"] = pd.to_datetime(start)
+    out["cm_end"] = pd.to_datetime(np.select(
         [n == 4, n == 7],
-        [p.str[:4] + "-01-01", p.str[:7] + "-01"],
-        p,
-    )
-    df["cm_start"] = pd.to_datetime(start)
-    df["cm_end"] = np.select(
-        [n == 4, n == 7],
-        [df["cm_start"] + pd.offsets.YearEnd(0), df["cm_start"] + pd.offsets.MonthEnd(0)],
-        df["cm_start"],
-    )
-    df["cm_end"] = pd.to_datetime(df["cm_end"])
-    return df.sort_values([*KEYS, "cm_pos"], kind="stable").reset_index(drop=True)
+        [out["cm_start"] + pd.offsets.YearEnd(0), out["cm_start"] + pd.offsets.MonthEnd(0)],
+        out["cm_start"],
+    ))
+    return out
 
 
 def _select(rule: Rule, df: pd.DataFrame) -> pd.DataFrame:

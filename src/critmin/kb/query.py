@@ -191,9 +191,10 @@ def citations(e) -> list[dict]:
         return [{"seed": s.seed or "", "primary": s.title, "url": s.url, "locator": s.locator,
                  "published": s.published.isoformat() if s.published else None,
                  "verification": s.verification} for s in e.sources]
-    return [{"seed": c.seed, "primary": c.primary, "url": c.url, "locator": None,
+    return [{"seed": c.seed or "", "primary": c.primary, "url": c.url, "locator": c.locator,
              "published": c.published.isoformat() if c.published else None,
-             "verification": "secondary" if e.basis == "stated" else "unverified"} for c in e.citations]
+             "verification": c.verification or ("secondary" if e.basis == "stated" else "unverified")}
+            for c in e.citations]
 
 
 def derived_periods(e) -> list[dict]:

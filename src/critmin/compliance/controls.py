@@ -40,10 +40,8 @@ def uncertain_elements(day: date, *, destination: str | None = None) -> dict[str
     return out
 
 
-def controls_table(day: date):
-    """One row per Chinese export-control measure with its state on ``day`` (DataFrame)."""
-    import pandas as pd
-
+def controls_rows(day: date) -> list[dict]:
+    """One dict per Chinese export-control measure with its state on ``day`` (from :func:`critmin.kb.state_on`)."""
     from critmin.kb import load_kb, state_on
 
     rows = []
@@ -57,5 +55,12 @@ def controls_table(day: date):
             "title_en": m.title_en, "title_zh": m.title_zh,
             "url": next((s.url for s in m.sources if s.url), "") or "",
         })
-    return pd.DataFrame(rows, columns=["id", "number", "published", "effective", "elements", "status", "as_of",
+    return rows
+
+
+def controls_table(day: date):
+    """:func:`controls_rows` as a DataFrame (what `critmin comply controls` prints)."""
+    import pandas as pd
+
+    return pd.DataFrame(controls_rows(day), columns=["id", "number", "published", "effective", "elements", "status", "as_of",
                                        "title_en", "title_zh", "url"])

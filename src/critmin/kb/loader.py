@@ -100,19 +100,28 @@ def _refs(e: Entry | Measure) -> list[tuple[str, str]]:
     return refs
 
 
-def check_references(entries: dict[str, Entry | Measure]) -> None:
-    """Every id a record names (related, alliance, suspends, suspensions.by) must exist; a suspension's
-    ``by`` must be a relaxing measure that lists the suspended id."""
+def reference_problems(entries: dict[str, Entry | Measure]) -> list[KBError]:
+    """Every dangling id a record names (related, alliance, suspends, suspensions.by), and every suspension
+    whose ``by`` is not a relaxing measure listing the suspended id."""
+    out: list[KBError] = []
     for e in entries.values():
         for fld, ref in _refs(e):
             if ref not in entries:
-                raise KBError(e.source_file, e.id, fld, "the id of an existing entry", ref)
+                out.append(KBError(e.source_file, e.id, fld, "the id of an existing entry", ref))
         if isinstance(e, Measure):
             for s in e.suspensions:
-                by = entries[s.by]
-                if not isinstance(by, Measure) or e.id not in by.suspends:
-                    raise KBError(e.source_file, e.id, "suspensions.by",
-                                  f"a measure whose 'suspends' lists '{e.id}'", s.by)
+                by = entries.get(s.by)
+                if by is not None and (not isinstance(by, Measure) or e.id not in by.suspends):
+                    out.append(KBError(e.source_file, e.id, "suspensions.by",
+                                       f"a measure whose 'suspends' lists '{e.id}'", s.by))
+    return out
+
+
+def check_references(entries: dict[str, Entry | Measure]) -> None:
+    """Raise the first of :func:`reference_problems`."""
+    problems = reference_problems(entries)
+    if problems:
+        raise problems[0]
 
 
 def load_from(paths: list[Path], user: list[Path] | None = None) -> KnowledgeBase:

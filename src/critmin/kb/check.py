@@ -46,6 +46,7 @@ def check_files(user: list[Path] | None = None, *, bundled: bool = True, today: 
     problems: list[Problem] = []
     entries: dict = {}
     bundled_ids: set[str] = set()
+    aliases: dict[str, str] = {}
     files = [(p, False) for p in (data_files() if bundled else [])] + [(p, True) for p in (user or [])]
     if not bundled:  # references into the bundled KB must still resolve
         for p in data_files():
@@ -63,6 +64,7 @@ def check_files(user: list[Path] | None = None, *, bundled: bool = True, today: 
                 if e.replaces not in bundled_ids and e.replaces not in entries:
                     problems.append(Problem("error", path.name, e.id, "replaces", f"no bundled entry '{e.replaces}'"))
                 entries.pop(e.replaces, None)
+                aliases[e.replaces] = e.id
             if e.id in entries:
                 problems.append(Problem("error", path.name, e.id, "id",
                                         f"id already used in {entries[e.id].source_file}"))
@@ -70,7 +72,7 @@ def check_files(user: list[Path] | None = None, *, bundled: bool = True, today: 
             entries[e.id] = e
             if not is_user:
                 bundled_ids.add(e.id)
-    problems += [_from_error(exc) for exc in reference_problems(entries)]  # every dangling one, not the first
+    problems += [_from_error(exc) for exc in reference_problems(entries, aliases)]  # every dangling one, not the first
     for e in entries.values():
         if isinstance(e, Measure):
             if e.reviewed is None:

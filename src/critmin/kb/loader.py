@@ -32,6 +32,7 @@ class KnowledgeBase:
 
     entries: dict[str, Entry | Measure]
     user_files: tuple[str, ...] = field(default=())
+    aliases: dict[str, str] = field(default_factory=dict)  # replaced bundled id -> the user record's id
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -43,11 +44,15 @@ class KnowledgeBase:
     def measures(self) -> dict[str, Measure]:
         return {k: v for k, v in self.entries.items() if isinstance(v, Measure)}
 
+    def find(self, entry_id: str) -> Entry | Measure | None:
+        """The record with this id (a replaced bundled id resolves to its replacement), or None."""
+        return self.entries.get(self.aliases.get(entry_id, entry_id))
+
     def get(self, entry_id: str) -> Entry | Measure:
         from critmin.errors import UsageError
 
         try:
-            return self.entries[entry_id]
+            return self.entries[self.aliases.get(entry_id, entry_id)]
         except KeyError:
             import difflib
 
@@ -100,26 +105,29 @@ def _refs(e: Entry | Measure) -> list[tuple[str, str]]:
     return refs
 
 
-def reference_problems(entries: dict[str, Entry | Measure]) -> list[KBError]:
+def reference_problems(entries: dict[str, Entry | Measure], aliases: dict[str, str] | None = None) -> list[KBError]:
     """Every dangling id a record names (related, alliance, suspends, suspensions.by), and every suspension
-    whose ``by`` is not a relaxing measure listing the suspended id."""
+    whose ``by`` is not a relaxing measure listing the suspended id. A bundled id replaced by a user record
+    (``aliases``) still resolves, to the replacing record."""
+    aliases = aliases or {}
     out: list[KBError] = []
     for e in entries.values():
         for fld, ref in _refs(e):
-            if ref not in entries:
+            if aliases.get(ref, ref) not in entries:
                 out.append(KBError(e.source_file, e.id, fld, "the id of an existing entry", ref))
         if isinstance(e, Measure):
             for s in e.suspensions:
-                by = entries.get(s.by)
-                if by is not None and (not isinstance(by, Measure) or e.id not in by.suspends):
+                by = entries.get(aliases.get(s.by, s.by))
+                if by is not None and (not isinstance(by, Measure)
+                                       or not {e.id, e.replaces} & set(by.suspends)):
                     out.append(KBError(e.source_file, e.id, "suspensions.by",
                                        f"a measure whose 'suspends' lists '{e.id}'", s.by))
     return out
 
 
-def check_references(entries: dict[str, Entry | Measure]) -> None:
+def check_references(entries: dict[str, Entry | Measure], aliases: dict[str, str] | None = None) -> None:
     """Raise the first of :func:`reference_problems`."""
-    problems = reference_problems(entries)
+    problems = reference_problems(entries, aliases)
     if problems:
         raise problems[0]
 
@@ -135,18 +143,20 @@ def load_from(paths: list[Path], user: list[Path] | None = None) -> KnowledgeBas
                               f"also in {entries[e.id].source_file}")
             entries[e.id] = e
     bundled = set(entries)
+    aliases: dict[str, str] = {}
     for path in sorted(user or []):
         for e in parse_file(path):
             if e.replaces is not None:
                 if e.replaces not in bundled:
                     raise KBError(path.name, e.id, "replaces", "the id of a bundled entry", e.replaces)
                 entries.pop(e.replaces, None)
+                aliases[e.replaces] = e.id
             if e.id in entries:
                 raise KBError(path.name, e.id, "id", "an id unique across the knowledge base (or 'replaces:')",
                               f"also in {entries[e.id].source_file}")
             entries[e.id] = e
-    check_references(entries)
-    return KnowledgeBase(entries, tuple(str(p) for p in sorted(user or [])))
+    check_references(entries, aliases)
+    return KnowledgeBase(entries, tuple(str(p) for p in sorted(user or [])), aliases)
 
 
 def data_files() -> list[Path]:

@@ -208,7 +208,7 @@ def _citation_rows(data: MonitorData, tx: Texts) -> list[dict]:
     ids = sorted({e for s in data.alerts_table["cited_events"] for e in s.split(";") if e})
     rows = []
     for i in ids:
-        e = kb.entries.get(i)
+        e = kb.find(i)
         if e is None:  # an id a custom rule cites but the KB lacks
             rows.append({"id": i, "date": "", "title": "", "reference": "", "citations": [], "basis": ""})
             continue

@@ -1,96 +1,72 @@
 """Export controls that bear on a situation, judged by their state on the as-of date (not by a look-back window).
 
-The knowledge base answers (``critmin.kb.controls.controls_on``: goods items matched by HS6 code or element; an
-equipment or technology item never matches a goods flow). A knowledge base without that API (before its
-rewrite) is read through ``kb.query.active_controls`` at material level, and each hit says so
-(``scope = "material"``), so no one mistakes a material-wide match for a code-level one.
+The knowledge base answers (:func:`critmin.kb.controls_on`): goods scope items matched by material and HS6 code;
+equipment and technology items never match a goods flow. This module only groups the hits per measure and names
+the issuing economy, so the situation can weigh the issuer's share of the covered codes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-#: States that make a control a signal. "announced" is a warning of what comes; "suspended" may re-activate;
-#: "unknown" is shown because nobody can say it is off.
+#: States that make a control a signal: "in_force" binds; "announced" warns of what comes; "suspended" may
+#: re-activate; "unknown" is shown because nobody can say it is off.
 SIGNAL_STATES = ("in_force", "announced", "suspended", "unknown")
+_WORST = {"in_force": 3, "announced": 2, "unknown": 1, "suspended": 0}
 
 
 @dataclass(frozen=True)
 class Hit:
     measure_id: str
-    actor: str
-    state: str
-    scope: str  # "hs6" (a goods item listing the code), "element" (matched by element) or "material" (legacy KB)
-    hs6: tuple[str, ...] = field(default_factory=tuple)  # the codes covered; empty = all codes of the situation
-    verification: str = ""
+    actor: str  # the issuing jurisdiction (ISO3)
+    state: str  # the most binding state among the measure's matching items
+    hs6: tuple[str, ...]  # codes of the situation that the matching goods items cover
+    abroad: bool  # the items bind exporters outside the issuer (extraterritorial), not the issuer's own exports
+    verification: str
+    by_code: bool  # a matching item lists the traded HS6 code (else it matched by element only: coverage unproven)
 
 
 class ControlIndex:
     """Memoised control look-ups for one as-of date."""
 
     def __init__(self, day: dt.date):
+        from critmin.kb import load_kb
+
         self.day = day
+        self.kb = load_kb()
         self._memo: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
-        try:
-            from critmin.kb import controls as kbc
-
-            self._controls_on = kbc.controls_on
-        except (ImportError, AttributeError):
-            self._controls_on = None
-
-    @property
-    def api(self) -> str:
-        return "kb.controls.controls_on" if self._controls_on is not None else "kb.query.active_controls (legacy)"
 
     def hits(self, material: str, hs6: tuple[str, ...]) -> list[Hit]:
         key = (material, hs6)
         if key not in self._memo:
-            self._memo[key] = self._new(material, hs6) if self._controls_on else self._legacy(material)
+            self._memo[key] = self._find(material, hs6)
         return self._memo[key]
 
-    def _new(self, material: str, hs6: tuple[str, ...]) -> list[Hit]:
-        by_id: dict[str, dict] = {}
+    def _find(self, material: str, hs6: tuple[str, ...]) -> list[Hit]:
+        from critmin.errors import UsageError
+        from critmin.kb import controls_on
+
+        got: dict[str, dict] = {}
         for code in hs6:
-            for h in self._controls_on(self.day, element=material, hs6=code):
-                if getattr(h, "kind", "goods") != "goods" or h.state not in SIGNAL_STATES:
+            try:
+                found = controls_on(self.day, material=material, hs6=code, states=SIGNAL_STATES, kb=self.kb)
+            except UsageError:  # a material the catalog does not know: nothing can match
+                return []
+            for h in found:
+                if h.kind != "goods":
                     continue
-                got = by_id.setdefault(h.measure_id, {"h": h, "codes": set(), "by_code": False})
-                codes = set(getattr(h, "hs6", None) or [])
-                if code in codes:
-                    got["codes"].add(code)
-                    got["by_code"] = True
-                elif not codes:
-                    got["codes"].add(code)
+                g = got.setdefault(h.measure_id, {"state": h.state, "codes": set(), "abroad": True,
+                                                  "verification": h.verification, "by_code": False})
+                g["by_code"] = g["by_code"] or code in h.hs6
+                if _WORST[h.state] > _WORST[g["state"]]:
+                    g["state"] = h.state
+                g["codes"].add(code)
+                g["abroad"] = g["abroad"] and h.exporters == "abroad"
         out = []
-        for mid, g in by_id.items():
-            h = g["h"]
-            out.append(Hit(measure_id=mid, actor=_actor(mid, h), state=h.state,
-                           scope="hs6" if g["by_code"] else "element", hs6=tuple(sorted(g["codes"])),
-                           verification=str(getattr(h, "verification", "") or "")))
+        for mid, g in got.items():
+            m = self.kb.find(mid) if hasattr(self.kb, "find") else self.kb.entries.get(mid)
+            actor = getattr(m, "jurisdiction", "") or ""
+            out.append(Hit(measure_id=mid, actor=actor, state=g["state"], hs6=tuple(sorted(g["codes"])),
+                           abroad=g["abroad"], verification=g["verification"], by_code=g["by_code"]))
         return sorted(out, key=lambda x: x.measure_id)
-
-    def _legacy(self, material: str) -> list[Hit]:
-        from critmin.kb.query import active_controls
-
-        return [Hit(measure_id=e.id, actor=e.actor, state="in_force", scope="material",
-                    verification=str(getattr(e, "basis", "") or ""))
-                for e in active_controls(material, self.day)]
-
-
-def _actor(measure_id: str, hit) -> str:
-    """The issuing economy of a hit (ISO3): the hit's own field when it has one, else the measure's issuer."""
-    for name in ("actor", "issuer_iso3", "country"):
-        v = getattr(hit, name, None)
-        if isinstance(v, str) and len(v) == 3 and v.isupper():
-            return v
-    try:
-        from critmin.kb import load_kb
-
-        m = load_kb().entries.get(measure_id)
-        actor = getattr(m, "actor", None) or getattr(m, "country", None)
-        if isinstance(actor, str) and actor:
-            return actor
-    except Exception:  # noqa: BLE001 - a KB without this entry shape: the issuer is unknown, not guessed
-        pass
-    return ""  # unknown issuer: the situation shows the measure without a supplier share

@@ -209,11 +209,12 @@ class _Builder:
                     reasons_en.append(f"single supplier {worst[2]} {share:.0f} % of {where} ({worst[1]} basis)")
                     reasons_zh.append(f"单一供应国{worst[2]}占{where_zh}{share:.0f}%（{basis_zh}口径）")
 
-        # export controls judged by their state on the as-of date
+        # export controls judged by their state on the as-of date (one reason per issuer and state)
         ctrl_level, states = "none", []
+        groups: dict[tuple[str, str, bool], dict] = {}
         for h in self.controls.hits(mat, hs6):
-            share = self._actor_share(h, r, codes)
-            states.append(f"{h.measure_id}:{h.state}:{h.scope}")
+            share = float("nan") if h.abroad else self._actor_share(h, r, codes)
+            states.append(f"{h.measure_id}:{h.state}")
             measures.append(h.measure_id)
             if share != share:
                 lvl = "yellow"
@@ -224,14 +225,38 @@ class _Builder:
                 lvl = "orange" if share > lv.control.red_share_pct else ("yellow" if share > 0 else "blue")
             else:  # suspended: may re-activate
                 lvl = "yellow" if share > lv.control.orange_share_pct else "blue"
-            if LEVEL_RANK[lvl] > LEVEL_RANK[ctrl_level]:
-                ctrl_level = lvl
+            if not h.by_code and not h.abroad and LEVEL_RANK[lvl] > LEVEL_RANK["yellow"]:
+                lvl = LEVEL_ORDER[LEVEL_RANK[lvl] - 1]  # matched by element only: coverage of the codes unproven
+            ctrl_level = _level_max(ctrl_level, lvl)
             if LEVEL_RANK[lvl] >= LEVEL_RANK["yellow"]:
-                s = "share unknown" if share != share else f"{share:.0f} %"
-                reasons_en.append(f"{h.actor or '?'} control {h.measure_id} {h.state.replace('_', ' ')} on "
-                                  f"{self.data.as_of.isoformat()}, {h.actor or 'issuer'} supplies {s}")
-                reasons_zh.append(f"{h.actor or '?'}管制{h.measure_id}于{self.data.as_of.isoformat()}状态为"
-                                  f"{_STATE_ZH.get(h.state, h.state)}，其供应占比{s.replace('share unknown', '未知')}")
+                g = groups.setdefault((h.actor, h.state, h.abroad, h.by_code),
+                                      {"ids": [], "codes": set(), "share": share})
+                g["ids"].append(h.measure_id)
+                g["codes"].update(h.hs6)
+                if share == share and (g["share"] != g["share"] or share > g["share"]):
+                    g["share"] = share
+        day = self.data.as_of.isoformat()
+        for (actor, state, abroad, by_code), g in groups.items():
+            ids, codes_txt = ", ".join(g["ids"]), ", ".join(sorted(g["codes"]))
+            who = actor or "?"
+            if abroad:
+                reasons_en.append(f"{who} extraterritorial control(s) {state.replace('_', ' ')} on {day} ({ids}) "
+                                  f"reach HS {codes_txt} from other suppliers")
+                reasons_zh.append(f"{who}域外管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，涉及其他供应国"
+                                  f"的HS {codes_txt}")
+                continue
+            sh = "an unknown share" if g["share"] != g["share"] else f"{g['share']:.0f} %"
+            sh_zh = "未知" if g["share"] != g["share"] else f"{g['share']:.0f}%"
+            if by_code:
+                reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) cover HS "
+                                  f"{codes_txt}; {who} supplies {sh} of them")
+                reasons_zh.append(f"{who}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，覆盖HS "
+                                  f"{codes_txt}；{who}供应占比{sh_zh}")
+            else:
+                reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) name the "
+                                  f"material but no HS code: they may cover HS {codes_txt}; {who} supplies {sh}")
+                reasons_zh.append(f"{who}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，列明该矿产但未列HS"
+                                  f"编码，可能覆盖HS {codes_txt}；{who}供应占比{sh_zh}")
         if ctrl_level != "none":
             signals["control"] = ctrl_level
 
@@ -263,9 +288,15 @@ class _Builder:
             level = _level_max(level, s)
         oranges = list(dict.fromkeys(FAMILY[f] for f, s in signals.items() if LEVEL_RANK[s] >= LEVEL_RANK["orange"]))
         if len(oranges) >= 2 and level != "red":
-            level = "red"
-            reasons_en.append(f"two independent signals ({' + '.join(oranges)})")
-            reasons_zh.append(f"两项独立信号同时出现（{' + '.join(_FAMILY_ZH[f] for f in oranges)}）")
+            if "control" in oranges or stale < lv.staleness.medium_after_years:
+                level = "red"
+                reasons_en.append(f"two independent signals ({' + '.join(oranges)})")
+                reasons_zh.append(f"两项独立信号同时出现（{' + '.join(_FAMILY_ZH[f] for f in oranges)}）")
+            else:  # both read off trade data years old: nothing says the situation holds today
+                reasons_en.append(f"two signals ({' + '.join(oranges)}) but both from {year} trade data: orange "
+                                  "until newer data or a current measure confirm them")
+                reasons_zh.append(f"两项信号（{' + '.join(_FAMILY_ZH[f] for f in oranges)}）均来自{year}年贸易数据："
+                                  "在更新数据或现行措施证实前为橙色")
         below = value < self.floor
         if below and LEVEL_RANK[level] > LEVEL_RANK["yellow"]:
             level = "yellow"
@@ -327,7 +358,9 @@ class _Builder:
         }
 
     def _actor_share(self, h, r, codes) -> float:
-        """The issuer's share (%, the larger basis) of the covered items; NaN when it cannot be known."""
+        """The issuer's share (%) of the covered items: per code, the smaller of the value and quantity shares (an
+        economy depends on a supplier when both bases say so); the largest over the covered codes with imports
+        above the floor. NaN when it cannot be known."""
         def share_of(china, top_sup, top_share):
             if h.actor == "CHN":
                 return _pct(china)
@@ -338,12 +371,12 @@ class _Builder:
         if codes and h.hs6:
             c = [x for x in codes if x.hs6 in h.hs6 and x.total_imports_value >= self.floor] or \
                 [x for x in codes if x.hs6 in h.hs6]
-            vals = [max(share_of(x.china_share_value, x.top1_supplier_value, x.top1_share_value),
+            vals = [_nanmin(share_of(x.china_share_value, x.top1_supplier_value, x.top1_share_value),
                         share_of(x.china_share_qty, x.top1_supplier_qty, x.top1_share_qty))
                     for x in c]
             vals = [v for v in vals if v == v]
             return max(vals) if vals else float("nan")
-        return max(share_of(r.china_share_value, r.top1_supplier_value, r.top1_share_value),
+        return _nanmin(share_of(r.china_share_value, r.top1_supplier_value, r.top1_share_value),
                    share_of(getattr(r, "china_share_qty", None), getattr(r, "top1_supplier_qty", ""),
                             getattr(r, "top1_share_qty", None)))
 
@@ -369,6 +402,12 @@ _STATE_ZH = {"in_force": "生效", "announced": "已公布未生效", "suspended
 #: Independent families: a quantity drop and a unit-value jump come from the same flows, so they count once.
 FAMILY = {"concentration": "concentration", "control": "control", "trade": "market", "price": "market"}
 _FAMILY_ZH = {"concentration": "集中度", "control": "出口管制", "market": "进口量或价格"}
+
+
+def _nanmin(a: float, b: float) -> float:
+    """The smaller of two shares, ignoring a missing one (a flow without quantities has only the value basis)."""
+    vals = [v for v in (a, b) if v == v]
+    return min(vals) if vals else float("nan")
 
 
 def _level_min(a: str, b: str) -> str:

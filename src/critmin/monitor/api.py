@@ -187,8 +187,8 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
                            flagged=flagged, warehouse=wh)
         table = data.alerts_table
         records = alerts_records(table)
-        write_plotly_js(out_dir)
         write_text(out_dir / "report.html", html)
+        write_plotly_js(out_dir)
         write_text(out_dir / "alerts.json", json.dumps(records, ensure_ascii=False, indent=1))
         write_text(out_dir / "alerts.csv", csv_safe(table).to_csv(index=False))
         write_text(out_dir / "situations.json", json.dumps(situations_document(situations, data, policy, prev_id,

@@ -103,7 +103,7 @@ LAYOUT = {"paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "font": {"size"
 
 
 def _div(fig: dict | go.Figure, div_id: str) -> str:
-    """A chart as a ``<div>`` and its ``Plotly.newPlot`` call (the library itself is embedded once per page)."""
+    """A chart as a ``<div>`` and its figure queued for ``Plotly.newPlot`` (the library is loaded once per page)."""
     import json
 
     if not isinstance(fig, dict):
@@ -115,8 +115,10 @@ def _div(fig: dict | go.Figure, div_id: str) -> str:
                       default=lambda o: o.item() if hasattr(o, "item") else str(o))
     text = text.replace("</", "<\\/")
     cfg = json.dumps(CHART_CONFIG)
-    return (f'<div id="{div_id}" class="chart"></div>\n<script>(function(){{var f={text};'
-            f'Plotly.newPlot("{div_id}",f.data,f.layout,{cfg});}})();</script>')
+    # queued, not drawn while the page parses: the queue is drawn one chart per task after DOMContentLoaded
+    # (template), so the summary and the tables are usable at once and the charts follow
+    return (f'<div id="{div_id}" class="chart"></div>\n<script>(window.cmCharts=window.cmCharts||[])'
+            f'.push(["{div_id}",{text},{cfg}]);</script>')
 
 
 def _layout(**kw) -> dict:

@@ -18,6 +18,7 @@ Two independent orange signals make red. Under the materiality floor nothing is 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from critmin.monitor.priority import LEVEL_ORDER, LEVEL_RANK, Policy, score
@@ -200,14 +201,15 @@ class _Builder:
                 where_zh = f"HS {worst[0]}" if worst[0] != "stage" else "环节合计"
                 basis_zh = {"value": "金额", "qty": "重量"}[worst[1]]
                 if crma:
-                    reasons_en.append(f"{worst[2]} {share:.0f} % of {where} ({worst[1]} basis) vs CRMA "
+                    reasons_en.append(f"{_cname(worst[2], 'en')} {share:.0f} % of {where} ({worst[1]} basis) vs CRMA "
                                       f"{lv.crma.benchmark_pct:g} % benchmark")
-                    reasons_zh.append(f"{worst[2]}占{where_zh}{share:.0f}%（{basis_zh}口径），CRMA基准"
+                    reasons_zh.append(f"{_cname(worst[2], 'zh')}占{where_zh}的{share:.0f}%（{basis_zh}口径），CRMA基准"
                                       f"{lv.crma.benchmark_pct:g}%")
                     measures.append("eu-2024-crma")
                 else:
-                    reasons_en.append(f"single supplier {worst[2]} {share:.0f} % of {where} ({worst[1]} basis)")
-                    reasons_zh.append(f"单一供应国{worst[2]}占{where_zh}{share:.0f}%（{basis_zh}口径）")
+                    reasons_en.append(f"single supplier {_cname(worst[2], 'en')} {share:.0f} % of {where} "
+                                      f"({worst[1]} basis)")
+                    reasons_zh.append(f"单一供应国{_cname(worst[2], 'zh')}占{where_zh}的{share:.0f}%（{basis_zh}口径）")
 
         # export controls judged by their state on the as-of date (one reason per issuer and state)
         ctrl_level, states = "none", []
@@ -238,11 +240,11 @@ class _Builder:
         day = self.data.as_of.isoformat()
         for (actor, state, abroad, by_code), g in groups.items():
             ids, codes_txt = ", ".join(g["ids"]), ", ".join(sorted(g["codes"]))
-            who = actor or "?"
+            who, who_zh = _cname(actor, "en") if actor else "?", _cname(actor, "zh") if actor else "?"
             if abroad:
                 reasons_en.append(f"{who} extraterritorial control(s) {state.replace('_', ' ')} on {day} ({ids}) "
                                   f"reach HS {codes_txt} from other suppliers")
-                reasons_zh.append(f"{who}域外管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，涉及其他供应国"
+                reasons_zh.append(f"{who_zh}域外管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，涉及其他供应国"
                                   f"的HS {codes_txt}")
                 continue
             sh = "an unknown share" if g["share"] != g["share"] else f"{g['share']:.0f} %"
@@ -250,13 +252,13 @@ class _Builder:
             if by_code:
                 reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) cover HS "
                                   f"{codes_txt}; {who} supplies {sh} of them")
-                reasons_zh.append(f"{who}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，覆盖HS "
-                                  f"{codes_txt}；{who}供应占比{sh_zh}")
+                reasons_zh.append(f"{who_zh}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，覆盖HS "
+                                  f"{codes_txt}；{who_zh}供应占比{sh_zh}")
             else:
                 reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) name the "
                                   f"material but no HS code: they may cover HS {codes_txt}; {who} supplies {sh}")
-                reasons_zh.append(f"{who}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，列明该矿产但未列HS"
-                                  f"编码，可能覆盖HS {codes_txt}；{who}供应占比{sh_zh}")
+                reasons_zh.append(f"{who_zh}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，列明该矿产但未列HS"
+                                  f"编码，可能覆盖HS {codes_txt}；{who_zh}供应占比{sh_zh}")
         if ctrl_level != "none":
             signals["control"] = ctrl_level
 
@@ -318,10 +320,12 @@ class _Builder:
         confidence = conf
         if fl:
             f0 = fl[0]
-            reasons_en.append(f"{len(fl)} flow(s) with an implausible unit value, e.g. {f0.exporter}→{f0.importer} "
+            reasons_en.append(f"{len(fl)} flow(s) with an implausible unit value, e.g. {_cname(f0.exporter, 'en')}→"
+                              f"{_cname(f0.importer, 'en')} "
                               f"HS {f0.hs6} {f0.qty_t:,.0f} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
                               f"{f0.median_usd_per_kg:,.2f})")
-            reasons_zh.append(f"{len(fl)}笔流量单位价值异常，如{f0.exporter}→{f0.importer} HS {f0.hs6} "
+            reasons_zh.append(f"{len(fl)}笔流量单位价值异常，如{_cname(f0.exporter, 'zh')}→{_cname(f0.importer, 'zh')} "
+                              f"HS {f0.hs6} "
                               f"{f0.qty_t:,.0f}吨，每千克{f0.usd_per_kg:,.2f}美元（该编码中位数{f0.median_usd_per_kg:,.2f}）")
             if flagged_share == flagged_share and flagged_share > 0.1:
                 confidence = _lower(confidence)
@@ -402,6 +406,21 @@ _STATE_ZH = {"in_force": "生效", "announced": "已公布未生效", "suspended
 #: Independent families: a quantity drop and a unit-value jump come from the same flows, so they count once.
 FAMILY = {"concentration": "concentration", "control": "control", "trade": "market", "price": "market"}
 _FAMILY_ZH = {"concentration": "集中度", "control": "出口管制", "market": "进口量或价格"}
+
+
+@lru_cache(maxsize=2048)
+def _cname(code: str, lang: str) -> str:
+    """A country's name in the reader's language (groups keep their id; unknown codes stay as they are)."""
+    from critmin.catalog.economies import resolve_one
+    from critmin.errors import UsageError
+
+    if not code:
+        return ""
+    try:
+        e = resolve_one(code)
+    except UsageError:
+        return code
+    return e.id if e.is_group else e.name(lang)
 
 
 def _nanmin(a: float, b: float) -> float:

@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from critmin.catalog.models import STAGES as _CATALOG_STAGES
 from critmin.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,7 +42,7 @@ FEEDS = {
     "strategic_stock_days": {"unit": "day_of_consumption", "min": 0, "max": None, "reference": True},
 }
 CORRIDOR_WORDS = {"open": 0, "normal": 0, "restricted": 1, "delayed": 1, "partial": 1, "blocked": 2, "closed": 2}
-STAGES = {"ore_concentrate", "processed_refined", "metal", "compound"}
+STAGES = set(_CATALOG_STAGES)  # the catalog's one stage vocabulary
 REQUIRED = ("feed", "period", "value", "importer", "material", "source")
 COLUMNS = ("feed", "period", "value", "importer", "material", "stage", "supplier", "reference", "unit",
            "source", "vintage")

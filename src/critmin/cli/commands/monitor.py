@@ -58,6 +58,16 @@ def monitor_cmd(
         typer.echo(t("monitor.cli.not_saved", lang, reason=res.save_error), err=True)
     typer.echo(t("monitor.cli.done", lang, html=res.html, seconds=res.timings.get("total_s", 0.0), counts=counts,
                  json=res.alerts_json, csv=res.alerts_csv), err=fmt is not None and fmt is not Format.table)
+    if res.situations is not None:
+        sc = res.situations["level"].value_counts()
+        scounts = ", ".join(f"{t('monitor.level.' + k, lang)} {int(sc.get(k, 0))}" for k in ("red", "orange", "yellow"))
+        ch = res.changes["change"].value_counts() if res.changes is not None else {}
+        changes = (t("monitor.cli.changed", lang, run=res.previous_run,
+                     **{k: int(ch.get(k, 0)) for k in ("new", "escalated", "deescalated", "cleared")})
+                   if res.previous_run else t("monitor.cli.no_previous", lang))
+        typer.echo(t("monitor.cli.situations", lang, counts=scounts, n=len(res.situations), changes=changes,
+                     json=res.situations_json, csv=res.situations_csv),
+                   err=fmt is not None and fmt is not Format.table)
 
 
 def diff_cmd(

@@ -100,10 +100,11 @@ def _global(wh: Path) -> dict:
                    .equals(b.set_index("situation_id").loc[a["situation_id"], ["level", "priority"]]))
     counts = resg.situations["level"].value_counts().to_dict()
     timings = {k: round(v, 2) for k, v in resg.timings.items()}
+    page = resg.html.stat().st_size
     shutil.rmtree(base, ignore_errors=True)
     return {"four": four, "all": glob, "economies": len(resg.data.importers), "n": len(resg.situations),
             "same_order": same_order, "same_values": same_values, "counts": counts, "timings": timings,
-            "page": (resg.html.stat().st_size if resg.html.exists() else 0)}
+            "page": page}
 
 
 def main() -> None:

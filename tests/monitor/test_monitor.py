@@ -108,7 +108,8 @@ def test_report_is_self_contained_and_bilingual(cold_run):
     from plotly.offline import get_plotlyjs
 
     # nothing fetched from the network: one local script (plotly.js, written once beside the page), no stylesheet
-    assert re.findall(r'<script src="([^"]+)"', html) == ["plotly.min.js"] and "<link " not in html
+    assert re.findall(r'\.src = "([^"]+)"', html) == ["plotly.min.js"] and "<link " not in html
+    assert "<script src=" not in html and "http://" not in html.split("<body")[0]
     assert (cold_run["out"] / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
     assert get_plotlyjs()[:200] not in html and len(html.encode("utf-8")) <= 2_000_000
     assert html.count("cmCharts||[]).push(") > 20  # summary, per-material charts, timeline

@@ -9,6 +9,7 @@ from a CDN. Each chart is a ``<div>`` plus a ``Plotly.newPlot`` call. The page o
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,6 +75,7 @@ class Texts:
         return f"{t(key, self.lang, **fields)} / {t(key, self.other, **fields)}"
 
 
+@lru_cache(maxsize=4096)
 def _name(code: str, lang: str) -> str:
     """A country's name, a group's id (EU27 reads better than its long name in charts), or the code as it is for
     codes the catalog does not know (e.g. BACI's S19)."""

@@ -66,7 +66,7 @@ def resolve_importers(spec: str | list[str] | None, catalog=None) -> list[Econom
     return resolve(list(DEFAULT_IMPORTERS) if spec is None else spec, catalog, what="importer")
 
 
-def _by_kind(importers: list[Economy]) -> list[str]:
+def importer_selections(importers: list[Economy]) -> list[str]:
     """Importer selections for the indicator core: the countries together, each group on its own (one union per
     call in the core; a group's members come from its economy)."""
     countries = [e.id for e in importers if not e.is_group]
@@ -79,7 +79,7 @@ def _dependency_all(importers: list[Economy], by: str, years: list[int], basis: 
     from critmin.indicators.dependency import dependency
 
     return pd.concat([dependency(sel, None, by=by, years=years, basis=basis, warehouse=warehouse)
-                      for sel in _by_kind(importers)], ignore_index=True)
+                      for sel in importer_selections(importers)], ignore_index=True)
 
 
 def _suppliers_all(importers: list[Economy], year: int, warehouse) -> pd.DataFrame:
@@ -88,7 +88,7 @@ def _suppliers_all(importers: list[Economy], year: int, warehouse) -> pd.DataFra
     from critmin.indicators.dependency import suppliers
 
     return pd.concat([suppliers(sel, None, years=[year], basis="value", warehouse=warehouse)
-                      for sel in _by_kind(importers)], ignore_index=True)
+                      for sel in importer_selections(importers)], ignore_index=True)
 
 
 def trade_years(warehouse=None) -> list[int]:

@@ -60,12 +60,12 @@ def hs6_detail(economies, year: int, materials: list[str], wh) -> pd.DataFrame:
 
     from critmin.errors import UsageError
     from critmin.indicators.dependency import dependency
-    from critmin.monitor.compute import _by_kind
+    from critmin.monitor.compute import importer_selections
 
     parts = []
     for b in ("value", "qty"):
         frames = []
-        for sel in _by_kind(economies):
+        for sel in importer_selections(economies):
             try:
                 frames.append(dependency(sel, None, by="hs6", years=[year], basis=b, warehouse=wh))
             except UsageError:  # no imports at all for this selection in the year

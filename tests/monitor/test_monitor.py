@@ -88,6 +88,8 @@ def test_no_control_alert_rests_on_a_derived_reactivation(cold_run):
         counted = {e.split("@")[0] for e in r["control_events"].split(";")}
         assert counted <= set(r["cited_events"])
         assert all(state_on(kb.entries[c], AS_OF) == "in_force" for c in counted)
+    html = (cold_run["out"] / "report.html").read_text(encoding="utf-8")
+    assert 'id="kb-currency"' in html  # the report says how current the KB is
 
 
 def test_report_is_self_contained_and_bilingual(cold_run):

@@ -193,6 +193,12 @@ def test_scope_matching_goods_vs_equipment_and_hs6(kb):
     assert g == {"natural_flake"}
     assert not [h for h in controls_on(day, material="graphite", hs6="250490", kb=kb)
                 if h.measure_id == "chn-2023-graphite-controls"]
+    # battery-material controls (No. 58) never touch natural-graphite or lithium-chemical flows
+    for mat, codes in (("graphite", ["250410", "250490"]), ("lithium", ["282520", "283691"])):
+        assert not [h for h in controls_on("2025-10-20", material=mat, hs6=codes, kb=kb)
+                    if h.measure_id == "chn-2025-no58-lithium-battery-graphite-anode"]
+    assert [h.item_id for h in controls_on("2025-10-20", material="graphite", hs6="380110", kb=kb)
+            if h.measure_id == "chn-2025-no58-lithium-battery-graphite-anode"] == ["anode"]
     # destinations: No. 46 binds exports to the US only; No. 61 binds exporters abroad only
     us = {h.measure_id for h in controls_on("2025-06-01", element="Ga", destination="USA", kb=kb)}
     de = {h.measure_id for h in controls_on("2025-06-01", element="Ga", destination="DEU", kb=kb)}

@@ -180,6 +180,8 @@ def test_scope_matching_goods_vs_equipment_and_hs6(kb):
     assert ("chn-2025-no18-medium-heavy-ree", "sm_gd_tb_dy_lu_sc_y") in ree
     assert not any(mid == "chn-2025-no62-ree-technologies" for mid, _ in ree)  # technology
     assert ("chn-2025-no56-ree-equipment", "equipment") not in ree  # equipment
+    # a chemical symbol no measure names (iron in NdFeB) matches nothing rather than failing
+    assert controls_on(day, element="Fe", kb=kb) == []
     # an element the April list does not name
     assert not any(h.measure_id == "chn-2025-no18-medium-heavy-ree" for h in controls_on(day, element="Nd", kb=kb))
     # cerium compounds (284610) are not in No. 18's HS codes; rare-earth compounds (284690) are

@@ -9,6 +9,7 @@ does not turn every rare-earth trade flow red. Every state comes from :func:`cri
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from .measures import ELEMENT_MATERIAL, Measure, ScopeItem
 from .state import State, periods, state_on
 
 BINDING: tuple[State, ...] = ("in_force",)  # states in which a licence duty applies
-_SYMBOL = __import__("re").compile(r"[A-Z][a-z]?")
+_SYMBOL = re.compile(r"[A-Z][a-z]?")
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,12 @@ def test_comply_controls_kb_show_and_alerts_agree(kb):
     give the state that kb.state gives."""
     from critmin.alerts.engine import _controls_frame
     from critmin.cli import app
-    from critmin.compliance.controls import controls_rows
+    from critmin.compliance.controls import controls_table
 
     cn = [m for m in kb.measures.values() if m.jurisdiction == "CHN"]
     for day in DAYS:
-        got = {r["id"]: r["status"] for r in controls_rows(day)}
+        table = controls_table(day)
+        got = dict(zip(table["id"], table["status"], strict=True))
         assert got == {m.id: state_on(m, day) for m in cn}, day
     runner = CliRunner()
     # the command itself, on each day a Chinese measure changes state and the day before

@@ -13,7 +13,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import KBError, KnowledgeBase, data_files, parse_file, reference_problems, user_files
+from .loader import (
+    KBError,
+    KnowledgeBase,
+    data_files,
+    parse_file,
+    parse_records,
+    reference_problems,
+    user_files,
+)
 from .measures import Measure
 
 
@@ -54,11 +62,8 @@ def check_files(user: list[Path] | None = None, *, bundled: bool = True, today: 
                 entries[e.id] = e
                 bundled_ids.add(e.id)
     for path, is_user in files:
-        try:
-            records = parse_file(path)
-        except KBError as exc:
-            problems.append(_from_error(exc))
-            continue
+        records, errors = parse_records(path)
+        problems += [_from_error(exc) for exc in errors]
         for e in records:
             if is_user and e.replaces is not None:
                 if e.replaces not in bundled_ids and e.replaces not in entries:

@@ -65,23 +65,30 @@ _EntryFile = keyed_by_id(Entry)
 _MeasureFile = keyed_by_id(Measure)
 
 
-def parse_file(path: str | Path, text: str | None = None) -> list[Entry | Measure]:
+def parse_file(path: str | Path, text: str | None = None, *, bundled: bool = False) -> list[Entry | Measure]:
     """Parse one knowledge-base YAML file into validated records; the first problem raises KBError with the
     file, the line and the field (``record-id.field``)."""
-    records, errors = parse_records(path, text)
+    records, errors = parse_records(path, text, bundled=bundled)
     if errors:
         raise errors[0]
     return records
 
 
-def parse_records(path: str | Path, text: str | None = None) -> tuple[list[Entry | Measure], list[KBError]]:
+def parse_records(path: str | Path, text: str | None = None, *, bundled: bool = False
+                  ) -> tuple[list[Entry | Measure], list[KBError]]:
     """Every valid record of one file and a KBError for every invalid one (a file-level problem, such as a
-    YAML syntax error, is the only error then), so ``kb check`` can report them all in one pass."""
-    from critmin.datafile import line_of, read_yaml, validate
+    YAML syntax error, is the only error then), so ``kb check`` can report them all in one pass.
+
+    ``bundled``: critmin's own file, read with the fast C loader (no line numbers; the shared reader's checks
+    on bundled files run in tests/test_catalog.py and ``kb check``)."""
+    from critmin.datafile import line_of, read_bundled_yaml, read_yaml, validate
 
     name = Path(path).name
     try:
-        data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
+        if bundled and text is None:
+            data = read_bundled_yaml(path)
+        else:
+            data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
     except KBError as exc:
         return [], [exc]
     if data is None:
@@ -154,8 +161,9 @@ def load_from(paths: list[Path], user: list[Path] | None = None) -> KnowledgeBas
     """Load the records of ``paths`` (bundled) and ``user`` files; ids unique across all files, except that
     a user record with ``replaces: <id>`` takes a bundled record's place."""
     entries: dict[str, Entry | Measure] = {}
+    own = set(data_files())
     for path in sorted(paths):
-        for e in parse_file(path):
+        for e in parse_file(path, bundled=Path(path) in own):
             if e.id in entries:
                 raise KBError(path.name, e.id, "id", "an id unique across the knowledge base",
                               f"also in {entries[e.id].source_file}")

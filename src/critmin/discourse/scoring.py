@@ -25,12 +25,16 @@ from functools import lru_cache
 
 from critmin.discourse import FRAMES, LANGS
 from critmin.discourse.lexicon import SUBJ_KINDS, load_lexicon
+from critmin.discourse.script import to_simplified
 from critmin.discourse.text import JOINER, detect_language, split_sentences, tokenize
 
 NEGATION_FACTOR = -0.75
 ALPHA = 4.0
 SUBJ_HALF = 2.0
 STRONG_POLARITY = 0.6
+MITIGATION_WINDOW = 6  # tokens between a mitigator and the hazard it cancels ("address its most serious risks")
+WEAK_POLARITY = 0.5  # weaker sentiment terms (improve, 优化) describe a measure's aim more than they judge
+HAZARD_SUBJ = 0.4  # one hazard word alone reads as description; two or more as an assessment
 _ZH_NEG_PREFIX = ("不", "未", "无", "非", "没")
 
 
@@ -44,6 +48,8 @@ class Role:
     domain: bool = False
     negator: bool = False
     intensifier: float = 0.0
+    hazard: float = 0.0
+    mitigator: bool = False
     term: str = ""
 
 
@@ -112,6 +118,10 @@ class Analyzer:
             role(i.term).intensifier = i.factor
         for n in aff.negators:
             role(n).negator = True
+        for h in aff.hazards:
+            role(h.term).hazard = h.polarity
+        for m in aff.mitigators:
+            role(m).mitigator = True
         self.max_n = max(self.prefix_max.values(), default=1)
 
     def analyze_tokens(self, tokens: list[str], sentence: str = "") -> SentenceScore:
@@ -121,6 +131,8 @@ class Analyzer:
         contribs: list[list] = []  # [position, value]
         terms: list[str] = []
         last_neg = -99
+        last_mit = -99
+        hazards: list[list] = []  # [position, value], cancelled by a mitigator nearby
         last_int, int_factor = -99, 1.0
         ja = self.lang == "ja"
         n = len(tokens)
@@ -157,6 +169,15 @@ class Analyzer:
                     continue
             if r.frame >= 0:
                 frames[r.frame] += r.frame_w
+            if r.hazard and not r.domain and not (not ja and 0 < i - last_mit <= MITIGATION_WINDOW):
+                v = r.hazard * (int_factor if 0 < i - last_int <= 2 else 1.0)
+                if not ja and 0 < i - last_neg <= 3:
+                    v *= NEGATION_FACTOR
+                hazards.append([i + span - 1, v])
+            if r.mitigator:
+                last_mit = i + span - 1
+                if ja:  # リスクを低減: the verb follows its object
+                    hazards = [h for h in hazards if i - h[0] > MITIGATION_WINDOW]
             if not r.domain:
                 if r.polarity:
                     v = r.polarity
@@ -165,7 +186,7 @@ class Analyzer:
                     if negated_word or (not ja and 0 < i - last_neg <= 3):
                         v *= NEGATION_FACTOR
                     contribs.append([i + span - 1, v])
-                    markers[0] += 0.8
+                    markers[0] += 0.8 if abs(r.polarity) >= WEAK_POLARITY else 0.3
                 if r.subj >= 0:
                     markers[r.subj] += r.subj_w
                 if r.intensifier:
@@ -177,7 +198,8 @@ class Analyzer:
                     last_neg = i + span - 1
             terms.append(r.term)
             i += span
-        s = sum(c[1] for c in contribs)
+        s = sum(c[1] for c in contribs) + sum(h[1] for h in hazards)
+        markers[0] += HAZARD_SUBJ * len(hazards)
         m_total = markers[0] + markers[1] + markers[2] + markers[3]
         return SentenceScore(
             sentence=sentence, language=self.lang, frames=frames,
@@ -186,6 +208,8 @@ class Analyzer:
         )
 
     def analyze(self, sentence: str) -> SentenceScore:
+        if self.lang == "zh":  # traditional relays are looked up in simplified form; the sentence is kept as is
+            return self.analyze_tokens(tokenize(to_simplified(sentence), "zh"), sentence)
         return self.analyze_tokens(tokenize(sentence, self.lang), sentence)
 
 

@@ -209,3 +209,33 @@ def macro_table(df):
     """method x task macro-F1 pivot of an :func:`evaluate` result."""
     m = df[df.label == "macro"]
     return m.pivot(index="method", columns="task", values="f1")
+
+
+def _select(split: str, language: str | None, items: list[EvalItem] | None) -> list[EvalItem]:
+    items = load_eval_set() if items is None else items
+    if split != "all":
+        if split not in ("dev", "test", "heldout"):
+            raise UsageError(f"unknown split {split!r}: expected dev, test, heldout or all")
+        items = [i for i in items if i.split == split]
+    if language:
+        items = [i for i in items if i.language == language]
+    if not items:
+        raise UsageError("no evaluation items for this selection")
+    return items
+
+
+def confusion_table(split: str = "test", methods: tuple[str, ...] = ("lexicon",), language: str | None = None,
+                    classifier=None, items: list[EvalItem] | None = None):
+    """Long table of confusion counts: method, task, gold, predicted, n (rows only where n > 0)."""
+    import pandas as pd
+
+    items = _select(split, language, items)
+    rows = []
+    for method in methods:
+        pred = predict_lexicon(items) if method == "lexicon" else predict_embedding(items, classifier)
+        for task, labels in TASKS.items():
+            gold = [getattr(i, task) for i in items]
+            for g, row in confusion(gold, pred[task], labels).items():
+                rows += [{"method": method, "task": task, "gold": g, "predicted": p, "n": n}
+                         for p, n in row.items() if n]
+    return pd.DataFrame(rows, columns=["method", "task", "gold", "predicted", "n"])

@@ -137,18 +137,32 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
 
 
 @sub.command("eval")
-def eval_(split: str = typer.Option("test", "--split", help="dev|test|all"),
+def eval_(split: str = typer.Option("test", "--split", help="dev|test|all (team set); dev|heldout|all with --texts"),
           method: str = typer.Option("both", "--method", help="lexicon|embedding|both"),
           language: str = typer.Option(None, "--language", help="only zh|en|ja items"),
+          texts: str = typer.Option(None, "--texts", help="real-text evaluation: a file of the referenced sentences, "
+                                                          "one per line (matched to data/eval/real_refs.csv by SHA-256)"),
+          refs: str = typer.Option(None, "--refs", help="reference file instead of the bundled real_refs.csv"),
+          confusion: bool = typer.Option(False, "--confusion", help="confusion matrices instead of P/R/F1"),
           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
           lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
-    """Per-label precision, recall, F1 and macro-F1 on the labelled evaluation set, lexicon and embedding
-    paths side by side / 在标注评测集上计算精确率、召回率与 F1."""
-    from critmin.discourse.evaluate import evaluate
+    """Per-label precision, recall, F1 and macro-F1 on the team's labelled set or, with --texts, on the real
+    public sentences the reference file points to; lexicon and embedding paths side by side / 在标注评测集或真实文本
+    参考集上计算精确率、召回率与 F1."""
+    from critmin.discourse.evaluate import confusion_table, evaluate, load_real_set
     from critmin.i18n import t
 
     methods = ("lexicon", "embedding") if method == "both" else (method,)
-    emit(evaluate(split, methods, language), fmt, title=t("discourse.eval.title", lang, split=split))
+    items = None
+    if texts:
+        items, missing = load_real_set(texts, refs)
+        if missing:
+            typer.echo(f"{len(missing)} referenced sentences not found in {texts}: {', '.join(missing[:10])}"
+                       f"{' ...' if len(missing) > 10 else ''}", err=True)
+    if confusion:
+        emit(confusion_table(split, methods, language, items=items), fmt, title="confusion")
+        return
+    emit(evaluate(split, methods, language, items=items), fmt, title=t("discourse.eval.title", lang, split=split))
 
 
 @sub.command("list")

@@ -33,20 +33,29 @@ def _print_add(result, lang: str | None, fmt: Format) -> None:
 
 
 @sub.command("add")
-def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"),
+def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml), a document (.txt .md .html .pdf) "
+                                               "or a folder of documents"),
+        economy: str = typer.Option(None, "--economy", help="for a document or folder: who speaks (US, EU, CN ...)"),
+        actor: str = typer.Option(None, "--actor", help="for a document or folder: the speaking body"),
+        date: str = typer.Option(None, "--date", help="for a document or folder: YYYY-MM-DD, YYYY-MM or YYYY"),
+        genre: str = typer.Option(None, "--genre", help="law|strategy|speech|press|media|research|other"),
+        language: str = typer.Option(None, "--language", help="zh|en|ja|auto (default: per sentence)"),
+        title: str = typer.Option(None, "--title", help="for a single document"),
         warehouse: str = WAREHOUSE,
         max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this (MB)"),
         embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
         fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
         lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
-    """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
-    skipped, exit code 1 if any) / 按清单载入语料."""
-    from critmin.discourse.corpus import add_corpus
+    """Load documents into the warehouse: the records of a manifest, or a document or folder with metadata from
+    the options and from names ECON_YYYY-MM-DD_title.ext (checksums, duplicates skipped; bad files named and
+    skipped, exit code 1 if any) / 按清单、文件或文件夹载入语料."""
+    from critmin.discourse.corpus import add_paths
     from critmin.errors import UsageError
 
     if not max_mb > 0:
         raise UsageError(f"--max-mb {max_mb}: expected a size in MB above 0")
-    _print_add(add_corpus(manifest, warehouse, int(max_mb * 1024 * 1024), embed=embed), lang, fmt)
+    meta = {"economy": economy, "actor": actor, "date": date, "genre": genre, "language": language, "title": title}
+    _print_add(add_paths(manifest, warehouse, meta, int(max_mb * 1024 * 1024), embed=embed), lang, fmt)
 
 
 @sub.command("demo")

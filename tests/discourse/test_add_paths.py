@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from tests.discourse.test_corpus import make_pdf
 
 from critmin.discourse.corpus import add_paths
 from critmin.errors import InputError
-from tests.discourse.test_corpus import make_pdf
 
 
 @pytest.fixture()

@@ -145,6 +145,80 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
                  errors=len(res.errors), alerts=0 if res.alerts is None else len(res.alerts))), err=True)
 
 
+def _alerts_detector(candidates: list[dict]) -> list:
+    """Levels of opinion shifts from the early-warning engine (thresholds at 1, 1.5, 2, 3 x, hysteresis 25 %);
+    injected here because the discourse wing does not import the alerts layer."""
+    import pandas as pd
+
+    from critmin.alerts.engine import evaluate
+    from critmin.alerts.models import Rule
+
+    levels: list = [None] * len(candidates)
+    for kind in ("tone", "share"):
+        idx = [i for i, c in enumerate(candidates) if (c["metric"] == "tone") == (kind == "tone")]
+        if not idx:
+            continue
+        thr = candidates[idx[0]]["threshold"]
+        names = [f"opinion.{candidates[i]['metric']}.{candidates[i]['economy']}" for i in idx]
+        rule = Rule.model_validate({
+            "id": f"discourse-opinion-{kind}-shift", "kind": "threshold", "metric": sorted(set(names)),
+            "comparison": ">=", "title_en": f"Public opinion: {kind} shift at a change point",
+            "title_zh": "舆情：语气变点" if kind == "tone" else "舆情：框架占比变点",
+            "thresholds": {lvl: round(f * thr, 6) for lvl, f in (("blue", 1), ("yellow", 1.5), ("orange", 2), ("red", 3))},
+            "hysteresis": round(0.25 * thr, 6), "source": "feed",
+            "rationale_en": "news/social monitoring of the critical-minerals discourse",
+            "rationale_zh": "关键矿产舆情监测"})
+        series = pd.DataFrame({"metric": names, "period": [str(candidates[i]["latest"]) for i in idx],
+                               "value": [abs(candidates[i]["shift"]) for i in idx], "source": "discourse monitor",
+                               "vintage": ""})
+        found = {a.metric: a.level for a in evaluate([rule], series, use_kb=False, latest_only=True)}
+        for i, name in zip(idx, names, strict=True):
+            levels[i] = found.get(name)
+    return levels
+
+
+@sub.command("monitor")
+def monitor(target: str = typer.Argument(None, help="feed file (.rss .xml .atom .jsonl .ndjson .csv) or a watched "
+                                                    "folder of them; omit to re-detect on the stored items"),
+            economy: str = typer.Option(None, "--economy", help="economy of items that do not name one (RSS, Atom)"),
+            outlet: str = typer.Option(None, "--outlet", help="outlet of items that do not name one"),
+            topic: str = typer.Option(None, "--topic", help="topic of items that do not name one"),
+            language: str = typer.Option(None, "--language", help="zh|en|ja|auto for items that do not say"),
+            min_support: int = typer.Option(5, "--min-support", help="items needed on each side of a change point"),
+            tone_threshold: float = typer.Option(0.15, "--tone-threshold", help="|tone shift| for blue (ASSUMPTION)"),
+            share_threshold: float = typer.Option(0.10, "--share-threshold",
+                                                  help="|frame share shift| for blue (ASSUMPTION)"),
+            period: str = typer.Option("week", "--period", help="day|week|month for the page's series"),
+            out: str = typer.Option(None, "--out", help="write the monitoring page (HTML) here"),
+            warehouse: str = WAREHOUSE,
+            fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+            lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+    """Public-opinion monitoring: read news/social items (RSS, Atom, JSON Lines, CSV; zh/en/ja), score tone and
+    frames, detect tone and frame shifts at change points with minimum support, raise alerts through the
+    early-warning engine, write the monitoring page / 舆情监测：读取新闻与社交条目，检测语气与框架变点并预警."""
+    from critmin.discourse import opinion
+    from critmin.i18n import t
+
+    if target:
+        res = opinion.ingest(target, warehouse, {"economy": economy, "outlet": outlet, "topic": topic,
+                                                 "language": language})
+        for e in res.errors:
+            typer.echo(clean(t("discourse.add.error", lang, message=e["error"])), err=True)
+        typer.echo(clean(t("discourse.monitor.done", lang, files=len(res.files), added=res.added,
+                           duplicates=res.duplicates, errors=len(res.errors))), err=True)
+    alerts = opinion.detect(warehouse, min_support, tone_threshold, share_threshold, detector=_alerts_detector,
+                            engine="critmin.alerts")
+    for r in alerts.itertuples():
+        typer.echo(clean(t("discourse.monitor.alert", lang, level=r.level, economy=r.economy, metric=r.metric,
+                           before=r.before, after=r.after, n_before=r.n_before, n_after=r.n_after,
+                           change_date=r.change_date, threshold=r.threshold)), err=True)
+    if not alerts.empty:
+        emit(alerts, fmt, title="discourse opinion alerts")
+    if out:
+        path = opinion.write_page(warehouse, out, period)
+        typer.echo(clean(t("discourse.monitor.page", lang, path=path)), err=True)
+
+
 @sub.command("eval")
 def eval_(split: str = typer.Option("test", "--split", help="dev|test|all (team set); dev|heldout|all with --texts"),
           method: str = typer.Option("both", "--method", help="lexicon|embedding|both"),

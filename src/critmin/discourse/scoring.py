@@ -6,7 +6,7 @@ Method (per sentence, after segmentation):
   minerals" / 重要鉱物 is consumed whole and its parts ("critical", 关键, 重要) never reach sentiment or
   subjectivity (domain masking, research/nlp_options.md).
 * frame score f_k = sum of the weights of frame-k terms found (raw, unnormalised); ``top_frame`` is the
-  arg-max (ties by the fixed frame order) or ``none`` when no frame term occurs.
+  arg-max (ties: security > risk > rules_standards > the others, as the annotation scheme says) or ``none`` when no frame term occurs.
 * Chinese compounds that jieba keeps whole (令人满意, 不稳定) are looked up by their last two characters
   (sentiment only) and by dropping a leading negation character (不/未/无/非/没), which then negates.
 * sentiment: each sentiment term contributes its polarity p; an intensifier up to two tokens before it
@@ -32,6 +32,9 @@ NEGATION_FACTOR = -0.75
 ALPHA = 4.0
 SUBJ_HALF = 2.0
 STRONG_POLARITY = 0.6
+# Ties between frame scores: security > risk > rules_standards > the others (discourse_annotation.md).
+TIE_ORDER = tuple(FRAMES.index(f) for f in ("security", "risk", "rules_standards")) + tuple(
+    k for k, f in enumerate(FRAMES) if f not in ("security", "risk", "rules_standards"))
 MITIGATION_WINDOW = 6  # tokens between a mitigator and the hazard it cancels ("address its most serious risks")
 WEAK_POLARITY = 0.5  # weaker sentiment terms (improve, 优化) describe a measure's aim more than they judge
 HAZARD_SUBJ = 0.4  # one hazard word alone reads as description; two or more as an assessment
@@ -68,7 +71,9 @@ class SentenceScore:
     @property
     def top_frame(self) -> str:
         best = max(self.frames)
-        return FRAMES[self.frames.index(best)] if best > 0 else "none"
+        if best <= 0:
+            return "none"
+        return next(FRAMES[k] for k in TIE_ORDER if self.frames[k] == best)
 
     def as_row(self, detail: bool = False) -> dict:
         row = {"sentence": self.sentence, "language": self.language}

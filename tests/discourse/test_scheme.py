@@ -71,3 +71,16 @@ def test_traditional_characters_score_like_simplified():
     simp = analyzer("zh").analyze("中方愿与各国加强出口管制对话交流，更好维护全球产业链供应链安全稳定。")
     assert trad.frames == simp.frames and trad.polarity == simp.polarity
     assert trad.sentence.startswith("中方願")  # the stored sentence keeps the author's script
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The programme aims to improve recycling rates.", "en"),
+    ("该计划旨在提升回收率。", "zh"),
+])
+def test_a_purpose_clause_is_not_positive_either(text, lang):
+    assert labels(text, lang)[0] == "neutral"
+
+
+def test_hyphenated_compounds_are_looked_up_by_their_head():
+    s = analyzer("en").analyze("The country remains import-dependent for twelve minerals.")
+    assert "dependent" in s.terms

@@ -39,6 +39,9 @@ MITIGATION_WINDOW = 6  # tokens between a mitigator and the hazard it cancels ("
 WEAK_POLARITY = 0.5  # weaker sentiment terms (improve, 优化) describe a measure's aim more than they judge
 HAZARD_SUBJ = 0.4  # one hazard word alone reads as description; two or more as an assessment
 _ZH_NEG_PREFIX = ("不", "未", "无", "非", "没")
+# A weak aim verb right after a purpose marker ("aims to improve", 旨在提升) states what a measure is for, which the
+# scheme does not count as positive.
+_PURPOSE = frozenset({"to", "旨在", "为了", "以便", "以"})
 
 
 @dataclass(slots=True)
@@ -159,6 +162,8 @@ class Analyzer:
             if r is None:
                 if self.lang == "en" and len(tok) > 3 and tok[-1] == "s":
                     r = entries.get(tok[:-1])
+                if r is None and self.lang == "en" and "-" in tok:  # import-dependent, China-dominated
+                    r = entries.get(tok.rsplit("-", 1)[1])
                 elif self.lang == "zh" and len(tok) > 1:
                     if tok[0] in _ZH_NEG_PREFIX:
                         r = entries.get(tok[1:])
@@ -184,7 +189,7 @@ class Analyzer:
                 if ja:  # リスクを低減: the verb follows its object
                     hazards = [h for h in hazards if i - h[0] > MITIGATION_WINDOW]
             if not r.domain:
-                if r.polarity:
+                if r.polarity and not (abs(r.polarity) < WEAK_POLARITY and i and tokens[i - 1] in _PURPOSE):
                     v = r.polarity
                     if 0 < i - last_int <= 2:
                         v *= int_factor

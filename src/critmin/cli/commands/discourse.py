@@ -188,7 +188,9 @@ def monitor(target: str = typer.Argument(None, help="feed file (.rss .xml .atom 
             tone_threshold: float = typer.Option(0.15, "--tone-threshold", help="|tone shift| for blue (ASSUMPTION)"),
             share_threshold: float = typer.Option(0.10, "--share-threshold",
                                                   help="|frame share shift| for blue (ASSUMPTION)"),
-            period: str = typer.Option("week", "--period", help="day|week|month for the page's series"),
+            period: str = typer.Option("week", "--period", help="day|week|month for the series and the page"),
+            by: str = typer.Option(None, "--by", help="also print the tone/frame series grouped by a comma list of "
+                                                      "economy,outlet,topic"),
             out: str = typer.Option(None, "--out", help="write the monitoring page (HTML) here"),
             warehouse: str = WAREHOUSE,
             fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
@@ -214,6 +216,9 @@ def monitor(target: str = typer.Argument(None, help="feed file (.rss .xml .atom 
                            change_date=r.change_date, threshold=r.threshold)), err=True)
     if not alerts.empty:
         emit(alerts, fmt, title="discourse opinion alerts")
+    if by:
+        keys = tuple(k.strip() for k in by.split(",") if k.strip())
+        emit(opinion.series(opinion.load_items(warehouse), keys, period), fmt, title="discourse opinion series")
     if out:
         path = opinion.write_page(warehouse, out, period)
         typer.echo(clean(t("discourse.monitor.page", lang, path=path)), err=True)

@@ -110,3 +110,14 @@ def test_cli_monitor_uses_the_alert_engine_and_writes_the_page(tmp_path):
     assert tone and tone[0]["engine"] == "critmin.alerts" and tone[0]["economy"] == "CN"
     html = page.read_text(encoding="utf-8")
     assert "Public-opinion monitor" in html and "Mineral Wire" in html and "Daily B" in html
+
+
+def test_cli_series_by_outlet(tmp_path):
+    jsonl(tmp_path / "f.jsonl", 3, 2)
+    wh = str(tmp_path / "wh.duckdb")
+    r = CliRunner().invoke(app, ["discourse", "monitor", str(tmp_path / "f.jsonl"), "--warehouse", wh,
+                                 "--by", "economy,outlet", "--period", "month", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout[r.stdout.index("["):])
+    assert {(x["outlet"], x["n_items"]) for x in rows} == {("Daily A", 3), ("Daily B", 2)}
+    assert next(x for x in rows if x["outlet"] == "Daily B")["tone"] < 0

@@ -36,12 +36,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from critmin.discourse import FRAMES
+from critmin.discourse.monitor import LEVEL_FACTORS
 from critmin.errors import InputError
 
 FEED_SUFFIXES = (".rss", ".xml", ".atom", ".jsonl", ".ndjson", ".csv")
 ITEMS = "discourse_opinion_items"
 ALERTS = "discourse_opinion_alerts"
-LEVEL_FACTORS = (("blue", 1.0), ("yellow", 1.5), ("orange", 2.0), ("red", 3.0))
 MIN_SUPPORT = 5
 TONE_THRESHOLD = 0.15
 SHARE_THRESHOLD = 0.10

@@ -152,6 +152,7 @@ def _alerts_detector(candidates: list[dict]) -> list:
 
     from critmin.alerts.engine import evaluate
     from critmin.alerts.models import Rule
+    from critmin.discourse.monitor import HYSTERESIS, LEVEL_FACTORS
 
     levels: list = [None] * len(candidates)
     for kind in ("tone", "share"):
@@ -164,8 +165,8 @@ def _alerts_detector(candidates: list[dict]) -> list:
             "id": f"discourse-opinion-{kind}-shift", "kind": "threshold", "metric": sorted(set(names)),
             "comparison": ">=", "title_en": f"Public opinion: {kind} shift at a change point",
             "title_zh": "舆情：语气变点" if kind == "tone" else "舆情：框架占比变点",
-            "thresholds": {lvl: round(f * thr, 6) for lvl, f in (("blue", 1), ("yellow", 1.5), ("orange", 2), ("red", 3))},
-            "hysteresis": round(0.25 * thr, 6), "source": "feed",
+            "thresholds": {lvl: round(f * thr, 6) for lvl, f in LEVEL_FACTORS},
+            "hysteresis": round(HYSTERESIS * thr, 6), "source": "feed",
             "rationale_en": "news/social monitoring of the critical-minerals discourse",
             "rationale_zh": "关键矿产舆情监测"})
         series = pd.DataFrame({"metric": names, "period": [str(candidates[i]["latest"]) for i in idx],

@@ -115,3 +115,14 @@ def test_kb_new_template_loads_and_checks(tmp_path, kind):
     assert CliRunner().invoke(app, ["kb", "new", kind, "--out", str(out)]).exit_code != 0  # never overwrites
     with pytest.raises(UsageError):
         template("nonsense")
+
+
+def test_kb_check_reports_every_bad_record_of_a_file(tmp_path):
+    rec = ("{key}:\n  kind: event\n  actor: USA\n  title_en: An event\n  title_zh: 事件\n  date: 2026-01-02\n"
+           "  materials: [{mat}]\n  citations: [{{primary: p, url: 'https://example.org'}}]\n")
+    text = rec.format(key="a-one", mat="unobtainium") + rec.format(key="a-two", mat="copper") + \
+        rec.format(key="a-three", mat="kryptonite")
+    df = check(_folder(tmp_path, text), bundled=False)
+    errors = df[df["level"] == "error"]
+    assert sorted(errors["field"]) == ["a-one.materials", "a-three.materials"]
+    assert all(r.startswith("line ") for r in errors["record"])

@@ -13,7 +13,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import KBError, KnowledgeBase, data_files, parse_file, reference_problems, user_files
+from .loader import (
+    KBError,
+    KnowledgeBase,
+    data_files,
+    parse_file,
+    parse_records,
+    reference_problems,
+    user_files,
+)
 from .measures import Measure
 
 
@@ -50,15 +58,12 @@ def check_files(user: list[Path] | None = None, *, bundled: bool = True, today: 
     files = [(p, False) for p in (data_files() if bundled else [])] + [(p, True) for p in (user or [])]
     if not bundled:  # references into the bundled KB must still resolve
         for p in data_files():
-            for e in parse_file(p):
+            for e in parse_file(p, bundled=True):
                 entries[e.id] = e
                 bundled_ids.add(e.id)
     for path, is_user in files:
-        try:
-            records = parse_file(path)
-        except KBError as exc:
-            problems.append(_from_error(exc))
-            continue
+        records, errors = parse_records(path)
+        problems += [_from_error(exc) for exc in errors]
         for e in records:
             if is_user and e.replaces is not None:
                 if e.replaces not in bundled_ids and e.replaces not in entries:

@@ -61,6 +61,19 @@ an export from China.
 
 Verification levels on every source: `primary` (the issuer's text, or a page reproducing it in full),
 `secondary` (a report quoting or paraphrasing it), `unverified` (not checked against any text).
+
+## Known limits / 已知局限
+
+- Where a suspension has ended and no source in hand says what followed (the October 2025 measures after
+  No. 70, No. 46 para. 2 after No. 72, the US Affiliates Rule), the state is `unknown`, not back in force;
+  the dates are in each record's history below.
+- Most Chinese texts were read in reproductions (news sites, MOFCOM's licensing site) rather than on
+  mofcom.gov.cn itself; each source says which. HS6 codes are the announcements' reference customs codes cut
+  to six digits; where an item lists none, or we mapped one ourselves, the item's note says so, and an item
+  without codes matches every flow of its element (cautious).
+- The 2010 rare-earth quota record rests on press reports of the allocation; no quota notice was read.
+- Entries other than measures keep the seed-based facts and `basis` flags; those reviewed against a source
+  carry `reviewed` (counts under "How current").
 """
 
 

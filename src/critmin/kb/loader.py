@@ -65,34 +65,59 @@ _EntryFile = keyed_by_id(Entry)
 _MeasureFile = keyed_by_id(Measure)
 
 
-def parse_file(path: str | Path, text: str | None = None) -> list[Entry | Measure]:
+def parse_file(path: str | Path, text: str | None = None, *, bundled: bool = False) -> list[Entry | Measure]:
     """Parse one knowledge-base YAML file into validated records; the first problem raises KBError with the
     file, the line and the field (``record-id.field``)."""
-    from critmin.datafile import line_of, read_yaml, validate
+    records, errors = parse_records(path, text, bundled=bundled)
+    if errors:
+        raise errors[0]
+    return records
+
+
+def parse_records(path: str | Path, text: str | None = None, *, bundled: bool = False
+                  ) -> tuple[list[Entry | Measure], list[KBError]]:
+    """Every valid record of one file and a KBError for every invalid one (a file-level problem, such as a
+    YAML syntax error, is the only error then), so ``kb check`` can report them all in one pass.
+
+    ``bundled``: critmin's own file, read with the fast C loader (no line numbers; the shared reader's checks
+    on bundled files run in tests/test_catalog.py and ``kb check``)."""
+    from critmin.datafile import line_of, read_bundled_yaml, read_yaml, validate
 
     name = Path(path).name
-    data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
+    try:
+        if bundled and text is None:
+            data = read_bundled_yaml(path)
+        else:
+            data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
+    except KBError as exc:
+        return [], [exc]
     if data is None:
-        return []
+        return [], []
     if not isinstance(data, dict):
-        raise KBError(name, None, None, "a mapping of entry id -> entry", type(data).__name__)
+        return [], [KBError(name, None, None, "a mapping of entry id -> entry", type(data).__name__)]
+    out: list[Entry | Measure] = []
+    errors: list[KBError] = []
     for key, body in data.items():
         if not isinstance(body, dict):
-            raise KBError(name, line_of(data, [key]), str(key), "a mapping (one record)", type(body).__name__)
+            errors.append(KBError(name, line_of(data, [key]), str(key), "a mapping (one record)",
+                                  type(body).__name__))
+            continue
         if "id" in body and body["id"] != key:
-            raise KBError(name, line_of(data, [key, "id"]), f"{key}.id", f"the same id as its key '{key}'",
-                          body["id"])
-    # measures and entries are validated in file order, each against its own model, so the error names the
-    # first bad record; a sub-mapping keeps the line numbers of the parsed file
-    out: list[Entry | Measure] = []
-    for key, body in data.items():
+            errors.append(KBError(name, line_of(data, [key, "id"]), f"{key}.id", f"the same id as its key '{key}'",
+                                  body["id"]))
+            continue
+        # each record against its own model; a sub-mapping keeps the line numbers of the parsed file
         model = _MeasureFile if body.get("kind") == "export_control" else _EntryFile
         sub = type(data)({key: body})
         if hasattr(data, "lines"):
             sub.lines = {key: data.lines.get(key)}
-        rec = validate(sub, model, name, error=KBError).root[key]
+        try:
+            rec = validate(sub, model, name, error=KBError).root[key]
+        except KBError as exc:
+            errors.append(exc)
+            continue
         out.append(rec.model_copy(update={"source_file": name}))
-    return out
+    return out, errors
 
 
 def _refs(e: Entry | Measure) -> list[tuple[str, str]]:
@@ -136,8 +161,9 @@ def load_from(paths: list[Path], user: list[Path] | None = None) -> KnowledgeBas
     """Load the records of ``paths`` (bundled) and ``user`` files; ids unique across all files, except that
     a user record with ``replaces: <id>`` takes a bundled record's place."""
     entries: dict[str, Entry | Measure] = {}
+    own = set(data_files())
     for path in sorted(paths):
-        for e in parse_file(path):
+        for e in parse_file(path, bundled=Path(path) in own):
             if e.id in entries:
                 raise KBError(path.name, e.id, "id", "an id unique across the knowledge base",
                               f"also in {entries[e.id].source_file}")

@@ -137,6 +137,7 @@ class Citation(_Strict):
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     published: dt.date | None = None
     locator: str | None = None  # article / paragraph / page
+    supports: str | None = None  # which facts of the entry this source supports
     verification: Literal["primary", "secondary", "unverified"] | None = None
 
     @field_validator("seed")

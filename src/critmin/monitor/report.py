@@ -418,7 +418,7 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
         other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
-        level_colours=LEVEL_COLOURS,
+        level_colours=LEVEL_COLOURS, kb_currency=_kb_currency(tx),
     )
 
 
@@ -468,3 +468,14 @@ def _iso_members(data: MonitorData) -> set[str]:
 
     year = max(data.years)
     return {iso for e in resolve(data.importers) for iso in e.members(year)}
+
+
+def _kb_currency(tx: Texts) -> str:
+    """How current the knowledge base behind the cited events is (latest record, reviews)."""
+    from critmin.kb import load_kb
+    from critmin.kb.check import currency
+
+    c = currency(load_kb())
+    return tx.T("kb.currency", latest=c["latest_date"], latest_id=c["latest_id"], reviewed=c["reviewed"],
+                records=c["records"], m_reviewed=c["measures_reviewed"], measures=c["measures"],
+                oldest=c["oldest_measure_review"] or "-", user=c["user_files"])

@@ -179,5 +179,5 @@ def controls(
     day = _date(as_of) or date.today()
     df = controls_table(day)
     if fmt is Format.table:
-        df = df[["id", "published", "effective", "elements", "status", "as_of", "title_en"]]
+        df = df[["id", "number", "published", "effective", "elements", "kinds", "status", "as_of"]]
     emit(df, fmt, title=f"CN export controls as of {day}")

@@ -251,7 +251,10 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
     hits = sub[mask]
     lv = levels.to_numpy()[mask]
     tr = transitions.to_numpy()[mask] if transitions is not None else None
-    for i, row in enumerate(hits.itertuples(index=False)):
+    # the period ends as dates once, and no datetime column in the row tuples (each would become a Timestamp)
+    ends = hits["cm_end"].dt.date.to_numpy() if events is None else None
+    cols = [c for c in hits.columns if c not in ("cm_start", "cm_end")]
+    for i, row in enumerate(hits[cols].itertuples(index=False)):
         level = names[int(lv[i])]
         extra: dict = {}
         if events is not None:
@@ -259,7 +262,7 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
             extra["events"] = evs
             cited = [*rule.cites, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in rule.cites)]
         else:
-            cited = citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage)
+            cited = citer(rule, row.material, row.supplier, ends[i], row.stage)
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
         # values are produced here from validated rules and a prepared frame: construct without re-validation

@@ -230,7 +230,8 @@ def _alert_rows(df, tx: Texts) -> list[dict]:
             "id": r.id, "level": r.level, "level_label": tx.T(f"monitor.level.{r.level}"),
             "rule": r.title_zh if tx.lang == "zh" else r.title_en, "rule_id": r.rule_id,
             "importer": _name(r.importer, tx.lang), "material": _material_name(r.material, tx.lang),
-            "stage": r.stage, "hs6": r.hs6.replace(",", ", "), "supplier": r.supplier, "metric": r.metric,
+            "stage": _stage_name(r.stage, tx.lang), "hs6": r.hs6.replace(",", ", "),
+            "supplier": _name(r.supplier, tx.lang) if r.supplier else "", "metric": r.metric,
             "value": _fmt_value(r.value), "threshold": "" if r.threshold is None or r.threshold != r.threshold
             else f"{r.comparison} {_fmt_value(r.threshold)}",
             "period": r.period, "events": [e for e in r.cited_events.split(";") if e],

@@ -459,8 +459,26 @@ def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes
         "watch": watch_rows(policy, data, warehouse, tx) if warehouse is not None else [],
         "assumptions": assumptions(policy), "policy": policy.path,
         "importers": sorted({(r["importer_code"], r["importer"]) for r in shown}),
+        "economies": _economy_sections(situations, tx),
         "levels": ["red", "orange", "yellow", "blue", "none"],
     }
+
+
+ECONOMY_SECTIONS = 12  # economies with a section of their own (most red/orange first); all are in the table
+
+
+def _economy_sections(situations, tx: Texts) -> list[dict]:
+    """Per economy: its level counts and its five highest-priority situations at yellow or above."""
+    out = []
+    hot = situations[situations["level"].isin(["red", "orange", "yellow"])]
+    for imp, g in situations.groupby("importer", sort=False):
+        h = hot[hot["importer"] == imp]
+        out.append({"code": imp, "name": _name(imp, tx.lang),
+                    "counts": {lv: int((g["level"] == lv).sum()) for lv in ("red", "orange", "yellow")},
+                    "top": _situation_rows(h, tx, 5), "key": (-(g["level"] == "red").sum(),
+                                                              -(g["level"] == "orange").sum(), imp)})
+    out.sort(key=lambda e: e["key"])
+    return out[:ECONOMY_SECTIONS]
 
 
 def _iso_members(data: MonitorData) -> set[str]:

@@ -91,3 +91,10 @@ class ValidationFailed(CritminError):
 
 class UsageError(CritminError):
     """A request that cannot be answered as asked (unknown importer, empty selection, …)."""
+
+
+class EmptyResult(UsageError):
+    """A well-formed request that matched no rows: one sentence saying what was asked, exit code 3 (bad input
+    is 2), so a script can tell "nothing there" from "asked wrongly"."""
+
+    exit_code = 3

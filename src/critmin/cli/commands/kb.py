@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import Format, Rows, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -28,14 +28,15 @@ def events_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
 ) -> None:
     """List knowledge-base entries, filtered / 按条件列出知识库条目."""
-    from critmin.i18n import t
-    from critmin.kb import events
+    from critmin.i18n import current_lang, t
+    from critmin.kb.query import COLUMNS, entry_rows, select
 
-    df = events(material=material, actor=actor, kinds=kind or None, since=since, until=until,
-                include_general=include_general)
-    if fmt is Format.table:
-        df = df.drop(columns=["title_zh", "date_precision", "status_today"])
-    emit(df, fmt, title=t("kb.events.title", count=len(df)))
+    rows = Rows(COLUMNS, entry_rows(select(material=material, actor=actor, kinds=kind or None, since=since,
+                                           until=until, include_general=include_general)))
+    if fmt is Format.table:  # one title, in the user's language
+        drop = "title_en" if current_lang() == "zh" else "title_zh"
+        rows = rows.drop([drop, "date_precision", "status_today"])
+    emit(rows, fmt, title=t("kb.events.title", count=len(rows)), empty=t("kb.events.empty"))
 
 
 def members_cmd(

@@ -1,0 +1,136 @@
+"""Benchmark for the analyst experience (issue 16): everyday command latency, install size, HTML sizes.
+
+Latency: each command runs as a fresh process (start, imports, catalog, warehouse open and query included), the
+reference checkout (``--before``: a git revision, extracted with ``git archive``) and this checkout interleaved,
+median of ``--repeat`` runs, on the same warehouse. Install size: the size of ``site-packages`` and the number
+of distributions in two virtual environments made with ``pip install .`` and ``pip install '.[all]'``
+(``--venv-core`` / ``--venv-all``; made beforehand, since that needs the registry). HTML sizes: the files the
+report commands write, and the shared plotly asset beside them.
+
+Run: python bench/bench_ux.py [--before REV] [--repeat N] [--venv-core DIR --venv-all DIR] [--warehouse PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import write_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = {
+    "dependency EU27 rare earths 2024": ["dependency", "--importer", "EU27", "--material", "rare_earths",
+                                         "--years", "2024"],
+    "crma EU27 2024": ["crma", "--years", "2024"],
+    "kb events rare earths": ["kb", "events", "--material", "rare_earths"],
+    "--help": ["--help"],
+}
+
+
+def _run(src: Path, args: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "critmin", *args], env={**env, "PYTHONPATH": str(src)},
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"critmin {' '.join(args)} failed ({src}): {r.stderr.strip()[-300:]}")
+    return dt
+
+
+def latency(before: Path, repeat: int, env: dict) -> str:
+    lines = ["| command | before (reference) | after | ratio after / before |", "|---|---:|---:|---:|"]
+    for label, args in COMMANDS.items():
+        b, a = [], []
+        _run(ROOT / "src", args, env)  # warm the OS file cache for both sides
+        _run(before, args, env)
+        for _ in range(repeat):
+            b.append(_run(before, args, env))
+            a.append(_run(ROOT / "src", args, env))
+        mb, ma = statistics.median(b), statistics.median(a)
+        lines.append(f"| {label} | {mb:.2f} s | {ma:.2f} s | {ma / mb:.2f}× |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def _du(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for f in files:
+            p = os.path.join(root, f)
+            if not os.path.islink(p):
+                total += os.path.getsize(p)
+    return total
+
+
+def install_size(core: Path, allv: Path) -> str:
+    lines = ["| install | site-packages | distributions |", "|---|---:|---:|"]
+    for label, venv in (("core: `pip install critmin`", core), ("all: `pip install 'critmin[all]'`", allv)):
+        site = next(venv.glob("lib/python*/site-packages"))
+        n = len(list(site.glob("*.dist-info")))
+        lines.append(f"| {label} | {_du(site) / 2**20:,.0f} MiB | {n} |")
+    return "\n".join(lines)
+
+
+def html_sizes(env: dict, warehouse: str | None) -> str:
+    from critmin.html import ASSET_NAME
+
+    out = Path(tempfile.mkdtemp(prefix="critmin-bench-html-"))
+    jobs = {
+        "kb timeline": ["kb", "timeline", "--out", str(out / "kb_timeline.html")],
+        "monitor report": ["monitor", "--out", str(out / "monitor"), "--no-save"],
+        "stress chart": ["stress", "--supplier", "CHN", "--material", "rare_earths", "--stage", "compound",
+                         "--cut", "0.4", "--months", "12", "--importer", "EU27", "--draws", "200",
+                         "--html", str(out / "stress.html")],
+    }
+    lines = ["| output | HTML | shared plotly asset in the folder |", "|---|---:|---:|"]
+    for label, args in jobs.items():
+        r = subprocess.run([sys.executable, "-m", "critmin", *args], env={**env, "PYTHONPATH": str(ROOT / "src")},
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            lines.append(f"| {label} | failed: {r.stderr.strip()[-120:]} | |")
+            continue
+        for html in sorted(out.rglob("*.html")):
+            if html.stat().st_mtime < time.time() - 600 or html.name.startswith("."):
+                continue
+            asset = html.parent / ASSET_NAME
+            size = f"{asset.stat().st_size / 2**20:.2f} MiB" if asset.exists() else "none"
+            lines.append(f"| {label}: {html.relative_to(out)} | {html.stat().st_size / 1024:,.0f} KiB | {size} |")
+        for html in out.rglob("*.html"):
+            html.rename(html.with_suffix(".done"))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--before", default="d474cbd", help="reference revision (default: before issue 16)")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--venv-core", type=Path)
+    ap.add_argument("--venv-all", type=Path)
+    ap.add_argument("--warehouse")
+    args = ap.parse_args()
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    if args.warehouse:
+        env["CRITMIN_WAREHOUSE"] = args.warehouse
+    before = Path(tempfile.mkdtemp(prefix="critmin-before-"))
+    subprocess.run(f"git -C {ROOT} archive {args.before} src | tar -x -C {before}", shell=True, check=True)
+    load = os.getloadavg()[0]
+    body = [f"Reference: `{args.before}` (before issue 16). Load average at start: {load:.2f}.", "",
+            f"**Command latency**, fresh process each, interleaved, median of {args.repeat}:", "",
+            latency(before / "src", args.repeat, env)]
+    if args.venv_core and args.venv_all:
+        body += ["", "**Install size** (fresh virtual environments, Python "
+                 f"{sys.version_info.major}.{sys.version_info.minor}):", "", install_size(args.venv_core, args.venv_all)]
+    body += ["", "**HTML outputs** (one plotly.js file per output folder instead of one per page):", "",
+             html_sizes(env, args.warehouse)]
+    write_section("ux (issue 16)", "\n".join(body))
+
+
+if __name__ == "__main__":
+    main()

@@ -94,7 +94,8 @@ class UsageError(CritminError):
 
 
 class EmptyResult(UsageError):
-    """A well-formed request that matched no rows: one sentence saying what was asked, exit code 3 (bad input
-    is 2), so a script can tell "nothing there" from "asked wrongly"."""
+    """A well-formed request that matched no rows: one sentence saying what was asked, exit code 8 (bad input
+    is 2; 3-5 are compliance findings, 6-7 ledger breaks), so a script can tell "nothing there" from "asked
+    wrongly"."""
 
-    exit_code = 3
+    exit_code = 8

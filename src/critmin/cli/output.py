@@ -6,8 +6,8 @@ shares in %, names beside codes); CSV cells that would start a spreadsheet formu
 :func:`critmin.csvsafe.csv_safe`. CSV, JSON, Excel and Parquet keep the stored values (shares as fractions 0–1),
 so a file read back gives the numbers the indicator computed.
 
-An empty result is not a silent empty table: :func:`emit` raises :class:`EmptyResult` (exit code 3, see
-docs/cli.md) with a sentence saying what was asked.
+An empty result is not a silent empty table: :func:`emit` raises :class:`EmptyResult` (exit code 8, see
+``critmin --help``) with a sentence saying what was asked.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import typer
 from critmin.errors import EmptyResult
 from critmin.tabletext import Rows, clean, write_table
 
-__all__ = ["FORMAT_OPT", "OUT_OPT", "WAREHOUSE_OPT", "EmptyResult", "Format", "Rows", "clean", "emit",
+__all__ = ["FORMAT_OPT", "OUT_OPT", "WAREHOUSE_OPT", "EmptyResult", "Format", "Rows", "check_lang", "clean", "emit",
            "country_names"]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,10 +136,28 @@ def _write_file(data, path: Path) -> None:
                 _json(df, fh)
     elif suffix == ".xlsx":
         def writer(tmp: str) -> None:
+            import io
+
             from critmin.csvsafe import csv_safe
 
-            csv_safe(df).to_excel(tmp, index=False, engine="openpyxl", sheet_name="critmin")
+            buf = io.BytesIO()  # pandas picks the Excel writer by suffix; the temporary file has none
+            csv_safe(df).to_excel(buf, index=False, engine="openpyxl", sheet_name="critmin")
+            with open(tmp, "wb") as fh:
+                fh.write(buf.getvalue())
     else:
         def writer(tmp: str) -> None:
             df.to_parquet(tmp, index=False)
     write_with(path, writer)
+
+
+def check_lang(value: str | None) -> str | None:
+    """Typer callback of every ``--lang``: en or zh (zh-CN, en_GB … accepted), anything else refused."""
+    if value is None:
+        return None
+    from critmin.errors import UsageError
+    from critmin.i18n import current_lang
+
+    try:
+        return current_lang(value)
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None

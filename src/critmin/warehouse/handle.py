@@ -121,6 +121,9 @@ class Warehouse:
         if fmt == "arrow":
             return rel.to_arrow_table()
         if fmt == "polars":
+            from critmin.extras import require
+
+            require("polars", "a polars table")
             return rel.pl()
         if fmt == "pandas":
             return rel.df()

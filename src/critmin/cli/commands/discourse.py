@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, clean, emit
+from critmin.cli.output import Format, check_lang, clean, emit
 
 sub = typer.Typer(help="Discourse analysis of critical-minerals policy texts (zh/en/ja) / 关键矿产政策话语分析",
                   no_args_is_help=True)
 
 WAREHOUSE = typer.Option(None, "--warehouse", help="DuckDB warehouse file (else CRITMIN_WAREHOUSE, else default)")
+
+
+@sub.callback()
+def _needs_extra() -> None:
+    from critmin.extras import require
+
+    require("discourse", "critmin discourse")
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +45,7 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"
         max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this (MB)"),
         embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
         fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-        lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+        lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
     skipped, exit code 1 if any) / 按清单载入语料."""
     from critmin.discourse.corpus import add_corpus
@@ -56,7 +63,7 @@ def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed t
          embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
          warehouse: str = WAREHOUSE,
          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-         lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+         lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts when they can be
     found (they are an extra beside a clone) / 载入演示语料."""
     from critmin.discourse import demo as d
@@ -97,7 +104,7 @@ def report(economies: str = typer.Option(None, "--economies", help="comma list, 
            by: str = typer.Option("year", "--by", help="time grain of the evolution (year)"),
            fmt: str = typer.Option("html", "--format", help="html|json"),
            out: str = typer.Option(None, "--out", help="output file (default discourse_report.<fmt>)"),
-           lang: str = typer.Option(None, "--lang", help="report language en|zh"),
+           lang: str = typer.Option(None, "--lang", callback=check_lang, help="report language en|zh"),
            warehouse: str = WAREHOUSE) -> None:
     """Findings: frame radar, shared frames, divergences, sentiment vs subjectivity, evolution and change
     points, evidence sentences; self-contained offline HTML or JSON / 生成话语分析报告."""
@@ -119,7 +126,7 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
           share_threshold: float = typer.Option(0.10, "--share-threshold", help="|frame share shift| for blue"),
           warehouse: str = WAREHOUSE,
           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+          lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Process new files in DIR once: update aggregates, raise alerts on shifts / 处理监视文件夹中的新文本并预警."""
     from critmin.discourse.monitor import watch_folder
     from critmin.i18n import t
@@ -141,7 +148,7 @@ def eval_(split: str = typer.Option("test", "--split", help="dev|test|all"),
           method: str = typer.Option("both", "--method", help="lexicon|embedding|both"),
           language: str = typer.Option(None, "--language", help="only zh|en|ja items"),
           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+          lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Per-label precision, recall, F1 and macro-F1 on the labelled evaluation set, lexicon and embedding
     paths side by side / 在标注评测集上计算精确率、召回率与 F1."""
     from critmin.discourse.evaluate import evaluate

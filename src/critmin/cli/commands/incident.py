@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import Format, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +28,7 @@ _DRAWS = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws")
 _SEED = typer.Option(0, "--seed", help="stage 2: random seed")
 _NOTE = typer.Option(None, "--note", help="a note for the history")
 _WH = typer.Option(None, "--warehouse", help="warehouse file")
-_LANG = typer.Option(None, "--lang", help="en|zh")
+_LANG = typer.Option(None, "--lang", callback=check_lang, help="en|zh")
 
 
 def _open(warehouse, command: str | None = None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, Rows, emit
+from critmin.cli.output import Format, Rows, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -89,7 +89,7 @@ def timeline_cmd(
     actor: str = typer.Option(None, "--actor"),
     since: str = typer.Option("2008-01-01", "--since"),
     until: str = typer.Option(None, "--until"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
 ) -> None:
     """Write the knowledge-base timeline chart as offline HTML / 输出知识库时间线图."""
     from critmin.i18n import current_lang, t

@@ -6,13 +6,20 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import Format, check_lang, emit
 
 ledger_app = typer.Typer(
     help="Tamper-evident chain-of-custody ledger / 可防篡改的监管链账本 "
     "(verify exit codes: 0 intact, 6 chain/signature/head break, 7 only mass-balance or custody rule breaks)",
     no_args_is_help=True,
 )
+
+
+@ledger_app.callback()
+def _needs_extra() -> None:
+    from critmin.extras import require
+
+    require("compliance", "critmin ledger")
 
 
 def register(app: typer.Typer) -> None:
@@ -104,7 +111,7 @@ def verify(
     file: Path = typer.Argument(..., help="Ledger file"),
     anchor: str = typer.Option(None, "--anchor", help="A head hash kept outside the file; must be in the chain"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
 ) -> None:
     """Verify hash chain, signatures, mass balance and custody; name the first bad event / 校验账本."""
     from critmin.compliance.ledger import Ledger

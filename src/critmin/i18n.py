@@ -13,6 +13,11 @@ from importlib import resources
 LANGS = ("en", "zh")
 
 
+class UnknownLanguage(ValueError):
+    """A language critmin has no text for (the CLI prints it as one line, exit code 2). Defined here, not in
+    :mod:`critmin.errors`, because errors are worded through this module."""
+
+
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, dict[str, str]]:
     import yaml
@@ -42,11 +47,7 @@ def current_lang(lang: str | None = None) -> str:
         return "zh"
     if lang == "en" or lang.startswith("en-"):
         return "en"
-    from critmin.errors import (
-        UsageError,  # a language we have no text for is refused, never English by surprise
-    )
-
-    raise UsageError(both("i18n.unknown_lang", lang=given))
+    raise UnknownLanguage(both("i18n.unknown_lang", name=given))  # refused, never English by surprise
 
 
 def t(key: str, lang: str | None = None, **fields) -> str:

@@ -54,9 +54,13 @@ _register_all()
 def main() -> None:
     """Entry point: run the app, turning critmin's typed errors into one line and a non-zero exit."""
     from critmin.errors import CritminError
+    from critmin.i18n import UnknownLanguage
 
     try:
         app()
+    except UnknownLanguage as exc:  # CRITMIN_LANG=fr: one line, not a traceback
+        typer.echo(str(exc), err=True)
+        sys.exit(2)
     except CritminError as exc:
         from critmin.cli.output import clean
         from critmin.i18n import t

@@ -154,10 +154,9 @@ def check_lang(value: str | None) -> str | None:
     """Typer callback of every ``--lang``: en or zh (zh-CN, en_GB … accepted), anything else refused."""
     if value is None:
         return None
-    from critmin.errors import UsageError
-    from critmin.i18n import current_lang
+    from critmin.i18n import UnknownLanguage, current_lang
 
     try:
         return current_lang(value)
-    except UsageError as exc:
+    except UnknownLanguage as exc:
         raise typer.BadParameter(str(exc)) from None

@@ -87,7 +87,7 @@ def html_sizes(env: dict, warehouse: str | None) -> str:
         "monitor report": ["monitor", "--out", str(out / "monitor"), "--no-save"],
         "stress chart": ["stress", "--supplier", "CHN", "--material", "rare_earths", "--stage", "compound",
                          "--cut", "0.4", "--months", "12", "--importer", "EU27", "--draws", "200",
-                         "--html", str(out / "stress.html")],
+                         "--chart", str(out / "stress.html")],
     }
     lines = ["| output | HTML | shared plotly asset in the folder |", "|---|---:|---:|"]
     for label, args in jobs.items():

@@ -1,7 +1,8 @@
 """The monitoring report: Plotly charts and one self-contained HTML page rendered with Jinja2.
 
-Plotly's JavaScript is embedded once in the page head (``plotly.offline.get_plotlyjs()``); each chart is a
-``<div>`` plus a ``Plotly.newPlot`` call, so the file opens offline and loads nothing from a CDN.
+Plotly's JavaScript is loaded from one shared file beside the page (:data:`critmin.html.ASSET_NAME`, written by the
+job into the report folder); each chart is a ``<div>`` plus a ``Plotly.newPlot`` call, so the folder opens
+offline and loads nothing from a CDN. Each economy has the colour :func:`critmin.html.economy_colour` gives it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from critmin.monitor.compute import MonitorData
 
 LEVEL_COLOURS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#f1c40f", "blue": "#2e86c1"}
-IMPORTER_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
 
 
@@ -123,11 +123,13 @@ def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: 
     if d.empty:
         return None
     traces = []
-    for k, imp in enumerate(importers):
+    for imp in importers:
         s = d[d["importer"] == imp].sort_values("year")
         if s.empty:
             continue
-        colour = IMPORTER_COLOURS[k % len(IMPORTER_COLOURS)]
+        from critmin.html import economy_colour
+
+        colour = economy_colour(imp)  # the same colour for an economy in every chart
         name = _name(imp, tx.lang)
         years = [int(y) for y in s["year"]]
         traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": _nums(s["top1_share"] * 100),
@@ -244,9 +246,9 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
     from importlib import resources
 
     import jinja2
-    from plotly.offline import get_plotlyjs
 
     import critmin
+    from critmin.html import ASSET_NAME
     from critmin.kb import timeline_figure
 
     tx = Texts(lang)
@@ -293,7 +295,7 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         lstrip_blocks=True)
     tpl = env.get_template("report.html.j2")
     return tpl.render(
-        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_js=get_plotlyjs(),
+        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_src=ASSET_NAME,
         as_of=data.as_of.isoformat(), generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
         materials=materials, years=f"{min(data.years)}–{max(data.years)}", latest=latest, vintage=data.vintage,

@@ -137,9 +137,22 @@ def _with_name(code, names: dict[str, str] | None) -> str:
     return f"{text} {name}" if name and name != text else text
 
 
-def write_table(data, title: str | None = None, out=None, names: dict[str, str] | None = None) -> None:
+def header(column: str, lang: str | None = None) -> str:
+    """The column's title: its stored name in English, the catalogue's ``col.<name>`` title in Chinese."""
+    from critmin.i18n import current_lang, t
+
+    if current_lang(lang) == "zh":
+        try:
+            return t(f"col.{column}", "zh")
+        except KeyError:
+            return str(column)
+    return str(column)
+
+
+def write_table(data, title: str | None = None, out=None, names: dict[str, str] | None = None,
+                lang: str | None = None) -> None:
     """Write ``data`` (a DataFrame or :class:`Rows`) to ``out`` (stdout by default) as a rich table: numbers
-    right-aligned, shares in %, country names beside codes when ``names`` is given."""
+    right-aligned, shares in %, country names beside codes when ``names`` is given, headers in ``lang``."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -151,15 +164,18 @@ def write_table(data, title: str | None = None, out=None, names: dict[str, str] 
     coded = [c in CODE_COLUMNS for c in cols]
     text_rows = [[_with_name(v, names) if coded[i] else clean(cell(v, shares[i], labels[i]))
                   for i, v in enumerate(r)] for r in rows]
-    headers = [f"{c} %" if shares[i] else str(c) for i, c in enumerate(cols)]
+    headers = [f"{header(c, lang)} %" if shares[i] else header(c, lang) for i, c in enumerate(cols)]
     isatty = getattr(out, "isatty", lambda: False)()
     if isatty:
         import shutil
 
         width = shutil.get_terminal_size((120, 24)).columns
     else:  # a file or a pipe: as wide as the content, nothing cut
-        widths = [max([len(h), *(len(t) for t in (r[i] for r in text_rows))]) for i, h in enumerate(headers)]
-        width = max(80, sum(widths) + 3 * len(widths) + 4, len(title or "") + 4)
+        from rich.cells import cell_len  # a CJK character takes two columns
+
+        widths = [max([cell_len(h), *(cell_len(t) for t in (r[i] for r in text_rows))])
+                  for i, h in enumerate(headers)]
+        width = max(80, sum(widths) + 3 * len(widths) + 4, cell_len(title or "") + 4)
     table = Table(title=None if title is None else Text(clean(title)), show_lines=False)
     for i, h in enumerate(headers):
         table.add_column(Text(clean(h)), justify="right" if right[i] or shares[i] else "left", overflow="fold")

@@ -69,11 +69,13 @@ def _is_empty(data) -> bool:
 
 
 def emit(data: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str | None = None, out=None, *,
-         path: str | Path | None = None, names: dict[str, str] | None = None, empty: str | None = None) -> None:
+         path: str | Path | None = None, names: dict[str, str] | None = None, empty: str | None = None,
+         lang: str | None = None) -> None:
     """Write ``data`` (a DataFrame or :class:`~critmin.tabletext.Rows`) as a table, CSV or JSON records to
     ``out`` (stdout by default), or to the file ``path`` (format from its suffix, written atomically).
 
-    ``names``: ISO3 -> name, shown beside codes in tables. ``empty``: when given and ``data`` has no rows, raise
+    ``names``: ISO3 -> name, shown beside codes in tables; ``lang``: of the table headers (else the setting).
+    ``empty``: when given and ``data`` has no rows, raise
     :class:`EmptyResult` with this sentence instead of printing an empty table.
     """
     if empty is not None and _is_empty(data):
@@ -91,7 +93,7 @@ def emit(data: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
     elif fmt is Format.json:
         _json(data, out)
     else:
-        write_table(data, title=title, out=out, names=names)
+        write_table(data, title=title, out=out, names=names, lang=lang)
 
 
 def _csv(data, out) -> None:

@@ -15,7 +15,7 @@ from critmin.errors import EmptyResult
 
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
 IMPORTER_HELP = "ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"
-LANG_OPT = typer.Option("en", "--lang", callback=check_lang, help="en|zh (for --explain)")
+LANG_OPT = typer.Option(None, "--lang", callback=check_lang, help="en|zh: table headers, names, --explain (else CRITMIN_LANG)")
 
 
 class BasisOpt(StrEnum):
@@ -45,7 +45,10 @@ def _open(warehouse):
 
 
 def _explain(df, wh, lang) -> None:
+    from critmin.i18n import current_lang
     from critmin.indicators.explain import explain
+
+    lang = current_lang(lang)
 
     ids = df["provenance_ids"] if "provenance_ids" in df.columns else None
     emit(explain(df.columns, wh, lang, ids), Format.table, title="definitions, units and sources / 口径、单位与来源")
@@ -71,7 +74,7 @@ def dependency(
     with _open(warehouse) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh)
         emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}", path=out,
-             names=country_names(wh, lang))
+             names=country_names(wh, lang), lang=lang)
         if explain:
             _explain(df, wh, lang)
 
@@ -121,7 +124,7 @@ def crma(
             key = "cli.crma.no_breach" if set(_years(years) or have) & set(have) else "cli.no_years"
             raise EmptyResult(t(key, lang, years=years or "all", cap=f"{cap:.0%}", first=have[0], last=have[-1]))
         emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}", path=out,
-             names=country_names(wh, lang))
+             names=country_names(wh, lang), lang=lang)
         if explain:
             _explain(df, wh, lang)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, check_lang, emit
+from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, Rows, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -138,13 +138,17 @@ def summary(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
             emit(top, fmt, title="Largest rare-earth importers, latest year (BACI) / 稀土最大进口方（最新年份）")
 
 
-def tables(warehouse: Path = WAREHOUSE_OPT) -> None:
+def tables(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
     """List the warehouse's tables / 列出数据表."""
     import critmin
 
     with critmin.open(warehouse) as wh:
-        for name in wh.tables():
+        names = wh.tables()
+    if fmt is Format.table:  # one name a line, as before: easy to read and to pipe
+        for name in names:
             typer.echo(name)
+        return
+    emit(Rows(["table"], [(n,) for n in names]), fmt)
 
 
 def export(

@@ -28,7 +28,7 @@ CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0b, 0x20), *range(0
 
 # Columns holding ISO3 codes (or group ids) that get a name beside them when names are known.
 CODE_COLUMNS = ("importer", "exporter", "supplier", "top1_supplier", "top1_supplier_value", "top1_supplier_qty",
-                "iso3", "economy", "country", "actor", "target", "party")
+                "iso3", "economy", "country", "actor", "target", "party", "top1_producer", "entity")
 
 
 @dataclass(frozen=True)

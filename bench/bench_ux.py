@@ -68,6 +68,32 @@ def latency(before: Path, repeat: int, env: dict) -> str:
     return "\n".join(lines)
 
 
+FLOOR = {
+    "python -c pass": "pass",
+    "import duckdb": "import duckdb",
+    "import pandas": "import pandas",
+    "import ibis; ibis.duckdb.connect()": "import ibis; ibis.duckdb.connect()",
+}
+
+
+def floor(repeat: int) -> str:
+    """What the indicator commands cannot go below while their expressions are Ibis and results pandas."""
+    import resource
+
+    lines = ["| fresh process doing only | wall | CPU |", "|---|---:|---:|"]
+    for label, code in FLOOR.items():
+        w, c = [], []
+        for _ in range(repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            w.append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            c.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        lines.append(f"| `{label}` | {statistics.median(w):.2f} s | {statistics.median(c):.2f} s |")
+    return "\n".join(lines)
+
+
 def _du(path: Path) -> int:
     total = 0
     for root, _dirs, files in os.walk(path):
@@ -139,6 +165,8 @@ def main() -> None:
         body += ["", "**Install size** (fresh virtual environments, Python "
                  f"{sys.version_info.major}.{sys.version_info.minor}):", "", install_size(args.venv_core, args.venv_all)]
     body += ["", f"Load average (1 min) after the latency runs: {os.getloadavg()[0]:.2f}.", "",
+             "**The floor** of a command that imports pandas and Ibis (same run, median of "
+             f"{args.repeat}):", "", floor(args.repeat), "",
              "**HTML outputs** (one plotly.js file per output folder instead of one per page):", "",
              html_sizes(env, args.warehouse)]
     write_section("ux (issue 16)", "\n".join(body))

@@ -116,6 +116,12 @@ def report(economies: str = typer.Option(None, "--economies", help="comma list, 
         raise UsageError(f"--format {fmt!r}: expected html or json")
     econ = [e.strip().upper() for e in economies.split(",") if e.strip()] if economies else None
     findings = build_findings(warehouse, econ, by)
+    missing = [e for e in econ or [] if e not in findings.economies]
+    if missing:  # an economy with no documents is named, not silently left out of the report
+        from critmin.errors import EmptyResult
+
+        raise EmptyResult(t("discourse.report.no_economy", lang, names=", ".join(missing),
+                            found=", ".join(findings.economies) or "-"))
     path = write_report(findings, out or f"discourse_report.{fmt}", fmt, current_lang(lang))
     typer.echo(clean(t("discourse.report.written", lang, path=path)), err=True)
 

@@ -81,11 +81,13 @@ def environment(*packages: str):
 def page_context(title: str, lang: str = "en", *, subtitle: str | None = None, notes: list[str] | None = None,
                  plotly: bool = True) -> dict[str, Any]:
     """What ``base.html.j2`` needs beside the content."""
-    import critmin
+    import sys
+
     from critmin.i18n import current_lang, t
 
     lang = current_lang(lang)
-    return {"title": title, "subtitle": subtitle, "notes": notes or [], "lang": lang, "version": critmin.__version__,
+    version = sys.modules["critmin"].__version__  # the root package is loaded before any of its modules
+    return {"title": title, "subtitle": subtitle, "notes": notes or [], "lang": lang, "version": version,
             "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "plotly_src": ASSET_NAME if plotly else None, "asset_note": t("html.asset_note", lang, asset=ASSET_NAME)}
 

@@ -17,7 +17,7 @@ def test_the_coco_table_shortcut_equals_country_converter():
 
 
 def test_kb_events_imports_neither_pandas_nor_ibis():
-    code = ("import sys, runpy; sys.argv = ['critmin', 'kb', 'events', '--material', 'rare_earths', '-f', 'csv'];"
+    code = ("import sys, runpy; sys.argv = ['critmin', 'kb', 'events', '--material', 'rare_earths', '--format', 'csv'];"
             "from critmin.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
             "sys.stderr.write(repr(sorted(m for m in ('pandas', 'ibis', 'country_converter') if m in sys.modules)))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import Format, Rows, check_lang, emit
+from critmin.cli.output import FORMAT_OPT, Format, Rows, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +22,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def settings(fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+def settings(fmt: Format = FORMAT_OPT) -> None:
     """List the settings registry: name, environment variable, value, unit, help / 列出配置项."""
     import pandas as pd
 
@@ -38,7 +38,7 @@ def settings(fmt: Format = typer.Option(Format.table, "--format", help="table|cs
 def examples(
     copy: Path = typer.Option(None, "--copy", help="write the example files into this folder"),
     replace: bool = typer.Option(False, "--replace", help="with --copy, overwrite files already there"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
     lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
 ) -> None:
     """List (or --copy) the example input files the README's commands use / 列出（或复制）示例输入文件."""

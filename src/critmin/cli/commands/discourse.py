@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, check_lang, clean, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, clean, emit
 
 sub = typer.Typer(help="Discourse analysis of critical-minerals policy texts (zh/en/ja) / 关键矿产政策话语分析",
                   no_args_is_help=True)
@@ -44,7 +44,7 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml)"
         warehouse: str = WAREHOUSE,
         max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this (MB)"),
         embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
-        fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+        fmt: Format = FORMAT_OPT,
         lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Load the documents of MANIFEST into the warehouse (checksums, duplicates skipped; bad files named and
     skipped, exit code 1 if any) / 按清单载入语料."""
@@ -62,7 +62,7 @@ def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed t
          no_seeds: bool = typer.Option(False, "--no-seeds", help="only the synthetic demo texts"),
          embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
          warehouse: str = WAREHOUSE,
-         fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+         fmt: Format = FORMAT_OPT,
          lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts when they can be
     found (they are an extra beside a clone) / 载入演示语料."""
@@ -131,7 +131,7 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
           sentiment_threshold: float = typer.Option(0.15, "--sentiment-threshold", help="|polarity shift| for blue"),
           share_threshold: float = typer.Option(0.10, "--share-threshold", help="|frame share shift| for blue"),
           warehouse: str = WAREHOUSE,
-          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+          fmt: Format = FORMAT_OPT,
           lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Process new files in DIR once: update aggregates, raise alerts on shifts / 处理监视文件夹中的新文本并预警."""
     from critmin.discourse.monitor import watch_folder
@@ -153,7 +153,7 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
 def eval_(split: str = typer.Option("test", "--split", help="dev|test|all"),
           method: str = typer.Option("both", "--method", help="lexicon|embedding|both"),
           language: str = typer.Option(None, "--language", help="only zh|en|ja items"),
-          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+          fmt: Format = FORMAT_OPT,
           lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Per-label precision, recall, F1 and macro-F1 on the labelled evaluation set, lexicon and embedding
     paths side by side / 在标注评测集上计算精确率、召回率与 F1."""
@@ -166,7 +166,7 @@ def eval_(split: str = typer.Option("test", "--split", help="dev|test|all"),
 
 @sub.command("list")
 def list_(warehouse: str = WAREHOUSE,
-          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+          fmt: Format = FORMAT_OPT) -> None:
     """List the documents stored in the warehouse / 列出已载入的文档."""
     from critmin.discourse.store import list_documents
 
@@ -176,7 +176,7 @@ def list_(warehouse: str = WAREHOUSE,
 @sub.command("alerts")
 def alerts(economy: str = typer.Option(None, "--economy", help="only this economy"),
            warehouse: str = WAREHOUSE,
-           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+           fmt: Format = FORMAT_OPT) -> None:
     """List the alerts raised by `discourse watch`, newest first / 列出话语监测预警."""
     from critmin.discourse.store import list_alerts
 

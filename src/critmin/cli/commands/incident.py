@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, check_lang, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -113,7 +113,7 @@ def show_cmd(
 def list_cmd(
     status: str = typer.Option(None, "--status", help="open|closed"),
     warehouse: str = _WH,
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
     lang: str = _LANG,
 ) -> None:
     """List incidents / 列出事件."""

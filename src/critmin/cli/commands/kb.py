@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, Rows, check_lang, emit
+from critmin.cli.output import FORMAT_OPT, Format, Rows, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +25,7 @@ def events_cmd(
     until: str = typer.Option(None, "--until", help="up to this ISO date (inclusive)"),
     include_general: bool = typer.Option(False, "--include-general",
                                          help="with --material, also entries not tied to a material"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """List knowledge-base entries, filtered / 按条件列出知识库条目."""
     from critmin.i18n import current_lang, t
@@ -42,7 +42,7 @@ def events_cmd(
 def members_cmd(
     alliance: str = typer.Argument(..., help="alliance id, e.g. MSP, ergi, g7-cmpa, ipef"),
     year: int = typer.Option(None, "--year", help="members as of this year"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Members of an alliance (as of a year) with join dates / 联盟成员及加入时间."""
     from critmin.i18n import t
@@ -54,7 +54,7 @@ def members_cmd(
 
 def show_cmd(
     entry_id: str = typer.Argument(..., help="entry id, e.g. chn-2025-no18-medium-heavy-ree"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Show one entry with its status history and citations / 显示单个条目."""
     import pandas as pd

@@ -243,12 +243,10 @@ def _definition_rows(tx: Texts) -> list[dict]:
 
 def render_html(data: MonitorData, lang: str = "en") -> str:
     """The whole report as one HTML string."""
-    from importlib import resources
 
-    import jinja2
 
     import critmin
-    from critmin.html import ASSET_NAME
+    from critmin.html import ASSET_NAME, environment, page_context
     from critmin.kb import timeline_figure
 
     tx = Texts(lang)
@@ -288,13 +286,8 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
             for r in data.provenance.itertuples(index=False)] if "url" in data.provenance.columns else \
         [{"id": r.provenance_id, "table": r.table, "source": r.source, "vintage": r.vintage, "licence": r.licence,
           "url": ""} for r in data.provenance.itertuples(index=False)]
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (resources.files("critmin.monitor") / "templates" / name)
-                                     .read_text(encoding="utf-8")),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True), trim_blocks=True,
-        lstrip_blocks=True)
-    tpl = env.get_template("report.html.j2")
-    return tpl.render(
+    tpl = environment("critmin.monitor").get_template("report.html.j2")  # extends critmin's base page
+    return tpl.render(page_context(tx.B("monitor.title"), tx.lang) | dict(
         T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_src=ASSET_NAME,
         as_of=data.as_of.isoformat(), generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
@@ -305,4 +298,4 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
         level_colours=LEVEL_COLOURS,
-    )
+    ))

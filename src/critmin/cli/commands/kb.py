@@ -84,7 +84,7 @@ def show_cmd(
 
 
 def timeline_cmd(
-    out: str = typer.Option("kb_timeline.html", "--out", help="output HTML file (self-contained)"),
+    out: str = typer.Option("kb_timeline.html", "--out", help="output HTML file (offline; plotly.min.js is written beside it)"),
     material: str = typer.Option(None, "--material"),
     actor: str = typer.Option(None, "--actor"),
     since: str = typer.Option("2008-01-01", "--since"),

@@ -126,7 +126,9 @@ def _write_file(data, path: Path) -> None:
 
     suffix = path.suffix.lower()
     if suffix not in FILE_SUFFIXES:
-        raise UsageError(f"--out {path}: expected a file name ending in {', '.join(FILE_SUFFIXES)}")
+        from critmin.i18n import t
+
+        raise UsageError(t("cli.out_suffix", path=str(path), suffixes=", ".join(FILE_SUFFIXES)))
     df = data.to_pandas() if isinstance(data, Rows) else data
     if suffix == ".csv":
         def writer(tmp: str) -> None:

@@ -174,8 +174,8 @@ def main() -> None:
              html_sizes(env, before / "src")]
     body += ["", "Reading: the indicator commands (dependency, crma) run Ibis expressions and return pandas frames, so "
              "their floor is the two imports above plus DuckDB; this issue removed what sat on top of that "
-             "(country_converter's converter, the strict YAML reader for bundled data) but not the floor. "
-             "`kb events` imports neither pandas nor Ibis any more. Wall times taken on a loaded shared machine "
+             "(building country_converter's converter for group membership) but not the floor. "
+             "`kb events` imports neither pandas nor Ibis any more and reads the bundled knowledge base with libyaml. Wall times taken on a loaded shared machine "
              "mostly measure the run queue; compare the CPU columns."]
     write_section("ux (issue 16)", "\n".join(body))
 

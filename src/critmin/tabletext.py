@@ -26,9 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # C0 controls except tab and newline, DEL and C1 (0x9b is a one-byte CSI): shown as '\x1b'-style text.
 CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0))}
 
-# Columns holding ISO3 codes (or group ids) that get a name beside them when names are known.
+# Columns holding ISO3 codes, group ids or material ids that get a name beside them when names are known.
 CODE_COLUMNS = ("importer", "exporter", "supplier", "top1_supplier", "top1_supplier_value", "top1_supplier_qty",
-                "iso3", "economy", "country", "actor", "target", "party", "top1_producer", "entity")
+                "iso3", "economy", "country", "actor", "target", "party", "top1_producer", "entity", "material_id")
 
 
 @dataclass(frozen=True)

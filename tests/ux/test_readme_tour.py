@@ -36,7 +36,7 @@ def expected_exit(line: str) -> int:
 
 def test_the_tour_starts_with_the_install_and_covers_the_main_commands():
     lines = tour_lines()
-    assert lines[0].startswith("pip install critmin")
+    assert lines[0].startswith("pip install .")
     words = {ln.split()[1] for ln in lines[1:] if ln.startswith("critmin ")}
     assert {"build", "dependency", "crma", "geopolrisk", "kb", "monitor", "incident", "stress", "comply",
             "ledger", "discourse", "examples"} <= words
@@ -56,7 +56,7 @@ def test_readme_tour_runs_verbatim_in_a_fresh_venv(tmp_path):
     timings = []
     for line in tour_lines():
         cmd = line
-        if line.startswith("pip install critmin"):  # this checkout, not the index (dependencies: see docstring)
+        if line.startswith("pip install ."):  # this checkout, from the empty folder (dependencies: see docstring)
             cmd = f"pip install -q --no-deps {ROOT}"
         t0 = time.perf_counter()
         r = subprocess.run(["bash", "-c", cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)

@@ -210,15 +210,17 @@ def _citation_rows(data: MonitorData, tx: Texts) -> list[dict]:
     ids = sorted({e for s in data.alerts_table["cited_events"] for e in s.split(";") if e})
     rows = []
     for i in ids:
-        e = kb.entries.get(i)
+        e = kb.find(i)
         if e is None:  # an id a custom rule cites but the KB lacks
             rows.append({"id": i, "date": "", "title": "", "reference": "", "citations": [], "basis": ""})
             continue
-        derived = [p for p in e.status if p.basis == "derived"]
+        from critmin.kb.query import citations, derived_periods
+
         rows.append({
             "id": e.id, "date": e.date.isoformat(), "title": e.title_zh if tx.lang == "zh" else e.title_en,
-            "reference": e.reference or "", "basis": "derived" if derived or e.basis == "derived" else e.basis,
-            "citations": [{"seed": c.seed, "primary": c.primary, "url": c.url or ""} for c in e.citations],
+            "reference": e.reference or "",
+            "basis": "derived" if derived_periods(e) or e.basis == "derived" else e.basis,
+            "citations": [{"seed": c["seed"], "primary": c["primary"], "url": c["url"] or ""} for c in citations(e)],
         })
     return rows
 
@@ -297,5 +299,16 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
-        level_colours=LEVEL_COLOURS,
+        level_colours=LEVEL_COLOURS, kb_currency=_kb_currency(tx),
     ))
+
+
+def _kb_currency(tx: Texts) -> str:
+    """How current the knowledge base behind the cited events is (latest record, reviews)."""
+    from critmin.kb import load_kb
+    from critmin.kb.check import currency
+
+    c = currency(load_kb())
+    return tx.T("kb.currency", latest=c["latest_date"], latest_id=c["latest_id"], reviewed=c["reviewed"],
+                records=c["records"], m_reviewed=c["measures_reviewed"], measures=c["measures"],
+                oldest=c["oldest_measure_review"] or "-", user=c["user_files"])

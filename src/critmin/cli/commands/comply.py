@@ -171,7 +171,7 @@ def controls(
     as_of: str = typer.Option(None, "--as-of", help="Status on this date (default: today)"),
     fmt: Format = FORMAT_OPT,
 ) -> None:
-    """China's rare-earth export-control announcements and their status on a date / 出口管制公告状态."""
+    """China's export-control measures (from the knowledge base) and their state on a date / 出口管制措施状态."""
     from datetime import date
 
     from critmin.compliance.controls import controls_table
@@ -179,5 +179,5 @@ def controls(
     day = _date(as_of) or date.today()
     df = controls_table(day)
     if fmt is Format.table:
-        df = df[["id", "published", "elements", "status", "as_of", "title_en"]]
-    emit(df, fmt, title=f"CN rare-earth export controls as of {day}")
+        df = df[["id", "number", "published", "effective", "elements", "kinds", "status", "as_of"]]
+    emit(df, fmt, title=f"CN export controls as of {day}")

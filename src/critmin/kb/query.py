@@ -38,7 +38,7 @@ def _with_groups(material: str) -> set[str]:
     return {material, *(g for g, members in MATERIAL_GROUPS.items() if material in members)}
 
 
-def _material_id(material: str) -> str:
+def material_id(material: str) -> str:
     """A KB material group (pgm) as is; anything else through the catalog (id, name or alias), so an unknown
     material is refused rather than matching nothing."""
     from critmin.catalog import load_catalog
@@ -104,7 +104,7 @@ def select(
         bad = [k for k in kinds if k not in KINDS]
         if bad:
             raise UsageError(f"unknown kind(s) {bad}; expected one of {', '.join(KINDS)}")
-    wanted = _with_groups(_material_id(material)) if material else set()
+    wanted = _with_groups(material_id(material)) if material else set()
     out = []
     for e in kb:
         if material and not wanted & set(e.materials) and not (include_general and not e.materials):
@@ -229,8 +229,8 @@ def state_history(e) -> list[dict]:
             for i in e.scope:
                 out += rows(periods(e, i.id), i.id)
         return out
-    from .state import _ENTRY
+    from .state import ENTRY_STATE
 
     return [{"item": "", "from": p.from_.isoformat(),
-             "until": (p.to - dt.timedelta(days=1)).isoformat() if p.to else None, "state": _ENTRY[p.status]}
+             "until": (p.to - dt.timedelta(days=1)).isoformat() if p.to else None, "state": ENTRY_STATE[p.status]}
             for p in sorted(e.status, key=lambda p: p.from_)]

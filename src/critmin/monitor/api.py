@@ -161,8 +161,9 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
     import critmin
     from critmin.atomic import write_text
     from critmin.csvsafe import csv_safe
+    from critmin.html import write_asset
     from critmin.monitor.compute import compute, resolve_importers
-    from critmin.monitor.report import render_html, write_plotly_js
+    from critmin.monitor.report import render_html
     from critmin.monitor.situations import build_situations, diff
     from critmin.monitor.store import load_situations, run_scope, save_run
 
@@ -188,7 +189,7 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
         table = data.alerts_table
         records = alerts_records(table)
         write_text(out_dir / "report.html", html)
-        write_plotly_js(out_dir)
+        write_asset(out_dir)  # plotly.js once per report folder
         write_text(out_dir / "alerts.json", json_lines(records))
         write_text(out_dir / "alerts.csv", csv_safe(table).to_csv(index=False))
         write_text(out_dir / "situations.json", json_lines(situations_document(situations, data, policy, prev_id,

@@ -1,9 +1,11 @@
 """The monitoring report: Plotly charts and one HTML page rendered with Jinja2.
 
-Plotly's JavaScript is written once beside the page (``plotly.min.js``, from the installed plotly package) and
-loaded with a relative ``<script src>``: the page stays small (≤ 2 MB) and still opens offline, loading nothing
-from a CDN. Each chart is a ``<div>`` plus a ``Plotly.newPlot`` call. The page opens with the executive summary
-(the top situations, what changed, how old the data are), then the sortable, filterable situation table.
+Plotly's JavaScript is one shared file beside the page (:data:`critmin.html.ASSET_NAME`, written by the job into
+the report folder), fetched only after the page is parsed; the page (a member of critmin's HTML family) stays
+small and still opens offline, loading nothing from a CDN. Each chart is a ``<div>`` plus a queued
+``Plotly.newPlot`` call. Each economy has the colour :func:`critmin.html.economy_colour` gives it. The page opens
+with the executive summary (the top situations, what changed, how old the data are), then the sortable,
+filterable situation table.
 """
 
 from __future__ import annotations
@@ -22,36 +24,6 @@ LEVEL_COLOURS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#f1c40f", "bl
 # charts keep Plotly's "download as PNG" button: readers paste them into briefings
 CHART_CONFIG = {"displaylogo": False, "responsive": True,
                 "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "critmin-chart"}}
-PLOTLY_FILE = "plotly.min.js"
-# one colour per country, the same in every chart (a country's colour is fixed by its code)
-COUNTRY_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-                   "#17becf", "#ff7f0e", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
-                   "#e6550d", "#31a354", "#756bb1", "#636363"]
-FIXED_COLOURS = {"CHN": "#d62728", "EU27": "#1f4e9c", "USA": "#2ca02c", "JPN": "#9467bd", "other": "#cccccc"}
-
-
-def country_colour(code: str) -> str:
-    """The colour of a country or group in every chart of every report."""
-    import zlib
-
-    if code in FIXED_COLOURS:
-        return FIXED_COLOURS[code]
-    return COUNTRY_PALETTE[zlib.crc32(code.encode("utf-8")) % len(COUNTRY_PALETTE)]
-
-
-def write_plotly_js(out_dir) -> None:
-    """plotly.js beside the report, written once (kept when the same version is already there)."""
-    from pathlib import Path
-
-    from plotly.offline import get_plotlyjs
-
-    from critmin.atomic import write_text
-
-    path = Path(out_dir) / PLOTLY_FILE
-    js = get_plotlyjs()
-    if path.exists() and path.stat().st_size == len(js.encode("utf-8")):
-        return
-    write_text(path, js)
 
 
 class Texts:
@@ -164,7 +136,9 @@ def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: 
         s = d[d["importer"] == imp].sort_values("year")
         if s.empty:
             continue
-        colour = country_colour(imp)
+        from critmin.html import economy_colour
+
+        colour = economy_colour(imp)  # the same colour for an economy in every chart
         name = _name(imp, tx.lang)
         years = [int(y) for y in s["year"]]
         traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": _nums(s["top1_share"] * 100),
@@ -190,6 +164,8 @@ def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: 
 def suppliers_figure(s: pd.DataFrame, importers: list[str], material: str, year: int, tx: Texts,
                      top: int = 5) -> dict | None:
     """Stacked shares of each importer's largest suppliers (top ``top`` each, the rest as 'other')."""
+    from critmin.html import economy_colour
+
     if s.empty:
         return None
     importers = [i for i in importers if (s["importer"] == i).any()]
@@ -199,7 +175,7 @@ def suppliers_figure(s: pd.DataFrame, importers: list[str], material: str, year:
     rest = (s[s["rank"] >= top].groupby("importer")["share"].sum() * 100).to_dict()
     ys = [_name(i, tx.lang) for i in importers]
     traces = [{"type": "bar", "orientation": "h", "y": ys, "x": [round(share.get((i, sup), 0.0), 4) for i in importers],
-               "name": _name(sup, tx.lang), "marker": {"color": country_colour(sup)},
+               "name": _name(sup, tx.lang), "marker": {"color": economy_colour(sup)},
                "hovertemplate": "%{y}: %{x:.1f} %<extra>" + sup + "</extra>"}
               for sup in keep]
     traces.append({"type": "bar", "orientation": "h", "y": ys, "x": [round(float(rest.get(i, 0.0)), 4) for i in importers],
@@ -355,11 +331,8 @@ def watch_rows(policy, data: MonitorData, warehouse, tx: Texts) -> list[dict]:
 def render_html(data: MonitorData, lang: str = "en", situations=None, policy=None, changes=None,
                 previous_run: str = "", flagged=None, warehouse=None) -> str:
     """The whole report as one HTML string (situations first when given)."""
-    from importlib import resources
-
-    import jinja2
-
     import critmin
+    from critmin.html import ASSET_NAME, environment, page_context
     from critmin.kb import timeline_figure
 
     tx = Texts(lang)
@@ -400,15 +373,12 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
             for r in data.provenance.itertuples(index=False)] if "url" in data.provenance.columns else \
         [{"id": r.provenance_id, "table": r.table, "source": r.source, "vintage": r.vintage, "licence": r.licence,
           "url": ""} for r in data.provenance.itertuples(index=False)]
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (resources.files("critmin.monitor") / "templates" / name)
-                                     .read_text(encoding="utf-8")),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True), trim_blocks=True,
-        lstrip_blocks=True)
-    tpl = env.get_template("report.html.j2")
+    tpl = environment("critmin.monitor").get_template("report.html.j2")  # extends critmin's base page
     sit = _situation_context(data, tx, situations, policy, changes, previous_run, flagged, warehouse)
-    return tpl.render(
-        plotly_src=PLOTLY_FILE, sit=sit,
+    # plotly_src stays unset for the base page (its <script src> would block parsing): the page's own loader
+    # fetches plotly_file after the page is parsed
+    return tpl.render(page_context(tx.B("monitor.title"), tx.lang) | dict(
+        plotly_file=ASSET_NAME, plotly_src=None, sit=sit,
         T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__,
         as_of=data.as_of.isoformat(), generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
@@ -420,7 +390,7 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
         level_colours=LEVEL_COLOURS, kb_currency=_kb_currency(tx),
-    )
+    ))
 
 
 def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes, previous_run, flagged,

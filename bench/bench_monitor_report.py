@@ -131,6 +131,7 @@ def main() -> None:
         build["ref"].append(_run_cli(ref_src, base / f"ref{i}", wh))
         build["new"].append(_run_cli(HERE / "src", base / f"new{i}", wh))
     sizes = {k: _size(base / f"{k}0") for k in ("ref", "new")}
+    ref_shared = (base / "ref0" / "plotly.min.js").exists()
     drv = _driver(base / "profile")
     loads = {"ref": [], "new": []}
     try:
@@ -170,7 +171,8 @@ def main() -> None:
         "",
         f"Situation table usable (performance mark `cm-usable`): {mload('new', 'usable_ms'):,.0f} ms after "
         "navigation start (target: 2 s). The situations report writes plotly.js once beside the page "
-        "(`plotly.min.js`); the reference embeds it in the page.",
+        "(`plotly.min.js`) and fetches it after the page is parsed; the reference "
+        + ("loads the same shared file from its head." if ref_shared else "embeds it in the page."),
         "",
         f"Global run (`--importer all`): {g['economies']} economies, {g['n']:,} situations, warm "
         f"{med(g['all']):.1f} s (runs {', '.join(f'{x:.1f}' for x in g['all'])}) against the four default "

@@ -48,13 +48,14 @@ def _hit_id(hit) -> str:
 
 def _form_matches(item_form: str | None, hit) -> bool:
     forms = _hit_forms(hit)
-    if forms is None or item_form is None:  # the measure names no forms / the line states none: element decides
+    if forms is None or item_form is None or "any" in forms:  # no form named / the line states none: element decides
         return True
     return bool(_FORM_WORDS.get(item_form, {item_form}) & forms)
 
 
-def line_hits(day: date, item, destination: str | None) -> list:
-    """Goods-control hits of the knowledge base for one item line on ``day`` (by element and by HS6)."""
+def line_hits(day: date, item, destination: str | None, exporter: str | None = "CHN") -> list:
+    """Goods-control hits of China's measures in the knowledge base for one item line on ``day`` (by
+    element and by HS6), for goods leaving ``exporter`` (extraterritorial items bind exports from abroad)."""
     from critmin.kb.controls import controls_on
 
     hits, seen = [], set()
@@ -62,7 +63,7 @@ def line_hits(day: date, item, destination: str | None) -> list:
     if item.hs_code:
         queries.append({"hs6": item.hs_code[:6]})
     for q in queries:
-        for hit in controls_on(day, destination=destination, **q):
+        for hit in controls_on(day, destination=destination, jurisdiction="CHN", exporter=exporter, **q):
             if getattr(hit, "kind", "goods") != "goods" or not _form_matches(item.form, hit):
                 continue
             key = (_hit_id(hit), str(getattr(hit, "state", "")))
@@ -78,7 +79,7 @@ def annotate(scope, dossier) -> dict[int, list]:
     if scope.day is None:
         return by_line
     for item in dossier.items or []:
-        hits = line_hits(scope.day, item, scope.destination)
+        hits = line_hits(scope.day, item, scope.destination, scope.origin or "CHN")
         by_line[item.line_no] = hits
         for hit in hits:
             state = str(getattr(hit, "state", ""))

@@ -222,5 +222,10 @@ def check(dossier, regimes, as_of: date | None = None, ledger=None, readiness: b
                     f.readiness = verdict.status != "applies"
                 found.extend(new)
         result.findings.extend(found)
-        result.summary.append(_summarise(regime, pack_verdict, rule_verdicts, found))
+        summary = _summarise(regime, pack_verdict, rule_verdicts, found)
+        if any(a.cn_controls for a in pack.applies or []) and summary.result in ("pass", "fail"):
+            summary.reasons = summary.reasons + [
+                f"line {line}: {', '.join(ids)} in force on {scope.day.isoformat()}"
+                for line, ids in sorted(scope.controlled_lines.items())]
+        result.summary.append(summary)
     return result

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from critmin.errors import UsageError
+
 # The dossier's item forms in the words the KB's scope items use (singular, lower case).
 _FORM_WORDS = {
     "ore_concentrate": {"ore", "ores", "concentrate", "concentrates", "ore_concentrate"},
@@ -54,16 +56,22 @@ def _form_matches(item_form: str | None, hit) -> bool:
 
 
 def line_hits(day: date, item, destination: str | None, exporter: str | None = "CHN") -> list:
-    """Goods-control hits of China's measures in the knowledge base for one item line on ``day`` (by
-    element and by HS6), for goods leaving ``exporter`` (extraterritorial items bind exports from abroad)."""
+    """Goods-control hits of China's measures in the knowledge base for one item line on ``day`` (by its
+    elements, else its HS6), for goods leaving ``exporter`` (extraterritorial items bind exports from abroad)."""
     from critmin.kb.controls import controls_on
 
     hits, seen = [], set()
+    # The control list defines items by element and form; the HS6 codes a measure lists are customs
+    # references. A line that states its elements is matched on them; the HS6 decides only when it does not.
     queries = [{"element": el} for el in item.elements]
-    if item.hs_code:
+    if not queries and item.hs_code:
         queries.append({"hs6": item.hs_code[:6]})
     for q in queries:
-        for hit in controls_on(day, destination=destination, jurisdiction="CHN", exporter=exporter, **q):
+        try:
+            found = controls_on(day, destination=destination, jurisdiction="CHN", exporter=exporter, **q)
+        except UsageError:  # an element no catalog material names (Fe in NdFeB): no measure can list it
+            continue
+        for hit in found:
             if getattr(hit, "kind", "goods") != "goods" or not _form_matches(item.form, hit):
                 continue
             key = (_hit_id(hit), str(getattr(hit, "state", "")))

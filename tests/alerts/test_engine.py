@@ -189,13 +189,12 @@ def test_export_control_rule_uses_kb_and_honours_suspension():
     assert events["chn-2025-no18-medium-heavy-ree"].level == "red"
     assert events["chn-2025-no18-medium-heavy-ree"].period == "2025"
     assert all(a.period == "2025" for a in alerts)  # nothing changed in 2024
-    # judged as of 2026-11-23: the October 2025 controls come back after the one-year suspension
+    # judged as of 2026-11-23: the October 2025 controls' suspension (No. 70) ended on 2026-11-10 and no
+    # source in hand says what followed, so their state is 'unknown': no re-activation alert (the KB used
+    # to derive one on 2026-11-07)
     later = evaluate(rules, dep, as_of="2026-11-23")
-    assert later and {e["change"] for a in later for e in a.extra["events"]} == {"reactivated"}
-    # the four October-2025 controls re-activate together: one alert citing all of them, not four
-    assert len(later) == 1 and len(later[0].extra["events"]) >= 4
-    assert "chn-2025-no57-more-medium-heavy-ree" in later[0].cited_events
-    assert all(a.level == "red" for a in later)
+    assert not any(e["change"] == "reactivated" for a in later for e in a.extra["events"])
+    assert not any("chn-2025-no57-more-medium-heavy-ree" in a.cited_events for a in later)
     # as of 2025-12-01 the October controls are suspended: only No. 18 (new in April 2025) counts
     mid = evaluate(rules, dep, as_of="2025-12-01")
     assert {e["event_id"] for a in mid for e in a.extra["events"]} == {"chn-2025-no18-medium-heavy-ree"}

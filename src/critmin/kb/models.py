@@ -166,6 +166,8 @@ class Entry(_Strict):
     note_en: str | None = None
     note_zh: str | None = None
     citations: list[Citation] = Field(min_length=1)
+    reviewed: dt.date | None = None  # the day the entry was last checked against its sources
+    replaces: str | None = None  # user KB: the bundled id this entry replaces
     source_file: str = Field(default="", exclude=True)
 
     @field_validator("materials")
@@ -191,19 +193,6 @@ class Entry(_Strict):
         return self
 
     # ---- derived views ----------------------------------------------------------------------
-    def status_on(self, day: dt.date) -> str | None:
-        """The status holding on ``day`` (None before the first period or in a gap).
-
-        A period without ``to`` lasts until the next period starts.
-        """
-        current = None
-        for p in sorted(self.status, key=lambda p: p.from_):
-            if p.from_ <= day:
-                current = p
-        if current is None or (current.to is not None and day >= current.to):
-            return None
-        return current.status
-
     def members_in(self, year: int) -> list[str]:
         """Parties that had joined by the end of ``year`` and had not left before it began."""
         end, start = dt.date(year, 12, 31), dt.date(year, 1, 1)

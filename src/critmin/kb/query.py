@@ -1,4 +1,5 @@
-"""Queries over the knowledge base: events, export controls active on a date, alliance members by year."""
+"""Queries over the knowledge base: events and alliance members by year (export-control state and matching
+live in :mod:`critmin.kb.state` and :mod:`critmin.kb.controls`)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ def entry_frame(entries: Iterable[Entry], today: dt.date | None = None) -> pd.Da
     """A flat table of entries (one row each), sorted by date then id."""
     import pandas as pd
 
+    from .state import state_on
+
     today = today or dt.date.today()
     rows = [
         {
@@ -68,8 +71,8 @@ def entry_frame(entries: Iterable[Entry], today: dt.date | None = None) -> pd.Da
             "materials": ",".join(e.materials),
             "stages": ",".join(e.stages),
             "reference": e.reference or "",
-            "status_today": e.status_on(today) or "",
-            "seeds": ",".join(sorted({c.seed for c in e.citations})),
+            "status_today": state_on(e, today) or "",
+            "seeds": ",".join(sorted({c["seed"] for c in citations(e) if c["seed"]})),
         }
         for e in entries
     ]
@@ -131,55 +134,6 @@ def events(
     return entry_frame(select(material, actor, kinds, since, until, include_general, kb))
 
 
-def active_controls(
-    material: str, on_date: str | dt.date, actor: str | None = None, kb: KnowledgeBase | None = None
-) -> list[Entry]:
-    """Export controls restricting ``material`` that are in force on ``on_date`` (suspensions honoured).
-
-    An export control counts when its status period covering the date is ``in_force``; periods marked
-    ``suspended`` (e.g. by MOFCOM/GAC 2025 No. 70) or ``announced`` do not count, nor do entries that
-    relax rather than restrict.
-    """
-    day = parse_day(on_date, "on_date")
-    kb = _kb(kb)
-    return [
-        e
-        for e in sorted(kb, key=lambda e: (e.date, e.id))
-        if e.kind == "export_control"
-        and e.restricts
-        and _with_groups(material) & set(e.materials)
-        and (actor is None or e.actor == actor)
-        and e.status_on(day) == "in_force"
-    ]
-
-
-def controls_changed(
-    material: str | None,
-    since: str | dt.date,
-    until: str | dt.date,
-    kb: KnowledgeBase | None = None,
-) -> list[dict]:
-    """Export controls that became ``in_force`` in [since, until]: new or re-activated after a suspension.
-
-    Returns dicts: entry, date (the status change), change ('new' or 'reactivated'), basis.
-    """
-    lo, hi = parse_day(since, "since"), parse_day(until, "until")
-    out = []
-    for e in _kb(kb):
-        if e.kind != "export_control" or not e.restricts:
-            continue
-        if material is not None and not _with_groups(material) & set(e.materials):
-            continue
-        periods = sorted(e.status, key=lambda p: p.from_)
-        for i, p in enumerate(periods):
-            if p.status != "in_force" or not (lo <= p.from_ <= hi):
-                continue
-            before = [q.status for q in periods[:i]]
-            change = "reactivated" if "suspended" in before or "in_force" in before else "new"
-            out.append({"entry": e, "date": p.from_, "change": change, "basis": p.basis})
-    return sorted(out, key=lambda d: (d["date"], d["entry"].id))
-
-
 def _alliance(alliance: str, kb: KnowledgeBase) -> Entry:
     key = alliance.strip().lower().replace(" ", "-")
     aliases = {"cmpa": "g7-cmpa", "g7-cmpa": "g7-cmpa", "ipef": "ipef-critical-minerals-dialogue",
@@ -226,3 +180,28 @@ def members(alliance: str, year: int, kb: KnowledgeBase | None = None) -> list[s
 def show(entry_id: str, kb: KnowledgeBase | None = None) -> Entry:
     """One entry by id (UsageError with close matches when unknown)."""
     return _kb(kb).get(entry_id)
+
+
+def citations(e) -> list[dict]:
+    """The sources of an entry or a measure as plain rows (seed, primary, url, published, verification), so
+    faces print one shape whatever the record's model."""
+    from .measures import Measure
+
+    if isinstance(e, Measure):
+        return [{"seed": s.seed or "", "primary": s.title, "url": s.url, "locator": s.locator,
+                 "published": s.published.isoformat() if s.published else None,
+                 "verification": s.verification} for s in e.sources]
+    return [{"seed": c.seed, "primary": c.primary, "url": c.url, "locator": None,
+             "published": c.published.isoformat() if c.published else None,
+             "verification": "secondary" if e.basis == "stated" else "unverified"} for c in e.citations]
+
+
+def derived_periods(e) -> list[dict]:
+    """Status periods of an Entry whose dates were derived rather than stated (measures store no derived
+    dates: their states come from stated dates)."""
+    from .measures import Measure
+
+    if isinstance(e, Measure):
+        return []
+    return [{"status": p.status, "from": p.from_.isoformat(), "to": p.to.isoformat() if p.to else None,
+             "note": p.note} for p in e.status if p.basis == "derived"]

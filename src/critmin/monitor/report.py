@@ -212,11 +212,13 @@ def _citation_rows(data: MonitorData, tx: Texts) -> list[dict]:
         if e is None:  # an id a custom rule cites but the KB lacks
             rows.append({"id": i, "date": "", "title": "", "reference": "", "citations": [], "basis": ""})
             continue
-        derived = [p for p in e.status if p.basis == "derived"]
+        from critmin.kb.query import citations, derived_periods
+
         rows.append({
             "id": e.id, "date": e.date.isoformat(), "title": e.title_zh if tx.lang == "zh" else e.title_en,
-            "reference": e.reference or "", "basis": "derived" if derived or e.basis == "derived" else e.basis,
-            "citations": [{"seed": c.seed, "primary": c.primary, "url": c.url or ""} for c in e.citations],
+            "reference": e.reference or "",
+            "basis": "derived" if derived_periods(e) or e.basis == "derived" else e.basis,
+            "citations": [{"seed": c["seed"], "primary": c["primary"], "url": c["url"] or ""} for c in citations(e)],
         })
     return rows
 

@@ -183,7 +183,7 @@ def controls(
     as_of: str = typer.Option(None, "--as-of", help="Status on this date (default: today)"),
     fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
 ) -> None:
-    """China's export-control measures (knowledge base) and their legal state on a date / 中国出口管制措施状态."""
+    """China's export-control measures (from the knowledge base) and their state on a date / 出口管制措施状态."""
     from datetime import date
 
     from critmin.compliance.controls import controls_table
@@ -191,5 +191,5 @@ def controls(
     day = _date(as_of) or date.today()
     df = controls_table(day)
     if fmt is Format.table:
-        df = df[["id", "instrument", "announced", "effective", "elements", "kinds", "status", "as_of"]]
-    emit(df, fmt, title=f"CN export controls (knowledge base) as of {day}")
+        df = df[["id", "number", "published", "effective", "elements", "kinds", "status", "as_of"]]
+    emit(df, fmt, title=f"CN export controls as of {day}")

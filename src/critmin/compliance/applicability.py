@@ -104,7 +104,7 @@ def scope_of(dossier, as_of: date | None = None) -> Scope:
         hs6={it.hs_code[:6] for it in items if it.hs_code},
         origin=exporter.country if exporter else None,
         destination=destination,
-        products=set(dossier.products) if dossier.products is not None else None,
+        products=set(dossier.products) if dossier.products else None,  # [] is "not filled in"; ["none"] states none
         operator=dossier.operator.model_dump() if dossier.operator is not None else None,
     )
 
@@ -131,8 +131,9 @@ def _operator(cond: OperatorCondition, op: dict | None, day: date | None, v: Ver
 
     def need(key: str, path: str):
         val = op.get(key)
-        if val is None:
+        if val is None or val == []:  # an empty list is a field not filled in (templates write []); "none" says none
             v.missing.append(f"operator.{path}")
+            return None
         return val
 
     if cond.roles is not None:
@@ -162,15 +163,16 @@ def _operator(cond: OperatorCondition, op: dict | None, day: date | None, v: Ver
             v.reasons.append("not a large undertaking" if cond.large_company else "a large undertaking")
     if cond.strategic_technologies:
         val = need("strategic_technologies", "strategic_technologies")
-        if val is not None and not val:
+        if val is not None and not set(val) - {"none"}:
             v.reasons.append("manufactures none of the strategic technologies of CRMA Art. 24(1)")
 
 
-def evaluate_one(a: Applies, scope: Scope) -> Verdict:
-    """The answer of one alternative for ``scope``."""
+def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdict:
+    """The answer of one alternative for ``scope`` (``ignore_dates``: as if the law applied on the day,
+    which is what a readiness check asks: would this bind the operator once it applies?)."""
     v = Verdict("applies")
     day = scope.day
-    if a.from_ or a.until or a.unknown_from:
+    if (a.from_ or a.until or a.unknown_from) and not ignore_dates:
         if day is None:
             v.missing.append("shipment_date")
         else:
@@ -206,7 +208,7 @@ def evaluate_one(a: Applies, scope: Scope) -> Verdict:
             v.reasons.append(f"products {sorted(scope.products)} are none of {'/'.join(a.products)}")
     if a.operator is not None:
         _operator(a.operator, scope.operator, day, v)
-    if a.cn_controls:
+    if a.cn_controls and not ignore_dates:
         if day is None:
             v.missing.append("shipment_date")
         elif not scope.controlled_lines:
@@ -223,11 +225,11 @@ def evaluate_one(a: Applies, scope: Scope) -> Verdict:
     return v
 
 
-def evaluate(alternatives: list[Applies] | None, scope: Scope) -> Verdict:
+def evaluate(alternatives: list[Applies] | None, scope: Scope, ignore_dates: bool = False) -> Verdict:
     """Any-of over ``alternatives`` (None or []: applies unconditionally)."""
     if not alternatives:
         return Verdict("applies")
-    verdicts = [(a, evaluate_one(a, scope)) for a in alternatives]
+    verdicts = [(a, evaluate_one(a, scope, ignore_dates)) for a in alternatives]
     if any(v.status == "applies" for _, v in verdicts):
         return Verdict("applies", [a.label for a, v in verdicts if v.status == "applies"])
     open_ = [(a, v) for a, v in verdicts if v.status == "not_assessed"]
@@ -238,3 +240,33 @@ def evaluate(alternatives: list[Applies] | None, scope: Scope) -> Verdict:
             list(dict.fromkeys(m for _, v in open_ for m in v.missing)),
         )
     return Verdict("not_applicable", [f"{a.label}: {'; '.join(v.reasons)}" for a, v in verdicts])
+
+
+_OPERATOR_FIELDS = {
+    "roles": "roles", "established_in": "country", "not_established_in": "country", "min_employees": "employees",
+    "min_turnover_eur": "net_turnover_eur", "min_eu_turnover_eur": "eu_net_turnover_eur",
+    "large_company": "large_company", "strategic_technologies": "strategic_technologies",
+}
+
+
+def paths_read(alternatives: list[Applies] | None) -> list[str]:
+    """The dossier fields the applicability questions read (for templates and docs)."""
+    out: list[str] = []
+    for a in alternatives or []:
+        if a.from_ or a.until or a.unknown_from or a.cn_controls:
+            out.append("shipment_date")
+        if a.origins is not None or a.cn_controls:
+            out.append("parties.exporter.country")
+        if a.destinations is not None or a.cn_controls:
+            out.append("destination_country")
+        if a.elements is not None or a.cn_controls:
+            out.append("items[*].elements")
+        if a.forms is not None or a.cn_controls:
+            out.append("items[*].form")
+        if a.products is not None:
+            out.append("products")
+        if a.operator is not None:
+            for key, field in _OPERATOR_FIELDS.items():
+                if getattr(a.operator, key) not in (None, False):
+                    out.append(f"operator.{field}")
+    return list(dict.fromkeys(out))

@@ -2,9 +2,9 @@
 
 Each regime first answers whether it binds the dossier (:mod:`critmin.compliance.applicability`); only
 then are its rules read, and the regime's result is ``pass`` (no error finding), ``fail``,
-``not_applicable`` or ``not_assessed``, with the reasons. ``readiness=True`` also reads the rules of regimes
-that do not (yet) apply, marking those findings as readiness findings that change neither the result nor
-the exit code.
+``not_applicable`` or ``not_assessed``, with the reasons. ``readiness=True`` also reads the rules that do
+not apply *yet* (they would bind the dossier but for the date, or the law's state on it is unknown),
+marking those findings as readiness findings that change neither the result nor the exit code.
 
 Exit codes of ``critmin comply check`` by worst severity (documented in docs/compliance.md):
 
@@ -212,11 +212,13 @@ def check(dossier, regimes, as_of: date | None = None, ledger=None, readiness: b
     result = CheckResult(dossier_id=dossier.dossier_id, regimes=regimes, as_of=day, custody=custody)
     for regime, pack in packs.items():
         pack_verdict = applies(pack.applies, scope)
+        pack_ready = readiness and applies(pack.applies, scope, ignore_dates=True).status != "not_applicable"
         rule_verdicts, found = [], []
         for rule in pack.rules:
             verdict = applies(rule.applies, scope) if pack_verdict.status == "applies" else pack_verdict
             rule_verdicts.append(verdict)
-            if verdict.status == "applies" or readiness:
+            ready = pack_ready and applies(rule.applies, scope, ignore_dates=True).status != "not_applicable"
+            if verdict.status == "applies" or ready:
                 new = evaluate(rule, regime, ctx)
                 for f in new:
                     f.readiness = verdict.status != "applies"

@@ -115,13 +115,16 @@ def _licence_item_for(item, lic_items: list[dict]) -> tuple[int, dict] | None:
         if item.get("controlled_item_id") and li.get("control_list_no") == item["controlled_item_id"]:
             return i, li
     for i, li in enumerate(lic_items):
-        if not li.get("control_list_no") and item.get("hs_code") and li.get("hs_code") \
-                and str(li["hs_code"])[:6] == str(item["hs_code"])[:6]:
+        by_hs = not li.get("control_list_no") or not item.get("controlled_item_id")  # a number is missing: HS6 decides
+        if by_hs and item.get("hs_code") and li.get("hs_code") and str(li["hs_code"])[:6] == str(item["hs_code"])[:6]:
             return i, li
     return None
 
 
 def _controlled(ctx) -> list[tuple[int, dict]]:
+    """The controlled lines, when the dossier has a licence record (without one CN-EXP-010 says so, once)."""
+    if not ctx.root.get("licence"):
+        return []
     return [(i, it) for i, it in enumerate(ctx.root.get("items") or []) if it.get("cn_controls")]
 
 
@@ -154,10 +157,10 @@ def check_licence_quantity(rule, ctx):
 
 
 def _party_check(licensed: dict | None, actual: dict | None, lpath: str, apath: str):
+    if not actual or not actual.get("name"):
+        return []  # the party itself is missing: the presence rules (CN-EXP-003) say so
     if not licensed or not licensed.get("name"):
         return [(f"{lpath}.name", "missing", "")]
-    if not actual or not actual.get("name"):
-        return [(f"{apath}.name", "missing", "")]
     out = []
     if _norm(licensed["name"]) != _norm(actual["name"]):
         out.append((f"{apath}.name", "compare", f"{actual['name']} vs licensed {licensed['name']}"))

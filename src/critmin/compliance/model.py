@@ -48,7 +48,7 @@ ProductCategory = Literal[
 StrategicTechnology = Literal[
     "batteries", "hydrogen", "renewable_energy", "aircraft", "traction_motors", "heat_pumps",
     "data_transmission_storage", "mobile_electronics", "additive_manufacturing", "robotics", "drones",
-    "rocket_launchers", "satellites", "advanced_chips",
+    "rocket_launchers", "satellites", "advanced_chips", "none",
 ]
 
 
@@ -150,7 +150,7 @@ class Operator(_Model):
     eu_net_turnover_eur: float | None = Field(None, ge=0, le=1e13, description=_d("Net turnover in the EU (EUR)", "在欧盟的净营业额（欧元）"))
     large_company: bool | None = Field(None, description=_d("Large undertaking (Directive 2013/34/EU, Art. 3(4))", "大型企业（指令 2013/34/EU 第3条第4款）"))
     strategic_technologies: list[StrategicTechnology] | None = Field(
-        None, description=_d("Strategic technologies it manufactures (CRMA Art. 24(1))", "所制造的战略技术产品（CRMA 第24条第1款）")
+        None, description=_d("Strategic technologies it manufactures (CRMA Art. 24(1); ['none'] if none)", "所制造的战略技术产品（CRMA 第24条第1款；均无时填 ['none']）")
     )
     risk_assessment_on: date | None = Field(
         None, description=_d("Latest supply-chain risk assessment of strategic raw materials (CRMA Art. 24(2))", "最近一次战略原材料供应链风险评估日期")

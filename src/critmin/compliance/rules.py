@@ -36,6 +36,8 @@ REGIMES = {
     "eu-batteries": "eu_batteries.yaml",
 }
 VALUE_REFS = ("destination",)
+# item fields the check derives before the rules run (the KB's controls in force on the day for the line)
+DERIVED = ("cn_controls",)
 
 
 def builtin_checks() -> dict:
@@ -175,6 +177,8 @@ class Rule(_M):
             out += [absolute(f"{self.match.right}[*].{f}") for f in (self.match.key, self.match.field)]
         seen: list[str] = []
         for p in out:
+            if p.rsplit(".", 1)[-1] in DERIVED:  # filled in by the check, not by the dossier
+                continue
             if p not in seen:
                 seen.append(p)
         return seen

@@ -64,8 +64,9 @@ def check(
     readiness: bool = typer.Option(False, "--readiness", help="Also read the rules of regimes that do not (yet) "
                                    "apply; their findings are marked and change neither result nor exit code"),
 ) -> None:
-    """Check a dossier: per regime pass / fail / not applicable / not assessed, and the findings;
-    exit 0 clean, 3 advisory, 4 warning, 5 error / 按规则包核查档案."""
+    """Check a dossier: per regime pass / fail / not applicable / not assessed, with findings; exit 0/3/4/5 / 核查档案.
+
+    Exit code by the worst binding finding: 0 none, 3 advisory, 4 warning, 5 error."""
     import json
 
     from critmin.compliance.check import check as run_check

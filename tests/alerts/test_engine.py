@@ -261,3 +261,21 @@ def test_adapter_from_dependency_table():
     assert got[("crma_single_country_share", "2023")] == "orange"
     assert got[("crma_single_country_share", "2024")] == "red"
     assert got[("supplier_hhi", "2024")] == "red" and got[("import_drop_yoy", "2024")] == "yellow"
+
+
+def test_export_control_alerts_only_where_items_meet_the_traded_codes():
+    """As of 2025-10-20 (No. 18, No. 61 clause 3 and No. 62 in force): a rare-earth metal flow (HS 280530) is
+    raised for No. 18's goods only; No. 62 (technology) and No. 61 (exporters abroad) never raise a
+    trade-flow alert; an item whose codes the flow does not trade does not match."""
+    from critmin.alerts.engine import _hs6_overlap
+
+    rules = [r for r in load_rules() if r.id == "export_control_dependency"]
+    dep = series([70.0], metric="supplier_share_qty_pct", start=2025)
+    alerts = evaluate(rules, dep, as_of="2025-10-20")
+    ids = {e["event_id"] for a in alerts for e in a.extra["events"]}
+    assert ids == {"chn-2025-no18-medium-heavy-ree"}
+    assert not {"chn-2025-no62-ree-technologies", "chn-2025-no61-extraterritorial-ree"} & {
+        c for a in alerts for c in a.cited_events}
+    no18 = "280530,284690,382499,848690,850511"
+    assert _hs6_overlap(no18, "rare_earths", "metal") and _hs6_overlap(no18, "rare_earths", "compound")
+    assert not _hs6_overlap("284690", "rare_earths", "metal")  # an item's codes that the flow does not trade

@@ -80,7 +80,7 @@ def kb_entry(entry_id: str, as_of: dt.date) -> dict[str, Any]:
     from critmin.kb import load_kb, state_on
     from critmin.kb.query import citations, derived_periods
 
-    e = load_kb().entries.get(entry_id)
+    e = load_kb().find(entry_id)
     if e is None:
         return {"id": entry_id, "missing": True}
     return {

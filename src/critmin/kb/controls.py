@@ -9,6 +9,7 @@ does not turn every rare-earth trade flow red. Every state comes from :func:`cri
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from .measures import ELEMENT_MATERIAL, Measure, ScopeItem
 from .state import State, periods, state_on
 
 BINDING: tuple[State, ...] = ("in_force",)  # states in which a licence duty applies
+_SYMBOL = re.compile(r"[A-Z][a-z]?")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def item_matches(item: ScopeItem, *, element: str | None = None, hs6: str | Iter
         return False
     codes = {hs6} if isinstance(hs6, str) else set(hs6 or ())
     if element is not None:
+        if element not in ELEMENT_MATERIAL and _SYMBOL.fullmatch(element):
+            return False  # a chemical symbol no measure can name (Fe in NdFeB): nothing matches, no error
         if element in ELEMENT_MATERIAL:  # a chemical symbol: the item must name it (or its material)
             if item.elements and element not in item.elements:
                 return False

@@ -32,6 +32,7 @@ class KnowledgeBase:
 
     entries: dict[str, Entry | Measure]
     user_files: tuple[str, ...] = field(default=())
+    aliases: dict[str, str] = field(default_factory=dict)  # replaced bundled id -> the user record's id
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -43,11 +44,15 @@ class KnowledgeBase:
     def measures(self) -> dict[str, Measure]:
         return {k: v for k, v in self.entries.items() if isinstance(v, Measure)}
 
+    def find(self, entry_id: str) -> Entry | Measure | None:
+        """The record with this id (a replaced bundled id resolves to its replacement), or None."""
+        return self.entries.get(self.aliases.get(entry_id, entry_id))
+
     def get(self, entry_id: str) -> Entry | Measure:
         from critmin.errors import UsageError
 
         try:
-            return self.entries[entry_id]
+            return self.entries[self.aliases.get(entry_id, entry_id)]
         except KeyError:
             import difflib
 
@@ -60,34 +65,59 @@ _EntryFile = keyed_by_id(Entry)
 _MeasureFile = keyed_by_id(Measure)
 
 
-def parse_file(path: str | Path, text: str | None = None) -> list[Entry | Measure]:
+def parse_file(path: str | Path, text: str | None = None, *, bundled: bool = False) -> list[Entry | Measure]:
     """Parse one knowledge-base YAML file into validated records; the first problem raises KBError with the
     file, the line and the field (``record-id.field``)."""
-    from critmin.datafile import line_of, read_yaml, validate
+    records, errors = parse_records(path, text, bundled=bundled)
+    if errors:
+        raise errors[0]
+    return records
+
+
+def parse_records(path: str | Path, text: str | None = None, *, bundled: bool = False
+                  ) -> tuple[list[Entry | Measure], list[KBError]]:
+    """Every valid record of one file and a KBError for every invalid one (a file-level problem, such as a
+    YAML syntax error, is the only error then), so ``kb check`` can report them all in one pass.
+
+    ``bundled``: critmin's own file, read with the fast C loader (no line numbers; the shared reader's checks
+    on bundled files run in tests/test_catalog.py and ``kb check``)."""
+    from critmin.datafile import line_of, read_bundled_yaml, read_yaml, validate
 
     name = Path(path).name
-    data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
+    try:
+        if bundled and text is None:
+            data = read_bundled_yaml(path)
+        else:
+            data = read_yaml(path, KBError, "a knowledge-base YAML file", name=name, text=text)
+    except KBError as exc:
+        return [], [exc]
     if data is None:
-        return []
+        return [], []
     if not isinstance(data, dict):
-        raise KBError(name, None, None, "a mapping of entry id -> entry", type(data).__name__)
+        return [], [KBError(name, None, None, "a mapping of entry id -> entry", type(data).__name__)]
+    out: list[Entry | Measure] = []
+    errors: list[KBError] = []
     for key, body in data.items():
         if not isinstance(body, dict):
-            raise KBError(name, line_of(data, [key]), str(key), "a mapping (one record)", type(body).__name__)
+            errors.append(KBError(name, line_of(data, [key]), str(key), "a mapping (one record)",
+                                  type(body).__name__))
+            continue
         if "id" in body and body["id"] != key:
-            raise KBError(name, line_of(data, [key, "id"]), f"{key}.id", f"the same id as its key '{key}'",
-                          body["id"])
-    # measures and entries are validated in file order, each against its own model, so the error names the
-    # first bad record; a sub-mapping keeps the line numbers of the parsed file
-    out: list[Entry | Measure] = []
-    for key, body in data.items():
+            errors.append(KBError(name, line_of(data, [key, "id"]), f"{key}.id", f"the same id as its key '{key}'",
+                                  body["id"]))
+            continue
+        # each record against its own model; a sub-mapping keeps the line numbers of the parsed file
         model = _MeasureFile if body.get("kind") == "export_control" else _EntryFile
         sub = type(data)({key: body})
         if hasattr(data, "lines"):
             sub.lines = {key: data.lines.get(key)}
-        rec = validate(sub, model, name, error=KBError).root[key]
+        try:
+            rec = validate(sub, model, name, error=KBError).root[key]
+        except KBError as exc:
+            errors.append(exc)
+            continue
         out.append(rec.model_copy(update={"source_file": name}))
-    return out
+    return out, errors
 
 
 def _refs(e: Entry | Measure) -> list[tuple[str, str]]:
@@ -100,44 +130,59 @@ def _refs(e: Entry | Measure) -> list[tuple[str, str]]:
     return refs
 
 
-def check_references(entries: dict[str, Entry | Measure]) -> None:
-    """Every id a record names (related, alliance, suspends, suspensions.by) must exist; a suspension's
-    ``by`` must be a relaxing measure that lists the suspended id."""
+def reference_problems(entries: dict[str, Entry | Measure], aliases: dict[str, str] | None = None) -> list[KBError]:
+    """Every dangling id a record names (related, alliance, suspends, suspensions.by), and every suspension
+    whose ``by`` is not a relaxing measure listing the suspended id. A bundled id replaced by a user record
+    (``aliases``) still resolves, to the replacing record."""
+    aliases = aliases or {}
+    out: list[KBError] = []
     for e in entries.values():
         for fld, ref in _refs(e):
-            if ref not in entries:
-                raise KBError(e.source_file, e.id, fld, "the id of an existing entry", ref)
+            if aliases.get(ref, ref) not in entries:
+                out.append(KBError(e.source_file, e.id, fld, "the id of an existing entry", ref))
         if isinstance(e, Measure):
             for s in e.suspensions:
-                by = entries[s.by]
-                if not isinstance(by, Measure) or e.id not in by.suspends:
-                    raise KBError(e.source_file, e.id, "suspensions.by",
-                                  f"a measure whose 'suspends' lists '{e.id}'", s.by)
+                by = entries.get(aliases.get(s.by, s.by))
+                if by is not None and (not isinstance(by, Measure)
+                                       or not {e.id, e.replaces} & set(by.suspends)):
+                    out.append(KBError(e.source_file, e.id, "suspensions.by",
+                                       f"a measure whose 'suspends' lists '{e.id}'", s.by))
+    return out
+
+
+def check_references(entries: dict[str, Entry | Measure], aliases: dict[str, str] | None = None) -> None:
+    """Raise the first of :func:`reference_problems`."""
+    problems = reference_problems(entries, aliases)
+    if problems:
+        raise problems[0]
 
 
 def load_from(paths: list[Path], user: list[Path] | None = None) -> KnowledgeBase:
     """Load the records of ``paths`` (bundled) and ``user`` files; ids unique across all files, except that
     a user record with ``replaces: <id>`` takes a bundled record's place."""
     entries: dict[str, Entry | Measure] = {}
+    own = set(data_files())
     for path in sorted(paths):
-        for e in parse_file(path):
+        for e in parse_file(path, bundled=Path(path) in own):
             if e.id in entries:
                 raise KBError(path.name, e.id, "id", "an id unique across the knowledge base",
                               f"also in {entries[e.id].source_file}")
             entries[e.id] = e
     bundled = set(entries)
+    aliases: dict[str, str] = {}
     for path in sorted(user or []):
         for e in parse_file(path):
             if e.replaces is not None:
                 if e.replaces not in bundled:
                     raise KBError(path.name, e.id, "replaces", "the id of a bundled entry", e.replaces)
                 entries.pop(e.replaces, None)
+                aliases[e.replaces] = e.id
             if e.id in entries:
                 raise KBError(path.name, e.id, "id", "an id unique across the knowledge base (or 'replaces:')",
                               f"also in {entries[e.id].source_file}")
             entries[e.id] = e
-    check_references(entries)
-    return KnowledgeBase(entries, tuple(str(p) for p in sorted(user or [])))
+    check_references(entries, aliases)
+    return KnowledgeBase(entries, tuple(str(p) for p in sorted(user or [])), aliases)
 
 
 def data_files() -> list[Path]:

@@ -191,9 +191,10 @@ def citations(e) -> list[dict]:
         return [{"seed": s.seed or "", "primary": s.title, "url": s.url, "locator": s.locator,
                  "published": s.published.isoformat() if s.published else None,
                  "verification": s.verification} for s in e.sources]
-    return [{"seed": c.seed, "primary": c.primary, "url": c.url, "locator": None,
+    return [{"seed": c.seed or "", "primary": c.primary, "url": c.url, "locator": c.locator,
              "published": c.published.isoformat() if c.published else None,
-             "verification": "secondary" if e.basis == "stated" else "unverified"} for c in e.citations]
+             "verification": c.verification or ("secondary" if e.basis == "stated" else "unverified")}
+            for c in e.citations]
 
 
 def derived_periods(e) -> list[dict]:
@@ -205,3 +206,26 @@ def derived_periods(e) -> list[dict]:
         return []
     return [{"status": p.status, "from": p.from_.isoformat(), "to": p.to.isoformat() if p.to else None,
              "note": p.note} for p in e.status if p.basis == "derived"]
+
+
+def state_history(e) -> list[dict]:
+    """The state periods of a record, from :func:`critmin.kb.state.periods` (a measure: the whole measure and
+    each scope item; an entry: its recorded status periods in the state vocabulary)."""
+    from .measures import Measure
+    from .state import periods
+
+    def rows(ps, item=""):
+        return [{"item": item, "from": a.isoformat(), "until": b.isoformat() if b else None, "state": st}
+                for a, b, st in ps]
+
+    if isinstance(e, Measure):
+        out = rows(periods(e))
+        if len(e.scope) > 1:
+            for i in e.scope:
+                out += rows(periods(e, i.id), i.id)
+        return out
+    from .state import _ENTRY
+
+    return [{"item": "", "from": p.from_.isoformat(),
+             "until": (p.to - dt.timedelta(days=1)).isoformat() if p.to else None, "state": _ENTRY[p.status]}
+            for p in sorted(e.status, key=lambda p: p.from_)]

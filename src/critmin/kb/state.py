@@ -46,7 +46,11 @@ def _unknown_after(m: Measure, item: ScopeItem | None) -> dt.date | None:
 
 
 def _ever_in_force(m: Measure, item: ScopeItem | None, last: dt.date) -> bool:
-    """Whether any day from the effective date up to ``last`` was free of suspension."""
+    """Whether any day from the effective date up to ``last`` (and not after ``unknown_after``) was free of
+    suspension."""
+    unknown = _unknown_after(m, item)
+    if unknown is not None:
+        last = min(last, unknown)
     eff = _effective(m, item)
     if eff is None or eff > last:
         return False

@@ -208,7 +208,7 @@ def _citation_rows(data: MonitorData, tx: Texts) -> list[dict]:
     ids = sorted({e for s in data.alerts_table["cited_events"] for e in s.split(";") if e})
     rows = []
     for i in ids:
-        e = kb.entries.get(i)
+        e = kb.find(i)
         if e is None:  # an id a custom rule cites but the KB lacks
             rows.append({"id": i, "date": "", "title": "", "reference": "", "citations": [], "basis": ""})
             continue
@@ -304,5 +304,16 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
-        level_colours=LEVEL_COLOURS,
+        level_colours=LEVEL_COLOURS, kb_currency=_kb_currency(tx),
     )
+
+
+def _kb_currency(tx: Texts) -> str:
+    """How current the knowledge base behind the cited events is (latest record, reviews)."""
+    from critmin.kb import load_kb
+    from critmin.kb.check import currency
+
+    c = currency(load_kb())
+    return tx.T("kb.currency", latest=c["latest_date"], latest_id=c["latest_id"], reviewed=c["reviewed"],
+                records=c["records"], m_reviewed=c["measures_reviewed"], measures=c["measures"],
+                oldest=c["oldest_measure_review"] or "-", user=c["user_files"])

@@ -194,3 +194,10 @@ def test_yaml_dossier_with_impossible_date_is_one_line(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     msg = proc.stderr.strip()
     assert msg.count("\n") == 0 and str(p) in msg and "2026-02-30" in msg and "line" in msg
+
+
+def test_reasons_speak_both_languages():
+    r = check(dossier_from_obj(example("dossier_not_eu")), ["eu-batteries"])
+    en, zh = r.summary[0].to_dict("en")["reasons"][0], r.summary[0].to_dict("zh")["reasons"][0]
+    assert "destination JPN is not in EU27" in en and "目的地 JPN 不属于 EU27" in zh
+    assert r.summary_frame("zh")["result"][0] == "不适用"

@@ -49,6 +49,7 @@ class Applies(_M):
     """One alternative: every stated condition must hold."""
 
     label: str = Field(..., min_length=3)  # which provision / group this alternative stands for
+    label_zh: str | None = None  # the label in Chinese (English shown when missing)
     citation: str = Field(..., min_length=3)
     from_: date | None = Field(None, alias="from")
     until: date | None = None  # exclusive
@@ -83,8 +84,16 @@ class Scope:
 @dataclass
 class Verdict:
     status: Status
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # English
     missing: list[str] = field(default_factory=list)  # dossier fields the question needs
+    reasons_zh: list[str] = field(default_factory=list)  # the same reasons in Chinese
+
+    def add(self, key: str, **params) -> None:
+        """One reason from the message catalogue (``compliance.applies.<key>``), in both languages."""
+        from critmin.i18n import t
+
+        self.reasons.append(t(f"compliance.applies.{key}", "en", **params))
+        self.reasons_zh.append(t(f"compliance.applies.{key}", "zh", **params))
 
 
 def scope_of(dossier, as_of: date | None = None) -> Scope:
@@ -139,32 +148,32 @@ def _operator(cond: OperatorCondition, op: dict | None, day: date | None, v: Ver
     if cond.roles is not None:
         roles = need("roles", "roles")
         if roles is not None and not set(roles) & set(cond.roles):
-            v.reasons.append(f"operator role {sorted(roles)} is none of {cond.roles}")
+            v.add("role", got=", ".join(sorted(roles)), want="/".join(cond.roles))
     if cond.established_in is not None or cond.not_established_in is not None:
         country = need("country", "country")
         if country is not None:
             if cond.established_in is not None and country not in _expand(cond.established_in, day):
-                v.reasons.append(f"operator established in {country}, not in {'/'.join(cond.established_in)}")
+                v.add("established_not_in", got=country, want="/".join(cond.established_in))
             if cond.not_established_in is not None and country in _expand(cond.not_established_in, day):
-                v.reasons.append(f"operator established in {country} ({'/'.join(cond.not_established_in)})")
-    for key, limit, what in (
-        ("employees", cond.min_employees, "employees"),
-        ("net_turnover_eur", cond.min_turnover_eur, "net worldwide turnover (EUR)"),
-        ("eu_net_turnover_eur", cond.min_eu_turnover_eur, "net EU turnover (EUR)"),
+                v.add("established_in_excluded", got=country, want="/".join(cond.not_established_in))
+    for key, limit in (
+        ("employees", cond.min_employees),
+        ("net_turnover_eur", cond.min_turnover_eur),
+        ("eu_net_turnover_eur", cond.min_eu_turnover_eur),
     ):
         if limit is None:
             continue
         val = need(key, key)
         if val is not None and not val > limit:
-            v.reasons.append(f"{what} {val:,.0f} not above {limit:,.0f}")
+            v.add(key, got=f"{val:,.0f}", limit=f"{limit:,.0f}")
     if cond.large_company is not None:
         val = need("large_company", "large_company")
         if val is not None and val != cond.large_company:
-            v.reasons.append("not a large undertaking" if cond.large_company else "a large undertaking")
+            v.add("not_large" if cond.large_company else "large")
     if cond.strategic_technologies:
         val = need("strategic_technologies", "strategic_technologies")
         if val is not None and not set(val) - {"none"}:
-            v.reasons.append("manufactures none of the strategic technologies of CRMA Art. 24(1)")
+            v.add("no_strategic_technology")
 
 
 def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdict:
@@ -177,9 +186,9 @@ def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdic
             v.missing.append("shipment_date")
         else:
             if a.from_ and day < a.from_:
-                v.reasons.append(f"applies from {a.from_.isoformat()}; the date is {day.isoformat()}")
+                v.add("from", start=a.from_.isoformat(), day=day.isoformat())
             if a.until and day >= a.until:
-                v.reasons.append(f"ceased to apply on {a.until.isoformat()}")
+                v.add("until", until=a.until.isoformat())
             if not v.reasons and a.unknown_from and day >= a.unknown_from:
                 # the law may have changed any of the conditions below: nothing is read from them
                 note = a.unknown_note or f"not verified after {a.unknown_from.isoformat()}"
@@ -188,24 +197,24 @@ def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdic
         if scope.origin is None:
             v.missing.append("parties.exporter.country")
         elif scope.origin not in _expand(a.origins, day):
-            v.reasons.append(f"origin {scope.origin} is not {'/'.join(a.origins)}")
+            v.add("origin", got=scope.origin, want="/".join(a.origins))
     if a.destinations is not None:
         if scope.destination is None:
             v.missing.append("destination_country")
         elif scope.destination not in _expand(a.destinations, day):
-            v.reasons.append(f"destination {scope.destination} is not in {'/'.join(a.destinations)}")
+            v.add("destination", got=scope.destination, want="/".join(a.destinations))
     for name, have, want in (("elements", scope.elements, a.elements), ("forms", scope.forms, a.forms)):
         if want is None:
             continue
         if not have:
             v.missing.append(f"items[*].{name[:-1] if name == 'elements' else 'form'}")
         elif not have & set(want):
-            v.reasons.append(f"no item {name[:-1]} in {'/'.join(want)} (items: {', '.join(sorted(have))})")
+            v.add(name, want="/".join(want), got=", ".join(sorted(have)))
     if a.products is not None:
         if scope.products is None:
             v.missing.append("products")
         elif not scope.products & set(a.products):
-            v.reasons.append(f"products {sorted(scope.products)} are none of {'/'.join(a.products)}")
+            v.add("products", got=", ".join(sorted(scope.products)), want="/".join(a.products))
     if a.operator is not None:
         _operator(a.operator, scope.operator, day, v)
     if a.cn_controls and not ignore_dates:
@@ -215,8 +224,8 @@ def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdic
             if scope.unknown_lines:
                 v.missing.append("knowledge base: state of " + ", ".join(sorted({m for ms in scope.unknown_lines.values() for m in ms})))
             else:
-                v.reasons.append("no item is under a Chinese export control in force on " + day.isoformat()
-                                 + ("; " + "; ".join(scope.control_notes) if scope.control_notes else ""))
+                v.add("no_cn_control", day=day.isoformat(),
+                      notes="; " + "; ".join(scope.control_notes) if scope.control_notes else "")
     if v.reasons:
         v.status = "not_applicable"
     elif v.missing:
@@ -231,15 +240,20 @@ def evaluate(alternatives: list[Applies] | None, scope: Scope, ignore_dates: boo
         return Verdict("applies")
     verdicts = [(a, evaluate_one(a, scope, ignore_dates)) for a in alternatives]
     if any(v.status == "applies" for _, v in verdicts):
-        return Verdict("applies", [a.label for a, v in verdicts if v.status == "applies"])
+        ok = [a for a, v in verdicts if v.status == "applies"]
+        return Verdict("applies", [a.label for a in ok], reasons_zh=[a.label_zh or a.label for a in ok])
     open_ = [(a, v) for a, v in verdicts if v.status == "not_assessed"]
     if open_:
-        return Verdict(
-            "not_assessed",
-            [f"{a.label}: needs {', '.join(v.missing)}" for a, v in open_],
-            list(dict.fromkeys(m for _, v in open_ for m in v.missing)),
-        )
-    return Verdict("not_applicable", [f"{a.label}: {'; '.join(v.reasons)}" for a, v in verdicts])
+        out = Verdict("not_assessed", missing=list(dict.fromkeys(m for _, v in open_ for m in v.missing)))
+        from critmin.i18n import t
+
+        for a, v in open_:
+            fields = ", ".join(v.missing)
+            out.reasons.append(t("compliance.applies.needs", "en", label=a.label, fields=fields))
+            out.reasons_zh.append(t("compliance.applies.needs", "zh", label=a.label_zh or a.label, fields=fields))
+        return out
+    return Verdict("not_applicable", [f"{a.label}: {'; '.join(v.reasons)}" for a, v in verdicts],
+                   reasons_zh=[f"{a.label_zh or a.label}：{'；'.join(v.reasons_zh)}" for a, v in verdicts])
 
 
 _OPERATOR_FIELDS = {

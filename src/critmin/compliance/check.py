@@ -48,9 +48,15 @@ class RegimeSummary:
     errors: int = 0
     warnings: int = 0
     advisories: int = 0
+    reasons_zh: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+    def reasons_in(self, lang: str = "en") -> list[str]:
+        return self.reasons_zh if lang == "zh" and self.reasons_zh else self.reasons
+
+    def to_dict(self, lang: str = "en") -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "reasons_zh"}
+        out["reasons"] = self.reasons_in(lang)
+        return out
 
 
 @dataclass
@@ -93,7 +99,7 @@ class CheckResult:
             "worst": self.worst,
             "exit_code": self.exit_code,
             "custody": self.custody,
-            "summary": [s.to_dict() for s in self.summary],
+            "summary": [s.to_dict(lang) for s in self.summary],
             "findings": self.to_frame(lang).to_dict(orient="records"),
         }
 
@@ -104,7 +110,7 @@ class CheckResult:
         from critmin.i18n import t
 
         rows = [{"regime": s.regime, "result": t(f"compliance.result.{s.result}", lang), "errors": s.errors,
-                 "warnings": s.warnings, "advisories": s.advisories, "reasons": " | ".join(s.reasons)}
+                 "warnings": s.warnings, "advisories": s.advisories, "reasons": " | ".join(s.reasons_in(lang))}
                 for s in self.summary]
         return pd.DataFrame(rows, columns=["regime", "result", "errors", "warnings", "advisories", "reasons"])
 
@@ -169,6 +175,7 @@ def _summarise(regime: str, pack_verdict: Verdict, rule_verdicts: list[Verdict],
                       advisories=sev.count("advisory"))
     if pack_verdict.status != "applies":
         s.result, s.reasons, s.missing = pack_verdict.status, pack_verdict.reasons, pack_verdict.missing
+        s.reasons_zh = pack_verdict.reasons_zh
         return s
     s.rules_applied = sum(v.status == "applies" for v in rule_verdicts)
     s.rules_not_applicable = sum(v.status == "not_applicable" for v in rule_verdicts)
@@ -182,9 +189,10 @@ def _summarise(regime: str, pack_verdict: Verdict, rule_verdicts: list[Verdict],
     elif not s.rules_applied:
         s.result = "not_applicable"
     if s.result in ("pass", "fail"):
-        s.reasons = pack_verdict.reasons
+        s.reasons, s.reasons_zh = pack_verdict.reasons, pack_verdict.reasons_zh
     else:
         s.reasons = list(dict.fromkeys(r for v in rule_verdicts if v.status != "applies" for r in v.reasons))
+        s.reasons_zh = list(dict.fromkeys(r for v in rule_verdicts if v.status != "applies" for r in v.reasons_zh))
     return s
 
 
@@ -226,8 +234,11 @@ def check(dossier, regimes, as_of: date | None = None, ledger=None, readiness: b
         result.findings.extend(found)
         summary = _summarise(regime, pack_verdict, rule_verdicts, found)
         if any(a.cn_controls for a in pack.applies or []) and summary.result in ("pass", "fail"):
-            summary.reasons = summary.reasons + [
-                f"line {line}: {', '.join(ids)} in force on {scope.day.isoformat()}"
-                for line, ids in sorted(scope.controlled_lines.items())]
+            from critmin.i18n import t
+
+            for line, ids in sorted(scope.controlled_lines.items()):
+                params = {"line": line, "ids": ", ".join(ids), "day": scope.day.isoformat()}
+                summary.reasons = [*summary.reasons, t("compliance.applies.cn_line", "en", **params)]
+                summary.reasons_zh = [*summary.reasons_zh, t("compliance.applies.cn_line", "zh", **params)]
         result.summary.append(summary)
     return result

@@ -153,3 +153,21 @@ def test_mass_balance_invariants():
     batches[2]["mass_kg"] = 420.0  # 1020 kg from a 1000 kg parent
     assert any("sole-parent children weigh 1020 kg" in d for _, d in imbalances(batches, []))
     assert imbalances(batches[:2], [], tolerance=0.0) == []
+
+
+def test_quantity_counts_what_the_licence_already_covered():
+    doc = example("dossier")
+    doc["licence"]["items"][0]["used_kg"] = 150.0  # 1800 + 150 <= 2000
+    assert cn(doc)[1].result == "pass"
+    doc["licence"]["items"][0]["used_kg"] = 250.0
+    r, _ = cn(doc)
+    assert [f.detail for f in r.findings] == ["1800 kg shipped after 250 kg already exported vs 2000 kg licensed"]
+
+
+def test_general_licence_without_named_parties_is_not_compared():
+    doc = example("dossier")
+    doc["licence"].update({"kind": "general", "end_user": None, "consignee": None})
+    assert cn(doc)[1].result == "pass"
+    doc["licence"]["kind"] = "single"
+    r, _ = cn(doc)
+    assert r.rule_ids == {"CN-EXP-020", "CN-EXP-021"}

@@ -139,7 +139,8 @@ def check_licence_items(rule, ctx):
 
 
 def check_licence_quantity(rule, ctx):
-    """The controlled lines matched to one licence item do not ship more than it licenses."""
+    """The controlled lines matched to one licence item, with what was already exported under it (``used_kg``),
+    do not exceed the quantity it licenses."""
     lic_items = (ctx.root.get("licence") or {}).get("items") or []
     shipped: dict[int, float] = {}
     for _, it in _controlled(ctx):
@@ -148,11 +149,12 @@ def check_licence_quantity(rule, ctx):
             shipped[m[0]] = shipped.get(m[0], 0.0) + it["quantity_kg"]
     out = []
     for j, qty in sorted(shipped.items()):
-        allowed = lic_items[j].get("quantity_kg")
+        allowed, used = lic_items[j].get("quantity_kg"), lic_items[j].get("used_kg") or 0.0
         if allowed is None:
             out.append((f"licence.items[{j}].quantity_kg", "missing", ""))
-        elif qty > allowed:
-            out.append((f"licence.items[{j}].quantity_kg", "compare", f"{qty:g} kg shipped vs {allowed:g} kg licensed"))
+        elif qty + used > allowed:
+            before = f" after {used:g} kg already exported" if used else ""
+            out.append((f"licence.items[{j}].quantity_kg", "compare", f"{qty:g} kg shipped{before} vs {allowed:g} kg licensed"))
     return out
 
 
@@ -169,19 +171,25 @@ def _party_check(licensed: dict | None, actual: dict | None, lpath: str, apath: 
     return out
 
 
+def _general_without(lic: dict, key: str) -> bool:
+    """A general licence that names no such party: it is not a single-transaction licence, and what it
+    covers is in its own terms, which the dossier does not carry; nothing to compare."""
+    return lic.get("kind") == "general" and not (lic.get(key) or {}).get("name")
+
+
 def check_licence_end_user(rule, ctx):
     """The end user of the shipment is the end user the licence names."""
-    if not _controlled(ctx):
-        return []
     lic = ctx.root.get("licence") or {}
+    if not _controlled(ctx) or _general_without(lic, "end_user"):
+        return []
     return _party_check(lic.get("end_user"), (ctx.root.get("parties") or {}).get("end_user"), "licence.end_user", "parties.end_user")
 
 
 def check_licence_consignee(rule, ctx):
     """The importer (consignee) of the shipment is the consignee the licence names."""
-    if not _controlled(ctx):
-        return []
     lic = ctx.root.get("licence") or {}
+    if not _controlled(ctx) or _general_without(lic, "consignee"):
+        return []
     return _party_check(lic.get("consignee"), (ctx.root.get("parties") or {}).get("importer"), "licence.consignee", "parties.importer")
 
 

@@ -124,6 +124,9 @@ class LicenceItem(_Model):
     elements: list[Element] = Field(default_factory=list, description=_d("Elements licensed", "许可物项所含元素"))
     description: Text | None = Field(None, description=_d("Item as described in the licence", "许可证所载物项名称"))
     quantity_kg: Mass | None = Field(None, description=_d("Quantity licensed (kg)", "许可数量（千克）"))
+    used_kg: Mass | None = Field(
+        None, description=_d("Quantity already exported under this licence item before this shipment (kg)", "本次出运前该许可物项已出口数量（千克）")
+    )
 
 
 class Licence(_Model):

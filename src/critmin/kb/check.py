@@ -58,7 +58,7 @@ def check_files(user: list[Path] | None = None, *, bundled: bool = True, today: 
     files = [(p, False) for p in (data_files() if bundled else [])] + [(p, True) for p in (user or [])]
     if not bundled:  # references into the bundled KB must still resolve
         for p in data_files():
-            for e in parse_file(p):
+            for e in parse_file(p, bundled=True):
                 entries[e.id] = e
                 bundled_ids.add(e.id)
     for path, is_user in files:

@@ -71,7 +71,7 @@ Verification levels on every source: `primary` (the issuer's text, or a page rep
   mofcom.gov.cn itself; each source says which. HS6 codes are the announcements' reference customs codes cut
   to six digits; where an item lists none, or we mapped one ourselves, the item's note says so, and an item
   without codes matches every flow of its element (cautious).
-- The 2010 rare-earth quota record was not reviewed against a quota notice.
+- The 2010 rare-earth quota record rests on press reports of the allocation; no quota notice was read.
 - Entries other than measures keep the seed-based facts and `basis` flags; those reviewed against a source
   carry `reviewed` (counts under "How current").
 """

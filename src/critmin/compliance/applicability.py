@@ -55,6 +55,8 @@ class Applies(_M):
     until: date | None = None  # exclusive
     unknown_from: date | None = None  # the state on or after this date cannot be verified
     unknown_note: str | None = None
+    # the obligation exists only once an act not yet adopted (or not verified) sets it: never binding now
+    pending_act: str | None = None
     origins: list[str] | None = None
     destinations: list[str] | None = None
     elements: list[str] | None = None  # any of
@@ -181,7 +183,7 @@ def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdic
     which is what a readiness check asks: would this bind the operator once it applies?)."""
     v = Verdict("applies")
     day = scope.day
-    if (a.from_ or a.until or a.unknown_from) and not ignore_dates:
+    if (a.from_ or a.until or a.unknown_from or a.pending_act) and not ignore_dates:
         if day is None:
             v.missing.append("shipment_date")
         else:
@@ -189,6 +191,8 @@ def evaluate_one(a: Applies, scope: Scope, ignore_dates: bool = False) -> Verdic
                 v.add("from", start=a.from_.isoformat(), day=day.isoformat())
             if a.until and day >= a.until:
                 v.add("until", until=a.until.isoformat())
+            if a.pending_act:
+                v.add("pending_act", act=a.pending_act)
             if not v.reasons and a.unknown_from and day >= a.unknown_from:
                 # the law may have changed any of the conditions below: nothing is read from them
                 note = a.unknown_note or f"not verified after {a.unknown_from.isoformat()}"
@@ -267,7 +271,7 @@ def paths_read(alternatives: list[Applies] | None) -> list[str]:
     """The dossier fields the applicability questions read (for templates and docs)."""
     out: list[str] = []
     for a in alternatives or []:
-        if a.from_ or a.until or a.unknown_from or a.cn_controls:
+        if a.from_ or a.until or a.unknown_from or a.cn_controls or a.pending_act:
             out.append("shipment_date")
         if a.origins is not None or a.cn_controls:
             out.append("parties.exporter.country")

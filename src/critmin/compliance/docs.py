@@ -18,6 +18,8 @@ def _condition(a) -> str:
         parts.append(f"from {a.from_.isoformat()}")
     if a.until:
         parts.append(f"until {a.until.isoformat()} (exclusive)")
+    if a.pending_act:
+        parts.append(f"**not binding** until {a.pending_act}")
     if a.unknown_from:
         parts.append(f"**not assessed** from {a.unknown_from.isoformat()}: {a.unknown_note or 'state not verified'}")
     for name, vals in (("origin", a.origins), ("destination", a.destinations), ("elements", a.elements),

@@ -46,7 +46,7 @@ def test_defect_classes_cover_every_regime():
 
 
 def test_exit_code_by_worst_severity(complete_doc):
-    advisory = dossier_from_obj(apply_patch(complete_doc, {"delete": ["footprint"]}))
+    advisory = dossier_from_obj(apply_patch(complete_doc, {"delete": ["traceability.cn_trace_system_id"]}))
     assert check(advisory, ALL_REGIMES).exit_code == 3
     warning = dossier_from_obj(apply_patch(complete_doc, {"set": {"end_use.no_military_use": False}}))
     assert check(warning, ALL_REGIMES).exit_code == 4

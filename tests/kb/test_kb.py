@@ -183,9 +183,9 @@ def test_timeline_figure_and_offline_html(tmp_path):
     res = CliRunner().invoke(app, ["kb", "timeline", "--out", str(out)])
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
-    assert "plotly.js" in html.lower() or "Plotly" in html
-    assert 'src="https://cdn.plot.ly' not in html
-    assert len(html) > 1_000_000  # the JS bundle is embedded
+    assert "Plotly" in html and 'src="plotly.min.js"' in html  # the shared plotly.js beside the page
+    assert 'src="https://cdn.plot.ly' not in html and (tmp_path / "plotly.min.js").stat().st_size > 1_000_000
+    assert len(html) < 2_000_000  # the JS bundle is not inlined (issue 16)
 
 
 def test_cli_events_members_show():

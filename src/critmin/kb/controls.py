@@ -74,9 +74,9 @@ def _material_of(element: str) -> str:
     """A chemical symbol (Dy) or a critmin material id/name (rare_earths, gallium) -> material id."""
     if element in ELEMENT_MATERIAL:
         return ELEMENT_MATERIAL[element]
-    from .query import _material_id
+    from .query import material_id
 
-    return _material_id(element)
+    return material_id(element)
 
 
 def _items(m: Measure) -> list[ScopeItem]:

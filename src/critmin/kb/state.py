@@ -81,7 +81,7 @@ def _item_state(m: Measure, item: ScopeItem | None, day: dt.date) -> State:
 
 
 # an Entry's recorded status words -> the state vocabulary
-_ENTRY = {"in_force": "in_force", "suspended": "suspended", "expired": "ended", "proposed": "announced",
+ENTRY_STATE = {"in_force": "in_force", "suspended": "suspended", "expired": "ended", "proposed": "announced",
           "announced": "announced", "unknown": "unknown"}
 
 
@@ -98,7 +98,7 @@ def _entry_state(e: Entry, day: dt.date) -> State | None:
             current = p
     if current.to is not None and day >= current.to:
         return "unknown"  # a gap after a closed period: nothing recorded says what holds
-    return _ENTRY[current.status]  # type: ignore[return-value]
+    return ENTRY_STATE[current.status]  # type: ignore[return-value]
 
 
 def state_on(measure: Measure | Entry, day, item: str | None = None) -> State | None:

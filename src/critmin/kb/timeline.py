@@ -78,8 +78,9 @@ def timeline_figure(
 
 
 def write_timeline(out: str | Path, lang: str = "en", **filters) -> Path:
-    """Write the timeline as a self-contained offline HTML file (Plotly JS embedded), atomically."""
+    """Write the timeline as an offline HTML page of critmin's family (plotly.js in one shared file beside it),
+    atomically."""
     fig = timeline_figure(lang=lang, **filters)
-    from critmin.atomic import write_figure_html
+    from critmin.html import write_figure_page
 
-    return write_figure_html(out, fig)
+    return write_figure_page(out, fig, lang=lang)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, Format, Rows, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -41,18 +41,20 @@ def events_cmd(
     include_general: bool = typer.Option(False, "--include-general",
                                          help="with --material, also entries not tied to a material"),
     kb_dir: str = typer.Option(None, "--kb", help=KB_HELP),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """List knowledge-base entries, filtered, and say how current the KB is / 按条件列出知识库条目."""
-    from critmin.i18n import t
-    from critmin.kb import events, load_kb
+    from critmin.i18n import current_lang, t
+    from critmin.kb.loader import load_kb
+    from critmin.kb.query import COLUMNS, entry_rows, select
 
     kb = load_kb(kb_dir)
-    df = events(material=material, actor=actor, kinds=kind or None, since=since, until=until,
-                include_general=include_general, kb=kb)
-    if fmt is Format.table:
-        df = df.drop(columns=["title_zh", "date_precision", "status_today"])
-    emit(df, fmt, title=t("kb.events.title", count=len(df)))
+    rows = Rows(COLUMNS, entry_rows(select(material=material, actor=actor, kinds=kind or None, since=since,
+                                           until=until, include_general=include_general, kb=kb)))
+    if fmt is Format.table:  # one title, in the user's language
+        drop = "title_en" if current_lang() == "zh" else "title_zh"
+        rows = rows.drop([drop, "date_precision", "status_today"])
+    emit(rows, fmt, title=t("kb.events.title", count=len(rows)), empty=t("kb.events.empty"))
     if fmt is Format.table:
         typer.echo(_currency_line(kb))
 
@@ -61,7 +63,7 @@ def members_cmd(
     alliance: str = typer.Argument(..., help="alliance id, e.g. MSP, ergi, g7-cmpa, ipef"),
     year: int = typer.Option(None, "--year", help="members as of this year"),
     kb_dir: str = typer.Option(None, "--kb", help=KB_HELP),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Members of an alliance (as of a year) with join dates / 联盟成员及加入时间."""
     from critmin.i18n import t
@@ -75,7 +77,7 @@ def members_cmd(
 def show_cmd(
     entry_id: str = typer.Argument(..., help="entry id, e.g. chn-2025-no18-medium-heavy-ree"),
     kb_dir: str = typer.Option(None, "--kb", help=KB_HELP),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Show one entry with its legal-state history and sources / 显示单个条目及其状态历史."""
     import pandas as pd
@@ -107,12 +109,12 @@ def show_cmd(
 
 
 def timeline_cmd(
-    out: str = typer.Option("kb_timeline.html", "--out", help="output HTML file (self-contained)"),
+    out: str = typer.Option("kb_timeline.html", "--out", help="output HTML file (offline; plotly.min.js is written beside it)"),
     material: str = typer.Option(None, "--material"),
     actor: str = typer.Option(None, "--actor"),
     since: str = typer.Option("2008-01-01", "--since"),
     until: str = typer.Option(None, "--until"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
     kb_dir: str = typer.Option(None, "--kb", help=KB_HELP),
 ) -> None:
     """Write the knowledge-base timeline chart as offline HTML / 输出知识库时间线图."""
@@ -127,7 +129,7 @@ def timeline_cmd(
 def check_cmd(
     kb_dir: str = typer.Option(None, "--kb", help=KB_HELP),
     user_only: bool = typer.Option(False, "--user-only", help="check only the user folder, not the bundled files"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Validate knowledge-base files: schema, dates, overlaps, materials, references, stale reviews / 校验知识库文件.
 

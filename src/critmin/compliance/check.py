@@ -207,12 +207,12 @@ def check(dossier, regimes, as_of: date | None = None, ledger=None, readiness: b
     root = dossier.model_dump(mode="python")
     refs: dict = {"destination": scope.destination, "cn_control_numbers": {}}
     if _needs_cn_controls(packs.values()):
-        from critmin.compliance.cnlicence import _hit_control_numbers, annotate
+        from critmin.compliance.cnlicence import annotate, hit_control_numbers
 
         hits = annotate(scope, dossier)
         for row in root.get("items") or []:
             row["cn_controls"] = scope.controlled_lines.get(row["line_no"], [])
-            nums = set().union(*[_hit_control_numbers(h) for h in hits.get(row["line_no"], [])
+            nums = set().union(*[hit_control_numbers(h) for h in hits.get(row["line_no"], [])
                                  if str(getattr(h, "state", "")) == "in_force"] or [set()])
             refs["cn_control_numbers"][row["line_no"]] = nums
     custody, root["chain_of_custody"] = custody_evidence(dossier, ledger)

@@ -35,7 +35,7 @@ def _hit_forms(hit) -> set[str] | None:
     return {str(f).lower() for f in forms} if forms else None
 
 
-def _hit_control_numbers(hit) -> set[str]:
+def hit_control_numbers(hit) -> set[str]:
     item = getattr(hit, "scope_item", None) or getattr(hit, "item", None)
     for name in ("control_list", "control_list_numbers", "control_list_nos"):
         nums = getattr(hit, name, None) or (getattr(item, name, None) if item is not None else None)

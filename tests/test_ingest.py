@@ -31,12 +31,28 @@ def _state(path):
                 con.execute("SELECT count(*) FROM trade_comtrade").fetchall()[0][0])
 
 
-def test_baci_csv_ingest_replaces_year_hs_slices(wh):
+def test_baci_csv_ingest_replaces_year_hs_slices_only_with_replace(wh, capsys):
+    from critmin.cli.commands.warehouse import _print_reports
+    from critmin.errors import UsageError
+
     with duckdb.connect(str(wh), read_only=True) as con:
         before_slice = con.execute(
             "SELECT count(*) FROM trade WHERE year=2022 AND hs6 IN ('280530','284690','284610')").fetchall()[0][0]
-    (rep,) = ingest_baci([BACI], wh, progress=False)
-    assert rep.rows == 6 and rep.skipped_out_of_scope == 1  # HS 010111 (live horses) is outside the catalog
+    before = _state(wh)
+    with pytest.raises(UsageError, match=f"would replace {before_slice:,} rows.*--replace"):
+        ingest_baci([BACI], wh, progress=False)
+    assert _state(wh) == before
+    (dry,) = ingest_baci([BACI], wh, progress=False, dry_run=True)  # says what would change, keeps nothing
+    assert dry.dry_run and dry.rows == 7 and dry.replaced == before_slice
+    assert [(d["rows"], d["years"], d["codes"]) for d in dry.replaced_detail] == [(before_slice, "2022", 3)]
+    assert _state(wh) == before
+    _print_reports([dry])
+    out = capsys.readouterr().out
+    assert "dry run: nothing was written" in out and f"would replace {before_slice:,} rows" in out
+    assert "kept 1 rows of 1 HS6 code(s) outside the catalog" in out
+    (rep,) = ingest_baci([BACI], wh, progress=False, replace=True)
+    # HS 010111 (live horses) is outside the catalog: kept and counted, not dropped
+    assert rep.rows == 7 and rep.uncatalogued == 1 and rep.uncatalogued_codes == 1
     assert rep.replaced == before_slice
     with duckdb.connect(str(wh), read_only=True) as con:
         rows = con.execute("""SELECT exporter, importer, hs6, value_kusd, qty_t FROM trade
@@ -46,7 +62,8 @@ def test_baci_csv_ingest_replaces_year_hs_slices(wh):
     assert ("S19", "JPN", "284610", 5.5, 1.25) in rows          # 'Other Asia, nes' keeps CEPII's code
     assert ("USA", "FRA", "280530", 10.25, 0.5) in rows         # Comtrade-style codes 842 and 251
     assert ("AUS", "CHN", "284690", 123.456, None) in rows      # padded NA quantity -> NULL
-    assert prov == ("CEPII BACI (user file)", "BACI HS92 V202401b, year 2022", 6)
+    assert prov == ("CEPII BACI (user file)", "BACI HS92 V202401b, year 2022", 7)
+    assert ("CHN", "JPN", "010111", 99.9, 12.0) in rows
 
 
 def _write(tmp_path, name, text):
@@ -72,7 +89,7 @@ def test_bad_baci_input_names_file_line_field_and_writes_nothing(wh, tmp_path, t
     f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_bad.csv", text)
     before = _state(wh)
     with pytest.raises(InputError) as exc:
-        ingest_baci([BACI, f], wh, progress=False)  # the good file first: it must be rolled back too
+        ingest_baci([BACI, f], wh, progress=False, replace=True)  # the good file first: it must be rolled back too
     err = exc.value
     assert err.file == str(f) and err.record == line and err.field == field
     assert expected in str(err)
@@ -88,7 +105,7 @@ def test_unknown_country_codes_listed_then_allowed(wh, tmp_path):
     assert exc.value.record == 3 and exc.value.field == "i" and exc.value.extra["offenders"] == [999, 998]
     assert "999, 998" in str(exc.value)
     assert _state(wh) == before
-    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False)
+    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False, replace=True)
     assert rep.rows == 3 and rep.unknown_codes == [999, 998]
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trade WHERE exporter = 'M49:999'").fetchall()[0][0] == 1
@@ -142,6 +159,35 @@ def test_rebuild_carries_over_user_data(wh):
         assert con.execute("SELECT count(*) FROM build_history").fetchall()[0][0] >= 2
 
 
+def test_year_and_revision_mismatches_are_refused_with_file_and_line(wh, tmp_path):
+    before = _state(wh)
+    other_year = _write(tmp_path, "BACI_HS92_Y2021_V202401b.csv", "t,i,j,k,v,q\n2021,156,392,280530,5,1\n"
+                        "2022,156,392,280530,5,1\n")
+    with pytest.raises(InputError) as exc:
+        ingest_baci([other_year], wh, progress=False)
+    assert (exc.value.file, exc.value.record, exc.value.field) == (str(other_year), 3, "t")
+    assert "the year 2021 that the file name states" in str(exc.value)
+    # HS07-only code 811292 (unwrought germanium/gallium/…) in a file that says HS92: refused at its line
+    later = _write(tmp_path, "BACI_HS92_Y2022_V202401b_x.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n"
+                   "2022,156,392,811292,5,1\n")
+    with pytest.raises(UnknownCodeError) as exc:
+        ingest_baci([later], wh, progress=False)
+    assert (exc.value.record, exc.value.field, exc.value.got) == (3, "k", "811292")
+    assert "later revision" in str(exc.value)
+    hs17 = _write(tmp_path, "BACI_HS17_Y2022_V202401b.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
+    with pytest.raises(InputError, match="no HS correlation table") as exc:
+        ingest_baci([hs17], wh, progress=False)
+    assert exc.value.field == "HS revision" and exc.value.got == "HS17"
+    unnamed = _write(tmp_path, "my_extract.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
+    with pytest.raises(InputError, match="--hs-revision"):
+        ingest_baci([unnamed], wh, progress=False)
+    with pytest.raises(InputError, match="given with --hs-revision"):
+        ingest_baci([hs17], wh, progress=False, hs_revision="HS92")
+    assert _state(wh) == before
+    (rep,) = ingest_baci([unnamed], wh, progress=False, hs_revision="hs92", replace=True)
+    assert rep.rows == 1
+
+
 def test_unknown_hs92_code_is_refused_listing_offenders(wh, tmp_path):
     f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_hs.csv",
                "t,i,j,k,v,q\n2022,156,392,280530,5,1\n2022,156,392,123456,5,1\n2022,156,392,123457,5,1\n")
@@ -151,15 +197,16 @@ def test_unknown_hs92_code_is_refused_listing_offenders(wh, tmp_path):
     assert exc.value.record == 3 and exc.value.field == "k"
     assert exc.value.extra["offenders"] == ["123456", "123457"]
     assert _state(wh) == before
-    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False)
-    assert rep.rows == 1 and rep.unknown_codes == ["123456", "123457"]  # reported; outside the catalog, not kept
+    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False, replace=True)
+    assert rep.rows == 3 and rep.unknown_codes == ["123456", "123457"]  # reported, and kept (issue 13)
+    assert rep.uncatalogued == 2
 
 
 def test_ingest_file_picks_the_adapter_by_its_header(wh, tmp_path):
     from critmin.warehouse.ingest import ingest_files
 
-    baci, comtrade = ingest_files([BACI, COMTRADE], wh, progress=False)
-    assert (baci.adapter, baci.table, baci.rows) == ("baci_csv", "trade", 6)
+    baci, comtrade = ingest_files([BACI, COMTRADE], wh, progress=False, replace=True)
+    assert (baci.adapter, baci.table, baci.rows) == ("baci_csv", "trade", 7)
     assert (comtrade.adapter, comtrade.table, comtrade.rows) == ("comtrade_csv", "trade_comtrade", 3)
     other = _write(tmp_path, "other.csv", "a,b\n1,2\n")
     before = _state(wh)

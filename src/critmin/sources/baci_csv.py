@@ -18,6 +18,9 @@ from critmin.sources.files import header_columns, read_csv_sql, require_complete
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "CEPII BACI (user file)"
+# CEPII publishes BACI in each HS revision: HS92 (1995 on), HS96, HS02, HS07, HS12, HS17, HS22 (each from the
+# year the revision entered into force).
+REVISIONS = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
 HEADER = ["t", "i", "j", "k", "v", "q"]
 NAME_RE = re.compile(r"BACI_(HS\d{2})_Y(\d{4})_(V\d{6}[a-z]?)", re.IGNORECASE)
 
@@ -41,6 +44,32 @@ def check_file(path: Path) -> None:
 def raw_relation_sql(path: Path) -> tuple[str, dict]:
     """DuckDB SQL (and its parameters) reading the file as text columns plus a line number."""
     return read_csv_sql(path, HEADER)
+
+
+def _revision(raw: Raw) -> str:
+    """The HS revision of a file: from its name (CEPII's pattern) or ``--hs-revision``; they must agree, one must
+    be given, and it must be HS92, the catalog's nomenclature, as long as no HS correlation table is bundled to
+    convert other revisions (see docs/warehouse.md): loading HS17 codes as if they were HS92 would file flows
+    under the wrong products without a word."""
+    named, given = raw.info["nomenclature"], raw.info.get("hs_revision_option")
+    given = given.upper() if given else None
+    if given and given not in REVISIONS:
+        raise InputError(raw.label, None, "--hs-revision", "one of " + ", ".join(REVISIONS), given)
+    if named != "unknown" and named not in REVISIONS:
+        raise InputError(raw.label, None, "file name", "an HS revision among " + ", ".join(REVISIONS), named)
+    if named != "unknown" and given and named != given:
+        raise InputError(raw.label, None, "file name", f"the revision given with --hs-revision ({given})", named)
+    revision = given or (named if named != "unknown" else None)
+    if revision is None:
+        raise InputError(raw.label, None, "file name", "the HS revision in CEPII's file name pattern "
+                         "(BACI_HS92_Y2022_V202401b.csv) or given with --hs-revision HS92", raw.path.name)
+    if revision != "HS92":
+        raise InputError(raw.label, None, "HS revision",
+                         f"HS92: the catalog's codes are HS92 and critmin bundles no HS correlation table to "
+                         f"convert {revision} codes to HS92 (docs/warehouse.md, 'HS revisions'); CEPII publishes "
+                         f"every BACI release in HS92 too", revision)
+    raw.info["nomenclature"] = revision
+    return revision
 
 
 class BaciCsv:
@@ -78,6 +107,7 @@ class BaciCsv:
         check_raw(con, r, label)
         first_duplicate(con, r, ["CAST(trim(t) AS INTEGER)", "CAST(trim(i) AS INTEGER)", "CAST(trim(j) AS INTEGER)",
                                  "lpad(trim(k), 6, '0')"], label, "each flow (year t, exporter i, importer j, product k)")
+        revision = _revision(raw)
         named_year = raw.info["year"]
         if named_year is not None:
             other = con.execute(f"SELECT line, t FROM {r} WHERE CAST(trim(t) AS INTEGER) <> ? ORDER BY line LIMIT 1",
@@ -88,15 +118,17 @@ class BaciCsv:
         unknown = unknown_countries(con, r)
         if unknown and not allow_unknown:
             raise_unknown_countries(unknown, label)
-        if raw.info["nomenclature"] == "HS92":  # codes checked against CEPII's HS92 list
+        if revision == "HS92":  # codes checked against CEPII's HS92 list
             from critmin.sources.geopolrisk_bundle import hs92_codes
 
             bad_k = con.execute(f"""SELECT lpad(trim(k), 6, '0') AS code, min(line) FROM {r}
                                     WHERE NOT list_contains(?::VARCHAR[], lpad(trim(k), 6, '0'))
                                     GROUP BY 1 ORDER BY 2""", [sorted(hs92_codes())]).fetchall()
             if bad_k and not allow_unknown:
-                raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes (unknown: "
-                                       + ", ".join(b[0] for b in bad_k) + "; pass --allow-unknown)",
+                raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes, as the file states HS92 "
+                                       "(not in HS92: " + ", ".join(b[0] for b in bad_k) + "; a file of a later "
+                                       "revision must say so in its name or with --hs-revision; codes that are "
+                                       "truly HS92 but unknown to CEPII's list load with --allow-unknown)",
                                        bad_k[0][0], extra={"offenders": [b[0] for b in bad_k]})
             unknown = [*unknown, *((code, line, "k") for code, line in bad_k)]
         return Checked(r, unknown=unknown)
@@ -110,7 +142,8 @@ class BaciCsv:
         path, d = raw.path, raw.info
         return Provenance(
             source=SOURCE, file=str(path.resolve()), table="trade", row_count=row_count, sha256=sha256_file(path),
-            vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else ""),
+            vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else "")
+                + (", release not stated in the file name" if d["release"] == "unknown" else ""),
             licence="Etalab Open Licence 2.0 (CEPII BACI)",
             url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
             note=f"nomenclature {d['nomenclature']}",

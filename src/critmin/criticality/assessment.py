@@ -237,7 +237,9 @@ def compare_published(df, assessment: str = "eu_2020"):
 def _list_2023(assessments, catalog) -> set[str]:
     """Materials the 2023 list names, with those its group entries also cover (bauxite, PGM members)."""
     a = assessments["eu_2023"]
-    return {i.material for i in catalog.critical_lists[a.critical_list].items if i.material} | set(a.also_covers)
+    named = {i.material for i in catalog.critical_lists[a.critical_list].items if i.material}
+    # a catalog group named on the list (pgms) counts with its members (issue 13: PGMs were mapped to platinum)
+    return named | {m for x in named for m in catalog.expand(x)} | set(a.also_covers)
 
 
 def classification_agreement(df):

@@ -61,12 +61,15 @@ def import_reliance(entity, material: str, years=None, warehouse=None):
     mat = cat.material(material)
     if not mat.wmd_commodity:
         raise UsageError(f"{mat.id} has no production series in World Mining Data; import reliance needs one")
-    if not mat.hs:
+    codes = cat.hs6_for(mat.id)
+    if not codes:
         raise UsageError(f"{mat.id} has no HS6 code in the trade data; import reliance needs its trade")
     econ = economies(entity)
     with using(warehouse) as wh:
         yrs = parse_years(years)
-        trade = wh.ibis.table("trade").filter(_.hs6.isin(mat.hs6()) & _.qty_t.notnull())
+        trade = wh.ibis.table("trade").filter(_.hs6.isin(codes) & _.qty_t.notnull())
+        for h in (h for m in cat.expand(mat.id) for h in cat.materials[m].hs if h.first_year or h.last_year):
+            trade = trade.filter((_.hs6 != h.hs6) | _.year.between(h.first_year or 0, h.last_year or 9999))
         prod = wh.ibis.table("production").filter(_.commodity == mat.wmd_commodity)
         if yrs:
             trade, prod = trade.filter(_.year.isin(yrs)), prod.filter(_.year.isin(yrs))

@@ -26,7 +26,7 @@ def test_rare_earths_hs_codes_and_stages(cat):
 
 def test_issue13_catalog_corrections(cat):
     """Each mapping issue 13 found wrong, as now catalogued, with its reason."""
-    assert len(cat.materials) == 78 and len(cat.hs6_codes) == 91
+    assert len(cat.materials) == 79 and len(cat.hs6_codes) == 93
     every = [h for m in cat.materials.values() for h in m.hs]
     assert all(h.reason.startswith(f"HS92 {h.hs6} ") for h in every)
     coking = cat.hs_code("270112")
@@ -35,6 +35,7 @@ def test_issue13_catalog_corrections(cat):
     tellurium = cat.hs_code("280450")
     assert tellurium.coverage == "shared" and tellurium.shared_with == ["boron"]
     assert cat.hs6_for("kaolin") == ["250700"] and cat.hs_code("250700").stage == "ore_concentrate"
+    assert cat.hs6_for("clays") == ["250830", "250840"]  # fire-clay and other clays are not kaolin
     assert cat.hs_code("711510").stage == "manufactured" and cat.hs_code("711290").stage == "scrap"
     assert cat.hs6_for("titanium", "metal") == ["810810"]
     assert cat.expand("pgms") == ["platinum", "palladium", "rhodium", "iridium"]
@@ -176,7 +177,7 @@ def test_unknown_stage_and_duplicate_hs_are_refused(tmp_path):
         Catalog(_broken_copy(tmp_path / "a", bad_stage))
 
     def dup(data):
-        data["materials"][1]["hs"].append({"hs6": "284690", "stage": "compound"})
+        data["materials"][1]["hs"].append({"hs6": "284690", "stage": "compound", "reason": "a test"})
 
     with pytest.raises(CatalogError, match="284690 is also in"):
         Catalog(_broken_copy(tmp_path / "b", dup))

@@ -224,3 +224,38 @@ def test_handle_tables_as_arrow_pandas_polars(demo_warehouse):
         pl = wh.table("materials", fmt="polars")
     assert arrow.num_rows == len(pdf) == pl.height > 50
     assert "rare_earths" in set(pl["material_id"].to_list())
+
+
+def test_hs17_file_lands_under_hs92_codes_through_the_users_correlation_table(wh, tmp_path):
+    """critmin bundles no correlation table (none is installable); with the user's, an HS17 file is converted:
+    one-to-one renamed, one-to-many split by the stated shares, many-to-one summed. The shares below are
+    chosen for the test, not taken from the official tables."""
+    hs17 = _write(tmp_path, "BACI_HS17_Y2022_V202501.csv", "t,i,j,k,v,q\n"
+                  "2022,156,392,280530,100,10\n"      # one-to-one
+                  "2022,156,392,811292,50,5\n"        # one-to-many: split 0.6 / 0.4
+                  "2022,156,392,284619,30,3\n"        # many-to-one with 284690 below
+                  "2022,156,392,284690,20,NA\n")
+    corr = _write(tmp_path, "hs17_hs92.csv", "HS17,HS92,share\n280530,280530,\n811292,811291,0.6\n"
+                  "811292,811230,0.4\n284619,284690,\n284690,284690,\n")
+    with pytest.raises(InputError, match="--correlation"):
+        ingest_baci([hs17], wh, progress=False, replace=True)
+    bad = _write(tmp_path, "bad_corr.csv", "HS17,HS92,share\n280530,280530,\n811292,811291,0.6\n"
+                 "811292,811230,0.3\n284619,284690,\n284690,284690,\n")
+    with pytest.raises(InputError) as exc:
+        ingest_baci([hs17], wh, progress=False, replace=True, correlation=bad)
+    assert (exc.value.file, exc.value.record, exc.value.field) == (str(bad), 4, "share")
+    short = _write(tmp_path, "short_corr.csv", "HS17,HS92\n280530,280530\n")
+    with pytest.raises(InputError) as exc:
+        ingest_baci([hs17], wh, progress=False, replace=True, correlation=short)
+    assert (exc.value.file, exc.value.record, exc.value.field, exc.value.got) == (str(hs17), 3, "k", "811292")
+    (rep,) = ingest_baci([hs17], wh, progress=False, replace=True, correlation=corr)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rows = dict((h, (v, q)) for h, v, q in con.execute(
+            "SELECT hs6, value_kusd, qty_t FROM trade WHERE provenance_id = ?", [rep.provenance_id]).fetchall())
+        vintage, note = con.execute("SELECT vintage, note FROM provenance WHERE provenance_id = ?",
+                                    [rep.provenance_id]).fetchall()[0]
+    assert rows["280530"] == (100, 10)
+    assert rows["811291"] == pytest.approx((30, 3)) and rows["811230"] == pytest.approx((20, 2))
+    assert rows["284690"][0] == 50 and rows["284690"][1] is None  # a merged flow with an unknown part: no qty
+    assert "811292" not in rows and "284619" not in rows
+    assert vintage == "BACI HS17 V202501, year 2022, converted to HS92" and "hs17_hs92.csv" in note

@@ -63,12 +63,22 @@ def _revision(raw: Raw) -> str:
     if revision is None:
         raise InputError(raw.label, None, "file name", "the HS revision in CEPII's file name pattern "
                          "(BACI_HS92_Y2022_V202401b.csv) or given with --hs-revision HS92", raw.path.name)
-    if revision != "HS92":
+    corr_path = raw.info.get("correlation_option")
+    if revision != "HS92" and not corr_path:
         raise InputError(raw.label, None, "HS revision",
                          f"HS92: the catalog's codes are HS92 and critmin bundles no HS correlation table to "
                          f"convert {revision} codes to HS92 (docs/warehouse.md, 'HS revisions'); CEPII publishes "
-                         f"every BACI release in HS92 too", revision)
+                         f"every BACI release in HS92 too, or pass your {revision}→HS92 table with --correlation",
+                         revision)
     raw.info["nomenclature"] = revision
+    if corr_path:
+        from critmin.sources.hs_correlation import read_correlation
+
+        corr = read_correlation(corr_path, REVISIONS)
+        if corr.source != revision:
+            raise InputError(str(corr_path), 1, "header", f"a {revision}→HS92 table, as {raw.path.name} is "
+                             f"{revision}", f"{corr.source}→HS92")
+        raw.info["correlation"] = corr
     return revision
 
 
@@ -115,6 +125,18 @@ class BaciCsv:
             if other:
                 raise InputError(label, int(other[0][0]), "t", f"the year {named_year} that the file name states",
                                  other[0][1])
+        corr = raw.info.get("correlation")
+        if corr is not None:  # every code of the file must be in the user's table, or its flows would be lost
+            from critmin.sources.hs_correlation import stage_correlation
+
+            stage_correlation(con, corr)
+            missing = con.execute(f"""SELECT lpad(trim(k), 6, '0'), min(line) FROM {r}
+                                      WHERE lpad(trim(k), 6, '0') NOT IN (SELECT from_code FROM hs_corr)
+                                      GROUP BY 1 ORDER BY 2""").fetchall()
+            if missing:
+                raise InputError(label, int(missing[0][1]), "k", f"{revision} codes listed in {corr.path.name} "
+                                 "(not listed: " + ", ".join(m[0] for m in missing[:20])
+                                 + (" …" if len(missing) > 20 else "") + ")", missing[0][0])
         unknown = unknown_countries(con, r)
         if unknown and not allow_unknown:
             raise_unknown_countries(unknown, label)
@@ -136,17 +158,28 @@ class BaciCsv:
     def canonical_select(self, raw: Raw, checked: Checked) -> str:
         from critmin.sources.trade_checks import canonical_select
 
-        return canonical_select(checked.relation)
+        sql = canonical_select(checked.relation)
+        if raw.info.get("correlation") is None:
+            return sql
+        # HS revision → HS92 through the user's table: one-to-many split by share, many-to-one summed; a
+        # quantity stays known only if every part of the merged flow had one
+        return f"""SELECT year, exporter, importer, c.hs6, sum(x.value_kusd * c.share) AS value_kusd,
+                          CASE WHEN count(x.qty_t) = count(*) THEN sum(x.qty_t * c.share) END AS qty_t,
+                          x.provenance_id
+                   FROM ({sql}) x JOIN hs_corr c ON c.from_code = x.hs6
+                   GROUP BY year, exporter, importer, c.hs6, x.provenance_id"""
 
     def provenance(self, raw: Raw, row_count: int) -> Provenance:
         path, d = raw.path, raw.info
         return Provenance(
             source=SOURCE, file=str(path.resolve()), table="trade", row_count=row_count, sha256=sha256_file(path),
             vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else "")
+                + (", converted to HS92" if d.get("correlation") else "")
                 + (", release not stated in the file name" if d["release"] == "unknown" else ""),
             licence="Etalab Open Licence 2.0 (CEPII BACI)",
             url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
-            note=f"nomenclature {d['nomenclature']}",
+            note=f"nomenclature {d['nomenclature']}" + (f"; codes converted to HS92 with the user's "
+                                                       f"{d['correlation'].label}" if d.get("correlation") else ""),
         )
 
 

@@ -49,13 +49,14 @@ def _ensure_unknown_table(con) -> None:
 
 def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: bool = True,
                  adapter: str | None = None, replace: bool = False, dry_run: bool = False,
-                 hs_revision: str | None = None) -> list[IngestReport]:
+                 hs_revision: str | None = None, correlation=None) -> list[IngestReport]:
     """Validate and add user files, each read by the file adapter ``adapter`` (a registry name) or, if None, by
     the one whose ``detect`` recognises it; one transaction for all files.
 
     ``replace``: rows already present may be replaced (else a file that would replace any is refused);
     ``dry_run``: everything is checked and reported, nothing is kept; ``hs_revision``: the HS revision of BACI
-    files whose name does not state it (``HS92``, ``HS17``, …)."""
+    files whose name does not state it (``HS92``, ``HS17``, …); ``correlation``: the user's correlation CSV
+    converting a later revision to HS92 (:mod:`critmin.sources.hs_correlation`)."""
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
     from critmin.progress import progress_bar
@@ -68,7 +69,7 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
                          f"{', '.join(a.name for a in of_kind('file'))}")
     chosen = [ADAPTERS[adapter] if adapter else detect(f) for f in files]
     hs_scope = sorted(load_catalog().hs6_codes)
-    options = {"replace": replace or dry_run, "hs_revision": hs_revision}  # a dry run shows what it would replace
+    options = {"replace": replace or dry_run, "hs_revision": hs_revision, "correlation": correlation}  # a dry run shows what it would replace
     reports = []
     with _open_rw(warehouse) as wh, progress_bar(progress) as bar:
         con = wh.con
@@ -93,11 +94,12 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
 
 
 def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bool = True, *,
-                replace: bool = False, dry_run: bool = False, hs_revision: str | None = None) -> list[IngestReport]:
+                replace: bool = False, dry_run: bool = False, hs_revision: str | None = None,
+                correlation=None) -> list[IngestReport]:
     """Validate and add full BACI CSV files to ``trade``; a file's (year, HS6) slices replace older rows
     (only with ``replace``)."""
     return ingest_files(files, warehouse, allow_unknown, progress, adapter="baci_csv", replace=replace,
-                        dry_run=dry_run, hs_revision=hs_revision)
+                        dry_run=dry_run, hs_revision=hs_revision, correlation=correlation)
 
 
 def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress: bool = True, *,
@@ -119,6 +121,7 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     prov, verb = None, "CREATE OR REPLACE TEMP TABLE canon AS"
     for raw in adapter.read_raw(con, table, path):
         raw.info["hs_revision_option"] = options.get("hs_revision")
+        raw.info["correlation_option"] = options.get("correlation")
         checked = adapter.check(con, raw, allow_unknown)
         prov = prov or adapter.provenance(raw, 0)
         rep.skipped_aggregates += checked.skipped_aggregates

@@ -98,13 +98,16 @@ def ingest_baci(
     dry_run: bool = DRY_RUN_OPT,
     hs_revision: str = typer.Option(None, "--hs-revision", help="HS revision of files whose name does not state "
                                     "it (CEPII's BACI_HS92_Y2022_V202401b.csv does): HS92 … HS22"),
+    correlation: Path = typer.Option(None, "--correlation", help="your HS correlation CSV (header e.g. "
+                                     "HS17,HS92[,share]) converting a later revision's codes to HS92; critmin "
+                                     "bundles none (docs/warehouse.md)"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Add full BACI CSV files to the trade table; replacing rows needs --replace / 导入 BACI 原始 CSV 文件."""
     from critmin.warehouse.ingest import ingest_baci as run
 
     _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet, replace=replace,
-                       dry_run=dry_run, hs_revision=hs_revision))
+                       dry_run=dry_run, hs_revision=hs_revision, correlation=correlation))
 
 
 def ingest_comtrade(

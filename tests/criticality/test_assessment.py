@@ -81,10 +81,9 @@ def test_every_year_and_several_economies_in_one_call(demo_warehouse):
     assert set(df["economy"]) == {"EU27", "USA", "CHN", "JPN"}
     assert sorted(df["year"].unique()) == list(range(2019, 2025))
     assert len(df) == 4 * 3 * 6
-    # gallium has no trade rows in the demo data (its HS92 line 811291, catalogued since issue 13, is not in the
-    # bundled subset): global supply only, the same SR for every economy
+    # gallium has no HS6 line in the trade data: global supply only, the same SR for every economy
     ga = df[(df["material_id"] == "gallium") & (df["year"] == 2023)]
-    assert ga["sourcing_basis"].str.contains("global supply only").all() and ga["sr"].nunique() == 1
+    assert ga["sourcing_basis"].str.contains("no HS6").all() and ga["sr"].nunique() == 1
     # China, largest gallium producer, is the bottleneck: SR well above 1 (an expert's first check)
     assert (ga["sr"] > 3).all() and (ga["top_producer"] == "CHN").all()
     trend = threshold_crossings(df)

@@ -38,6 +38,8 @@ def trade_table(wh, source: str = "baci"):
     exports = ct.filter(_.flow == "X").group_by(keys).aggregate(**agg)
     reported = imports.select("year", "importer", "hs6").distinct()
     mirror = exports.anti_join(reported, ["year", "importer", "hs6"])
-    out = imports.mutate(declared_by=ibis.literal("importer")).union(
-        mirror.mutate(declared_by=ibis.literal("exporter (mirror)")))
-    return out.mutate(uv_flag=ibis.null("string"))
+    parts = [imports.mutate(declared_by=ibis.literal("importer")),
+             mirror.mutate(declared_by=ibis.literal("exporter (mirror)"))]
+    # an anti-join marks columns non-nullable; both sides as nullable so the union's schemas agree
+    parts = [p.select(**{c: p[c].cast(t.copy(nullable=True)) for c, t in p.schema().items()}) for p in parts]
+    return parts[0].union(parts[1]).mutate(uv_flag=ibis.null("string"))

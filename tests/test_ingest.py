@@ -259,3 +259,27 @@ def test_hs17_file_lands_under_hs92_codes_through_the_users_correlation_table(wh
     assert rows["284690"][0] == 50 and rows["284690"][1] is None  # a merged flow with an unknown part: no qty
     assert "811292" not in rows and "284619" not in rows
     assert vintage == "BACI HS17 V202501, year 2022, converted to HS92" and "hs17_hs92.csv" in note
+
+
+def test_unit_value_screen_flags_a_mistyped_quantity_and_counts_it(wh, tmp_path):
+    """A flow whose price per tonne is 1,000 times its product's others (a quantity typed in kg as tonnes, say)
+    is kept and flagged 'high'; `critmin sources` counts it for its file."""
+    import critmin
+    from critmin.catalog import load_catalog
+    from critmin.warehouse.unit_value import method_note
+
+    m49 = sorted({int(x) for x in load_catalog().countries["m49"].dropna()} - {156})[:30]
+    lines = [f"2022,156,{j},284690,{100 + 7 * k},{10 + 0.5 * (k % 5)}" for k, j in enumerate(m49)]
+    lines[3] = f"2022,156,{m49[3]},284690,100,0.01"  # 10,000 kUSD per tonne against ~10 for the rest
+    f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_uv.csv", "t,i,j,k,v,q\n" + "\n".join(lines) + "\n")
+    (rep,) = ingest_baci([f], wh, progress=False, replace=True)
+    assert rep.uv_flagged == 1
+    with duckdb.connect(str(wh), read_only=True) as con:
+        flagged = con.execute("SELECT importer, uv_flag FROM trade WHERE provenance_id = ? AND uv_flag IS NOT NULL",
+                              [rep.provenance_id]).fetchall()
+        n = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [rep.provenance_id]).fetchall()[0][0]
+    assert n == 30 and len(flagged) == 1 and flagged[0][1] == "high"  # kept, marked
+    with critmin.open(wh) as h:
+        prov = h.provenance().set_index("provenance_id")
+    assert prov.loc[rep.provenance_id, "uv_flagged"] == 1
+    assert "ASSUMPTION" in method_note()

@@ -206,15 +206,19 @@ def export(
 
 
 def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang")) -> None:
-    """Materials, their HS6 codes and stages / 矿产品种及其 HS6 编码与环节."""
+    """Materials, their HS6 codes, stages, coverage and the reason of each mapping / 矿产品种及其 HS6 编码、环节与归类理由."""
     import pandas as pd
 
     from critmin.catalog import load_catalog
 
     cat = load_catalog()
-    rows = [{"material": m.id, "name": m.name(lang), "hs6": h.hs6, "stage": h.stage,
-             "wmd_commodity": m.wmd_commodity} for m in cat.materials.values() for h in m.hs]
-    emit(pd.DataFrame(rows), fmt, title="critmin materials")
+    rows = [{"material": m.id, "name": m.name(lang), "hs6": h.hs6, "stage": h.stage, "coverage": h.coverage
+             + (f" ({', '.join(h.shared_with)})" if h.shared_with else ""), "last_year": h.last_year,
+             "wmd_commodity": m.wmd_commodity, "reason": h.reason} for m in cat.materials.values() for h in m.hs]
+    rows += [{"material": m.id, "name": m.name(lang), "hs6": None, "stage": None, "coverage": "group of "
+              + ", ".join(m.members), "last_year": None, "wmd_commodity": None, "reason": m.note}
+             for m in cat.materials.values() if m.members]
+    emit(pd.DataFrame(rows).astype({"last_year": "Int64"}), fmt, title="critmin materials")
 
 
 def catalog_members(group: str = typer.Argument(..., help="group id or name, e.g. EU27, EU28, EU, G7, OECD, "

@@ -69,7 +69,8 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
                          f"{', '.join(a.name for a in of_kind('file'))}")
     chosen = [ADAPTERS[adapter] if adapter else detect(f) for f in files]
     hs_scope = sorted(load_catalog().hs6_codes)
-    options = {"replace": replace or dry_run, "hs_revision": hs_revision, "correlation": correlation}  # a dry run shows what it would replace
+    # a dry run goes through the merge (so it can say what it would replace) and is rolled back
+    options = {"replace": replace or dry_run, "hs_revision": hs_revision, "correlation": correlation}
     reports = []
     with _open_rw(warehouse) as wh, progress_bar(progress) as bar:
         con = wh.con

@@ -103,6 +103,7 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(csv, args.rows)
         gen_s = time.perf_counter() - t0
+        print(f"generated in {gen_s:.0f} s", flush=True)
         n_rows = sum(1 for _ in open(csv)) - 1
         size_mb = csv.stat().st_size / 1e6
         demo = d / "demo.duckdb"
@@ -113,12 +114,14 @@ def main() -> None:
             shutil.copy(demo, wh)
             s, out = timed(CRITMIN, str(csv), str(wh))
             crit.append(s)
+            print(f"critmin ingest run {k}: {s:.1f} s ({out.splitlines()[-1]})", flush=True)
             wh.unlink()
             s, _ = timed(REFERENCE, str(csv), str(d / f"r{k}.duckdb"))
             ref.append(s)
+            print(f"read_csv run {k}: {s:.1f} s", flush=True)
             (d / f"r{k}.duckdb").unlink()
     best_c, best_r = min(crit), min(ref)
-    loaded, flagged, uncat = out.split()
+    loaded, flagged, uncat = out.splitlines()[-1].split()
     body = f"""
 Generated BACI-shaped CSV: {n_rows:,} rows ({size_mb:,.0f} MB, one year, HS92 codes and catalog
 countries with Zipf-like weights, log-normal values, 4 % NA quantities; generated in {gen_s:.0f} s).

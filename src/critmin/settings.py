@@ -77,6 +77,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("lock_wait", 60.0, float, "seconds",
                 "how long a command waits for another writer of the warehouse before giving up",
                 "等待其他命令写完数据仓库的最长时间"),
+        Setting("kb", None, str, "path",
+                "folder of user knowledge-base YAML files, merged with the bundled entries (a record may "
+                "'replaces:' a bundled id)",
+                "用户知识库 YAML 文件夹，与内置条目合并（记录可用 'replaces:' 替换内置条目）"),
+        Setting("kb_stale_days", 180, int, "days",
+                "a measure not reviewed for this many days is reported as stale by `kb check`",
+                "措施超过此天数未复核时，`kb check` 报告为过期"),
         Setting("uv_screen_z", 5.0, float, "robust z (MADs)",
                 "ASSUMPTION (no published threshold): a trade row whose log unit value lies more than this many "
                 "scaled median absolute deviations from its HS6-year median is flagged (kept) at build and ingest",

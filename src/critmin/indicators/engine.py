@@ -31,6 +31,9 @@ def spark_backend(session=None):
 
     import ibis
 
+    from critmin.extras import require
+
+    require("spark", "the Spark engine")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if session is None:
         from pyspark.sql import SparkSession

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import Format, country_names, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +51,8 @@ def geopolrisk_cmd(
     with Warehouse.open(warehouse) as wh:
         kwargs = dict(warehouse=wh, gpr_compat=not corrected, groups=groups or None, detail=detail)
         if fmt is Format.table and out is None:
-            emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"))
+            emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"),
+                 names=country_names(wh))
             return
         # csv / json as plain rows (no DataFrame)
         from critmin.indicators.geopolrisk import geopolrisk_rows

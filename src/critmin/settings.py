@@ -84,6 +84,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("kb_stale_days", 180, int, "days",
                 "a measure not reviewed for this many days is reported as stale by `kb check`",
                 "措施超过此天数未复核时，`kb check` 报告为过期"),
+        Setting("serve_dir", None, str, "path",
+                "folder of `critmin serve`'s own state (tokens, audit log, sharing agreement, ledgers, snapshots); "
+                "default: <warehouse>.serve beside the warehouse",
+                "`critmin serve` 自身状态的文件夹（令牌、审计日志、共享协议、账本、快照）；默认在数据仓库旁的 <warehouse>.serve"),
+        Setting("serve_anonymous", 0, int, "0|1",
+                "1: anonymous visitors may read the public indicators (read-only)",
+                "1：匿名访问者可只读公开指标"),
     ]
 }
 

@@ -1,0 +1,104 @@
+"""The ASGI application: API under ``/api/v1``, the dashboard under ``/ui``, an offline ``/docs`` page rendered
+from the OpenAPI document (``/openapi.json``), static assets served locally (no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from critmin.serve.config import ServeConfig
+
+API = "/api/v1"
+STATIC = Path(__file__).parent / "static"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def create_app(config: ServeConfig, warm: bool = True):
+    """Build the app for ``config``; ``warm`` takes the first warehouse snapshot now (a missing warehouse
+    fails here, not at the first request)."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI, Request
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
+    from critmin import __version__
+    from critmin.serve import api_admin, api_indicators, api_runs, api_wings, api_work, errors, pages
+    from critmin.serve.context import Workspace
+
+    ws = Workspace(config)
+    if warm:
+        with ws.store.read():
+            pass
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        ws.close()
+
+    app = FastAPI(title="critmin", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json", lifespan=lifespan,
+                  description="Critical-minerals supply-chain intelligence: the shared workspace API. "
+                              "Authenticate with `Authorization: Bearer <token>` (tokens: `critmin serve token add`).")
+    app.state.workspace = ws
+    errors.install(app)
+
+    @app.middleware("http")
+    async def audit_and_headers(request: Request, call_next):
+        response = await call_next(request)
+        p = getattr(request.state, "principal", None)
+        if request.method in WRITES or (p is not None and p.is_partner):
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(
+                ws.audit.append, token_id=getattr(p, "token_id", None), role=getattr(p, "role", None),
+                party=getattr(p, "party", None), method=request.method, path=request.url.path,
+                query=str(request.url.query)[:500], dataset=getattr(request.state, "dataset", None),
+                status=response.status_code)
+        h = response.headers
+        h.setdefault("x-content-type-options", "nosniff")
+        h.setdefault("referrer-policy", "no-referrer")
+        h.setdefault("x-frame-options", "DENY")
+        h.setdefault("content-security-policy", "default-src 'self'; img-src 'self' data:; "
+                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-eval'; frame-ancestors 'none'")
+        return response
+
+    for mod in (api_admin, api_indicators, api_work, api_runs, api_wings):
+        app.include_router(mod.router, prefix=API)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js():
+        import plotly
+
+        return FileResponse(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                            media_type="text/javascript", headers={"cache-control": "max-age=86400"})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        from fastapi.responses import HTMLResponse
+
+        return HTMLResponse(pages.render("docs.html", request=None, lang="en", spec=app.openapi(),
+                                         roles=_route_roles(app)))
+
+    app.include_router(pages.router)
+    return app
+
+
+def _route_roles(app) -> dict[str, str]:
+    """Which role each route needs, read from its dependencies (shown on /docs)."""
+    out = {}
+    for r in app.routes:
+        deps = getattr(getattr(r, "dependant", None), "dependencies", [])
+        names = {getattr(d.call, "__qualname__", "") for d in deps}
+        if any(n == "admin" for n in names):
+            need = "admin"
+        elif any(n.startswith("runs.") for n in names):
+            need = "analyst"
+        elif any(n.startswith("reads.") for n in names):
+            need = "viewer · partner if shared"
+        else:
+            need = "any token"
+        for m in getattr(r, "methods", ()) or ():
+            out[f"{m} {getattr(r, 'path', '')}"] = need
+    return out

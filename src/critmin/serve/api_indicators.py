@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from critmin.serve import formats
 from critmin.serve.context import Principal, importer_allowed, reads, workspace
+from critmin.serve.errors import ApiError
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
@@ -25,6 +26,9 @@ def answer(request: Request, name: str, fmt: str | None, compute):
     already been authorized for exactly this query)."""
     ws = workspace(request)
     fmt = formats.pick(request, fmt)
+    for k, v in request.query_params.multi_items():
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+            raise ApiError(422, "invalid_input", f"query parameter '{k[:40]}': control characters are not allowed")
     key = (ws.store.generation(), request.url.path, tuple(sorted(request.query_params.multi_items())), fmt)
 
     def make():

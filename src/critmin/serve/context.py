@@ -123,6 +123,8 @@ def runs(dataset: str):
     """Dependency: analyst or admin (runs jobs, opens/advances/annotates incidents, appends to ledgers)."""
     def dep(request: Request) -> Principal:
         p = principal(request)
+        if p.role == "anonymous":
+            raise unauthorized()
         if p.role not in ("analyst", "admin"):
             raise forbidden(f"role '{p.role}' may not change '{dataset}': an analyst or admin token is needed")
         request.state.dataset = dataset
@@ -133,6 +135,8 @@ def runs(dataset: str):
 
 def admin(request: Request) -> Principal:
     p = principal(request)
+    if p.role == "anonymous":
+        raise unauthorized()
     if p.role != "admin":
         raise forbidden(f"role '{p.role}' may not do this: an admin token is needed")
     return p

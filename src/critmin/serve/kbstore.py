@@ -89,20 +89,13 @@ class WorkspaceKB:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         text = "# Knowledge-base entries added through `critmin serve` (admin edits); validated with the bundled KB.\n"
-        text += yaml.safe_dump(raw, allow_unicode=True, sort_keys=True, default_flow_style=False)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".workspace.", suffix=".yaml")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            check = Path(tmp).with_name(FILE + ".check")  # load_from names errors by file name
-            os.replace(tmp, check)
-            try:
-                load_from(data_files() + [check])
-            except BaseException:
-                check.unlink(missing_ok=True)
-                raise
+        import json
+
+        plain = json.loads(json.dumps(raw, default=str))  # the reader's line-tracking mappings -> plain dicts
+        text += yaml.safe_dump(plain, allow_unicode=True, sort_keys=True, default_flow_style=False)
+        with tempfile.TemporaryDirectory(dir=self.folder, prefix=".check-") as tmp:
+            check = Path(tmp) / FILE  # errors name the file as users know it
+            check.write_text(text, encoding="utf-8")
+            load_from(data_files() + [check])
             os.replace(check, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
         self._cache = None

@@ -198,7 +198,7 @@ def test_second_party_reaches_its_incidents_but_not_the_firsts_datasets(served):
 
 
 def test_anonymous_mode_opens_public_indicators_only(served_warehouse, tmp_path):
-    from conftest import make_served
+    from serve_helpers import make_served
 
     s = make_served(served_warehouse, tmp_path / "anon", anonymous=True)
     try:

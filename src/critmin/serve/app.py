@@ -17,7 +17,7 @@ def create_app(config: ServeConfig, warm: bool = True):
     fails here, not at the first request)."""
     from contextlib import asynccontextmanager
 
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
 
@@ -42,25 +42,7 @@ def create_app(config: ServeConfig, warm: bool = True):
     app.state.workspace = ws
     errors.install(app)
 
-    @app.middleware("http")
-    async def audit_and_headers(request: Request, call_next):
-        response = await call_next(request)
-        p = getattr(request.state, "principal", None)
-        if request.method in WRITES or (p is not None and p.is_partner):
-            from starlette.concurrency import run_in_threadpool
-
-            await run_in_threadpool(
-                ws.audit.append, token_id=getattr(p, "token_id", None), role=getattr(p, "role", None),
-                party=getattr(p, "party", None), method=request.method, path=request.url.path,
-                query=str(request.url.query)[:500], dataset=getattr(request.state, "dataset", None),
-                status=response.status_code)
-        h = response.headers
-        h.setdefault("x-content-type-options", "nosniff")
-        h.setdefault("referrer-policy", "no-referrer")
-        h.setdefault("x-frame-options", "DENY")
-        h.setdefault("content-security-policy", "default-src 'self'; img-src 'self' data:; "
-                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-eval'; frame-ancestors 'none'")
-        return response
+    app.add_middleware(AuditAndHeaders, workspace=ws)
 
     for mod in (api_admin, api_indicators, api_work, api_runs, api_wings):
         app.include_router(mod.router, prefix=API)
@@ -83,6 +65,50 @@ def create_app(config: ServeConfig, warm: bool = True):
 
     app.include_router(pages.router)
     return app
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                 b"script-src 'self' 'unsafe-eval'; frame-ancestors 'none'"),
+]
+
+
+class AuditAndHeaders:
+    """Pure ASGI middleware (no per-request task group): adds the security headers, and after each write and
+    each partner request appends one audit record with the response status."""
+
+    def __init__(self, app, workspace):
+        self.app, self.ws = app, workspace
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = {}
+
+        async def send_wrapped(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in present]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapped)
+        finally:
+            state = scope.get("state") or {}
+            p = state.get("principal")
+            if scope["method"] in WRITES or (p is not None and p.is_partner):
+                from starlette.concurrency import run_in_threadpool
+
+                await run_in_threadpool(
+                    self.ws.audit.append, token_id=getattr(p, "token_id", None), role=getattr(p, "role", None),
+                    party=getattr(p, "party", None), method=scope["method"], path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1")[:500], dataset=state.get("dataset"),
+                    status=status.get("code", 500))
 
 
 def _route_roles(app) -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 
 
 class ResponseCache:
@@ -19,22 +18,28 @@ class ResponseCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get_or_make(self, key, make: Callable[[], tuple[bytes, str, dict]]):
-        """``make()`` returns (body, media type, headers); the cached tuple is returned as a Response."""
-        from fastapi.responses import Response
-
+    def get(self, key):
+        """The cached answer as a Response, or None."""
         with self._lock:
             got = self._d.get(key)
-            if got is not None:
-                self._d.move_to_end(key)
-                self.hits += 1
-        hit = got is not None
-        if not hit:
-            got = make()
-            with self._lock:
-                self.misses += 1
-                self._d[key] = got
-                while len(self._d) > self.size:
-                    self._d.popitem(last=False)
+            if got is None:
+                return None
+            self._d.move_to_end(key)
+            self.hits += 1
+        return self._response(got, True)
+
+    def put(self, key, made: tuple[bytes, str, dict]):
+        """Store (body, media type, headers) and return it as a Response."""
+        with self._lock:
+            self.misses += 1
+            self._d[key] = made
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+        return self._response(made, False)
+
+    @staticmethod
+    def _response(got, hit: bool):
+        from fastapi.responses import Response
+
         body, media, headers = got
         return Response(body, media_type=media, headers={**headers, "x-critmin-cache": "hit" if hit else "miss"})

@@ -106,7 +106,7 @@ def reads(dataset: str):
     if dataset not in DATASETS:  # pragma: no cover - a programming error
         raise ValueError(dataset)
 
-    def dep(request: Request) -> Principal:
+    async def dep(request: Request) -> Principal:
         p = principal(request)
         if not can_read(workspace(request), p, dataset):
             if p.role == "anonymous":
@@ -121,7 +121,7 @@ def reads(dataset: str):
 
 def runs(dataset: str):
     """Dependency: analyst or admin (runs jobs, opens/advances/annotates incidents, appends to ledgers)."""
-    def dep(request: Request) -> Principal:
+    async def dep(request: Request) -> Principal:
         p = principal(request)
         if p.role == "anonymous":
             raise unauthorized()
@@ -133,7 +133,7 @@ def runs(dataset: str):
     return dep
 
 
-def admin(request: Request) -> Principal:
+async def admin(request: Request) -> Principal:
     p = principal(request)
     if p.role == "anonymous":
         raise unauthorized()

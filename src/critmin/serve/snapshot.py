@@ -145,6 +145,14 @@ class SnapshotStore:
             self._refresh.release()
 
     # ---------------------------------------------------------------------------------------------------
+    def current(self) -> int | None:
+        """The current snapshot's number when it was checked within ``check_every`` (no file access), else
+        None: then call :meth:`generation` (off the event loop: it may copy the warehouse)."""
+        snap = self._snap
+        if snap is None or time.monotonic() - self._checked >= self.check_every:
+            return None
+        return snap.number
+
     def generation(self) -> int:
         """The number of the snapshot reads use now (renewed first if the warehouse changed)."""
         self._maybe_refresh()

@@ -112,6 +112,22 @@ def test_indicator_answers_are_cached_per_snapshot(served):
     assert b.headers["x-critmin-cache"] == "hit"
 
 
+def test_cached_answers_are_still_authorized_per_caller(served):
+    """A query a viewer has made (and so cached) is refused to a partner the agreement does not allow it."""
+    url = "/api/v1/indicators/dependency?importer=USA&material=cobalt&years=2023"
+    assert served.get(url).status_code == 200
+    assert served.get(url).headers["x-critmin-cache"] == "hit"
+    assert_error(served.get(url, role="partner"), 403, "forbidden")  # importer USA not agreed
+    assert_error(served.get(url, role="other"), 403, "forbidden")  # dataset not agreed
+    assert_error(served.get(url, role=None), 401, "unauthorized")
+    crma = "/api/v1/indicators/crma?years=2023"
+    assert served.get(crma).status_code == 200
+    assert_error(served.get(crma, role="partner"), 403)
+    jp = "/api/v1/indicators/dependency?importer=JPN&material=cobalt&years=2023"
+    served.get(jp)
+    assert served.get(jp, role="partner").headers["x-critmin-cache"] == "hit"
+
+
 @pytest.mark.parametrize("url", [
     "/api/v1/indicators/suppliers?importer=USA&material=cobalt&years=2023&top=3",
     "/api/v1/indicators/crma?years=2023&all=true",
@@ -409,4 +425,5 @@ def test_docs_page_lists_every_route_offline(served):
     for _, path in _routes(served.app):
         assert path in html
     assert "cdn" not in html.lower() and "https://" not in html
+    assert html.count("analyst, admin") >= 12 and "partner if shared" in html  # who may call each route
     assert served.client.get("/openapi.json").json()["info"]["title"] == "critmin"

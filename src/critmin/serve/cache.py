@@ -18,6 +18,9 @@ class ResponseCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
+    def has(self, key) -> bool:
+        return key in self._d
+
     def get(self, key):
         """The cached answer as a Response, or None."""
         with self._lock:

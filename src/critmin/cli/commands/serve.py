@@ -25,6 +25,8 @@ def serve(
     anonymous: bool = typer.Option(None, "--anonymous/--no-anonymous",
                                    help="let visitors without a token read the public indicators "
                                         "(else CRITMIN_SERVE_ANONYMOUS)"),
+    check: bool = typer.Option(False, "--check", help="check the set-up (warehouse snapshot, sharing agreement, "
+                                                      "tokens) and exit instead of serving"),
     warehouse: str = _WH,
     state: str = _STATE,
 ) -> None:
@@ -43,6 +45,17 @@ def serve(
 
     cfg = resolve(warehouse, state, anonymous)
     app = create_app(cfg)
+    if check:
+        ws = app.state.workspace
+        ag = ws.agreement.get()
+        live = [t for t in ws.tokens.list() if t.revoked_at is None]
+        routes = sum(len(ops) for p, ops in app.openapi()["paths"].items() if p.startswith("/api/"))
+        typer.echo(f"ok: warehouse {cfg.warehouse} (snapshot taken); {routes} API routes; {len(live)} live tokens "
+                   f"({', '.join(sorted({t.role for t in live})) or 'none yet: critmin serve token add'}); sharing "
+                   f"agreement: {len(ag.parties)} parties ({cfg.sharing}); anonymous reads "
+                   f"{'on' if cfg.anonymous else 'off'}")
+        ws.close()
+        return
     typer.echo(f"critmin serve: http://{host}:{port}/ (API {host}:{port}/api/v1, docs /docs); warehouse {cfg.warehouse}; "
                f"state {cfg.state}; anonymous reads {'on' if cfg.anonymous else 'off'}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -70,7 +70,15 @@ def _login(drv, site, role: str) -> None:
     drv.get(site.base + "/login")
     drv.find_element("id", "token").send_keys(site.tokens[role])
     drv.find_element("id", "login-submit").click()
+    _until_url(drv, lambda u: "/login" not in u)
     _ready(drv)
+
+
+def _until_url(drv, ok) -> None:
+    """Wait for the navigation a click started (readyState alone may still describe the old page)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(drv, 60).until(lambda d: ok(d.current_url))
 
 
 def _ready(drv) -> None:
@@ -84,14 +92,14 @@ def _errors(drv) -> list:
 
 
 def test_sign_in_and_filter_the_inbox(site, driver):
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     driver.get(site.base + "/ui/inbox")
     _ready(driver)
     assert driver.current_url.endswith("/login")  # no token, no inbox
     driver.find_element("id", "token").send_keys("cm_wrong")
     driver.find_element("id", "login-submit").click()
-    _ready(driver)
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements("id", "login-error"))
     assert driver.find_element("id", "login-error").is_displayed()
     driver.get_log("browser")  # drain: the refused sign-in's 401 is expected
     _login(driver, site, "viewer")
@@ -102,12 +110,14 @@ def test_sign_in_and_filter_the_inbox(site, driver):
     Select(driver.find_element("id", "f-level")).select_by_value("red")
     Select(driver.find_element("id", "f-material")).select_by_value("cobalt")
     driver.find_element("id", "f-submit").click()
+    _until_url(driver, lambda u: "level=red" in u)
     _ready(driver)
     rows = driver.find_elements("css selector", "#inbox tbody tr")
     assert 0 < len(rows) < total
     assert {r.get_attribute("data-level") for r in rows} == {"red"}
     assert {r.get_attribute("data-material") for r in rows} == {"cobalt"}
     driver.find_element("id", "lang-switch").click()  # zh/en switch
+    _until_url(driver, lambda u: "lang=zh" in u)
     _ready(driver)
     assert "收件箱" in driver.find_element("tag name", "h1").text
     driver.get(site.base + "/ui/inbox?lang=en")
@@ -122,6 +132,7 @@ def test_material_page_draws_trend_and_offline_map(site, driver):
     driver.get(site.base + "/ui/inbox?level=red&material=rare_earths")
     _ready(driver)
     driver.find_element("css selector", "#inbox tbody tr td a[href^='/ui/material/']").click()
+    _until_url(driver, lambda u: "/ui/material/" in u)
     _ready(driver)
     assert driver.find_element("id", "material-title").get_attribute("data-material") == "rare_earths"
     WebDriverWait(driver, 60).until(lambda d: d.execute_script(
@@ -156,6 +167,7 @@ def test_analyst_advances_an_incident_and_viewer_is_refused(site, driver):
     assert driver.find_element("id", "incident-title").get_attribute("data-stage") == "fact_check"
     driver.find_element("css selector", "#advance-form input[name=note]").send_keys("assessed in the browser")
     driver.find_element("id", "advance").click()
+    _until_url(driver, lambda u: "done=advance" in u)
     _ready(driver)
     assert driver.find_element("id", "incident-title").get_attribute("data-stage") == "impact_assessment"
     assert "assessed in the browser" in driver.find_element("id", "history").text

@@ -29,7 +29,7 @@ def bundled_scenarios() -> dict[str, Any]:
     return {p.name.rsplit(".", 1)[0]: p for p in folder.iterdir() if p.name.endswith((".yaml", ".yml"))}
 
 
-def _start(request: Request, p: Principal, kind: str, scenario, params: dict, draws, seed):
+def start_job(request: Request, p: Principal, kind: str, scenario, params: dict, draws, seed):
     """Queue a stress job: simulate on the read snapshot, then save the result under the writer lock."""
     from critmin.stress.api import as_scenario, checked_draws_seed
 
@@ -59,7 +59,7 @@ def _start(request: Request, p: Principal, kind: str, scenario, params: dict, dr
 def stress_start(request: Request, scenario: dict[str, Any] = Body(..., embed=True), draws: int | None = Body(None, embed=True, ge=1, le=MAX_DRAWS),
                  seed: int | None = Body(None, embed=True, ge=0, le=2**32 - 1),
                  p: Principal = Depends(runs("stress"))):
-    return _start(request, p, "stress", scenario, {"scenario": scenario.get("name")}, draws, seed)
+    return start_job(request, p, "stress", scenario, {"scenario": scenario.get("name")}, draws, seed)
 
 
 @router.get("/exercises", summary="Bundled scenarios a team can run as an exercise")
@@ -82,7 +82,7 @@ def exercise_start(request: Request, name: str, body: RunKnobs | None = None, p:
     if name not in found:  # a name, never a path: only bundled files are reachable
         raise not_found(f"no exercise '{name[:80]}'; available: {', '.join(sorted(found))}")
     body = body or RunKnobs()
-    return _start(request, p, "exercise", str(found[name]), {"exercise": name}, body.draws, body.seed)
+    return start_job(request, p, "exercise", str(found[name]), {"exercise": name}, body.draws, body.seed)
 
 
 @router.get("/jobs", summary="Your jobs (admins: all)")

@@ -66,7 +66,7 @@ def alert(request: Request, alert_id: str, p: Principal = Depends(reads("alerts"
     from critmin.monitor.store import load_alert
 
     ws = workspace(request)
-    _check_id(alert_id, "alert_id")
+    check_id(alert_id, "alert_id")
     with ws.store.read() as wh:
         if "monitor_alerts" not in wh.tables():
             raise not_found("no alerts stored: run `critmin monitor` first")
@@ -87,7 +87,7 @@ def situations(request: Request, level: Literal["blue", "yellow", "orange", "red
     return formats.table(df, formats.pick(request, format), "situations", {"basis": basis, "note": note})
 
 
-def _check_id(value: str, name: str) -> None:
+def check_id(value: str, name: str) -> None:
     import re
 
     if not re.match(ID, value):
@@ -113,7 +113,7 @@ def kb_entries(request: Request, material: str | None = Query(None, max_length=8
 
 @router.get("/kb/entries/{entry_id}", summary="One knowledge-base entry with its citations")
 def kb_entry(request: Request, entry_id: str, p: Principal = Depends(reads("kb"))):
-    _check_id(entry_id, "entry_id")
+    check_id(entry_id, "entry_id")
     kb = workspace(request).kb.knowledge_base()
     if entry_id not in kb.entries:
         raise not_found(f"no knowledge-base entry '{entry_id}'")
@@ -126,7 +126,7 @@ def kb_members(request: Request, alliance: str, year: int | None = Query(None, g
                format: str | None = FMT, p: Principal = Depends(reads("kb"))):
     from critmin.kb.query import members_frame
 
-    _check_id(alliance, "alliance")
+    check_id(alliance, "alliance")
     df = members_frame(alliance, year, workspace(request).kb.knowledge_base())
     return formats.table(df, formats.pick(request, format), "kb_members")
 
@@ -134,7 +134,7 @@ def kb_members(request: Request, alliance: str, year: int | None = Query(None, g
 @router.put("/kb/entries/{entry_id}", summary="Add (or with replace=true overwrite) a workspace KB entry (admin)")
 def kb_put(request: Request, entry_id: str, entry: dict[str, Any] = Body(...), replace: bool = False,
            p: Principal = Depends(admin)):
-    _check_id(entry_id, "entry_id")
+    check_id(entry_id, "entry_id")
     ws = workspace(request)
     ws.kb.put(entry_id, entry, replace)
     e = ws.kb.knowledge_base().entries[entry_id]
@@ -143,7 +143,7 @@ def kb_put(request: Request, entry_id: str, entry: dict[str, Any] = Body(...), r
 
 @router.delete("/kb/entries/{entry_id}", summary="Remove a workspace KB entry (admin)")
 def kb_delete(request: Request, entry_id: str, p: Principal = Depends(admin)):
-    _check_id(entry_id, "entry_id")
+    check_id(entry_id, "entry_id")
     workspace(request).kb.delete(entry_id)
     return {"ok": True, "deleted": entry_id}
 
@@ -183,11 +183,11 @@ def incidents(request: Request, status: Literal["open", "closed"] | None = None,
     return formats.table(df, formats.pick(request, format), "incidents")
 
 
-def _get(wh, incident_id: str):
+def get_incident_or_404(wh, incident_id: str):
     from critmin.errors import UsageError
     from critmin.incidents import get_incident
 
-    _check_id(incident_id, "incident_id")
+    check_id(incident_id, "incident_id")
     try:
         return get_incident(incident_id, wh)
     except UsageError as exc:
@@ -197,14 +197,14 @@ def _get(wh, incident_id: str):
 @router.get("/incidents/{incident_id}", summary="One incident with its stages and history")
 def incident(request: Request, incident_id: str, p: Principal = Depends(reads("incidents"))):
     with workspace(request).store.read() as wh:
-        return _incident_json(_get(wh, incident_id))
+        return _incident_json(get_incident_or_404(wh, incident_id))
 
 
 @router.post("/incidents", status_code=201, summary="Open an incident from a stored alert (analyst)")
 def open_incident(request: Request, body: OpenIncident, p: Principal = Depends(runs("incidents"))):
     from critmin.incidents import open_incident as run
 
-    note = _signed(body.note, p)
+    note = signed(body.note, p)
     with workspace(request).store.write("incident open") as wh:
         inc = run(body.alert_id, warehouse=wh, through=body.through, as_of=body.as_of, note=note, cut=body.cut,
                   months=body.months, draws=body.draws, seed=body.seed)
@@ -218,8 +218,8 @@ def advance(request: Request, incident_id: str, body: StressKnobs | None = None,
 
     body = body or StressKnobs()
     with workspace(request).store.write("incident advance") as wh:
-        _get(wh, incident_id)
-        inc = advance_incident(incident_id, wh, note=_signed(body.note, p), cut=body.cut, months=body.months,
+        get_incident_or_404(wh, incident_id)
+        inc = advance_incident(incident_id, wh, note=signed(body.note, p), cut=body.cut, months=body.months,
                                draws=body.draws, seed=body.seed)
         return _incident_json(inc)
 
@@ -229,9 +229,9 @@ def annotate(request: Request, incident_id: str, body: Note, p: Principal = Depe
     from critmin.incidents import store
 
     with workspace(request).store.write("incident annotate") as wh:
-        inc = _get(wh, incident_id)
-        store.update(incident_id, {}, "note", inc.stage, inc.stage, _signed(body.note, p), wh)
-        return _incident_json(_get(wh, incident_id))
+        inc = get_incident_or_404(wh, incident_id)
+        store.update(incident_id, {}, "note", inc.stage, inc.stage, signed(body.note, p), wh)
+        return _incident_json(get_incident_or_404(wh, incident_id))
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close an incident (analyst)")
@@ -239,12 +239,12 @@ def close(request: Request, incident_id: str, body: Note | None = None, p: Princ
     from critmin.incidents import close_incident
 
     with workspace(request).store.write("incident close") as wh:
-        _get(wh, incident_id)
-        inc = close_incident(incident_id, wh, note=_signed(body.note if body else None, p))
-        return _incident_json(_get(wh, inc.incident_id))
+        get_incident_or_404(wh, incident_id)
+        inc = close_incident(incident_id, wh, note=signed(body.note if body else None, p))
+        return _incident_json(get_incident_or_404(wh, inc.incident_id))
 
 
-def _signed(note: str | None, p: Principal) -> str:
+def signed(note: str | None, p: Principal) -> str:
     """History notes say who acted (token name and id), so the shared history is attributable."""
     who = f"[{p.name or p.role} {p.token_id}]"
     return f"{who} {note}" if note else who

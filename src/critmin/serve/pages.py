@@ -276,11 +276,11 @@ def incidents_page(request: Request):
 @router.get("/ui/incidents/{incident_id}")
 @guarded
 def incident_page(request: Request, incident_id: str, done: str | None = None):
-    from critmin.serve.api_work import _get
+    from critmin.serve.api_work import get_incident_or_404
 
     p = _need(request, "incidents")
     with workspace(request).store.read() as wh:
-        inc = _get(wh, incident_id)
+        inc = get_incident_or_404(wh, incident_id)
     hist = inc.history.to_dict(orient="records")
     return page(request, "incident.html", p, inc=inc, history=hist, can_act=p.role in ("analyst", "admin"),
                 done=done)
@@ -290,12 +290,12 @@ def incident_page(request: Request, incident_id: str, done: str | None = None):
 @guarded
 def incident_open_form(request: Request, alert_id: str = Form(..., max_length=128)):
     from critmin.incidents import open_incident
-    from critmin.serve.api_work import _check_id, _signed
+    from critmin.serve.api_work import check_id, signed
 
     p = _need(request, "incidents", role="analyst")
-    _check_id(alert_id, "alert_id")
+    check_id(alert_id, "alert_id")
     with workspace(request).store.write("incident open") as wh:
-        inc = open_incident(alert_id, warehouse=wh, through="fact_check", note=_signed(None, p))
+        inc = open_incident(alert_id, warehouse=wh, through="fact_check", note=signed(None, p))
     return RedirectResponse(f"/ui/incidents/{inc.incident_id}", status_code=303)
 
 
@@ -304,20 +304,20 @@ def incident_open_form(request: Request, alert_id: str = Form(..., max_length=12
 def incident_action(request: Request, incident_id: str, action: str, note: str = Form("", max_length=4000)):
     from critmin.incidents import advance_incident, close_incident
     from critmin.incidents import store as istore
-    from critmin.serve.api_work import _get, _signed
+    from critmin.serve.api_work import get_incident_or_404, signed
 
     p = _need(request, "incidents", role="analyst")
     if action not in ("advance", "note", "close"):
         raise ApiError(404, "not_found", f"no action '{action[:40]}'")
     with workspace(request).store.write(f"incident {action}") as wh:
-        inc = _get(wh, incident_id)
-        signed = _signed(note.strip() or None, p)
+        inc = get_incident_or_404(wh, incident_id)
+        who_note = signed(note.strip() or None, p)
         if action == "advance":
-            advance_incident(incident_id, wh, note=signed, draws=2000)
+            advance_incident(incident_id, wh, note=who_note, draws=2000)
         elif action == "note":
-            istore.update(incident_id, {}, "note", inc.stage, inc.stage, signed, wh)
+            istore.update(incident_id, {}, "note", inc.stage, inc.stage, who_note, wh)
         else:
-            close_incident(incident_id, wh, note=signed)
+            close_incident(incident_id, wh, note=who_note)
     return RedirectResponse(f"/ui/incidents/{incident_id}?done={action}", status_code=303)
 
 
@@ -341,13 +341,13 @@ def runs_page(request: Request):
 @router.post("/ui/runs")
 @guarded
 def runs_start(request: Request, exercise: str = Form(..., max_length=100), draws: int = Form(2000, ge=1, le=20000)):
-    from critmin.serve.api_runs import _start, bundled_scenarios
+    from critmin.serve.api_runs import bundled_scenarios, start_job
 
     p = _need(request, "stress", role="analyst")
     found = bundled_scenarios()
     if exercise not in found:
         raise ApiError(404, "not_found", f"no exercise '{exercise[:80]}'")
-    _start(request, p, "exercise", str(found[exercise]), {"exercise": exercise}, draws, None)
+    start_job(request, p, "exercise", str(found[exercise]), {"exercise": exercise}, draws, None)
     return RedirectResponse("/ui/runs", status_code=303)
 
 
@@ -376,10 +376,10 @@ def kb_save(request: Request, entry_id: str = Form(..., max_length=128), body: s
             replace: bool = Form(False)):
     from critmin.datafile import parse_data
     from critmin.kb.loader import KBError
-    from critmin.serve.api_work import _check_id
+    from critmin.serve.api_work import check_id
 
     _need(request, "kb", role="admin")
-    _check_id(entry_id, "entry_id")
+    check_id(entry_id, "entry_id")
     data = parse_data(body, "entry (form)", error=KBError, expected="one knowledge-base entry (YAML or JSON)")
     workspace(request).kb.put(entry_id, data, replace)
     return RedirectResponse(f"/ui/kb?saved={entry_id}", status_code=303)

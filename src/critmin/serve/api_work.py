@@ -44,10 +44,14 @@ def alert_frame(wh, level=None, material=None, importer=None, run_id=None):
 
 
 def inbox_frame(wh, level=None, material=None, importer=None):
-    """The inbox: situations when the warehouse has them (``monitor_situations``, from triage), else the
-    latest monitor run's alerts. Returns (frame, basis) with basis 'situations' or 'alerts'."""
+    """The inbox: the latest monitor run's situations when the warehouse stores them (``monitor_situations``),
+    else its alerts. Returns (frame, basis) with basis 'situations' or 'alerts'."""
     if "monitor_situations" in wh.tables():
-        return _filter(wh.sql("select * from monitor_situations").df(), level, material, importer), "situations"
+        from critmin.monitor.store import load_situations
+
+        run_id, df = load_situations(wh)
+        if run_id:
+            return _filter(df, level, material, importer), "situations"
     return alert_frame(wh, level, material, importer), "alerts"
 
 

@@ -41,9 +41,15 @@ class WorkspaceKB:
         except FileNotFoundError:
             key = None
         if self._cache is None or self._cache[0] != key:
-            files = data_files() + ([self.path] if key is not None else [])
-            self._cache = (key, load_from(files))
+            self._cache = (key, load_from(data_files(), self._user([self.path] if key is not None else [])))
         return self._cache[1]
+
+    @staticmethod
+    def _user(extra: list[Path]) -> list[Path]:
+        """The user's KB files (CRITMIN_KB) and the workspace file, loaded as user records (``replaces:``)."""
+        from critmin.kb.loader import user_files
+
+        return user_files() + extra
 
     def workspace_ids(self) -> set[str]:
         return set(self._raw())
@@ -62,7 +68,7 @@ class WorkspaceKB:
             bundled = load_from(data_files()).entries
             if entry_id in bundled:
                 raise ApiError(409, "conflict", f"'{entry_id}' is a bundled entry (reviewed package data); "
-                               "add a workspace entry under a new id instead")
+                               f"add a workspace entry under a new id with 'replaces: {entry_id}' instead")
             if entry_id in raw and not replace:
                 raise ApiError(409, "conflict", f"workspace entry '{entry_id}' exists; send ?replace=true to "
                                "overwrite it")
@@ -96,6 +102,6 @@ class WorkspaceKB:
         with tempfile.TemporaryDirectory(dir=self.folder, prefix=".check-") as tmp:
             check = Path(tmp) / FILE  # errors name the file as users know it
             check.write_text(text, encoding="utf-8")
-            load_from(data_files() + [check])
+            load_from(data_files(), self._user([check]))
             os.replace(check, self.path)
         self._cache = None

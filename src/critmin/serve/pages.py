@@ -166,8 +166,10 @@ def inbox(request: Request, level: str | None = None, material: str | None = Non
     with workspace(request).store.read() as wh:
         df, basis = inbox_frame(wh, level, material, importer)
         all_df, _ = inbox_frame(wh)
-    cols = [c for c in ("alert_id", "situation_id", "level", "rule_id", "importer", "material", "stage", "supplier",
-                        "period", "value", "threshold", "title") if c in df.columns]
+    reasons = "reasons_zh" if lang_of(request) == "zh" else "reasons_en"
+    cols = [c for c in ("rank", "situation_id", "alert_id", "level", "rule_id", "importer", "material", "stage",
+                        "supplier", "worst_supplier", "worst_share", "period", "value", "threshold", "confidence",
+                        reasons) if c in df.columns]
     rows = df[cols].head(500).to_dict(orient="records")
     materials = sorted(all_df["material"].dropna().unique()) if "material" in all_df.columns else []
     importers = sorted(all_df["importer"].dropna().unique()) if "importer" in all_df.columns else []

@@ -65,6 +65,20 @@ def from_critmin(exc) -> tuple[int, dict[str, Any]]:
     return status, body(status, code_for(status), d.get("message", str(exc)), detail)
 
 
+def _unsnapshot(b: dict[str, Any], request) -> dict[str, Any]:
+    """Messages from the core name the file they read; for reads that is the server's private snapshot copy.
+    Say the warehouse the user knows instead (and keep the server's folders out of answers)."""
+    import json
+    import re
+
+    cfg = request.app.state.workspace.config
+    pattern = re.escape(str(cfg.snapshots)) + r"/pid-\d+/snap-\d+\.duckdb"
+    text = json.dumps(b, ensure_ascii=False)
+    if not re.search(pattern, text):
+        return b
+    return json.loads(re.sub(pattern, cfg.warehouse.name.replace("\\", "/"), text))
+
+
 def install(app) -> None:
     """Register the handlers that turn every failure into the one shape."""
     import logging
@@ -79,12 +93,13 @@ def install(app) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request, exc: ApiError):
-        return JSONResponse(body(exc.status, exc.code, exc.message, exc.detail), status_code=exc.status)
+        return JSONResponse(_unsnapshot(body(exc.status, exc.code, exc.message, exc.detail), request),
+                            status_code=exc.status)
 
     @app.exception_handler(CritminError)
     async def _critmin(request, exc: CritminError):
         status, b = from_critmin(exc)
-        return JSONResponse(b, status_code=status)
+        return JSONResponse(_unsnapshot(b, request), status_code=status)
 
     @app.exception_handler(HTTPException)
     async def _http(request, exc: HTTPException):

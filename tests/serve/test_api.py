@@ -80,7 +80,7 @@ def test_error_shape_for_critmin_errors_names_what_was_expected(served):
 def test_errors_do_not_show_the_servers_snapshot_paths(served):
     for url in ("/api/v1/incidents/INC-9998", "/api/v1/ledgers/nope/events"):
         resp = served.get(url)
-        err = assert_error(resp, 404)
+        assert_error(resp, 404)
         assert "snapshots" not in resp.text and "pid-" not in resp.text and str(served.root) not in resp.text
     assert "critmin.duckdb" in served.get("/api/v1/incidents/INC-9998").json()["error"]["message"]  # the served file
 

@@ -390,6 +390,12 @@ def test_compliance_check_of_an_uploaded_dossier(served):
     assert err["detail"]["file"] == "mine.json"  # the upload's name, not the server's temp file
 
 
+def test_discourse_report_without_a_corpus_says_what_to_run(served):
+    err = assert_error(served.get("/api/v1/discourse/report?economies=US,CN"), 400, "bad_request")
+    assert "discourse" in err["message"]  # `critmin discourse add` or `demo` first
+    assert_error(served.get("/api/v1/discourse/report?economies=US;DROP"), 422)
+
+
 def test_discourse_score_and_listings(served):
     body = served.post("/api/v1/discourse/score", json={"text": "The supply of rare earths is a serious risk to "
                                                         "our national security. We must diversify.", "lang": "en"}).json()

@@ -29,6 +29,8 @@ def test_partner_pages_follow_the_agreement(served):
         r = served.get(url, role="partner")
         assert r.status_code == 403 and 'id="error-message"' in r.text, url
     assert served.get("/ui/material/cobalt?importer=JPN", role="partner").status_code == 200
+    assert served.get("/ui/material/cobalt", role="partner").status_code == 200  # starts on its importer
+    assert 'href="/ui/economy/JPN"' in served.get("/ui/datasets", role="partner").text
 
 
 def test_unknown_material_is_a_404_page(served):

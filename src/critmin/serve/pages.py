@@ -18,7 +18,7 @@ from critmin.serve.errors import ApiError, forbidden
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "critmin_lang"
-NAV = [("inbox", "/ui/inbox", "alerts"), ("materials", "/ui/material/rare_earths", "dependency"),
+NAV = [("inbox", "/ui/inbox", "alerts"), ("materials", "/ui/material/rare_earths?importer=EU27", "dependency"),
        ("economies", "/ui/economy/EU27", "dependency"), ("incidents", "/ui/incidents", "incidents"),
        ("runs", "/ui/runs", "stress"), ("kb", "/ui/kb", "kb"), ("datasets", "/ui/datasets", None)]
 
@@ -51,10 +51,23 @@ def page(request: Request, template: str, p: Principal | None, status: int = 200
     lang = lang_of(request)
     ws = workspace(request)
     nav = [(key, url) for key, url, ds in NAV if p is not None and (ds is None or can_read(ws, p, ds))]
+    home = _home_importer(ws, p)
+    if home != "EU27":  # a partner limited to some importers starts on one of them
+        nav = [(k, u.replace("?importer=EU27", f"?importer={home}").replace("/economy/EU27", f"/economy/{home}"))
+               for k, u in nav]
     resp = HTMLResponse(render(template, request, lang, p=p, nav=nav, **ctx), status_code=status)
     if request.query_params.get("lang") in ("en", "zh"):
         resp.set_cookie(LANG_COOKIE, lang, samesite="strict", httponly=True)
     return resp
+
+
+def _home_importer(ws, p: Principal | None) -> str:
+    """EU27, or for a partner whose agreement names importers, the first of them."""
+    if p is not None and p.is_partner:
+        allowed = ws.agreement.get().importers_of(p.party)
+        if allowed:
+            return allowed[0]
+    return "EU27"
 
 
 def _who(request: Request) -> Principal | None:
@@ -184,7 +197,7 @@ def _latest_year(df) -> int | None:
 
 @router.get("/ui/material/{material}")
 @guarded
-def material_page(request: Request, material: str, importer: str = "EU27"):
+def material_page(request: Request, material: str, importer: str | None = None):
     import plotly.graph_objects as go
 
     from critmin.catalog import load_catalog
@@ -194,7 +207,7 @@ def material_page(request: Request, material: str, importer: str = "EU27"):
 
     p = _need(request, "dependency")
     ws = workspace(request)
-    importer = importer[:40]
+    importer = (importer or _home_importer(ws, p))[:40]
     importer_allowed(ws, p, importer)
     cat = load_catalog()
     if material not in cat.materials:

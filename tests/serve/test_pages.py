@@ -33,6 +33,19 @@ def test_partner_pages_follow_the_agreement(served):
     assert 'href="/ui/economy/JPN"' in served.get("/ui/datasets", role="partner").text
 
 
+def test_material_page_lists_measures_with_their_state_from_the_kb(served):
+    import datetime as dt
+
+    from critmin.kb.controls import controls_on
+
+    html = served.get("/ui/material/rare_earths").text
+    hits = controls_on(dt.date.today(), material="rare_earths", kb=served.ws.kb.knowledge_base())
+    assert hits, "the KB records rare-earth controls"
+    for h in hits[:5]:
+        assert h.measure_id in html
+    assert html.count('data-state="') >= len(hits)
+
+
 def test_unknown_material_is_a_404_page(served):
     r = served.get("/ui/material/unobtainium")
     assert r.status_code == 404 and "unobtainium" in r.text

@@ -231,15 +231,22 @@ def material_page(request: Request, material: str, importer: str | None = None):
     geo.update_layout(height=360, margin={"l": 0, "r": 0, "t": 0, "b": 0},
                       geo={"projection": {"type": "natural earth"}, "showframe": False})
     measures = []
-    if can_read(ws, p, "kb"):
+    if can_read(ws, p, "kb"):  # legal state read from the knowledge base (kb.controls / kb.state), never re-derived
+        from critmin.kb.controls import controls_on
         from critmin.kb.query import select
+        from critmin.kb.state import state_on
 
         today = dt.date.today()
-        for e in select(material=material, kb=ws.kb.knowledge_base()):
-            state = e.status_on(today) if hasattr(e, "status_on") else None
-            if state in ("in_force", "unknown") and e.kind in ("measure", "export_control"):
-                measures.append({"id": e.id, "date": str(e.date), "actor": e.actor, "kind": e.kind, "state": state,
-                                 "title": getattr(e, "title_zh" if lang == "zh" else "title_en", "") or e.id})
+        kb = ws.kb.knowledge_base()
+        for h in controls_on(today, material=material, kb=kb):
+            measures.append({"id": h.measure_id, "what": f"{h.instrument} · {h.item_id} ({h.kind})",
+                             "hs6": ", ".join(h.hs6), "state": h.state, "verification": h.verification})
+        seen = {m["id"] for m in measures}
+        for e in select(material=material, kb=kb):
+            state = state_on(e, today)
+            if e.id not in seen and getattr(e, "kind", None) == "measure" and state in ("in_force", "unknown"):
+                title = getattr(e, "title_zh" if lang == "zh" else "title_en", "") or e.id
+                measures.append({"id": e.id, "what": title, "hs6": "", "state": state, "verification": ""})
     m = cat.materials[material]
     crma_rows = None if crma is None else crma[crma["year"] == _latest_year(crma)][
         ["stage", "hs6", "year", "top1_supplier_value", "top1_share_value", "breach"]].to_dict(orient="records")

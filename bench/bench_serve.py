@@ -143,7 +143,8 @@ def main() -> None:
     ap.add_argument("--cli-sample", type=int, default=6, help="how many of the queries to time through the CLI")
     opts = ap.parse_args()
 
-    import httpx
+    import urllib.error
+    import urllib.request
 
     base_dir = Path(tempfile.mkdtemp(prefix="bench_serve_"))
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
@@ -171,9 +172,10 @@ def main() -> None:
         t0 = time.perf_counter()
         while True:
             try:
-                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
+                with urllib.request.urlopen(base + "/openapi.json", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
                 pass
             if server.poll() is not None:
                 raise SystemExit(f"server exited: {server.stderr.read()}")
@@ -186,13 +188,15 @@ def main() -> None:
         qs = queries()
         urls = [u for u, _ in qs]
         first = []
-        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {token}"}, timeout=120) as c:
-            for u in urls:
-                t = time.perf_counter()
-                r = c.get(u)
-                first.append(time.perf_counter() - t)
-                if r.status_code != 200:
-                    raise SystemExit(f"{u}: {r.status_code} {r.text[:300]}")
+        for u in urls:
+            t = time.perf_counter()
+            req = urllib.request.Request(base + u, headers={"authorization": f"Bearer {token}"})
+            try:
+                with urllib.request.urlopen(req, timeout=120) as r:
+                    r.read()
+            except urllib.error.HTTPError as exc:
+                raise SystemExit(f"{u}: {exc.code} {exc.read()[:300]!r}") from None
+            first.append(time.perf_counter() - t)
         rss_warm = _rss_mib(server.pid)
 
         samples: list[float] = []

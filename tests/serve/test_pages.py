@@ -73,3 +73,17 @@ def test_analyst_starts_an_exercise_from_the_runs_page(served_rw):
     page = s.get("/ui/runs", role="analyst").text
     assert job.result["run_id"] in page
     assert s.client.post("/ui/runs", headers=s.h("viewer"), data={"exercise": "x"}).status_code == 403
+
+
+def test_analyst_opens_an_incident_from_a_situation_row(served_rw):
+    import re
+
+    s = served_rw
+    html = s.get("/ui/inbox", role="analyst").text
+    ids = re.findall(r'name="alert_id" value="([^"]+)"', html)
+    assert ids, "situation rows carry the alert an incident opens from"
+    r = s.client.post("/ui/incidents", headers=s.h("analyst"), data={"alert_id": ids[0]}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/incidents/INC-")
+    inc = s.get("/api/v1" + r.headers["location"][3:]).json()
+    assert inc["alert_id"] == ids[0] and inc["stage"] == "fact_check"
+    assert 'name="alert_id"' not in s.get("/ui/inbox", role="viewer").text  # no button for a viewer

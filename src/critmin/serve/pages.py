@@ -179,6 +179,12 @@ def inbox(request: Request, level: str | None = None, material: str | None = Non
     with workspace(request).store.read() as wh:
         df, basis = inbox_frame(wh, level, material, importer)
         all_df, _ = inbox_frame(wh)
+        if basis == "situations" and len(df):  # an incident opens from an alert: the situation's most severe one
+            from critmin.serve.api_work import alert_frame
+
+            alerts = alert_frame(wh).drop_duplicates(["importer", "material", "stage"])  # red first
+            df = df.merge(alerts[["importer", "material", "stage", "alert_id"]], how="left",
+                          on=["importer", "material", "stage"])
     reasons = "reasons_zh" if lang_of(request) == "zh" else "reasons_en"
     cols = [c for c in ("rank", "situation_id", "alert_id", "level", "rule_id", "importer", "material", "stage",
                         "supplier", "worst_supplier", "worst_share", "period", "value", "threshold", "confidence",

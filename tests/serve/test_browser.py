@@ -106,7 +106,8 @@ def test_sign_in_and_filter_the_inbox(site, driver):
     assert driver.find_element("id", "whoami").get_attribute("data-role") == "viewer"
     total = len(driver.find_elements("css selector", "#inbox tbody tr"))
     assert total > 3
-    assert driver.find_element("id", "inbox-basis").get_attribute("data-basis") == "situations"
+    basis = site.get("/api/v1/situations").json()["meta"]["basis"]
+    assert driver.find_element("id", "inbox-basis").get_attribute("data-basis") == basis
     first = driver.find_element("css selector", "#inbox tbody tr")
     level, material = first.get_attribute("data-level"), first.get_attribute("data-material")
     Select(driver.find_element("id", "f-level")).select_by_value(level)

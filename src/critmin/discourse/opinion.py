@@ -339,8 +339,8 @@ def series(items, by: tuple[str, ...] = ("economy",), period: str = "week"):
     con = duckdb.connect()
     try:
         con.register("items", items)
-        return con.execute(f"select {keys}, date_trunc('{unit}', published)::date as period, count(*) as n_items, "
-                           f"{means} from items group by all order by {keys}, period").df()
+        return con.execute(f"select {keys}, date_trunc(?, published)::date as period, count(*) as n_items, "
+                           f"{means} from items group by all order by {keys}, period", [unit]).df()
     finally:
         con.close()
 

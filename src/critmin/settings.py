@@ -77,6 +77,20 @@ SETTINGS: dict[str, Setting] = {
         Setting("lock_wait", 60.0, float, "seconds",
                 "how long a command waits for another writer of the warehouse before giving up",
                 "等待其他命令写完数据仓库的最长时间"),
+        Setting("engine", "duckdb", str, "",
+                "where indicators run: duckdb (the warehouse file) or spark (the Parquet lake)",
+                "指标计算引擎：duckdb（数据仓库文件）或 spark（Parquet 数据湖）"),
+        Setting("lake", None, str, "path",
+                "Parquet lake folder for --engine spark (else the warehouse path with .lake instead of .duckdb)",
+                "Spark 引擎读取的 Parquet 数据湖文件夹（否则为数据仓库路径改后缀 .lake）"),
+        Setting("spark_master", "local[2]", str, "URL",
+                "Spark master: local[N] on this machine, spark://host:7077, yarn or k8s://… for a cluster",
+                "Spark 主节点：本机 local[N]，集群用 spark://host:7077、yarn 或 k8s://…"),
+        Setting("spark_driver_memory", "2g", str, "bytes",
+                "memory of the Spark driver (the JVM started for local[N])", "Spark 驱动进程内存"),
+        Setting("spark_shuffle_partitions", 4, int, "partitions",
+                "Spark shuffle partitions (raise to a few per core on a cluster)",
+                "Spark shuffle 分区数（集群上每核数个）"),
     ]
 }
 

@@ -171,7 +171,9 @@ def using(warehouse=None, *, read_only: bool = True, command: str = "write") -> 
     open: whoever opened it closes it), else one opened from a path / None (--warehouse, CRITMIN_WAREHOUSE,
     the default) and closed at the end. Domain functions take ``warehouse`` and use this, so a face (CLI,
     server) can open one handle per command and pass it down."""
-    if isinstance(warehouse, Warehouse):
+    from critmin.warehouse.lake import SparkWarehouse
+
+    if isinstance(warehouse, Warehouse | SparkWarehouse):  # a Spark handle over the lake is read-only too
         if not read_only and warehouse.read_only:
             raise UsageError(f"{warehouse.path} was opened read-only but this operation writes to it")
         yield warehouse

@@ -14,7 +14,7 @@ import typer
 
 from critmin.tabletext import clean, write_table
 
-__all__ = ["FORMAT_OPT", "WAREHOUSE_OPT", "Format", "clean", "emit"]
+__all__ = ["ENGINE_OPT", "FORMAT_OPT", "LAKE_OPT", "WAREHOUSE_OPT", "Format", "clean", "emit"]
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,6 +30,11 @@ class Format(StrEnum):
 WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w",
                              help="warehouse file (else $CRITMIN_WAREHOUSE, else per-user default)")
 FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
+# Where indicators run (critmin.indicators.engine): DuckDB on the warehouse, or Spark on the lake it was exported to.
+ENGINE_OPT = typer.Option(None, "--engine", help="duckdb (default) or spark (reads the Parquet lake; "
+                          "else $CRITMIN_ENGINE)")
+LAKE_OPT = typer.Option(None, "--lake", help="lake folder for --engine spark (else $CRITMIN_LAKE, else the "
+                        "warehouse path with .lake)")
 
 
 def emit(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None = None, out=None) -> None:

@@ -98,8 +98,11 @@ def export_lake(out, warehouse=None, tables: list[str] | None = None, replace: b
                              "replaced; choose an empty or new folder")
         if is_lake(out) and not replace:
             raise UsageError(f"{out} already holds a lake; pass --replace to write over it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise InputError(str(out), None, None, "a writable folder for the lake", exc.strerror or str(exc)) from None
     try:
         with using(warehouse) as wh:
             have = wh.tables()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, emit
+from critmin.cli.output import ENGINE_OPT, FORMAT_OPT, LAKE_OPT, WAREHOUSE_OPT, Format, emit
 
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
 IMPORTER_HELP = "ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"
@@ -31,10 +31,11 @@ def register(app: typer.Typer) -> None:
     app.command("reproduce")(reproduce)
 
 
-def _open(warehouse):
-    from critmin.warehouse.handle import Warehouse
+def _open(warehouse, engine=None, lake=None):
+    """The command's one handle: the DuckDB warehouse, or with ``--engine spark`` the Spark handle on its lake."""
+    from critmin.indicators.engine import open_engine
 
-    return Warehouse.open(warehouse)
+    return open_engine(engine, warehouse, lake)
 
 
 def _explain(df, wh, lang) -> None:
@@ -56,11 +57,13 @@ def dependency(
     explain: bool = typer.Option(False, "--explain", help="print definitions, sources and vintages"),
     lang: str = LANG_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Supplier concentration and dependency by year / 进口依赖与供应集中度."""
     from critmin.indicators.dependency import dependency as run
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh)
         emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}")
         if explain:
@@ -76,11 +79,13 @@ def suppliers(
     top: int = typer.Option(10, "--top", help="largest N suppliers per year"),
     fmt: Format = FORMAT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Supplier shares per year / 各供应国份额."""
     from critmin.indicators.dependency import suppliers as run
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, None, years, basis.value, wh)
     emit(df[df["rank"] < top], fmt, title=f"suppliers of {importer} · {material}")
 
@@ -95,11 +100,13 @@ def crma(
     explain: bool = typer.Option(False, "--explain"),
     lang: str = LANG_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
     from critmin.indicators.crma import crma_check
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = crma_check(importer, years, cap, material.split(",") if material else None, wh,
                         only_breaches=not all_rows)
         emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}")
@@ -112,11 +119,13 @@ def production(
     years: str = YEARS_OPT,
     fmt: Format = FORMAT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Producer concentration per commodity and year (World Mining Data) / 生产集中度."""
     from critmin.indicators.production import production_concentration
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = production_concentration(material, years, wh)
     emit(df, fmt, title="production concentration")
 
@@ -127,11 +136,13 @@ def reliance(
     years: str = YEARS_OPT,
     fmt: Format = FORMAT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Net import reliance (I − E) / (P + I − E) / 净进口依存度."""
     from critmin.indicators.production import import_reliance
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = import_reliance(importer, material, years, wh)
     emit(df, fmt, title=f"import reliance · {importer}")
 

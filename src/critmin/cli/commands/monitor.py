@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +27,8 @@ def monitor_cmd(
     warehouse: str = typer.Option(None, "--warehouse", help="warehouse file (built there if missing)"),
     fmt: Format = typer.Option(None, "--format", help="also print the orange and red alerts: table|csv|json"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+    engine: str = ENGINE_OPT,
+    lake: str = LAKE_OPT,
 ) -> None:
     """Build the warehouse if missing, compute indicators, evaluate the rules and write the report /
     运行监测主任务并生成报告."""
@@ -35,7 +37,8 @@ def monitor_cmd(
 
     lang = current_lang(lang)
     res = run_monitor(out=out, lang=lang, importers=importers, years=years, as_of=as_of, warehouse=warehouse,
-                      materials=materials, feed=feed, rules=rules, progress=progress, save=save)
+                      materials=materials, feed=feed, rules=rules, progress=progress, save=save,
+                      engine=engine, lake=lake)
     counts = ", ".join(f"{t('monitor.level.' + k, lang)} {v}" for k, v in res.counts.items())
     if fmt is not None:
         df = res.alerts[res.alerts["level"].isin(["red", "orange"])]

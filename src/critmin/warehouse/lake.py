@@ -377,8 +377,10 @@ def to_spark(query: str, params: list | None = None) -> str:
         return exp.Literal.string(str(v))
 
     def bind(node):
-        if isinstance(node, exp.In) and len(node.expressions) == 1 and isinstance(node.expressions[0],
-                                                                                exp.Placeholder):
+        ph = node.args.get("field") if isinstance(node, exp.In) else None
+        if ph is None and isinstance(node, exp.In) and len(node.expressions) == 1:
+            ph = node.expressions[0]
+        if isinstance(ph, exp.Placeholder):  # `x IN ?` with a list: the list's items
             v = values.pop(0)
             items = v if isinstance(v, list | tuple) else [v]
             return exp.In(this=node.this, expressions=[lit(x) for x in items])

@@ -17,10 +17,54 @@ def cat():
 
 
 def test_rare_earths_hs_codes_and_stages(cat):
-    assert cat.hs6_for("rare_earths") == ["280530", "284610", "284690"]
+    assert cat.hs6_for("rare_earths") == ["280530", "284610", "284690", "850511"]
+    assert cat.hs6_for("rare_earths", stage="manufactured") == ["850511"]  # permanent magnets (issue 13)
     assert cat.hs6_for("rare_earths", stage="metal") == ["280530"]
     assert cat.hs6_for("rare_earths", stage="compound") == ["284610", "284690"]
     assert cat.material_for_hs6("284690") == "rare_earths"
+
+
+def test_issue13_catalog_corrections(cat):
+    """Each mapping issue 13 found wrong, as now catalogued, with its reason."""
+    assert len(cat.materials) == 79 and len(cat.hs6_codes) == 93
+    every = [h for m in cat.materials.values() for h in m.hs]
+    assert all(h.reason.startswith(f"HS92 {h.hs6} ") for h in every)
+    coking = cat.hs_code("270112")
+    assert coking.coverage == "broader" and "all bituminous coal" in coking.reason
+    assert "251010" in cat.hs6_for("phosphate", "ore_concentrate")
+    tellurium = cat.hs_code("280450")
+    assert tellurium.coverage == "shared" and tellurium.shared_with == ["boron"]
+    assert cat.hs6_for("kaolin") == ["250700"] and cat.hs_code("250700").stage == "ore_concentrate"
+    assert cat.hs6_for("clays") == ["250830", "250840"]  # fire-clay and other clays are not kaolin
+    assert cat.hs_code("711510").stage == "manufactured" and cat.hs_code("711290").stage == "scrap"
+    assert cat.hs6_for("titanium", "metal") == ["810810"]
+    assert cat.expand("pgms") == ["platinum", "palladium", "rhodium", "iridium"]
+    assert {"711011", "711021", "711031", "711041"} <= set(cat.hs6_for("pgms"))
+    assert all(i.material == "pgms" for c in cat.critical_lists.values() for i in c.items
+               if i.name == "platinum group metals")
+    dead = {h.hs6: h.last_year for h in every if h.last_year}
+    assert dead == {"811230": 2006, "283030": 2006, "250390": 1995}
+    assert not cat.hs_code("811230").live(2007) and cat.hs_code("811230").live(2006)
+    for mat, stage, code in [("rare_earths", "manufactured", "850511"), ("gallium", "metal", "811291"),
+                             ("magnesium", "metal", "810411"), ("silicon_metal", "metal", "280469"),
+                             ("synthetic_graphite", "processed_refined", "380110"), ("nickel", "metal", "750210"),
+                             ("cobalt", "ore_concentrate", "260500"), ("copper", "metal", "740311"),
+                             ("lithium", "compound", "283691"), ("titanium", "metal", "810810")]:
+        assert code in cat.hs6_for(mat, stage), (mat, stage, code)
+
+
+def test_catalog_codes_exist_in_hs92_and_live_years_match_the_data(cat, built_warehouse):
+    """Every catalog code is in CEPII's HS92 list; a dead series has (almost) no rows after its last year."""
+    import duckdb
+
+    from critmin.sources.geopolrisk_bundle import hs92_codes
+
+    assert cat.hs6_codes <= hs92_codes()
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        for code, last in [("811230", 2006), ("283030", 2006), ("250390", 1995)]:
+            before, after = con.execute("""SELECT count(*) FILTER (WHERE year = ?), count(*) FILTER (WHERE year = ?)
+                                           FROM trade WHERE hs6 = ?""", [last, last + 1, code]).fetchall()[0]
+            assert after < before / 2.5, code
 
 
 def test_material_aliases_resolve(cat):
@@ -133,7 +177,7 @@ def test_unknown_stage_and_duplicate_hs_are_refused(tmp_path):
         Catalog(_broken_copy(tmp_path / "a", bad_stage))
 
     def dup(data):
-        data["materials"][1]["hs"].append({"hs6": "284690", "stage": "compound"})
+        data["materials"][1]["hs"].append({"hs6": "284690", "stage": "compound", "reason": "a test"})
 
     with pytest.raises(CatalogError, match="284690 is also in"):
         Catalog(_broken_copy(tmp_path / "b", dup))

@@ -31,12 +31,28 @@ def _state(path):
                 con.execute("SELECT count(*) FROM trade_comtrade").fetchall()[0][0])
 
 
-def test_baci_csv_ingest_replaces_year_hs_slices(wh):
+def test_baci_csv_ingest_replaces_year_hs_slices_only_with_replace(wh, capsys):
+    from critmin.cli.commands.warehouse import _print_reports
+    from critmin.errors import UsageError
+
     with duckdb.connect(str(wh), read_only=True) as con:
         before_slice = con.execute(
             "SELECT count(*) FROM trade WHERE year=2022 AND hs6 IN ('280530','284690','284610')").fetchall()[0][0]
-    (rep,) = ingest_baci([BACI], wh, progress=False)
-    assert rep.rows == 6 and rep.skipped_out_of_scope == 1  # HS 010111 (live horses) is outside the catalog
+    before = _state(wh)
+    with pytest.raises(UsageError, match=f"would replace {before_slice:,} rows.*--replace"):
+        ingest_baci([BACI], wh, progress=False)
+    assert _state(wh) == before
+    (dry,) = ingest_baci([BACI], wh, progress=False, dry_run=True)  # says what would change, keeps nothing
+    assert dry.dry_run and dry.rows == 7 and dry.replaced == before_slice
+    assert [(d["rows"], d["years"], d["codes"]) for d in dry.replaced_detail] == [(before_slice, "2022", 3)]
+    assert _state(wh) == before
+    _print_reports([dry])
+    out = capsys.readouterr().out
+    assert "dry run: nothing was written" in out and f"would replace {before_slice:,} rows" in out
+    assert "kept 1 rows of 1 HS6 code(s) outside the catalog" in out
+    (rep,) = ingest_baci([BACI], wh, progress=False, replace=True)
+    # HS 010111 (live horses) is outside the catalog: kept and counted, not dropped
+    assert rep.rows == 7 and rep.uncatalogued == 1 and rep.uncatalogued_codes == 1
     assert rep.replaced == before_slice
     with duckdb.connect(str(wh), read_only=True) as con:
         rows = con.execute("""SELECT exporter, importer, hs6, value_kusd, qty_t FROM trade
@@ -46,7 +62,8 @@ def test_baci_csv_ingest_replaces_year_hs_slices(wh):
     assert ("S19", "JPN", "284610", 5.5, 1.25) in rows          # 'Other Asia, nes' keeps CEPII's code
     assert ("USA", "FRA", "280530", 10.25, 0.5) in rows         # Comtrade-style codes 842 and 251
     assert ("AUS", "CHN", "284690", 123.456, None) in rows      # padded NA quantity -> NULL
-    assert prov == ("CEPII BACI (user file)", "BACI HS92 V202401b, year 2022", 6)
+    assert prov == ("CEPII BACI (user file)", "BACI HS92 V202401b, year 2022", 7)
+    assert ("CHN", "JPN", "010111", 99.9, 12.0) in rows
 
 
 def _write(tmp_path, name, text):
@@ -72,7 +89,7 @@ def test_bad_baci_input_names_file_line_field_and_writes_nothing(wh, tmp_path, t
     f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_bad.csv", text)
     before = _state(wh)
     with pytest.raises(InputError) as exc:
-        ingest_baci([BACI, f], wh, progress=False)  # the good file first: it must be rolled back too
+        ingest_baci([BACI, f], wh, progress=False, replace=True)  # the good file first: it must be rolled back too
     err = exc.value
     assert err.file == str(f) and err.record == line and err.field == field
     assert expected in str(err)
@@ -88,7 +105,7 @@ def test_unknown_country_codes_listed_then_allowed(wh, tmp_path):
     assert exc.value.record == 3 and exc.value.field == "i" and exc.value.extra["offenders"] == [999, 998]
     assert "999, 998" in str(exc.value)
     assert _state(wh) == before
-    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False)
+    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False, replace=True)
     assert rep.rows == 3 and rep.unknown_codes == [999, 998]
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trade WHERE exporter = 'M49:999'").fetchall()[0][0] == 1
@@ -142,6 +159,35 @@ def test_rebuild_carries_over_user_data(wh):
         assert con.execute("SELECT count(*) FROM build_history").fetchall()[0][0] >= 2
 
 
+def test_year_and_revision_mismatches_are_refused_with_file_and_line(wh, tmp_path):
+    before = _state(wh)
+    other_year = _write(tmp_path, "BACI_HS92_Y2021_V202401b.csv", "t,i,j,k,v,q\n2021,156,392,280530,5,1\n"
+                        "2022,156,392,280530,5,1\n")
+    with pytest.raises(InputError) as exc:
+        ingest_baci([other_year], wh, progress=False)
+    assert (exc.value.file, exc.value.record, exc.value.field) == (str(other_year), 3, "t")
+    assert "the year 2021 that the file name states" in str(exc.value)
+    # HS07-only code 811292 (unwrought germanium/gallium/…) in a file that says HS92: refused at its line
+    later = _write(tmp_path, "BACI_HS92_Y2022_V202401b_x.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n"
+                   "2022,156,392,811292,5,1\n")
+    with pytest.raises(UnknownCodeError) as exc:
+        ingest_baci([later], wh, progress=False)
+    assert (exc.value.record, exc.value.field, exc.value.got) == (3, "k", "811292")
+    assert "later revision" in str(exc.value)
+    hs17 = _write(tmp_path, "BACI_HS17_Y2022_V202401b.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
+    with pytest.raises(InputError, match="no HS correlation table") as exc:
+        ingest_baci([hs17], wh, progress=False)
+    assert exc.value.field == "HS revision" and exc.value.got == "HS17"
+    unnamed = _write(tmp_path, "my_extract.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
+    with pytest.raises(InputError, match="--hs-revision"):
+        ingest_baci([unnamed], wh, progress=False)
+    with pytest.raises(InputError, match="given with --hs-revision"):
+        ingest_baci([hs17], wh, progress=False, hs_revision="HS92")
+    assert _state(wh) == before
+    (rep,) = ingest_baci([unnamed], wh, progress=False, hs_revision="hs92", replace=True)
+    assert rep.rows == 1
+
+
 def test_unknown_hs92_code_is_refused_listing_offenders(wh, tmp_path):
     f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_hs.csv",
                "t,i,j,k,v,q\n2022,156,392,280530,5,1\n2022,156,392,123456,5,1\n2022,156,392,123457,5,1\n")
@@ -151,15 +197,16 @@ def test_unknown_hs92_code_is_refused_listing_offenders(wh, tmp_path):
     assert exc.value.record == 3 and exc.value.field == "k"
     assert exc.value.extra["offenders"] == ["123456", "123457"]
     assert _state(wh) == before
-    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False)
-    assert rep.rows == 1 and rep.unknown_codes == ["123456", "123457"]  # reported; outside the catalog, not kept
+    (rep,) = ingest_baci([f], wh, allow_unknown=True, progress=False, replace=True)
+    assert rep.rows == 3 and rep.unknown_codes == ["123456", "123457"]  # reported, and kept (issue 13)
+    assert rep.uncatalogued == 2
 
 
 def test_ingest_file_picks_the_adapter_by_its_header(wh, tmp_path):
     from critmin.warehouse.ingest import ingest_files
 
-    baci, comtrade = ingest_files([BACI, COMTRADE], wh, progress=False)
-    assert (baci.adapter, baci.table, baci.rows) == ("baci_csv", "trade", 6)
+    baci, comtrade = ingest_files([BACI, COMTRADE], wh, progress=False, replace=True)
+    assert (baci.adapter, baci.table, baci.rows) == ("baci_csv", "trade", 7)
     assert (comtrade.adapter, comtrade.table, comtrade.rows) == ("comtrade_csv", "trade_comtrade", 3)
     other = _write(tmp_path, "other.csv", "a,b\n1,2\n")
     before = _state(wh)
@@ -177,3 +224,62 @@ def test_handle_tables_as_arrow_pandas_polars(demo_warehouse):
         pl = wh.table("materials", fmt="polars")
     assert arrow.num_rows == len(pdf) == pl.height > 50
     assert "rare_earths" in set(pl["material_id"].to_list())
+
+
+def test_hs17_file_lands_under_hs92_codes_through_the_users_correlation_table(wh, tmp_path):
+    """critmin bundles no correlation table (none is installable); with the user's, an HS17 file is converted:
+    one-to-one renamed, one-to-many split by the stated shares, many-to-one summed. The shares below are
+    chosen for the test, not taken from the official tables."""
+    hs17 = _write(tmp_path, "BACI_HS17_Y2022_V202501.csv", "t,i,j,k,v,q\n"
+                  "2022,156,392,280530,100,10\n"      # one-to-one
+                  "2022,156,392,811292,50,5\n"        # one-to-many: split 0.6 / 0.4
+                  "2022,156,392,284619,30,3\n"        # many-to-one with 284690 below
+                  "2022,156,392,284690,20,NA\n")
+    corr = _write(tmp_path, "hs17_hs92.csv", "HS17,HS92,share\n280530,280530,\n811292,811291,0.6\n"
+                  "811292,811230,0.4\n284619,284690,\n284690,284690,\n")
+    with pytest.raises(InputError, match="--correlation"):
+        ingest_baci([hs17], wh, progress=False, replace=True)
+    bad = _write(tmp_path, "bad_corr.csv", "HS17,HS92,share\n280530,280530,\n811292,811291,0.6\n"
+                 "811292,811230,0.3\n284619,284690,\n284690,284690,\n")
+    with pytest.raises(InputError) as exc:
+        ingest_baci([hs17], wh, progress=False, replace=True, correlation=bad)
+    assert (exc.value.file, exc.value.record, exc.value.field) == (str(bad), 4, "share")
+    short = _write(tmp_path, "short_corr.csv", "HS17,HS92\n280530,280530\n")
+    with pytest.raises(InputError) as exc:
+        ingest_baci([hs17], wh, progress=False, replace=True, correlation=short)
+    assert (exc.value.file, exc.value.record, exc.value.field, exc.value.got) == (str(hs17), 3, "k", "811292")
+    (rep,) = ingest_baci([hs17], wh, progress=False, replace=True, correlation=corr)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rows = dict((h, (v, q)) for h, v, q in con.execute(
+            "SELECT hs6, value_kusd, qty_t FROM trade WHERE provenance_id = ?", [rep.provenance_id]).fetchall())
+        vintage, note = con.execute("SELECT vintage, note FROM provenance WHERE provenance_id = ?",
+                                    [rep.provenance_id]).fetchall()[0]
+    assert rows["280530"] == (100, 10)
+    assert rows["811291"] == pytest.approx((30, 3)) and rows["811230"] == pytest.approx((20, 2))
+    assert rows["284690"][0] == 50 and rows["284690"][1] is None  # a merged flow with an unknown part: no qty
+    assert "811292" not in rows and "284619" not in rows
+    assert vintage == "BACI HS17 V202501, year 2022, converted to HS92" and "hs17_hs92.csv" in note
+
+
+def test_unit_value_screen_flags_a_mistyped_quantity_and_counts_it(wh, tmp_path):
+    """A flow whose price per tonne is 1,000 times its product's others (a quantity typed in kg as tonnes, say)
+    is kept and flagged 'high'; `critmin sources` counts it for its file."""
+    import critmin
+    from critmin.catalog import load_catalog
+    from critmin.warehouse.unit_value import method_note
+
+    m49 = sorted({int(x) for x in load_catalog().countries["m49"].dropna()} - {156})[:30]
+    lines = [f"2022,156,{j},284690,{100 + 7 * k},{10 + 0.5 * (k % 5)}" for k, j in enumerate(m49)]
+    lines[3] = f"2022,156,{m49[3]},284690,100,0.01"  # 10,000 kUSD per tonne against ~10 for the rest
+    f = _write(tmp_path, "BACI_HS92_Y2022_V202401b_uv.csv", "t,i,j,k,v,q\n" + "\n".join(lines) + "\n")
+    (rep,) = ingest_baci([f], wh, progress=False, replace=True)
+    assert rep.uv_flagged == 1
+    with duckdb.connect(str(wh), read_only=True) as con:
+        flagged = con.execute("SELECT importer, uv_flag FROM trade WHERE provenance_id = ? AND uv_flag IS NOT NULL",
+                              [rep.provenance_id]).fetchall()
+        n = con.execute("SELECT count(*) FROM trade WHERE provenance_id = ?", [rep.provenance_id]).fetchall()[0][0]
+    assert n == 30 and len(flagged) == 1 and flagged[0][1] == "high"  # kept, marked
+    with critmin.open(wh) as h:
+        prov = h.provenance().set_index("provenance_id")
+    assert prov.loc[rep.provenance_id, "uv_flagged"] == 1
+    assert "ASSUMPTION" in method_note()

@@ -79,6 +79,36 @@ def test_import_reliance_formula(built_warehouse):
         import_reliance("USA", "precious_metal_scrap", warehouse=built_warehouse)
 
 
+def test_import_reliance_net_exporters_are_never_above_one(built_warehouse):
+    """USA cobalt 2023 exported more tonnes than it produced and imported: before issue 13 the ratio of two
+    negatives read 1.15 (115 %). Net exporters now say so; no row of the four economies exceeds 1."""
+    usa = import_reliance("USA", "cobalt", 2023, warehouse=built_warehouse).iloc[0]
+    assert usa.exports_t > usa.imports_t + usa.production_t
+    assert pd.isna(usa.import_reliance) and usa.reliance_status.startswith("net exporter")
+    chn = import_reliance("CHN", "rare_earths", 2019, warehouse=built_warehouse).iloc[0]
+    assert chn.exports_t > chn.imports_t and chn.reliance_status == "net exporter"
+    assert chn.import_reliance == pytest.approx((chn.imports_t - chn.exports_t)
+                                                / (chn.production_t + chn.imports_t - chn.exports_t))
+    assert chn.import_reliance < 0
+    df = pd.concat([import_reliance(e, m, "2018-2024", warehouse=built_warehouse)
+                    for e in ("EU27", "USA", "JPN", "CHN") for m in ("cobalt", "rare_earths", "lithium")])
+    exporters = df[df.exports_t > df.imports_t]
+    assert len(exporters) > 0 and exporters.reliance_status.str.startswith("net exporter").all()
+    assert not (exporters.import_reliance >= 0).any()
+    assert (df.import_reliance.dropna() <= 1).all()
+
+
+def test_reliance_ratio_cases():
+    from critmin.indicators.production import reliance_ratio
+
+    ratio, status = reliance_ratio([0, 10, 10, 0, None], [5, 5, 2, 0, 1], [0, 20, 5, 0, 0])
+    assert ratio[0] == 1 and status[0] == "net importer"
+    assert pd.isna(ratio[1]) and status[1].startswith("net exporter (n/a")
+    assert ratio[2] == pytest.approx(-3 / 7) and status[2] == "net exporter"
+    assert pd.isna(ratio[3]) and status[3].startswith("n/a: apparent")
+    assert pd.isna(ratio[4]) and status[4].startswith("n/a: no production")
+
+
 def test_bad_selections_are_clear(built_warehouse):
     with pytest.raises(UsageError, match="unknown importer: 'XXX'"):
         dependency("XXX", "rare_earths", warehouse=built_warehouse)

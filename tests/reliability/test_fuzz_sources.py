@@ -61,7 +61,7 @@ def wh(built_warehouse, tmp_path_factory):
 def _ingest(fn, path: Path, wh: Path) -> None:
     before = _fingerprint(wh)
     try:
-        fn([path], wh, progress=False)
+        fn([path], wh, progress=False, replace=True)
     except InputError:
         assert _fingerprint(wh) == before, "a refused file changed the warehouse"
         return

@@ -45,7 +45,7 @@ def _python(code: str, env: dict | None = None) -> subprocess.Popen:
 @pytest.mark.slow
 @pytest.mark.parametrize("only", [None, ["trade"]])
 def test_rebuild_after_ingest_keeps_each_flow_once(wh, only):
-    (rep,) = ingest_baci([BACI], wh, progress=False)
+    (rep,) = ingest_baci([BACI], wh, progress=False, replace=True)
     after_ingest = _q(wh, "SELECT count(*), sum(value_kusd) FROM trade")[0]
     assert _q(wh, DUP_KEYS)[0][0] == 0
     build_warehouse(wh, force=True, progress=False, only=only)
@@ -112,7 +112,7 @@ def test_ingest_during_a_build_waits_and_survives_the_rename(wh):
     while (holder_of(wh) or {}).get("command") != "build":
         assert build.poll() is None and time.monotonic() - t0 < 60, build.communicate()
         time.sleep(0.02)
-    (rep,) = ingest_baci([BACI], wh, progress=False)  # waits for the build's lock
+    (rep,) = ingest_baci([BACI], wh, progress=False, replace=True)  # waits for the build's lock
     _, err = build.communicate(timeout=120)
     assert build.returncode == 0, err
     # was: the build renamed its file (made without these rows) over the ingest's commit

@@ -132,6 +132,17 @@ class Catalog:
                                        f"an HS6 code used by one material only ({h.hs6} is also in {owner[h.hs6]})")
                 owner[h.hs6] = mat.id
         self._hs6_owner = owner
+        f = str(self.data_dir / "materials.yaml")
+        for mat in self.materials.values():
+            for member in mat.members:
+                if member not in self.materials or self.materials[member].members:
+                    raise CatalogError(f, f"materials (id={mat.id})", "members",
+                                       "ids of materials defined in materials.yaml that are not groups", member)
+            for h in mat.hs:
+                bad = [x for x in h.shared_with if x not in self.materials]
+                if bad:
+                    raise CatalogError(f, f"materials (id={mat.id}, hs6={h.hs6})", "shared_with",
+                                       "material ids defined in materials.yaml", ", ".join(bad))
         for cl in self.critical_lists.values():
             for item in cl.items:
                 if item.material is not None and item.material not in self.materials:
@@ -161,8 +172,17 @@ class Catalog:
 
         if stage is not None and stage not in STAGES:
             raise UsageError(f"unknown stage '{stage}'; expected one of {', '.join(STAGES)}")
-        codes = self.material(material).hs6(stage)
-        return codes
+        return [h for m in self.expand(material) for h in self.materials[m].hs6(stage)]
+
+    def expand(self, material: str) -> list[str]:
+        """The material ids whose codes make up ``material``: its members for a group (pgms), else itself."""
+        mat = self.material(material)
+        return list(mat.members) or [mat.id]
+
+    def hs_code(self, hs6: str):
+        """The catalog's :class:`HsCode` entry of a code (reason, coverage, live years), or None."""
+        owner = self._hs6_owner.get(str(hs6).zfill(6))
+        return next((h for h in self.materials[owner].hs if h.hs6 == str(hs6).zfill(6)), None) if owner else None
 
     def material_for_hs6(self, hs6: str) -> str:
         try:

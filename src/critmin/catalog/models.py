@@ -9,14 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 # Trade stages of a material's HS6 codes: the one vocabulary (kb, alerts, stress and the CLI import it).
 # Custody stages of a shipment (mine, separation, ...) are another thing: critmin.compliance.model.CustodyStage.
-Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound"]
+Stage = Literal["ore_concentrate", "processed_refined", "metal", "compound", "manufactured", "scrap"]
 STAGES: tuple[str, ...] = get_args(Stage)
 STAGE_NAMES = {
     "ore_concentrate": ("ores and concentrates", "矿石与精矿"),
     "processed_refined": ("processed / refined", "加工与精炼品"),
     "metal": ("metal", "金属"),
     "compound": ("compounds", "化合物"),
+    "manufactured": ("manufactured products (e.g. permanent magnets)", "制成品（如永磁体）"),
+    "scrap": ("waste and scrap", "废碎料"),
 }
+# How much of an HS6 code's trade is the material: exact — the code is the material at that stage; broader — the
+# code also holds other products (shares and values are upper bounds); shared — the code names several
+# materials jointly (``shared_with``), so it cannot be split between them.
+Coverage = Literal["exact", "broader", "shared"]
+COVERAGES: tuple[str, ...] = get_args(Coverage)
 
 
 class _Strict(BaseModel):
@@ -24,9 +31,29 @@ class _Strict(BaseModel):
 
 
 class HsCode(_Strict):
+    """One HS6 code of a material, with why it is mapped there (``reason``), how much of it is the material
+    (``coverage``), and the years its series is live in the HS92 data (a code deleted or merged by a later HS
+    revision stops carrying the flows: ``last_year``; readers leave it out after that year)."""
+
     hs6: str
     stage: Stage
+    reason: str
+    coverage: Coverage = "exact"
+    shared_with: list[str] = Field(default_factory=list)
+    first_year: int | None = None
+    last_year: int | None = None
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _shared(self):
+        if (self.coverage == "shared") != bool(self.shared_with):
+            raise ValueError("shared_with lists the other materials exactly when coverage is 'shared'")
+        if self.first_year and self.last_year and self.first_year > self.last_year:
+            raise ValueError("first_year after last_year")
+        return self
+
+    def live(self, year: int) -> bool:
+        return (self.first_year or 0) <= year <= (self.last_year or 9999)
 
     @field_validator("hs6")
     @classmethod
@@ -43,6 +70,9 @@ class Material(_Strict):
     wmd_commodity: str | None = None
     gpr_name: str | None = None
     hs: list[HsCode] = Field(default_factory=list)
+    # a material group (e.g. pgms): its trade is its members' codes, it has none of its own
+    members: list[str] = Field(default_factory=list)
+    note: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -51,7 +81,14 @@ class Material(_Strict):
             raise ValueError("a snake_case id")
         return v
 
+    @model_validator(mode="after")
+    def _group_has_no_codes(self):
+        if self.members and self.hs:
+            raise ValueError("a material group (members) carries its members' codes, not its own hs list")
+        return self
+
     def hs6(self, stage: str | None = None) -> list[str]:
+        """This material's own codes (a group's come from :meth:`critmin.catalog.Catalog.hs6_for`)."""
         return [h.hs6 for h in self.hs if stage is None or h.stage == stage]
 
     def name(self, lang: str = "en") -> str:

@@ -179,7 +179,11 @@ def assess(economy="EU27", years=None, materials=None, *, wgi=None, eol_rir_fact
         lang = current_lang()
         df["material"] = df["material_id"].map(lambda i: by_id[i].name(lang))
         df["trade_stages"] = df["material_id"].map(lambda i: ",".join(sorted({h.stage for h in by_id[i].hs})))
-        has_trade = df["trade_stages"] != ""
+        # a code catalogued but absent from the loaded trade data (gallium's 811291 in the bundled subset, since
+        # issue 13) is no code in the trade data: no row of the material's codes in any economy or year
+        traded = (df["imports_t"].fillna(0).gt(0) | df["exports_t"].fillna(0).gt(0)).groupby(
+            df["material_id"]).transform("any")
+        has_trade = (df["trade_stages"] != "") & traded
         df["import_reliance"] = np.where(has_trade, method.import_reliance(
             df["production_t"], df["imports_t"], df["exports_t"]), np.nan)
         # no trade codes, or nothing produced or imported: the economy's sourcing is unknown -> global supply only
@@ -237,7 +241,9 @@ def compare_published(df, assessment: str = "eu_2020"):
 def _list_2023(assessments, catalog) -> set[str]:
     """Materials the 2023 list names, with those its group entries also cover (bauxite, PGM members)."""
     a = assessments["eu_2023"]
-    return {i.material for i in catalog.critical_lists[a.critical_list].items if i.material} | set(a.also_covers)
+    named = {i.material for i in catalog.critical_lists[a.critical_list].items if i.material}
+    # a catalog group named on the list (pgms) counts with its members (issue 13: PGMs were mapped to platinum)
+    return named | {m for x in named for m in catalog.expand(x)} | set(a.also_covers)
 
 
 def classification_agreement(df):

@@ -17,14 +17,17 @@ from critmin.indicators.imports import (
     supplier_shares,
     with_material,
 )
+from critmin.indicators.trade_source import table_of
 from critmin.indicators.years import parse_years
 
 
-def _selection(wh, econ, material, stage, hs6, years):
-    """Flows into the economies for the material / stage / HS6 selection and years (Ibis table)."""
+def _selection(wh, econ, material, stage, hs6, years, source: str = "baci"):
+    """Flows into the economies for the material / stage / HS6 selection and years (Ibis table), from BACI or
+    the user's Comtrade extracts (:mod:`.trade_source`)."""
     from ibis import _
 
     from critmin.catalog import load_catalog
+    from critmin.indicators.trade_source import trade_table
 
     cat = load_catalog()
     mat_id = cat.material(material).id if material else None
@@ -32,12 +35,13 @@ def _selection(wh, econ, material, stage, hs6, years):
         cat.hs6_for(mat_id or "rare_earths", stage)  # validates the stage name
     if mat_id and not cat.hs6_for(mat_id, stage):
         raise UsageError(f"material '{mat_id}' has no HS6 code{' at stage ' + stage if stage else ''} in the trade data")
-    trade = wh.ibis.table("trade")
+    trade = trade_table(wh, source)
     yrs = parse_years(years)
     if yrs:
         trade = trade.filter(_.year.isin(yrs))
     flows = economy_flows(trade, econ, yrs or wh.trade_years())
-    return with_material(flows, wh.ibis.table("material_hs6"), mat_id, stage, hs6)
+    members = cat.expand(mat_id) if mat_id and cat.materials[mat_id].members else None
+    return with_material(flows, wh.ibis.table("material_hs6"), mat_id, stage, hs6, members)
 
 
 def _names(econ) -> str:
@@ -45,8 +49,11 @@ def _names(econ) -> str:
 
 
 def dependency(importer, material: str | None = None, stage: str | None = None, hs6: list[str] | None = None,
-               years=None, basis: Basis = "value", by: str | None = None, warehouse=None):
+               years=None, basis: Basis = "value", by: str | None = None, warehouse=None, source: str = "baci"):
     """Concentration and dependency table, with year-on-year trends.
+
+    ``source``: ``baci`` (the reconciled ``trade`` table) or ``comtrade`` (the user's Comtrade extracts,
+    reporter side; :mod:`critmin.indicators.trade_source`).
 
     ``importer``: ISO3 codes, groups or country names (comma-separated or a list; see
     :func:`critmin.catalog.economies.resolve`). ``by``: 'material' (default), 'stage' (one row per stage), or
@@ -65,7 +72,7 @@ def dependency(importer, material: str | None = None, stage: str | None = None, 
         raise UsageError(f"by '{by}': expected material, stage or hs6")
     econ = economies(importer)
     with using(warehouse) as wh:
-        flows = _selection(wh, econ, material, stage, hs6, years)
+        flows = _selection(wh, econ, material, stage, hs6, years, source)
         keys = ["importer", "material_id", *([by] if by != "material" else []), "year"]
         conc = concentration(flows, keys, basis)
         uv = unit_values(flows, keys)
@@ -74,7 +81,7 @@ def dependency(importer, material: str | None = None, stage: str | None = None, 
             raise UsageError(f"no imports found for {_names(econ)} / {material or hs6} / years {years or 'all'}")
         df.insert(len(keys), "basis", basis)
         df = add_trends(df, [k for k in keys if k != "year"])
-        return add_provenance(df, wh)
+        return add_provenance(df, wh, (table_of(source),))
 
 
 def unit_values(flows, keys: list[str]):
@@ -86,19 +93,19 @@ def unit_values(flows, keys: list[str]):
 
 
 def suppliers(importer, material: str | None = None, stage: str | None = None, hs6: list[str] | None = None,
-              years=None, basis: Basis = "value", warehouse=None):
+              years=None, basis: Basis = "value", warehouse=None, source: str = "baci"):
     """Supplier shares: one row per importer × material × year × supplier, largest first (rank 0), with the
-    year's provenance ids."""
+    year's provenance ids (``source`` as in :func:`dependency`)."""
     from critmin.indicators.provenance import add_provenance
     from critmin.warehouse.handle import using
 
     econ = economies(importer)
     with using(warehouse) as wh:
-        flows = _selection(wh, econ, material, stage, hs6, years)
+        flows = _selection(wh, econ, material, stage, hs6, years, source)
         keys = ["importer", "material_id", *(["stage"] if stage else []), "year"]
         df = supplier_shares(flows, keys, basis).to_pandas()
         df = df.rename(columns={"exporter": "supplier", "amount": "imports_kusd" if basis == "value" else "imports_t"})
-        return add_provenance(df.sort_values([*keys, "rank"]).reset_index(drop=True), wh)
+        return add_provenance(df.sort_values([*keys, "rank"]).reset_index(drop=True), wh, (table_of(source),))
 
 
 def all_importers(basis: Basis = "value", warehouse=None, con=None):

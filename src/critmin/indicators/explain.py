@@ -35,7 +35,11 @@ DEFINITIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "provenance_ids": ("provenance records (';'-separated) of the source rows feeding the row's year",
                        "该行年份所用源数据的来源记录编号（以分号分隔）", "ids", ()),
     "import_reliance": ("(imports − exports) / (production + imports − exports), tonnes",
-                        "净进口依存度＝(进口−出口)/(产量+进口−出口)", "fraction (negative = net exporter)",
+                        "净进口依存度＝(进口−出口)/(产量+进口−出口)",
+                        "fraction; negative for a net exporter, NaN where P + I − E ≤ 0 (see reliance_status)",
+                        ("trade", "production")),
+    "reliance_status": ("net importer, net exporter (USGS's 'E'), no net trade, or why the ratio is n/a",
+                        "净进口方、净出口方（美国地质调查局标“E”）、无净贸易，或比值不适用的原因", "text",
                         ("trade", "production")),
 }
 

@@ -130,15 +130,31 @@ def concentration(flows, keys: list[str], basis: Basis = "value"):
     ).drop("_max", "_top3", "_sumsq", "_chn")
 
 
-def with_material(trade, material_hs6, material: str | None, stage: str | None, hs6: list[str] | None):
-    """Trade restricted to a material (optionally one stage) or to explicit HS6 codes, tagged with both."""
+def with_material(trade, material_hs6, material: str | None, stage: str | None, hs6: list[str] | None,
+                  members: list[str] | None = None):
+    """Trade restricted to a material (optionally one stage) or to explicit HS6 codes, tagged with both.
+
+    ``members``: the material ids making up ``material`` when it is a group (pgms), tagged as ``material``.
+    A code's rows count only in the years its series is live (``first_year``..``last_year`` of the catalog: a
+    code deleted by a later HS revision leaves a residue that would read as a tiny, concentrated market). HS6
+    codes outside the catalog (``hs6`` without ``material``) come tagged ``uncatalogued``."""
+    import ibis
     from ibis import _
 
-    mh = material_hs6
+    mh = material_hs6.select("material_id", "hs6", "stage", "first_year", "last_year")
     if material is not None:
-        mh = mh.filter(_.material_id == material)
+        mh = mh.filter(_.material_id.isin(members or [material]))
+        if members:
+            mh = mh.mutate(material_id=ibis.literal(material))
     if stage is not None:
         mh = mh.filter(_.stage == stage)
     if hs6:
         mh = mh.filter(_.hs6.isin(hs6))
-    return trade.join(mh, "hs6")
+        if material is None:  # every HS6 code is queryable, catalogued or not
+            extra = ibis.memtable({"hs6": list(hs6)}, schema={"hs6": "string"}).anti_join(material_hs6, "hs6")
+            mh = mh.union(extra.mutate(material_id=ibis.literal("uncatalogued"), stage=ibis.literal("uncatalogued"),
+                                       first_year=ibis.null("int32"), last_year=ibis.null("int32"))
+                          .select(mh.columns).cast(mh.schema()))
+    out = trade.join(mh, "hs6")
+    out = out.filter((out.year >= out.first_year.fill_null(0)) & (out.year <= out.last_year.fill_null(9999)))
+    return out.drop("first_year", "last_year")

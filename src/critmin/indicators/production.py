@@ -5,8 +5,11 @@ reliance where production is known.
 * hhi              10 000 · Σ_k s_k²;   top1 / top3 as for imports
 * import reliance  (I − E) / (P + I − E) for an economy: I, E its imports and exports of the material's HS6
   codes (tonnes, BACI; for a group, extra-group flows), P its production (World Mining Data, tonnes; kg
-  converted; commodities in other units — Mio m3, carats — are not computed). Negative = net exporter. The
-  bases differ in form (e.g. rare earths: production in REO content, trade in gross product weight), so the
+  converted; commodities in other units — Mio m3, carats — are not computed). A net exporter (I < E) is
+  stated as such in ``reliance_status``, as USGS marks net exporters "E" rather than a percentage: its ratio
+  is negative while apparent consumption P + I − E is positive, and not a number (NaN) when it is zero or
+  negative (exports of gross product weight above production in content; a ratio there would read as a
+  reliance above 100 %). The bases differ in form (e.g. rare earths: production in REO content, trade in gross product weight), so the
   figure is indicative; see docs/indicators.md.
 """
 
@@ -59,12 +62,15 @@ def import_reliance(entity, material: str, years=None, warehouse=None):
     mat = cat.material(material)
     if not mat.wmd_commodity:
         raise UsageError(f"{mat.id} has no production series in World Mining Data; import reliance needs one")
-    if not mat.hs:
+    codes = cat.hs6_for(mat.id)
+    if not codes:
         raise UsageError(f"{mat.id} has no HS6 code in the trade data; import reliance needs its trade")
     econ = economies(entity)
     with using(warehouse) as wh:
         yrs = parse_years(years)
-        trade = wh.ibis.table("trade").filter(_.hs6.isin(mat.hs6()) & _.qty_t.notnull())
+        trade = wh.ibis.table("trade").filter(_.hs6.isin(codes) & _.qty_t.notnull())
+        for h in (h for m in cat.expand(mat.id) for h in cat.materials[m].hs if h.first_year or h.last_year):
+            trade = trade.filter((_.hs6 != h.hs6) | _.year.between(h.first_year or 0, h.last_year or 9999))
         prod = wh.ibis.table("production").filter(_.commodity == mat.wmd_commodity)
         if yrs:
             trade, prod = trade.filter(_.year.isin(yrs)), prod.filter(_.year.isin(yrs))
@@ -87,13 +93,34 @@ def import_reliance(entity, material: str, years=None, warehouse=None):
         df = flows.to_pandas().merge(pr, on=["entity", "year"], how="outer").fillna(
             {"imports_t": 0.0, "exports_t": 0.0})
         df["production_t"] = df["production_t"].where(df["_rows"].notna(), 0.0)  # no row = no production
-        net = df["imports_t"] - df["exports_t"]
-        df["import_reliance"] = net / (df["production_t"] + net)
+        df["import_reliance"], df["reliance_status"] = reliance_ratio(
+            df["production_t"], df["imports_t"], df["exports_t"])
         df["material_id"] = mat.id
         df["wmd_commodity"] = mat.wmd_commodity
         df = df[["entity", "material_id", "wmd_commodity", "year", "production_t", "imports_t", "exports_t",
-                 "import_reliance"]].sort_values(["entity", "year"]).reset_index(drop=True)
+                 "import_reliance", "reliance_status"]].sort_values(["entity", "year"]).reset_index(drop=True)
         return add_provenance(df, wh, ("trade", "production"))
+
+
+def reliance_ratio(production, imports, exports):
+    """Net import reliance (I − E) / (P + I − E) and a status per row: ``net importer``, ``net exporter``,
+    ``no trade`` (I = E), or ``n/a: …`` where the ratio has no meaning; the ratio is NaN in the last case."""
+    import numpy as np
+    import pandas as pd
+
+    p, i, e = (pd.Series(x, dtype="float64") for x in (production, imports, exports))
+    net = i - e
+    apparent = p + net
+    defined = p.notna() & (apparent > 0)
+    ratio = (net / apparent).where(defined)
+    status = np.select(
+        [p.isna(), net < 0, (net == 0) & defined, ~defined],
+        ["n/a: no production figure in tonnes", "net exporter", "no net trade",
+         "n/a: apparent consumption P + I − E is not positive"],
+        default="net importer")
+    status = np.where((net < 0) & ~defined & p.notna(),
+                      "net exporter (n/a: exports exceed production + imports)", status)
+    return ratio.to_numpy(), status
 
 
 def _group_flow(trade, members, inside: str, outside: str):

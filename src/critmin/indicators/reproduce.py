@@ -128,11 +128,23 @@ def seed001_china_top_producer(warehouse=None) -> Reproduction:
     with using(warehouse) as wh:
         top = wh.sql("""SELECT commodity, year, arg_max(country, qty) AS top_producer, max(qty) AS top_qty,
                                sum(qty) AS world FROM production GROUP BY ALL""").df()
+        # a catalog group (pgms) is its members' series summed by country, where they share one unit
+        for mat in (m for m in cat.materials.values() if m.members):
+            series = [cat.materials[x].wmd_commodity for x in mat.members if cat.materials[x].wmd_commodity]
+            g = wh.sql("""SELECT year, arg_max(country, qty) AS top_producer, max(qty) AS top_qty,
+                                 sum(qty) AS world FROM (
+                              SELECT year, country, sum(qty) AS qty FROM production
+                              WHERE commodity IN (SELECT unnest(?::VARCHAR[]))
+                              GROUP BY ALL HAVING count(DISTINCT unit) = 1) GROUP BY ALL""", [series]).df()
+            top = pd.concat([top, g.assign(commodity="+".join(series))], ignore_index=True)
     rows = []
     for lid, year in ref_year.items():
         for item in cat.critical_lists[lid].items:
             mat = cat.materials.get(item.material) if item.material else None
             commodity = mat.wmd_commodity if mat else None
+            if mat is not None and mat.members:
+                commodity = "+".join(cat.materials[x].wmd_commodity for x in mat.members
+                                     if cat.materials[x].wmd_commodity)
             hit = top[(top["commodity"] == commodity) & (top["year"] == year)] if commodity else top.iloc[0:0]
             rows.append({
                 "list": lid, "item": item.name, "material_id": item.material, "wmd_commodity": commodity,
@@ -150,7 +162,9 @@ def seed001_china_top_producer(warehouse=None) -> Reproduction:
                      f"items; {int((d.status == 'no production series').sum())} items have no World Mining Data "
                      f"series (seed 001: {paper[lid]}).")
     notes.append("Items without a production series are not counted either way; individual rare earths and "
-                 "platinum-group metals share their family's series, as the lists split them.")
+                 "platinum-group metals share their family's series, as the lists split them; a list item naming "
+                 "the platinum-group metals as one (catalog group pgms) reads the members' series summed by "
+                 "country (Platinum + Palladium + Rhodium, kg).")
     return Reproduction("seed001-china-top-producer", out, notes)
 
 

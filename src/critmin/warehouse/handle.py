@@ -127,8 +127,17 @@ class Warehouse:
         raise UsageError(f"unknown format '{fmt}'; expected arrow, pandas or polars")
 
     def provenance(self):
-        return self.sql("""SELECT provenance_id, source, "table", row_count, vintage, licence, sha256, file, loaded_at
-                           FROM provenance ORDER BY "table", source""").df()
+        """One row per loaded file; ``uv_flagged``: its trade rows the unit-value screen marked
+        (:mod:`critmin.warehouse.unit_value`; an older warehouse without the column counts none)."""
+        cols = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'trade' AND database_name = current_database()"
+        ).fetchall()}
+        flagged = ("(SELECT count(uv_flag) FROM trade t WHERE t.provenance_id = p.provenance_id)"
+                   if "uv_flag" in cols else "NULL")
+        return self.sql(f"""SELECT provenance_id, source, "table", row_count,
+                                   CASE WHEN "table" = 'trade' THEN {flagged} END AS uv_flagged,
+                                   vintage, licence, sha256, file, loaded_at
+                            FROM provenance p ORDER BY "table", source""").df()
 
     def summary(self):
         """Rows, years and coverage per data table, for `critmin summary`."""

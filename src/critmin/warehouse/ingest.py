@@ -6,6 +6,11 @@ before any row is kept, and any error (or a kill) rolls everything back, so a ba
 exactly as it was. How rows join a table is the warehouse's rule, not the source's: in ``trade`` a file's
 (year, HS6) slices replace older rows of those slices (so a rebuild can re-apply them, never duplicate them);
 elsewhere the same file loaded again replaces its own rows.
+
+Nothing already in the warehouse is replaced unless the caller says so (``replace=True``, ``--replace``): a
+file whose slices hold other rows is refused with what it would replace, and ``dry_run=True`` runs every check
+and the merge, reports, and rolls back. Every HS6 code is kept, catalogued or not (rows outside the catalog are
+counted, and reachable with ``--hs6``), and each row keeps its provenance record (source, release, file).
 """
 
 from __future__ import annotations
@@ -19,9 +24,13 @@ class IngestReport:
     file: str
     table: str
     rows: int = 0
-    skipped_out_of_scope: int = 0
+    uncatalogued: int = 0           # rows kept whose HS6 code is in no catalog material
+    uncatalogued_codes: int = 0
     skipped_aggregates: int = 0
     replaced: int = 0
+    replaced_detail: list = field(default_factory=list)  # [{provenance_id, source, rows, years, codes}]
+    uv_flagged: int = 0
+    dry_run: bool = False
     unknown_codes: list = field(default_factory=list)
     provenance_id: str = ""
     adapter: str = ""
@@ -39,9 +48,15 @@ def _ensure_unknown_table(con) -> None:
 
 
 def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: bool = True,
-                 adapter: str | None = None) -> list[IngestReport]:
+                 adapter: str | None = None, replace: bool = False, dry_run: bool = False,
+                 hs_revision: str | None = None, correlation=None) -> list[IngestReport]:
     """Validate and add user files, each read by the file adapter ``adapter`` (a registry name) or, if None, by
-    the one whose ``detect`` recognises it; one transaction for all files."""
+    the one whose ``detect`` recognises it; one transaction for all files.
+
+    ``replace``: rows already present may be replaced (else a file that would replace any is refused);
+    ``dry_run``: everything is checked and reported, nothing is kept; ``hs_revision``: the HS revision of BACI
+    files whose name does not state it (``HS92``, ``HS17``, …); ``correlation``: the user's correlation CSV
+    converting a later revision to HS92 (:mod:`critmin.sources.hs_correlation`)."""
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
     from critmin.progress import progress_bar
@@ -54,6 +69,7 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
                          f"{', '.join(a.name for a in of_kind('file'))}")
     chosen = [ADAPTERS[adapter] if adapter else detect(f) for f in files]
     hs_scope = sorted(load_catalog().hs6_codes)
+    options = {"replace": replace or dry_run, "hs_revision": hs_revision, "correlation": correlation}  # a dry run shows what it would replace
     reports = []
     with _open_rw(warehouse) as wh, progress_bar(progress) as bar:
         con = wh.con
@@ -62,36 +78,50 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
         try:
             task = bar.add_task(f"ingest {adapter or 'files'}", total=len(files))
             for f, a in zip(files, chosen, strict=True):
-                reports.append(_ingest_one(con, a, f, allow_unknown, hs_scope))
+                reports.append(_ingest_one(con, a, f, allow_unknown, hs_scope, options))
                 bar.advance(task)
             validate(con, expect_bundle=False)
-            con.execute("COMMIT")
+            if dry_run:
+                for r in reports:
+                    r.dry_run = True
+                con.execute("ROLLBACK")
+            else:
+                con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     return reports
 
 
-def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bool = True) -> list[IngestReport]:
-    """Validate and add full BACI CSV files to ``trade``; a file's (year, HS6) slices replace older rows."""
-    return ingest_files(files, warehouse, allow_unknown, progress, adapter="baci_csv")
+def ingest_baci(files, warehouse=None, allow_unknown: bool = False, progress: bool = True, *,
+                replace: bool = False, dry_run: bool = False, hs_revision: str | None = None,
+                correlation=None) -> list[IngestReport]:
+    """Validate and add full BACI CSV files to ``trade``; a file's (year, HS6) slices replace older rows
+    (only with ``replace``)."""
+    return ingest_files(files, warehouse, allow_unknown, progress, adapter="baci_csv", replace=replace,
+                        dry_run=dry_run, hs_revision=hs_revision, correlation=correlation)
 
 
-def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress: bool = True) -> list[IngestReport]:
+def ingest_comtrade(files, warehouse=None, allow_unknown: bool = False, progress: bool = True, *,
+                    replace: bool = False, dry_run: bool = False) -> list[IngestReport]:
     """Validate and add UN Comtrade CSV exports to ``trade_comtrade``."""
-    return ingest_files(files, warehouse, allow_unknown, progress, adapter="comtrade_csv")
+    return ingest_files(files, warehouse, allow_unknown, progress, adapter="comtrade_csv", replace=replace,
+                        dry_run=dry_run)
 
 
-def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[str]) -> IngestReport:
+def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[str], options: dict) -> IngestReport:
     """One file through its adapter (read raw, check, provenance, canonical rows into temp table ``canon``),
-    then merged into the target table by that table's rule. File tables hold HS6 codes; rows outside the
-    catalog's codes are counted and skipped."""
+    then merged into the target table by that table's rule. Every HS6 code is kept; rows outside the catalog's
+    codes are counted."""
     from critmin.warehouse.build import insert_provenance
+    from critmin.warehouse.unit_value import screen_unit_values
 
     (table,) = adapter.tables
     rep = IngestReport(file=str(path), table=table, adapter=adapter.name)
     prov, verb = None, "CREATE OR REPLACE TEMP TABLE canon AS"
     for raw in adapter.read_raw(con, table, path):
+        raw.info["hs_revision_option"] = options.get("hs_revision")
+        raw.info["correlation_option"] = options.get("correlation")
         checked = adapter.check(con, raw, allow_unknown)
         prov = prov or adapter.provenance(raw, 0)
         rep.skipped_aggregates += checked.skipped_aggregates
@@ -103,23 +133,35 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
         con.execute(f"{verb} {adapter.canonical_select(raw, checked)}", {"provenance_id": prov.provenance_id})
         verb = "INSERT INTO canon"
     pid = prov.provenance_id
-    in_scope = "hs6 IN (SELECT unnest(?::VARCHAR[]))"
-    rep.skipped_out_of_scope = con.execute(f"SELECT count(*) FROM canon WHERE NOT {in_scope}",
-                                           [hs_scope]).fetchall()[0][0]
+    rep.uncatalogued, rep.uncatalogued_codes = con.execute(
+        "SELECT count(*), count(DISTINCT hs6) FROM canon WHERE NOT list_contains(?::VARCHAR[], hs6)",
+        [hs_scope]).fetchall()[0]
     if table == "trade":  # the file's (year, HS6) slices supersede every other provenance's rows there
+        slices = "(year, hs6) IN (SELECT DISTINCT year, hs6 FROM canon)"
         superseded = con.execute(f"""
-            SELECT provenance_id, count(*) FROM trade WHERE provenance_id <> ? AND (year, hs6) IN
-                (SELECT DISTINCT year, hs6 FROM canon WHERE {in_scope}) GROUP BY 1""", [pid, hs_scope]).fetchall()
-        rep.replaced = sum(n for _, n in superseded)
-        con.execute(f"""DELETE FROM trade WHERE provenance_id <> ? AND (year, hs6) IN
-                        (SELECT DISTINCT year, hs6 FROM canon WHERE {in_scope})""", [pid, hs_scope])
-        for old_pid, n in superseded:  # provenance row counts keep matching the rows present
+            SELECT t.provenance_id, any_value(p.source), count(*), min(t.year), max(t.year), count(DISTINCT t.hs6)
+            FROM trade t LEFT JOIN provenance p USING (provenance_id)
+            WHERE t.provenance_id <> ? AND {slices} GROUP BY 1 ORDER BY 1""", [pid]).fetchall()
+        rep.replaced = sum(r[2] for r in superseded)
+        rep.replaced_detail = [{"provenance_id": r[0], "source": r[1], "rows": r[2],
+                                "years": f"{r[3]}–{r[4]}" if r[3] != r[4] else str(r[3]), "codes": r[5]}
+                               for r in superseded]
+        if rep.replaced and not options.get("replace"):
+            from critmin.errors import UsageError
+            from critmin.i18n import t
+
+            detail = "; ".join(f"{d['rows']} of {d['source']}, years {d['years']}" for d in rep.replaced_detail)
+            raise UsageError(t("warehouse.replace_needed", file=path, rows=f"{rep.replaced:,}", detail=detail))
+        con.execute(f"DELETE FROM trade WHERE provenance_id <> ? AND {slices}", [pid])
+        for old_pid, _, n, *_ in superseded:  # provenance row counts keep matching the rows present
             con.execute("""UPDATE provenance SET row_count = row_count - ?,
                            note = trim(note || ' ' || ?) WHERE provenance_id = ?""",
                         [n, f"{n} rows superseded by {pid};", old_pid])
     con.execute(f"DELETE FROM {table} WHERE provenance_id = ?", [pid])  # the same file again: replace its rows
-    con.execute(f"INSERT INTO {table} SELECT * FROM canon WHERE {in_scope}", [hs_scope])
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM canon")
     rep.rows = con.execute(f"SELECT count(*) FROM {table} WHERE provenance_id = ?", [pid]).fetchall()[0][0]
+    if table == "trade":
+        rep.uv_flagged = screen_unit_values(con, provenance_id=pid)
     prov.row_count = rep.rows
     rep.provenance_id = insert_provenance(con, prov)
     return rep

@@ -16,7 +16,8 @@ DDL = {
             source VARCHAR, layers VARCHAR)""",
     "trade": """
         CREATE TABLE trade (year INTEGER NOT NULL, exporter VARCHAR NOT NULL, importer VARCHAR NOT NULL,
-            hs6 VARCHAR NOT NULL, value_kusd DOUBLE NOT NULL, qty_t DOUBLE, provenance_id VARCHAR NOT NULL)""",
+            hs6 VARCHAR NOT NULL, value_kusd DOUBLE NOT NULL, qty_t DOUBLE, provenance_id VARCHAR NOT NULL,
+            uv_flag VARCHAR)""",
     "trade_comtrade": """
         CREATE TABLE trade_comtrade (year INTEGER NOT NULL, reporter VARCHAR NOT NULL, partner VARCHAR NOT NULL,
             flow VARCHAR NOT NULL, exporter VARCHAR NOT NULL, importer VARCHAR NOT NULL, hs6 VARCHAR NOT NULL,
@@ -31,6 +32,8 @@ DDL = {
 }
 
 # build_history.layers: JSON {layer: {hash, inputs: {label: sha256}, rebuilt: why or null}} (critmin.warehouse.build).
+# trade.uv_flag: NULL, or 'high' / 'low' when the row's unit value lies far outside its HS6-year distribution
+# (critmin.warehouse.unit_value; the row is kept). Rows of every HS6 code are kept, catalogued or not.
 # production: qty and unit as World Mining Data publishes them; qty_t the same in tonnes, NULL where the unit has
 # no tonnes equivalent (the provenance note says which and why).
 

@@ -15,6 +15,8 @@ from critmin.cli.output import ENGINE_OPT, FORMAT_OPT, LAKE_OPT, WAREHOUSE_OPT, 
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
 IMPORTER_HELP = "ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"
 LANG_OPT = typer.Option("en", "--lang", help="en|zh (for --explain)")
+TRADE_SOURCE_OPT = typer.Option("baci", "--source", help="baci (reconciled BACI flows) or comtrade (your ingested "
+                                "Comtrade extracts, importer-declared, partner-declared where the importer is silent)")
 
 
 class BasisOpt(StrEnum):
@@ -48,14 +50,17 @@ def _explain(df, wh, lang) -> None:
 def dependency(
     importer: str = typer.Option(..., "--importer", help=IMPORTER_HELP),
     material: str = typer.Option(None, "--material", help="material id or name, e.g. rare_earths"),
-    stage: str = typer.Option(None, "--stage", help="ore_concentrate | processed_refined | metal | compound"),
-    hs6: str = typer.Option(None, "--hs6", help="comma-separated HS6 codes instead of / within a material"),
+    stage: str = typer.Option(None, "--stage", help="ore_concentrate | processed_refined | metal | compound | "
+                              "manufactured | scrap"),
+    hs6: str = typer.Option(None, "--hs6", help="comma-separated HS6 codes instead of / within a material "
+                            "(any code in the trade data, catalogued or not)"),
     years: str = YEARS_OPT,
     basis: BasisOpt = typer.Option(BasisOpt.value, "--basis", help="value (thousand USD) or qty (tonnes)"),
     by: str = typer.Option(None, "--by", help="material | stage | hs6"),
     fmt: Format = FORMAT_OPT,
     explain: bool = typer.Option(False, "--explain", help="print definitions, sources and vintages"),
     lang: str = LANG_OPT,
+    source: str = TRADE_SOURCE_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
@@ -64,7 +69,8 @@ def dependency(
     from critmin.indicators.dependency import dependency as run
 
     with _open(warehouse, engine, lake) as wh:
-        df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh)
+        df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh,
+                 source=source)
         emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}")
         if explain:
             _explain(df, wh, lang)
@@ -77,7 +83,10 @@ def suppliers(
     years: str = YEARS_OPT,
     basis: BasisOpt = typer.Option(BasisOpt.value, "--basis"),
     top: int = typer.Option(10, "--top", help="largest N suppliers per year"),
+    hs6: str = typer.Option(None, "--hs6", help="comma-separated HS6 codes instead of / within a material "
+                            "(any code in the trade data, catalogued or not)"),
     fmt: Format = FORMAT_OPT,
+    source: str = TRADE_SOURCE_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
@@ -86,8 +95,8 @@ def suppliers(
     from critmin.indicators.dependency import suppliers as run
 
     with _open(warehouse, engine, lake) as wh:
-        df = run(importer, material, stage, None, years, basis.value, wh)
-    emit(df[df["rank"] < top], fmt, title=f"suppliers of {importer} · {material}")
+        df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, wh, source=source)
+    emit(df[df["rank"] < top], fmt, title=f"suppliers of {importer} · {material or hs6}")
 
 
 def crma(

@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("summary")(summary)
     app.command("tables")(tables)
     app.command("export")(export)
+    app.command("mirror")(mirror)
     ingest = typer.Typer(help="Add user data files to the warehouse / 导入用户数据文件", no_args_is_help=True)
     ingest.command("baci")(ingest_baci)
     ingest.command("comtrade")(ingest_comtrade)
@@ -61,15 +62,28 @@ def build(
         typer.echo(f"  carried over: {', '.join(report.carried_over)}")
 
 
+REPLACE_OPT = typer.Option(False, "--replace", help="allow the files to replace rows already in the warehouse "
+                           "(same years and HS6 codes); without it such a file is refused")
+DRY_RUN_OPT = typer.Option(False, "--dry-run", help="check everything and say what would be added and replaced; "
+                           "write nothing")
+ALLOW_UNKNOWN_OPT = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them")
+
+
 def _print_reports(reports) -> None:
     from critmin.i18n import t
 
     for r in reports:
-        typer.echo(t("ingest.done", rows=f"{r.rows:,}", files=1, table=r.table) + f"  [{r.file}]")
-        if r.replaced:
-            typer.echo(f"  replaced {r.replaced:,} older rows for the same years and HS6 codes")
-        if r.skipped_out_of_scope:
-            typer.echo(f"  skipped {r.skipped_out_of_scope:,} rows for HS6 codes outside the catalog")
+        if r.dry_run:
+            typer.echo(t("warehouse.dry_run", file=r.file, rows=f"{r.rows:,}", table=r.table))
+        else:
+            typer.echo(t("ingest.done", rows=f"{r.rows:,}", files=1, table=r.table) + f"  [{r.file}]")
+        for d in r.replaced_detail:
+            typer.echo(t("warehouse.would_replace" if r.dry_run else "warehouse.replaced",
+                         **{**d, "rows": f"{d['rows']:,}"}))
+        if r.uncatalogued:
+            typer.echo(t("warehouse.uncatalogued", rows=f"{r.uncatalogued:,}", codes=r.uncatalogued_codes))
+        if r.uv_flagged:
+            typer.echo(t("warehouse.uv_flagged", rows=f"{r.uv_flagged:,}"))
         if r.skipped_aggregates:
             typer.echo(f"  skipped {r.skipped_aggregates:,} aggregate/breakdown rows (World partner, partner2, mode, customs)")
         if r.unknown_codes:
@@ -79,46 +93,77 @@ def _print_reports(reports) -> None:
 def ingest_baci(
     files: list[Path] = typer.Argument(..., help="BACI CSV files as CEPII publishes them (t,i,j,k,v,q)"),
     warehouse: Path = WAREHOUSE_OPT,
-    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them"),
+    allow_unknown: bool = ALLOW_UNKNOWN_OPT,
+    replace: bool = REPLACE_OPT,
+    dry_run: bool = DRY_RUN_OPT,
+    hs_revision: str = typer.Option(None, "--hs-revision", help="HS revision of files whose name does not state "
+                                    "it (CEPII's BACI_HS92_Y2022_V202401b.csv does): HS92 … HS22"),
+    correlation: Path = typer.Option(None, "--correlation", help="your HS correlation CSV (header e.g. "
+                                     "HS17,HS92[,share]) converting a later revision's codes to HS92; critmin "
+                                     "bundles none (docs/warehouse.md)"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
-    """Add full BACI CSV files to the trade table / 导入 BACI 原始 CSV 文件."""
+    """Add full BACI CSV files to the trade table; replacing rows needs --replace / 导入 BACI 原始 CSV 文件."""
     from critmin.warehouse.ingest import ingest_baci as run
 
-    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
+    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet, replace=replace,
+                       dry_run=dry_run, hs_revision=hs_revision, correlation=correlation))
 
 
 def ingest_comtrade(
     files: list[Path] = typer.Argument(..., help="UN Comtrade CSV exports (comtradeapicall columns)"),
     warehouse: Path = WAREHOUSE_OPT,
-    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them"),
+    allow_unknown: bool = ALLOW_UNKNOWN_OPT,
+    replace: bool = REPLACE_OPT,
+    dry_run: bool = DRY_RUN_OPT,
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Add UN Comtrade CSV exports to trade_comtrade / 导入联合国商品贸易统计导出文件."""
     from critmin.warehouse.ingest import ingest_comtrade as run
 
-    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
+    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet, replace=replace,
+                       dry_run=dry_run))
 
 
 def ingest_file(
     files: list[Path] = typer.Argument(..., help="user files; each is read by the adapter that recognises it"),
     warehouse: Path = WAREHOUSE_OPT,
-    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="load rows with unknown country codes and report them"),
+    allow_unknown: bool = ALLOW_UNKNOWN_OPT,
+    replace: bool = REPLACE_OPT,
+    dry_run: bool = DRY_RUN_OPT,
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Add user files of any known format (BACI, Comtrade, …), recognised by their header / 自动识别格式导入文件."""
     from critmin.warehouse.ingest import ingest_files as run
 
-    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet))
+    _print_reports(run(files, warehouse, allow_unknown=allow_unknown, progress=not quiet, replace=replace,
+                       dry_run=dry_run))
 
 
 def sources(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
     """List the provenance of every loaded file: source, vintage, licence, rows, sha256 / 数据来源."""
     import critmin
     from critmin.i18n import t
+    from critmin.warehouse.unit_value import method_note
 
     with critmin.open(warehouse) as wh:
         emit(wh.provenance(), fmt, title=t("sources.title"))
+    if fmt is Format.table:
+        typer.echo("uv_flagged: " + method_note())
+
+
+def mirror(
+    hs6: str = typer.Option(None, "--hs6", help="comma-separated HS6 codes"),
+    material: str = typer.Option(None, "--material", help="a material's HS6 codes"),
+    years: str = typer.Option(None, "--years", help="e.g. 2020-2023"),
+    fmt: Format = FORMAT_OPT,
+    warehouse: Path = WAREHOUSE_OPT,
+) -> None:
+    """Each Comtrade flow as the importer and the exporter declared it, beside BACI / 镜像统计：进口方与出口方申报对比."""
+    from critmin.indicators.mirror import mirror as run
+
+    emit(run(hs6.split(",") if hs6 else None, material, years, warehouse), fmt,
+         title="mirror statistics: importer (CIF) vs exporter (FOB) declarations vs BACI")
 
 
 def summary(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
@@ -184,15 +229,19 @@ def export(
 
 
 def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang")) -> None:
-    """Materials, their HS6 codes and stages / 矿产品种及其 HS6 编码与环节."""
+    """Materials, their HS6 codes, stages, coverage and the reason of each mapping / 矿产品种及其 HS6 编码、环节与归类理由."""
     import pandas as pd
 
     from critmin.catalog import load_catalog
 
     cat = load_catalog()
-    rows = [{"material": m.id, "name": m.name(lang), "hs6": h.hs6, "stage": h.stage,
-             "wmd_commodity": m.wmd_commodity} for m in cat.materials.values() for h in m.hs]
-    emit(pd.DataFrame(rows), fmt, title="critmin materials")
+    rows = [{"material": m.id, "name": m.name(lang), "hs6": h.hs6, "stage": h.stage, "coverage": h.coverage
+             + (f" ({', '.join(h.shared_with)})" if h.shared_with else ""), "last_year": h.last_year,
+             "wmd_commodity": m.wmd_commodity, "reason": h.reason} for m in cat.materials.values() for h in m.hs]
+    rows += [{"material": m.id, "name": m.name(lang), "hs6": None, "stage": None, "coverage": "group of "
+              + ", ".join(m.members), "last_year": None, "wmd_commodity": None, "reason": m.note}
+             for m in cat.materials.values() if m.members]
+    emit(pd.DataFrame(rows).astype({"last_year": "Int64"}), fmt, title="critmin materials")
 
 
 def catalog_members(group: str = typer.Argument(..., help="group id or name, e.g. EU27, EU28, EU, G7, OECD, "

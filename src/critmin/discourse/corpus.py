@@ -464,3 +464,57 @@ def add_corpus(manifest: str | Path, warehouse=None, max_bytes: int = MAX_BYTES_
     records = read_manifest(manifest)
     items = [(r, (manifest.parent / r.path) if not Path(r.path).is_absolute() else Path(r.path)) for r in records]
     return add_documents(items, warehouse, str(manifest), max_bytes, embed=embed, classifier=classifier)
+
+
+MANIFEST_SUFFIXES = (".csv", ".yaml", ".yml")
+_FILE_NAME = re.compile(r"^(?P<econ>[A-Za-z][A-Za-z0-9]{1,5})_(?P<date>\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:_(?P<title>.*))?$")
+
+
+def record_from_name(path: Path, meta: dict) -> ManifestRecord:
+    """Metadata of a file added without a manifest: the options in ``meta`` (economy, actor, date, genre,
+    language, title), except that a name ``ECON_YYYY-MM-DD_title.ext`` gives economy, date and title (the file
+    is more specific than options that apply to a whole folder). A field still missing or invalid is refused naming the file and the field."""
+    from pydantic import ValidationError
+
+    data = {k: v for k, v in meta.items() if v not in (None, "")}
+    m = _FILE_NAME.match(path.stem)
+    if m:
+        data.update(economy=m["econ"], date=m["date"])
+        if m["title"]:
+            data["title"] = m["title"].replace("_", " ")
+    data["path"] = str(path)
+    try:
+        return ManifestRecord.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field_name = ".".join(map(str, err["loc"])) or None
+        hint = (" (give --" + field_name + " or name the file ECON_YYYY-MM-DD_title.ext)"
+                if err["type"] == "missing" else "")
+        got = "missing" if err["type"] == "missing" else err.get("input")
+        raise InputError(str(path), field=field_name, expected=err["msg"] + hint, got=got) from None
+
+
+def add_paths(target: str | Path, warehouse=None, meta: dict | None = None, max_bytes: int = MAX_BYTES_DEFAULT,
+              embed: bool = False, classifier=None) -> AddResult:
+    """``critmin discourse add MANIFEST|FILE|FOLDER``: a manifest as :func:`add_corpus`; a file, or every
+    supported file of a folder (recursively; a ``manifest.yaml|csv`` inside the folder is used for the files it
+    lists), with metadata from the options and file names. Metadata problems are refused before anything loads."""
+    target = Path(target)
+    meta = meta or {}
+    if target.is_file() and target.suffix.lower() in MANIFEST_SUFFIXES:
+        return add_corpus(target, warehouse, max_bytes, embed=embed, classifier=classifier)
+    if target.is_file():
+        files, listed = [target], {}
+    elif target.is_dir():
+        listed = {}
+        for name in ("manifest.yaml", "manifest.yml", "manifest.csv"):
+            if (target / name).is_file():
+                listed = {(target / r.path).resolve(): r for r in read_manifest(target / name)}
+                break
+        files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+        if not files:
+            raise InputError(str(target), expected=f"a folder holding {', '.join(SUPPORTED)} files", got="none")
+    else:
+        raise InputError(str(target), expected="a manifest (.csv/.yaml), a document or a folder", got="not found")
+    items = [(listed.get(f.resolve()) or record_from_name(f, meta), f) for f in files]
+    return add_documents(items, warehouse, str(target), max_bytes, embed=embed, classifier=classifier)

@@ -27,7 +27,7 @@ TASKS = {"frame": FRAMES, "polarity": POLARITIES, "subjectivity": SUBJECTIVITIES
 class EvalItem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
-    split: Literal["dev", "test"]
+    split: Literal["dev", "test", "heldout"]
     language: Literal["zh", "en", "ja"]
     frame: Literal["security", "industry_technology", "green_transition", "alliances_cooperation",
                    "rules_standards", "market", "development_sharing", "risk"]
@@ -55,6 +55,79 @@ def load_eval_set(path: str | Path | None = None) -> list[EvalItem]:
     if len(ids) != len(set(ids)):
         raise InputError(str(path), field="id", expected="unique ids", got="duplicates")
     return items
+
+
+# Scheme names (research/discourse_annotation.md) -> the stored frame ids, which stay stable for the
+# `score` output and the warehouse columns.
+SCHEME_FRAMES = {"alliance_cooperation": "alliances_cooperation", "market_economy": "market"}
+
+
+class RealRef(BaseModel):
+    """One reference to a sentence of a real public document: where it is (URL), its SHA-256 (of the NFC
+    sentence) and its labels under the annotation scheme. The sentence itself is not in the repository."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    split: Literal["dev", "heldout"]
+    language: Literal["zh", "en", "ja"]
+    url: str
+    sha256: str
+    chars: int
+    frame: str
+    polarity: Literal["positive", "negative", "neutral"]
+    subjectivity: Literal["subjective", "objective"]
+
+
+def real_refs_path() -> Path:
+    return Path(str(resources.files("critmin.discourse") / "data" / "eval" / "real_refs.csv"))
+
+
+def sentence_hash(text: str) -> str:
+    import hashlib
+    import unicodedata
+
+    return hashlib.sha256(unicodedata.normalize("NFC", text.strip()).encode("utf-8")).hexdigest()
+
+
+def load_real_set(texts: str | Path, refs: str | Path | None = None) -> tuple[list[EvalItem], list[str]]:
+    """Join the reference file with a user's text file (one sentence per line, any order, as copied from the
+    URLs) by SHA-256. Returns the labelled items found and the ids of references with no matching line."""
+    refs = Path(refs) if refs else real_refs_path()
+    texts = Path(texts)
+    if not texts.is_file():
+        raise InputError(str(texts), expected="a UTF-8 text file, one sentence per line")
+    by_hash = {}
+    for line in texts.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            by_hash[sentence_hash(line)] = line.strip()
+    items, missing = [], []
+    with refs.open(encoding="utf-8", newline="") as fh:
+        for n, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                ref = RealRef.model_validate(row)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise InputError(str(refs), record=n, field=".".join(map(str, err["loc"])),
+                                 expected=err["msg"], got=err.get("input")) from exc
+            frame = SCHEME_FRAMES.get(ref.frame, ref.frame)
+            if frame not in FRAMES:
+                raise InputError(str(refs), record=n, field="frame", expected="a scheme frame", got=ref.frame)
+            text = by_hash.get(ref.sha256)
+            if text is None:
+                missing.append(ref.id)
+                continue
+            items.append(EvalItem(id=ref.id, split=ref.split, language=ref.language, frame=frame,
+                                  polarity=ref.polarity, subjectivity=ref.subjectivity, text=text))
+    return items, missing
+
+
+def confusion(gold: list[str], pred: list[str], labels) -> dict[str, dict[str, int]]:
+    """gold label -> predicted label -> count (predicted 'none' kept as its own column)."""
+    cols = list(labels) + sorted({p for p in pred if p not in labels})
+    out = {g: dict.fromkeys(cols, 0) for g in labels}
+    for g, p in zip(gold, pred, strict=True):
+        out[g][p] += 1
+    return out
 
 
 def prf(gold: list[str], pred: list[str], labels) -> list[dict]:
@@ -92,14 +165,15 @@ def predict_embedding(items: list[EvalItem], classifier=None) -> dict[str, list[
 
 
 def evaluate(split: str = "test", methods: tuple[str, ...] = ("lexicon", "embedding"), language: str | None = None,
-             classifier=None):
-    """Per-label P/R/F1 plus a ``macro`` row per (method, task) on ``split`` ('dev', 'test' or 'all')."""
+             classifier=None, items: list[EvalItem] | None = None):
+    """Per-label P/R/F1 plus a ``macro`` row per (method, task) on ``split`` ('dev', 'test', 'heldout' or
+    'all') of the team's set, or of ``items`` (e.g. :func:`load_real_set`)."""
     import pandas as pd
 
-    items = load_eval_set()
+    items = load_eval_set() if items is None else items
     if split != "all":
-        if split not in ("dev", "test"):
-            raise UsageError(f"unknown split {split!r}: expected dev, test or all")
+        if split not in ("dev", "test", "heldout"):
+            raise UsageError(f"unknown split {split!r}: expected dev, test, heldout or all")
         items = [i for i in items if i.split == split]
     if language:
         items = [i for i in items if i.language == language]
@@ -135,3 +209,33 @@ def macro_table(df):
     """method x task macro-F1 pivot of an :func:`evaluate` result."""
     m = df[df.label == "macro"]
     return m.pivot(index="method", columns="task", values="f1")
+
+
+def _select(split: str, language: str | None, items: list[EvalItem] | None) -> list[EvalItem]:
+    items = load_eval_set() if items is None else items
+    if split != "all":
+        if split not in ("dev", "test", "heldout"):
+            raise UsageError(f"unknown split {split!r}: expected dev, test, heldout or all")
+        items = [i for i in items if i.split == split]
+    if language:
+        items = [i for i in items if i.language == language]
+    if not items:
+        raise UsageError("no evaluation items for this selection")
+    return items
+
+
+def confusion_table(split: str = "test", methods: tuple[str, ...] = ("lexicon",), language: str | None = None,
+                    classifier=None, items: list[EvalItem] | None = None):
+    """Long table of confusion counts: method, task, gold, predicted, n (rows only where n > 0)."""
+    import pandas as pd
+
+    items = _select(split, language, items)
+    rows = []
+    for method in methods:
+        pred = predict_lexicon(items) if method == "lexicon" else predict_embedding(items, classifier)
+        for task, labels in TASKS.items():
+            gold = [getattr(i, task) for i in items]
+            for g, row in confusion(gold, pred[task], labels).items():
+                rows += [{"method": method, "task": task, "gold": g, "predicted": p, "n": n}
+                         for p, n in row.items() if n]
+    return pd.DataFrame(rows, columns=["method", "task", "gold", "predicted", "n"])

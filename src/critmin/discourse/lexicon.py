@@ -75,6 +75,16 @@ class FrameFile(_Strict):
     entries: list[FrameTerm]
 
 
+class HazardTerm(_Strict):
+    """A frame word whose wording is itself an evaluation (vulnerability, threat, 断供, 途絶): the annotation
+    scheme labels a sentence that presents it as a hazard negative. Unlike a sentiment term it may be a frame
+    term; a mitigator next to it ("to reduce dependence", 降低风险, リスクを低減) cancels it."""
+
+    term: str = Field(min_length=1)
+    polarity: float = Field(ge=-3, lt=0)
+    language: Literal["zh", "en", "ja"]
+
+
 class AffectFile(_Strict):
     version: str
     language: Literal["zh", "en", "ja"]
@@ -83,6 +93,8 @@ class AffectFile(_Strict):
     intensifiers: list[Intensifier]
     subjectivity: list[SubjTerm]
     domain_terms: list[str]
+    hazards: list[HazardTerm] = []
+    mitigators: list[str] = []
 
 
 class Lexicon(BaseModel):

@@ -6,7 +6,7 @@ Method (per sentence, after segmentation):
   minerals" / 重要鉱物 is consumed whole and its parts ("critical", 关键, 重要) never reach sentiment or
   subjectivity (domain masking, research/nlp_options.md).
 * frame score f_k = sum of the weights of frame-k terms found (raw, unnormalised); ``top_frame`` is the
-  arg-max (ties by the fixed frame order) or ``none`` when no frame term occurs.
+  arg-max (ties: security > risk > rules_standards > the others, as the annotation scheme says) or ``none`` when no frame term occurs.
 * Chinese compounds that jieba keeps whole (令人满意, 不稳定) are looked up by their last two characters
   (sentiment only) and by dropping a leading negation character (不/未/无/非/没), which then negates.
 * sentiment: each sentiment term contributes its polarity p; an intensifier up to two tokens before it
@@ -25,13 +25,23 @@ from functools import lru_cache
 
 from critmin.discourse import FRAMES, LANGS
 from critmin.discourse.lexicon import SUBJ_KINDS, load_lexicon
+from critmin.discourse.script import to_simplified
 from critmin.discourse.text import JOINER, detect_language, split_sentences, tokenize
 
 NEGATION_FACTOR = -0.75
 ALPHA = 4.0
 SUBJ_HALF = 2.0
 STRONG_POLARITY = 0.6
+# Ties between frame scores: security > risk > rules_standards > the others (discourse_annotation.md).
+TIE_ORDER = tuple(FRAMES.index(f) for f in ("security", "risk", "rules_standards")) + tuple(
+    k for k, f in enumerate(FRAMES) if f not in ("security", "risk", "rules_standards"))
+MITIGATION_WINDOW = 6  # tokens between a mitigator and the hazard it cancels ("address its most serious risks")
+WEAK_POLARITY = 0.5  # weaker sentiment terms (improve, 优化) describe a measure's aim more than they judge
+HAZARD_SUBJ = 0.4  # one hazard word alone reads as description; two or more as an assessment
 _ZH_NEG_PREFIX = ("不", "未", "无", "非", "没")
+# A weak aim verb right after a purpose marker ("aims to improve", 旨在提升) states what a measure is for, which the
+# scheme does not count as positive.
+_PURPOSE = frozenset({"to", "旨在", "为了", "以便", "以"})
 
 
 @dataclass(slots=True)
@@ -44,6 +54,8 @@ class Role:
     domain: bool = False
     negator: bool = False
     intensifier: float = 0.0
+    hazard: float = 0.0
+    mitigator: bool = False
     term: str = ""
 
 
@@ -62,7 +74,9 @@ class SentenceScore:
     @property
     def top_frame(self) -> str:
         best = max(self.frames)
-        return FRAMES[self.frames.index(best)] if best > 0 else "none"
+        if best <= 0:
+            return "none"
+        return next(FRAMES[k] for k in TIE_ORDER if self.frames[k] == best)
 
     def as_row(self, detail: bool = False) -> dict:
         row = {"sentence": self.sentence, "language": self.language}
@@ -112,6 +126,10 @@ class Analyzer:
             role(i.term).intensifier = i.factor
         for n in aff.negators:
             role(n).negator = True
+        for h in aff.hazards:
+            role(h.term).hazard = h.polarity
+        for m in aff.mitigators:
+            role(m).mitigator = True
         self.max_n = max(self.prefix_max.values(), default=1)
 
     def analyze_tokens(self, tokens: list[str], sentence: str = "") -> SentenceScore:
@@ -121,6 +139,8 @@ class Analyzer:
         contribs: list[list] = []  # [position, value]
         terms: list[str] = []
         last_neg = -99
+        last_mit = -99
+        hazards: list[list] = []  # [position, value], cancelled by a mitigator nearby
         last_int, int_factor = -99, 1.0
         ja = self.lang == "ja"
         n = len(tokens)
@@ -142,6 +162,8 @@ class Analyzer:
             if r is None:
                 if self.lang == "en" and len(tok) > 3 and tok[-1] == "s":
                     r = entries.get(tok[:-1])
+                if r is None and self.lang == "en" and "-" in tok:  # import-dependent, China-dominated
+                    r = entries.get(tok.rsplit("-", 1)[1])
                 elif self.lang == "zh" and len(tok) > 1:
                     if tok[0] in _ZH_NEG_PREFIX:
                         r = entries.get(tok[1:])
@@ -157,15 +179,24 @@ class Analyzer:
                     continue
             if r.frame >= 0:
                 frames[r.frame] += r.frame_w
+            if r.hazard and not r.domain and not (not ja and 0 < i - last_mit <= MITIGATION_WINDOW):
+                v = r.hazard * (int_factor if 0 < i - last_int <= 2 else 1.0)
+                if not ja and 0 < i - last_neg <= 3:
+                    v *= NEGATION_FACTOR
+                hazards.append([i + span - 1, v])
+            if r.mitigator:
+                last_mit = i + span - 1
+                if ja:  # リスクを低減: the verb follows its object
+                    hazards = [h for h in hazards if i - h[0] > MITIGATION_WINDOW]
             if not r.domain:
-                if r.polarity:
+                if r.polarity and not (abs(r.polarity) < WEAK_POLARITY and i and tokens[i - 1] in _PURPOSE):
                     v = r.polarity
                     if 0 < i - last_int <= 2:
                         v *= int_factor
                     if negated_word or (not ja and 0 < i - last_neg <= 3):
                         v *= NEGATION_FACTOR
                     contribs.append([i + span - 1, v])
-                    markers[0] += 0.8
+                    markers[0] += 0.8 if abs(r.polarity) >= WEAK_POLARITY else 0.3
                 if r.subj >= 0:
                     markers[r.subj] += r.subj_w
                 if r.intensifier:
@@ -177,7 +208,8 @@ class Analyzer:
                     last_neg = i + span - 1
             terms.append(r.term)
             i += span
-        s = sum(c[1] for c in contribs)
+        s = sum(c[1] for c in contribs) + sum(h[1] for h in hazards)
+        markers[0] += HAZARD_SUBJ * len(hazards)
         m_total = markers[0] + markers[1] + markers[2] + markers[3]
         return SentenceScore(
             sentence=sentence, language=self.lang, frames=frames,
@@ -186,6 +218,8 @@ class Analyzer:
         )
 
     def analyze(self, sentence: str) -> SentenceScore:
+        if self.lang == "zh":  # traditional relays are looked up in simplified form; the sentence is kept as is
+            return self.analyze_tokens(tokenize(to_simplified(sentence), "zh"), sentence)
         return self.analyze_tokens(tokenize(sentence, self.lang), sentence)
 
 

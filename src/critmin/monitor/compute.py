@@ -53,7 +53,9 @@ def default_materials(warehouse=None) -> list[str]:
     from critmin.warehouse.handle import using
 
     with using(warehouse) as wh:
-        have = set(wh.sql("select distinct material_id from material_hs6").df()["material_id"])
+        # codes with rows in the trade data (since issue 13 the catalog also lists codes the bundled subset lacks)
+        have = set(wh.sql("""select distinct material_id from material_hs6
+                              where hs6 in (select distinct hs6 from trade)""").df()["material_id"])
         listed = set(wh.sql("select distinct material_id from critical_lists where list_id in ?",
                             [list(DEFAULT_LISTS)]).df()["material_id"].dropna())
     return sorted((listed | set(CORE_MATERIALS)) & have)

@@ -143,9 +143,10 @@ class BaciCsv:
         if revision == "HS92":  # codes checked against CEPII's HS92 list
             from critmin.sources.geopolrisk_bundle import hs92_codes
 
-            bad_k = con.execute(f"""SELECT lpad(trim(k), 6, '0') AS code, min(line) FROM {r}
-                                    WHERE NOT list_contains(?::VARCHAR[], lpad(trim(k), 6, '0'))
-                                    GROUP BY 1 ORDER BY 2""", [sorted(hs92_codes())]).fetchall()
+            known = hs92_codes()  # the file's distinct codes against the set: one grouping scan, no per-row list
+            bad_k = [(c, line) for c, line in con.execute(f"""SELECT lpad(trim(k), 6, '0') AS code, min(line)
+                                                             FROM {r} GROUP BY 1 ORDER BY 2""").fetchall()
+                     if c not in known]
             if bad_k and not allow_unknown:
                 raise UnknownCodeError(label, int(bad_k[0][1]), "k", "HS92 product codes, as the file states HS92 "
                                        "(not in HS92: " + ", ".join(b[0] for b in bad_k) + "; a file of a later "

@@ -69,7 +69,8 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
                          f"{', '.join(a.name for a in of_kind('file'))}")
     chosen = [ADAPTERS[adapter] if adapter else detect(f) for f in files]
     hs_scope = sorted(load_catalog().hs6_codes)
-    options = {"replace": replace or dry_run, "hs_revision": hs_revision, "correlation": correlation}  # a dry run shows what it would replace
+    # a dry run goes through the merge (so it can say what it would replace) and is rolled back
+    options = {"replace": replace or dry_run, "hs_revision": hs_revision, "correlation": correlation}
     reports = []
     with _open_rw(warehouse) as wh, progress_bar(progress) as bar:
         con = wh.con
@@ -133,9 +134,10 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
         con.execute(f"{verb} {adapter.canonical_select(raw, checked)}", {"provenance_id": prov.provenance_id})
         verb = "INSERT INTO canon"
     pid = prov.provenance_id
-    rep.uncatalogued, rep.uncatalogued_codes = con.execute(
-        "SELECT count(*), count(DISTINCT hs6) FROM canon WHERE NOT list_contains(?::VARCHAR[], hs6)",
-        [hs_scope]).fetchall()[0]
+    scope = set(hs_scope)
+    outside = [n for code, n in con.execute("SELECT hs6, count(*) FROM canon GROUP BY 1").fetchall()
+               if code not in scope]
+    rep.uncatalogued, rep.uncatalogued_codes = sum(outside), len(outside)
     if table == "trade":  # the file's (year, HS6) slices supersede every other provenance's rows there
         slices = "(year, hs6) IN (SELECT DISTINCT year, hs6 FROM canon)"
         superseded = con.execute(f"""

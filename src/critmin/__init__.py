@@ -32,4 +32,24 @@ def build(path: str | None = None, **kwargs):
     return build_warehouse(path, **kwargs)
 
 
-__all__ = ["__version__", "open", "build"]
+# The Python API (critmin.api), resolved on first use. monitor and stress are subpackages made callable
+# (critmin.lazy.callable_module), so ``critmin.monitor(...)`` works whether or not the package was imported.
+_API = {name: ("critmin.api", name) for name in
+        ("Result", "dependency", "suppliers", "crma", "geopolrisk", "reliance", "production")}
+_PACKAGES = ("monitor", "stress")
+
+
+def __getattr__(name: str):
+    if name in _API:
+        import importlib
+
+        module, attr = _API[name]
+        return getattr(importlib.import_module(module), attr)
+    if name in _PACKAGES:
+        import importlib
+
+        return importlib.import_module(f"critmin.{name}")
+    raise AttributeError(f"module 'critmin' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "open", "build", *_API, *_PACKAGES]

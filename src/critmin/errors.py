@@ -91,3 +91,11 @@ class ValidationFailed(CritminError):
 
 class UsageError(CritminError):
     """A request that cannot be answered as asked (unknown importer, empty selection, …)."""
+
+
+class EmptyResult(UsageError):
+    """A well-formed request that matched no rows: one sentence saying what was asked, exit code 8 (bad input
+    is 2; 3-5 are compliance findings, 6-7 ledger breaks), so a script can tell "nothing there" from "asked
+    wrongly"."""
+
+    exit_code = 8

@@ -13,6 +13,11 @@ from importlib import resources
 LANGS = ("en", "zh")
 
 
+class UnknownLanguage(ValueError):
+    """A language critmin has no text for (the CLI prints it as one line, exit code 2). Defined here, not in
+    :mod:`critmin.errors`, because errors are worded through this module."""
+
+
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, dict[str, str]]:
     import yaml
@@ -36,8 +41,13 @@ def _catalogue() -> dict[str, dict[str, str]]:
 def current_lang(lang: str | None = None) -> str:
     from critmin.settings import get
 
-    lang = (lang or get("lang") or "en").lower()
-    return "zh" if lang.startswith("zh") else "en"
+    given = lang or get("lang") or "en"
+    lang = str(given).strip().lower().replace("_", "-")
+    if lang.startswith("zh"):
+        return "zh"
+    if lang == "en" or lang.startswith("en-"):
+        return "en"
+    raise UnknownLanguage(both("i18n.unknown_lang", name=given))  # refused, never English by surprise
 
 
 def t(key: str, lang: str | None = None, **fields) -> str:

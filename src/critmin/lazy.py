@@ -19,3 +19,25 @@ def lazy_getattr(package: str, names: dict[str, tuple[str, str]]) -> Callable[[s
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     return __getattr__
+
+
+def callable_module(name: str, target: str, attr: str) -> None:
+    """Make the package ``name`` callable as ``target.attr`` (imported on the first call).
+
+    ``critmin.monitor`` and ``critmin.stress`` are both subpackages and, in the Python API, functions
+    (``critmin.monitor(...)``). Importing a subpackage sets it as an attribute of its parent, which would hide a
+    function of the same name, so the package itself answers the call instead.
+    """
+    import sys
+    import types
+
+    module = sys.modules[name]
+
+    class _CallableModule(types.ModuleType):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            import importlib
+
+            return getattr(importlib.import_module(target), attr)(*args, **kwargs)
+
+    _CallableModule.__call__.__doc__ = f"Same as {target}.{attr}."
+    module.__class__ = _CallableModule

@@ -96,6 +96,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("spark_shuffle_partitions", 4, int, "partitions",
                 "Spark shuffle partitions (raise to a few per core on a cluster)",
                 "Spark shuffle 分区数（集群上每核数个）"),
+        Setting("kb", None, str, "path",
+                "folder of user knowledge-base YAML files, merged with the bundled entries (a record may "
+                "'replaces:' a bundled id)",
+                "用户知识库 YAML 文件夹，与内置条目合并（记录可用 'replaces:' 替换内置条目）"),
+        Setting("kb_stale_days", 180, int, "days",
+                "a measure not reviewed for this many days is reported as stale by `kb check`",
+                "措施超过此天数未复核时，`kb check` 报告为过期"),
     ]
 }
 

@@ -55,12 +55,13 @@ def test_exit_code_by_worst_severity(complete_doc):
 
 
 def test_controlled_items_follow_announcement_status(complete_doc):
-    """Ho is controlled by No. 57 (2025-10-09) only until No. 70 suspends it (2025-11-07)."""
+    """Ho (No. 57) was never controlled: announced 2025-10-09 to take effect 2025-11-08, suspended by No. 70
+    from 2025-11-07 (the KB's state, not a date of our own)."""
     doc = apply_patch(complete_doc, {"set": {"items[0].elements": ["Nd", "Ho", "Fe", "B"]}})
     doc = apply_patch(doc, {"delete": ["items[0].controlled_item_id"]})
     d = dossier_from_obj(doc)
-    during = check(d, ["cn-export"], as_of=date(2025, 10, 20))
-    assert "CN-EXP-008" in during.rule_ids
+    announced = check(d, ["cn-export"], as_of=date(2025, 10, 20))
+    assert "CN-EXP-008" not in announced.rule_ids
     suspended = check(d, ["cn-export"], as_of=date(2026, 3, 16))
     assert "CN-EXP-008" not in suspended.rule_ids and "CN-EXP-010" not in suspended.rule_ids
     # No. 18 (Dy) is never suspended

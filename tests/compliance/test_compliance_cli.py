@@ -62,7 +62,7 @@ def test_crosswalk_matrix_rules_controls_schema(tmp_path):
     assert run("comply", "matrix", "--format", "csv").output.startswith("regime,against,rules,met,partial,unique")
     assert "CN-EXP-008" in run("comply", "rules", "--regimes", "cn-export", "--format", "csv").output
     ctl = json.loads(run("comply", "controls", "--as-of", "2026-01-01", "--format", "json").output)
-    assert {c["id"]: c["status"] for c in ctl}["mofcom_gac_2025_57"] == "suspended"
+    assert {c["id"]: c["status"] for c in ctl}["chn-2025-no57-more-medium-heavy-ree"] == "suspended"
     out = tmp_path / "schema.json"
     assert run("comply", "schema", "--out", out).exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["title"] == "Dossier"

@@ -58,7 +58,7 @@ def test_full_walk_on_the_eu27_rare_earth_metal_crma_alert(monitored):
     assert all(p["vintage"] and p["licence"] for p in f["provenance"])
     kb = {e["id"]: e for e in f["kb_entries"]}
     assert "eu-2024-crma" in kb and kb["eu-2024-crma"]["citations"]
-    assert all(c["seed"] and c["primary"] for c in kb["eu-2024-crma"]["citations"])
+    assert all((c["seed"] or c["url"]) and c["primary"] for c in kb["eu-2024-crma"]["citations"])
     assert "chn-2025-no18-medium-heavy-ree" in {c["id"] for c in f["active_controls"]}
 
     im = inc.impact
@@ -124,17 +124,13 @@ def test_stage_by_stage_then_close(monitored):
     assert set(list_incidents(monitored["wh"], status="closed")["incident_id"]) == {inc.incident_id}
 
 
-def test_control_alert_on_a_derived_date_is_flagged(monitored):
-    from critmin.incidents import open_incident
-
+def test_no_control_alert_rests_on_a_derived_date(monitored):
+    """Control alerts rest on dates the KB states, never on a derived re-activation (the October-2025
+    controls are 'unknown' after 2026-11-10, not back in force)."""
     ctl = monitored["alerts"]
-    ctl = ctl[(ctl["rule_id"] == "export_control_dependency") & (ctl["date_basis"] == "derived")]
-    assert len(ctl)
-    inc = open_incident(ctl.iloc[0].id, warehouse=monitored["wh"])
-    f = inc.fact_check
-    assert f["rests_on_derived_date"] is True
-    assert any(e["basis"] == "derived" and e["event_date"] == "2026-11-07" for e in f["control_events"])
-    assert all(e["citations"] for e in f["kb_entries"] if not e.get("missing"))
+    ctl = ctl[ctl["rule_id"] == "export_control_dependency"]
+    assert not (ctl["date_basis"] == "derived").any()
+    assert not ctl["control_events"].str.contains("2026-11-07").any()
 
 
 def test_feed_alerts_are_cited_not_recomputed(monitored):

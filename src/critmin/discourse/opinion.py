@@ -443,10 +443,8 @@ def write_page(warehouse=None, out: str | Path = "discourse_monitor.html", perio
     tone per outlet and topic, the stored alerts and the method; one self-contained HTML file (Plotly inline),
     written to a temporary file and renamed."""
     import html
-    import os
 
     import plotly.graph_objects as go
-    import plotly.io as pio
 
     from critmin.discourse import store
 
@@ -483,21 +481,17 @@ def write_page(warehouse=None, out: str | Path = "discourse_monitor.html", perio
         return df.round(3).to_html(index=False, border=0, classes="t", escape=True) if df is not None and len(df) \
             else "<p>none</p>"
 
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>critmin discourse monitor</title>",
-        "<style>body{font-family:sans-serif;margin:2em;max-width:1100px}.t{border-collapse:collapse;font-size:13px}"
-        ".t td,.t th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}</style></head><body>",
-        "<h1>Public-opinion monitor / 舆情监测</h1>",
+    from critmin.html import figure_div
+    from critmin.html import write_page as write_html_page
+
+    body = "".join([  # a page of critmin's HTML family; plotly.js is the shared file beside it
+        "<style>.t{border-collapse:collapse;font-size:13px}"
+        ".t td,.t th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}</style>",
         f"<p>{len(items)} items from {items.outlet.nunique()} outlets, {items.published.min()} to "
         f"{items.published.max()}; economies {html.escape(', '.join(sorted(items.economy.unique())))}.</p>",
-        pio.to_html(tone, full_html=False, include_plotlyjs=True),
-        pio.to_html(frames, full_html=False, include_plotlyjs=False),
+        figure_div(tone), figure_div(frames),
         "<h2>Alerts / 预警</h2>", table(alerts),
         "<h2>Tone per outlet</h2>", table(by_outlet), "<h2>Tone per topic</h2>", table(by_topic),
-        "<h2>Method</h2><p>", html.escape(" ".join((__doc__ or "").split())), "</p></body></html>",
-    ]
-    out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text("".join(parts), encoding="utf-8")
-    os.replace(tmp, out)
-    return str(out)
+        "<h2>Method</h2><p>", html.escape(" ".join((__doc__ or "").split())), "</p>",
+    ])
+    return str(write_html_page(out, "Public-opinion monitor / 舆情监测", body))

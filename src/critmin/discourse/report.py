@@ -381,9 +381,9 @@ def render_html(f: Findings, lang: str = "en") -> str:
     from critmin.i18n import t
 
     parts = []
-    for i, (name, fig) in enumerate(_figures(f, lang)):
+    for name, fig in _figures(f, lang):
         fig.update_layout(template="plotly_white", height=480)
-        parts.append(f'<section id="{name}">' + pio.to_html(fig, full_html=False, include_plotlyjs=(i == 0),
+        parts.append(f'<section id="{name}">' + pio.to_html(fig, full_html=False, include_plotlyjs=False,
                                                            div_id=f"fig-{name}") + "</section>")
     prof = f.profile.reset_index()
     ev = pd.DataFrame(f.evidence)
@@ -423,9 +423,12 @@ def render_html(f: Findings, lang: str = "en") -> str:
         f"<h2>{html.escape(t('discourse.report.evidence', lang))}</h2>", *ev_html,
         f"<h2>{html.escape(t('discourse.report.method', lang))}</h2><pre>{html.escape(__doc__ or '')}</pre>",
     ]
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>'
-            f"{html.escape(t('discourse.report.title', lang))}</title><style>{css}</style></head><body>"
-            + "\n".join(body) + "</body></html>")
+    from critmin.html import environment, page_context
+
+    # the family's page frame; plotly.js from the shared file write_report puts beside the page
+    return environment().get_template("base.html.j2").render(
+        body=f"<style>{css}</style>" + "\n".join(body[1:]),
+        **page_context(t("discourse.report.title", lang), lang))
 
 
 def write_report(f: Findings, out: str, fmt: str = "html", lang: str = "en") -> str:
@@ -435,4 +438,9 @@ def write_report(f: Findings, out: str, fmt: str = "html", lang: str = "en") -> 
     from critmin.atomic import write_text
 
     text = render_html(f, lang) if fmt == "html" else json.dumps(f.to_dict(), ensure_ascii=False, indent=2)
-    return str(write_text(out, text))
+    path = write_text(out, text)
+    if fmt == "html":
+        from critmin.html import write_asset
+
+        write_asset(path.parent)  # the page's plotly.js, shared by every page in the folder
+    return str(path)

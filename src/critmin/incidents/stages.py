@@ -77,25 +77,23 @@ def metric_value(metric: str, row: dict[str, Any], supplier_share: float | None)
 
 
 def kb_entry(entry_id: str, as_of: dt.date) -> dict[str, Any]:
-    from critmin.kb import load_kb
+    from critmin.kb import load_kb, state_on
+    from critmin.kb.query import citations, derived_periods
 
-    e = load_kb().entries.get(entry_id)
+    e = load_kb().find(entry_id)
     if e is None:
         return {"id": entry_id, "missing": True}
-    derived = [{"status": p.status, "from": p.from_.isoformat(), "to": p.to.isoformat() if p.to else None,
-                "note": p.note} for p in e.status if p.basis == "derived"]
     return {
         "id": e.id, "kind": e.kind, "actor": e.actor, "date": e.date.isoformat(), "title_en": e.title_en,
-        "title_zh": e.title_zh, "reference": e.reference, "basis": e.basis, "status_on_as_of": e.status_on(as_of),
-        "derived_status": derived, "materials": list(e.materials), "stages": list(e.stages),
-        "citations": [{"seed": c.seed, "primary": c.primary, "url": c.url,
-                       "published": c.published.isoformat() if c.published else None} for c in e.citations],
+        "title_zh": e.title_zh, "reference": e.reference, "basis": e.basis, "status_on_as_of": state_on(e, as_of),
+        "derived_status": derived_periods(e), "materials": list(e.materials), "stages": list(e.stages),
+        "citations": citations(e),
     }
 
 
 def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None) -> dict[str, Any]:
     """Stage 1: re-query the data behind the alert and cite its knowledge-base entries."""
-    from critmin.kb import active_controls
+    from critmin.kb import controls_on, load_kb
     from critmin.warehouse.handle import using
 
     as_of = dt.date.fromisoformat(str(as_of)) if as_of else dt.date.today()
@@ -157,11 +155,16 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
     out["control_events"] = events
     out["rests_on_derived_date"] = any(e.get("basis") == "derived" for e in events)
     supplier = out.get("supplier") or alert.supplier
-    out["active_controls"] = [
-        {"id": e.id, "date": e.date.isoformat(), "title_en": e.title_en, "title_zh": e.title_zh,
-         "reference": e.reference}
-        for e in (active_controls(alert.material, as_of, actor=supplier) if supplier and alert.material else [])
-    ] if alert.material else []
+    out["active_controls"] = []
+    if supplier and alert.material:  # controls in force on the day whose goods items match the flow's HS6
+        kb = load_kb()
+        hits = controls_on(as_of, material=alert.material, hs6=hs6 or None, jurisdiction=supplier,
+                           exporter=supplier, states=("in_force",), kb=kb)
+        for mid in dict.fromkeys(h.measure_id for h in hits):
+            e = kb.entries[mid]
+            out["active_controls"].append({"id": e.id, "date": e.date.isoformat(), "title_en": e.title_en,
+                                           "title_zh": e.title_zh, "reference": e.reference,
+                                           "items": [h.item_id for h in hits if h.measure_id == mid]})
     return out
 
 

@@ -7,7 +7,7 @@ DataFrames carrying their provenance ids (:mod:`.provenance`).
 
 from __future__ import annotations
 
-from critmin.errors import UsageError
+from critmin.errors import EmptyResult, UsageError
 from critmin.indicators.imports import (
     BASES,
     Basis,
@@ -71,16 +71,21 @@ def dependency(importer, material: str | None = None, stage: str | None = None, 
     if by not in ("material", "stage", "hs6"):
         raise UsageError(f"by '{by}': expected material, stage or hs6")
     econ = economies(importer)
+    yrs = parse_years(years)
+    # the year before each asked year comes along, so year-on-year changes are computed before the filter
+    wide = sorted(set(yrs) | {y - 1 for y in yrs}) if yrs else None
     with using(warehouse) as wh:
-        flows = _selection(wh, econ, material, stage, hs6, years, source)
+        flows = _selection(wh, econ, material, stage, hs6, wide, source)
         keys = ["importer", "material_id", *([by] if by != "material" else []), "year"]
         conc = concentration(flows, keys, basis)
         uv = unit_values(flows, keys)
         df = conc.join(uv, keys).to_pandas()
-        if df.empty:
-            raise UsageError(f"no imports found for {_names(econ)} / {material or hs6} / years {years or 'all'}")
         df.insert(len(keys), "basis", basis)
         df = add_trends(df, [k for k in keys if k != "year"])
+        if yrs:
+            df = df[df["year"].isin(yrs)].reset_index(drop=True)
+        if df.empty:
+            raise EmptyResult(f"no imports found for {_names(econ)} / {material or hs6} / years {years or 'all'}")
         return add_provenance(df, wh, (table_of(source),))
 
 

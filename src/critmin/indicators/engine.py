@@ -65,6 +65,9 @@ def spark_backend(session=None):
     driver memory from the settings). Needs the ``spark`` extra and Java 17."""
     import ibis
 
+    from critmin.extras import require
+
+    require("spark", "the Spark engine")
     from critmin.warehouse.lake import spark_session
 
     return ibis.pyspark.connect(session if session is not None else spark_session())

@@ -3,13 +3,17 @@ projects, price mechanisms, lists, reports and events (declarative YAML under ``
 
 Public API (nothing is loaded until called)::
 
-    from critmin.kb import load_kb, events, active_controls, members, show, timeline_figure
+    from critmin.kb import load_kb, events, members, show, timeline_figure
+    from critmin.kb import state_on, periods, controls_on, control_changes   # legal state, one place
 """
 
 from __future__ import annotations
 
+from .controls import ControlChange, ControlHit, control_changes, controls_on
 from .loader import KBError, KnowledgeBase, load_kb
-from .query import active_controls, controls_changed, entry_frame, events, members, show
+from .measures import Measure, ScopeItem
+from .query import entry_frame, events, members, show
+from .state import STATES, periods, state_on
 from .timeline import timeline_figure, write_timeline
 
 __all__ = [
@@ -17,8 +21,15 @@ __all__ = [
     "KnowledgeBase",
     "load_kb",
     "events",
-    "active_controls",
-    "controls_changed",
+    "Measure",
+    "ScopeItem",
+    "STATES",
+    "state_on",
+    "periods",
+    "controls_on",
+    "control_changes",
+    "ControlHit",
+    "ControlChange",
     "members",
     "show",
     "entry_frame",

@@ -129,17 +129,29 @@ class Share(_Strict):
 
 
 class Citation(_Strict):
-    seed: str
-    primary: str  # title of the primary source the seed cites (publisher, title)
+    """A source of an entry: a seed file and the primary source it cites, or (seed empty) a source read
+    directly, with its address, locator and how well it was checked."""
+
+    seed: str | None = None
+    primary: str  # title of the primary source (publisher, title)
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     published: dt.date | None = None
+    locator: str | None = None  # article / paragraph / page
+    supports: str | None = None  # which facts of the entry this source supports
+    verification: Literal["primary", "secondary", "unverified"] | None = None
 
     @field_validator("seed")
     @classmethod
-    def _seed(cls, v: str) -> str:
-        if v not in SEEDS:
+    def _seed(cls, v: str | None) -> str | None:
+        if v is not None and v not in SEEDS:
             raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
         return v
+
+    @model_validator(mode="after")
+    def _traceable(self) -> Citation:
+        if self.seed is None and self.url is None:
+            raise ValueError("a citation without a seed needs a url")
+        return self
 
 
 class Entry(_Strict):
@@ -166,6 +178,8 @@ class Entry(_Strict):
     note_en: str | None = None
     note_zh: str | None = None
     citations: list[Citation] = Field(min_length=1)
+    reviewed: dt.date | None = None  # the day the entry was last checked against its sources
+    replaces: str | None = None  # user KB: the bundled id this entry replaces
     source_file: str = Field(default="", exclude=True)
 
     @field_validator("materials")
@@ -191,19 +205,6 @@ class Entry(_Strict):
         return self
 
     # ---- derived views ----------------------------------------------------------------------
-    def status_on(self, day: dt.date) -> str | None:
-        """The status holding on ``day`` (None before the first period or in a gap).
-
-        A period without ``to`` lasts until the next period starts.
-        """
-        current = None
-        for p in sorted(self.status, key=lambda p: p.from_):
-            if p.from_ <= day:
-                current = p
-        if current is None or (current.to is not None and day >= current.to):
-            return None
-        return current.status
-
     def members_in(self, year: int) -> list[str]:
         """Parties that had joined by the end of ``year`` and had not left before it began."""
         end, start = dt.date(year, 12, 31), dt.date(year, 1, 1)
@@ -215,4 +216,5 @@ class Entry(_Strict):
         return out
 
     def cites(self) -> str:
-        return "; ".join(f"{c.seed}: {c.primary}" + (f" <{c.url}>" if c.url else "") for c in self.citations)
+        return "; ".join((f"{c.seed}: " if c.seed else "") + c.primary + (f" <{c.url}>" if c.url else "")
+                         for c in self.citations)

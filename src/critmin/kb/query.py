@@ -1,4 +1,5 @@
-"""Queries over the knowledge base: events, export controls active on a date, alliance members by year."""
+"""Queries over the knowledge base: events and alliance members by year (export-control state and matching
+live in :mod:`critmin.kb.state` and :mod:`critmin.kb.controls`)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _with_groups(material: str) -> set[str]:
     return {material, *(g for g, members in MATERIAL_GROUPS.items() if material in members)}
 
 
-def _material_id(material: str) -> str:
+def material_id(material: str) -> str:
     """A KB material group (pgm) as is; anything else through the catalog (id, name or alias), so an unknown
     material is refused rather than matching nothing."""
     from critmin.catalog import load_catalog
@@ -51,30 +52,37 @@ def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
     return kb if kb is not None else load_kb()
 
 
+def entry_rows(entries: Iterable[Entry], today: dt.date | None = None) -> list[tuple]:
+    """One tuple per entry in :data:`COLUMNS` order, sorted by date then id (no pandas: ``kb events`` stays a
+    fast command)."""
+    from .state import state_on
+
+    today = today or dt.date.today()
+    rows = [
+        (
+            e.id,
+            e.date.isoformat(),
+            e.date_precision,
+            e.kind,
+            e.actor,
+            e.title_en,
+            e.title_zh,
+            ",".join(e.materials),
+            ",".join(e.stages),
+            e.reference or "",
+            state_on(e, today) or "",
+            ",".join(sorted({c["seed"] for c in citations(e) if c["seed"]})),
+        )
+        for e in entries
+    ]
+    return sorted(rows, key=lambda r: (r[1], r[0]))
+
+
 def entry_frame(entries: Iterable[Entry], today: dt.date | None = None) -> pd.DataFrame:
     """A flat table of entries (one row each), sorted by date then id."""
     import pandas as pd
 
-    today = today or dt.date.today()
-    rows = [
-        {
-            "id": e.id,
-            "date": e.date.isoformat(),
-            "date_precision": e.date_precision,
-            "kind": e.kind,
-            "actor": e.actor,
-            "title_en": e.title_en,
-            "title_zh": e.title_zh,
-            "materials": ",".join(e.materials),
-            "stages": ",".join(e.stages),
-            "reference": e.reference or "",
-            "status_today": e.status_on(today) or "",
-            "seeds": ",".join(sorted({c.seed for c in e.citations})),
-        }
-        for e in entries
-    ]
-    df = pd.DataFrame(rows, columns=COLUMNS)
-    return df.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(entry_rows(entries, today), columns=COLUMNS)
 
 
 def select(
@@ -96,7 +104,7 @@ def select(
         bad = [k for k in kinds if k not in KINDS]
         if bad:
             raise UsageError(f"unknown kind(s) {bad}; expected one of {', '.join(KINDS)}")
-    wanted = _with_groups(_material_id(material)) if material else set()
+    wanted = _with_groups(material_id(material)) if material else set()
     out = []
     for e in kb:
         if material and not wanted & set(e.materials) and not (include_general and not e.materials):
@@ -129,55 +137,6 @@ def events(
     since/until: inclusive ISO dates on the entry date.
     """
     return entry_frame(select(material, actor, kinds, since, until, include_general, kb))
-
-
-def active_controls(
-    material: str, on_date: str | dt.date, actor: str | None = None, kb: KnowledgeBase | None = None
-) -> list[Entry]:
-    """Export controls restricting ``material`` that are in force on ``on_date`` (suspensions honoured).
-
-    An export control counts when its status period covering the date is ``in_force``; periods marked
-    ``suspended`` (e.g. by MOFCOM/GAC 2025 No. 70) or ``announced`` do not count, nor do entries that
-    relax rather than restrict.
-    """
-    day = parse_day(on_date, "on_date")
-    kb = _kb(kb)
-    return [
-        e
-        for e in sorted(kb, key=lambda e: (e.date, e.id))
-        if e.kind == "export_control"
-        and e.restricts
-        and _with_groups(material) & set(e.materials)
-        and (actor is None or e.actor == actor)
-        and e.status_on(day) == "in_force"
-    ]
-
-
-def controls_changed(
-    material: str | None,
-    since: str | dt.date,
-    until: str | dt.date,
-    kb: KnowledgeBase | None = None,
-) -> list[dict]:
-    """Export controls that became ``in_force`` in [since, until]: new or re-activated after a suspension.
-
-    Returns dicts: entry, date (the status change), change ('new' or 'reactivated'), basis.
-    """
-    lo, hi = parse_day(since, "since"), parse_day(until, "until")
-    out = []
-    for e in _kb(kb):
-        if e.kind != "export_control" or not e.restricts:
-            continue
-        if material is not None and not _with_groups(material) & set(e.materials):
-            continue
-        periods = sorted(e.status, key=lambda p: p.from_)
-        for i, p in enumerate(periods):
-            if p.status != "in_force" or not (lo <= p.from_ <= hi):
-                continue
-            before = [q.status for q in periods[:i]]
-            change = "reactivated" if "suspended" in before or "in_force" in before else "new"
-            out.append({"entry": e, "date": p.from_, "change": change, "basis": p.basis})
-    return sorted(out, key=lambda d: (d["date"], d["entry"].id))
 
 
 def _alliance(alliance: str, kb: KnowledgeBase) -> Entry:
@@ -226,3 +185,52 @@ def members(alliance: str, year: int, kb: KnowledgeBase | None = None) -> list[s
 def show(entry_id: str, kb: KnowledgeBase | None = None) -> Entry:
     """One entry by id (UsageError with close matches when unknown)."""
     return _kb(kb).get(entry_id)
+
+
+def citations(e) -> list[dict]:
+    """The sources of an entry or a measure as plain rows (seed, primary, url, published, verification), so
+    faces print one shape whatever the record's model."""
+    from .measures import Measure
+
+    if isinstance(e, Measure):
+        return [{"seed": s.seed or "", "primary": s.title, "url": s.url, "locator": s.locator,
+                 "published": s.published.isoformat() if s.published else None,
+                 "verification": s.verification} for s in e.sources]
+    return [{"seed": c.seed or "", "primary": c.primary, "url": c.url, "locator": c.locator,
+             "published": c.published.isoformat() if c.published else None,
+             "verification": c.verification or ("secondary" if e.basis == "stated" else "unverified")}
+            for c in e.citations]
+
+
+def derived_periods(e) -> list[dict]:
+    """Status periods of an Entry whose dates were derived rather than stated (measures store no derived
+    dates: their states come from stated dates)."""
+    from .measures import Measure
+
+    if isinstance(e, Measure):
+        return []
+    return [{"status": p.status, "from": p.from_.isoformat(), "to": p.to.isoformat() if p.to else None,
+             "note": p.note} for p in e.status if p.basis == "derived"]
+
+
+def state_history(e) -> list[dict]:
+    """The state periods of a record, from :func:`critmin.kb.state.periods` (a measure: the whole measure and
+    each scope item; an entry: its recorded status periods in the state vocabulary)."""
+    from .measures import Measure
+    from .state import periods
+
+    def rows(ps, item=""):
+        return [{"item": item, "from": a.isoformat(), "until": b.isoformat() if b else None, "state": st}
+                for a, b, st in ps]
+
+    if isinstance(e, Measure):
+        out = rows(periods(e))
+        if len(e.scope) > 1:
+            for i in e.scope:
+                out += rows(periods(e, i.id), i.id)
+        return out
+    from .state import ENTRY_STATE
+
+    return [{"item": "", "from": p.from_.isoformat(),
+             "until": (p.to - dt.timedelta(days=1)).isoformat() if p.to else None, "state": ENTRY_STATE[p.status]}
+            for p in sorted(e.status, key=lambda p: p.from_)]

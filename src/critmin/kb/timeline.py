@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .loader import KnowledgeBase
+from .measures import Measure
 from .query import select
+from .state import periods
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -19,8 +21,8 @@ KIND_COLOURS = {
     "report": "#969696", "event": "#1b9e77",
 }
 STATUS_COLOURS = {"in_force": "rgba(192,57,43,0.35)", "suspended": "rgba(150,150,150,0.35)",
-                  "announced": "rgba(241,196,15,0.35)", "proposed": "rgba(241,196,15,0.25)",
-                  "expired": "rgba(99,99,99,0.15)"}
+                  "announced": "rgba(241,196,15,0.35)", "unknown": "rgba(52,152,219,0.25)",
+                  "ended": "rgba(99,99,99,0.15)"}
 TITLES = {"en": "Knowledge base timeline: measures, controls, alliances and agreements",
           "zh": "知识库时间线：措施、出口管制、联盟与协议"}
 
@@ -44,14 +46,16 @@ def timeline_figure(
     fig = go.Figure()
     horizon = dt.date.today()
     for e in entries:
-        if e.kind != "export_control":
+        if not isinstance(e, Measure):
             continue
-        for p in e.status:
-            end = p.to or max(horizon, p.from_ + dt.timedelta(days=30))
+        for start, last, st in periods(e):
+            if st not in STATUS_COLOURS:
+                continue
+            end = last or max(horizon, start + dt.timedelta(days=30))
             fig.add_trace(go.Scatter(
-                x=[p.from_, end], y=[e.actor, e.actor], mode="lines",
-                line={"width": 10, "color": STATUS_COLOURS[p.status]}, hoverinfo="text",
-                text=f"{e.id}: {p.status} {p.from_}→{p.to or ''}", showlegend=False,
+                x=[start, end], y=[e.actor, e.actor], mode="lines",
+                line={"width": 10, "color": STATUS_COLOURS[st]}, hoverinfo="text",
+                text=f"{e.id}: {st} {start}→{last or ''}", showlegend=False,
             ))
     for kind, colour in KIND_COLOURS.items():
         sel = [e for e in entries if e.kind == kind]
@@ -74,8 +78,9 @@ def timeline_figure(
 
 
 def write_timeline(out: str | Path, lang: str = "en", **filters) -> Path:
-    """Write the timeline as a self-contained offline HTML file (Plotly JS embedded), atomically."""
+    """Write the timeline as an offline HTML page of critmin's family (plotly.js in one shared file beside it),
+    atomically."""
     fig = timeline_figure(lang=lang, **filters)
-    from critmin.atomic import write_figure_html
+    from critmin.html import write_figure_page
 
-    return write_figure_html(out, fig)
+    return write_figure_page(out, fig, lang=lang)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from critmin.lazy import lazy_getattr
+from critmin.lazy import callable_module, lazy_getattr
 
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.monitor.api import MonitorResult, run_monitor
@@ -26,6 +26,7 @@ _LAZY = {
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
+callable_module(__name__, "critmin.api", "monitor")  # critmin.monitor(...) is the Python API's monitor (docs/python.md)
 
 
 __all__ = ["DEFAULT_IMPORTERS", "MonitorData", "MonitorResult", "compute", "default_materials", "list_alerts",

@@ -164,6 +164,7 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
     import critmin
     from critmin.atomic import write_text
     from critmin.csvsafe import csv_safe
+    from critmin.html import write_asset
     from critmin.monitor.compute import compute
     from critmin.monitor.report import render_html
     from critmin.monitor.store import save_run
@@ -178,6 +179,7 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
         table = data.alerts_table
         records = alerts_records(table)
         write_text(out_dir / "report.html", html)
+        write_asset(out_dir)  # plotly.js once per report folder
         write_text(out_dir / "alerts.json", json.dumps(records, ensure_ascii=False, indent=1))
         write_text(out_dir / "alerts.csv", csv_safe(table).to_csv(index=False))
         timings["report_s"] = time.perf_counter() - tr

@@ -1,7 +1,8 @@
 """The monitoring report: Plotly charts and one self-contained HTML page rendered with Jinja2.
 
-Plotly's JavaScript is embedded once in the page head (``plotly.offline.get_plotlyjs()``); each chart is a
-``<div>`` plus a ``Plotly.newPlot`` call, so the file opens offline and loads nothing from a CDN.
+Plotly's JavaScript is loaded from one shared file beside the page (:data:`critmin.html.ASSET_NAME`, written by the
+job into the report folder); each chart is a ``<div>`` plus a ``Plotly.newPlot`` call, so the folder opens
+offline and loads nothing from a CDN. Each economy has the colour :func:`critmin.html.economy_colour` gives it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from critmin.monitor.compute import MonitorData
 
 LEVEL_COLOURS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#f1c40f", "blue": "#2e86c1"}
-IMPORTER_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
 
 
@@ -123,11 +123,13 @@ def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: 
     if d.empty:
         return None
     traces = []
-    for k, imp in enumerate(importers):
+    for imp in importers:
         s = d[d["importer"] == imp].sort_values("year")
         if s.empty:
             continue
-        colour = IMPORTER_COLOURS[k % len(IMPORTER_COLOURS)]
+        from critmin.html import economy_colour
+
+        colour = economy_colour(imp)  # the same colour for an economy in every chart
         name = _name(imp, tx.lang)
         years = [int(y) for y in s["year"]]
         traces.append({"type": "scatter", "mode": "lines+markers", "x": years, "y": _nums(s["top1_share"] * 100),
@@ -208,15 +210,17 @@ def _citation_rows(data: MonitorData, tx: Texts) -> list[dict]:
     ids = sorted({e for s in data.alerts_table["cited_events"] for e in s.split(";") if e})
     rows = []
     for i in ids:
-        e = kb.entries.get(i)
+        e = kb.find(i)
         if e is None:  # an id a custom rule cites but the KB lacks
             rows.append({"id": i, "date": "", "title": "", "reference": "", "citations": [], "basis": ""})
             continue
-        derived = [p for p in e.status if p.basis == "derived"]
+        from critmin.kb.query import citations, derived_periods
+
         rows.append({
             "id": e.id, "date": e.date.isoformat(), "title": e.title_zh if tx.lang == "zh" else e.title_en,
-            "reference": e.reference or "", "basis": "derived" if derived or e.basis == "derived" else e.basis,
-            "citations": [{"seed": c.seed, "primary": c.primary, "url": c.url or ""} for c in e.citations],
+            "reference": e.reference or "",
+            "basis": "derived" if derived_periods(e) or e.basis == "derived" else e.basis,
+            "citations": [{"seed": c["seed"], "primary": c["primary"], "url": c["url"] or ""} for c in citations(e)],
         })
     return rows
 
@@ -241,12 +245,10 @@ def _definition_rows(tx: Texts) -> list[dict]:
 
 def render_html(data: MonitorData, lang: str = "en") -> str:
     """The whole report as one HTML string."""
-    from importlib import resources
 
-    import jinja2
-    from plotly.offline import get_plotlyjs
 
     import critmin
+    from critmin.html import ASSET_NAME, environment, page_context
     from critmin.kb import timeline_figure
 
     tx = Texts(lang)
@@ -286,14 +288,9 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
             for r in data.provenance.itertuples(index=False)] if "url" in data.provenance.columns else \
         [{"id": r.provenance_id, "table": r.table, "source": r.source, "vintage": r.vintage, "licence": r.licence,
           "url": ""} for r in data.provenance.itertuples(index=False)]
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (resources.files("critmin.monitor") / "templates" / name)
-                                     .read_text(encoding="utf-8")),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True), trim_blocks=True,
-        lstrip_blocks=True)
-    tpl = env.get_template("report.html.j2")
-    return tpl.render(
-        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_js=get_plotlyjs(),
+    tpl = environment("critmin.monitor").get_template("report.html.j2")  # extends critmin's base page
+    return tpl.render(page_context(tx.B("monitor.title"), tx.lang) | dict(
+        T=tx.T, B=tx.B, lang=tx.lang, version=critmin.__version__, plotly_src=ASSET_NAME,
         as_of=data.as_of.isoformat(), generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         importers=[f"{i} ({_name(i, tx.lang)})" if _name(i, tx.lang) != i else i for i in data.importers],
         materials=materials, years=f"{min(data.years)}–{max(data.years)}", latest=latest, vintage=data.vintage,
@@ -302,5 +299,16 @@ def render_html(data: MonitorData, lang: str = "en") -> str:
         other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
-        level_colours=LEVEL_COLOURS,
-    )
+        level_colours=LEVEL_COLOURS, kb_currency=_kb_currency(tx),
+    ))
+
+
+def _kb_currency(tx: Texts) -> str:
+    """How current the knowledge base behind the cited events is (latest record, reviews)."""
+    from critmin.kb import load_kb
+    from critmin.kb.check import currency
+
+    c = currency(load_kb())
+    return tx.T("kb.currency", latest=c["latest_date"], latest_id=c["latest_id"], reviewed=c["reviewed"],
+                records=c["records"], m_reviewed=c["measures_reviewed"], measures=c["measures"],
+                oldest=c["oldest_measure_review"] or "-", user=c["user_files"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from critmin.lazy import lazy_getattr
+from critmin.lazy import callable_module, lazy_getattr
 
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.stress.api import run
@@ -29,6 +29,7 @@ _LAZY = {
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
+callable_module(__name__, "critmin.api", "stress")  # critmin.stress(...) is the Python API's stress (docs/python.md)
 
 
 __all__ = ["StressResult", "Scenario", "load_run", "load_scenario", "parse_scenario", "quick_scenario", "run"]

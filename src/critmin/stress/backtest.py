@@ -218,6 +218,10 @@ def write_backtest_chart(bt: Backtest | list[Backtest], path, offline: bool = Fa
         fig.update_yaxes(title_text="t/yr", row=r, col=c)
     fig.update_layout(title="Backtest of the 2010 rare-earth quota cut (HS 280530, 284610, 284690): model vs BACI",
                       height=360 * rows + 80, template="plotly_white", legend={"orientation": "h", "y": -0.05})
+    if offline:  # plotly.js from one shared file beside the page
+        from critmin.html import write_figure_page
+
+        return write_figure_page(path, fig)
     from critmin.atomic import write_figure_html
 
     return write_figure_html(path, fig, offline)

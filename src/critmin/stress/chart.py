@@ -67,7 +67,12 @@ def figure(result, importers: list[str] | None = None, lang: str = "en"):
 
 def write_chart(result, path, importers: list[str] | None = None, lang: str = "en",
                 offline: bool = True) -> Path:
-    """Write the chart to ``path`` (HTML; plotly.js embedded when ``offline``), atomically."""
+    """Write the chart to ``path`` (HTML; plotly.js from one shared file beside it when ``offline``, else from
+    the CDN), atomically."""
+    if offline:
+        from critmin.html import write_figure_page
+
+        return write_figure_page(path, figure(result, importers, lang), lang=lang)
     from critmin.atomic import write_figure_html
 
     return write_figure_html(path, figure(result, importers, lang), offline)

@@ -114,17 +114,48 @@ class Warehouse:
         """A DuckDB relation (``.df()``, ``.arrow()``, ``.pl()``) for ``query``."""
         return self.con.sql(query, params=params) if params else self.con.sql(query)
 
-    def table(self, name: str, fmt: Literal["arrow", "pandas", "polars"] = "pandas"):
+    def table(self, name: str, fmt: Literal["arrow", "pandas", "polars"] = "pandas", *,
+              columns: list[str] | None = None, where: dict | None = None, limit: int | None = None):
+        """A warehouse table, read by DuckDB with the selection pushed down (only those columns and rows leave
+        the file). ``where``: ``{column: value}`` (equality) or ``{column: [values]}`` (any of), combined with AND;
+        values are bound as parameters, never pasted into SQL."""
         if name not in self.tables():
             raise UsageError(f"no table '{name}' in {self.path}; tables: {', '.join(self.tables())}")
-        rel = self.con.table(name)
+        if fmt not in ("arrow", "pandas", "polars"):
+            raise UsageError(f"unknown format '{fmt}'; expected arrow, pandas or polars")
+        have = [r[0] for r in self.con.execute(f'DESCRIBE "{name}"').fetchall()]
+        wanted = list(columns or have)
+        unknown = [c for c in [*wanted, *(where or {})] if c not in have]
+        if unknown:
+            from critmin.suggest import hint
+
+            raise UsageError(f"table '{name}' has no column {', '.join(map(repr, unknown))}"
+                             f"{hint(unknown[0], have)}; columns: {', '.join(have)}")
+        sql = "SELECT " + ", ".join(f'"{c}"' for c in wanted) + f' FROM "{name}"'
+        params: list = []
+        conds = []
+        for col, value in (where or {}).items():
+            if isinstance(value, list | tuple | set | frozenset):
+                conds.append(f'"{col}" IN (' + ", ".join("?" for _ in value) + ")" if value else "FALSE")
+                params.extend(value)
+            else:
+                conds.append(f'"{col}" = ?')
+                params.append(value)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        if limit is not None:
+            if int(limit) < 0:
+                raise UsageError(f"limit {limit}: expected a number ≥ 0")
+            sql += f" LIMIT {int(limit)}"
+        rel = self.con.sql(sql, params=params) if params else self.con.sql(sql)
         if fmt == "arrow":
             return rel.to_arrow_table()
         if fmt == "polars":
+            from critmin.extras import require
+
+            require("polars", "a polars table")
             return rel.pl()
-        if fmt == "pandas":
-            return rel.df()
-        raise UsageError(f"unknown format '{fmt}'; expected arrow, pandas or polars")
+        return rel.df()
 
     def provenance(self):
         """One row per loaded file; ``uv_flagged``: its trade rows the unit-value screen marked

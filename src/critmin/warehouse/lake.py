@@ -229,8 +229,10 @@ def spark_session(master: str | None = None, driver_memory: str | None = None):
     (Spark allows one per process)."""
     import os
 
+    from critmin.extras import require
     from critmin.settings import get
 
+    require("spark", "the Spark engine")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, Format, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def rules_cmd(
     rules: str = typer.Option(None, "--rules", help="a rules YAML file (default: the built-in rule set)"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """List the early-warning rules with their thresholds / 列出预警规则及阈值."""
     from critmin.alerts.rules import load_rules, rules_frame
@@ -32,7 +32,7 @@ def feed_cmd(
     file: str = typer.Argument(..., help="operational feed CSV (schema: docs/alerts.md)"),
     rules: str = typer.Option(None, "--rules", help="a rules YAML file (default: the built-in rule set)"),
     latest: bool = typer.Option(False, "--latest", help="only alerts on each series' last period"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Evaluate the rules over an operational feed and list the alerts / 按规则评估运行数据并列出预警."""
     from critmin.alerts import alerts_frame, evaluate, load_feed, load_rules

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from critmin.cli.commands.ledger import plain
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, emit
 
 comply_app = typer.Typer(
     help="Compliance dossiers: China export licence / EU due diligence, magnets, passport / 合规档案",
@@ -55,9 +55,9 @@ def schema(out: Path = typer.Option(None, "--out", help="Write to this file inst
 def check(
     dossier: Path = typer.Argument(..., help="Dossier file (.json, .yaml)"),
     regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet", "--regimes", help=REGIMES_HELP),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
     as_of: str = typer.Option(None, "--as-of", help="Read control status on this date (default: shipment date)"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
     ledger: Path = typer.Option(None, "--ledger", help="Ledger the chain_of_custody section was exported from: "
                                 "recomputed from it (without one, custody is reported unverified)"),
 ) -> None:
@@ -88,8 +88,8 @@ def check(
 def crosswalk(
     regime_a: str = typer.Argument(..., help="Regime whose requirements are listed, e.g. cn-export"),
     regime_b: str = typer.Argument(..., help="Regime whose evidence may meet them, e.g. eu-csddd"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Equivalence matrix: which requirements of A are met / partly met / unique given B / 规则对照."""
     from critmin.compliance.crosswalk import crosswalk as run
@@ -105,8 +105,8 @@ def crosswalk(
 
 @comply_app.command("matrix")
 def matrix(
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Counts of met / partial / unique requirements for every pair of regimes / 各制度两两对照统计."""
     from critmin.compliance.crosswalk import matrix as run
@@ -147,8 +147,8 @@ def import_xlsx(
 @comply_app.command("rules")
 def rules(
     regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet,eu-dpp", "--regimes", help=REGIMES_HELP),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """List the rules of the chosen packs with severity and citation / 列出规则."""
     import pandas as pd
@@ -169,9 +169,9 @@ def rules(
 @comply_app.command("controls")
 def controls(
     as_of: str = typer.Option(None, "--as-of", help="Status on this date (default: today)"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
-    """China's rare-earth export-control announcements and their status on a date / 出口管制公告状态."""
+    """China's export-control measures (from the knowledge base) and their state on a date / 出口管制措施状态."""
     from datetime import date
 
     from critmin.compliance.controls import controls_table
@@ -179,5 +179,5 @@ def controls(
     day = _date(as_of) or date.today()
     df = controls_table(day)
     if fmt is Format.table:
-        df = df[["id", "published", "elements", "status", "as_of", "title_en"]]
-    emit(df, fmt, title=f"CN rare-earth export controls as of {day}")
+        df = df[["id", "number", "published", "effective", "elements", "kinds", "status", "as_of"]]
+    emit(df, fmt, title=f"CN export controls as of {day}")

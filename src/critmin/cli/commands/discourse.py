@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, clean, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, clean, emit
 
 sub = typer.Typer(help="Discourse analysis of critical-minerals policy texts (zh/en/ja) / 关键矿产政策话语分析",
                   no_args_is_help=True)
 
 WAREHOUSE = typer.Option(None, "--warehouse", help="DuckDB warehouse file (else CRITMIN_WAREHOUSE, else default)")
+
+
+@sub.callback()
+def _needs_extra() -> None:
+    from critmin.extras import require
+
+    require("discourse", "critmin discourse")
 
 
 def register(app: typer.Typer) -> None:
@@ -44,8 +51,8 @@ def add(manifest: str = typer.Argument(..., help="corpus manifest (.csv, .yaml),
         warehouse: str = WAREHOUSE,
         max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this (MB)"),
         embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
-        fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-        lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+        fmt: Format = FORMAT_OPT,
+        lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Load documents into the warehouse: the records of a manifest, or a document or folder with metadata from
     the options and from names ECON_YYYY-MM-DD_title.ext (checksums, duplicates skipped; bad files named and
     skipped, exit code 1 if any) / 按清单、文件或文件夹载入语料."""
@@ -64,8 +71,8 @@ def demo(seeds: str = typer.Option(None, "--seeds", help="folder with the seed t
          no_seeds: bool = typer.Option(False, "--no-seeds", help="only the synthetic demo texts"),
          embed: bool = typer.Option(False, "--embed", help="also store the embedding path's second opinion (slow)"),
          warehouse: str = WAREHOUSE,
-         fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-         lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+         fmt: Format = FORMAT_OPT,
+         lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Load the demonstration corpus (synthetic texts, clearly labelled) and the seed texts when they can be
     found (they are an extra beside a clone) / 载入演示语料."""
     from critmin.discourse import demo as d
@@ -106,7 +113,7 @@ def report(economies: str = typer.Option(None, "--economies", help="comma list, 
            by: str = typer.Option("year", "--by", help="time grain of the evolution (year)"),
            fmt: str = typer.Option("html", "--format", help="html|json"),
            out: str = typer.Option(None, "--out", help="output file (default discourse_report.<fmt>)"),
-           lang: str = typer.Option(None, "--lang", help="report language en|zh"),
+           lang: str = typer.Option(None, "--lang", callback=check_lang, help="report language en|zh"),
            warehouse: str = WAREHOUSE) -> None:
     """Findings: frame radar, shared frames, divergences, sentiment vs subjectivity, evolution and change
     points, evidence sentences; self-contained offline HTML or JSON / 生成话语分析报告."""
@@ -118,6 +125,12 @@ def report(economies: str = typer.Option(None, "--economies", help="comma list, 
         raise UsageError(f"--format {fmt!r}: expected html or json")
     econ = [e.strip().upper() for e in economies.split(",") if e.strip()] if economies else None
     findings = build_findings(warehouse, econ, by)
+    missing = [e for e in econ or [] if e not in findings.economies]
+    if missing:  # an economy with no documents is named, not silently left out of the report
+        from critmin.errors import EmptyResult
+
+        raise EmptyResult(t("discourse.report.no_economy", lang, names=", ".join(missing),
+                            found=", ".join(findings.economies) or "-"))
     path = write_report(findings, out or f"discourse_report.{fmt}", fmt, current_lang(lang))
     typer.echo(clean(t("discourse.report.written", lang, path=path)), err=True)
 
@@ -127,8 +140,8 @@ def watch(directory: str = typer.Argument(..., help="folder of new texts (ECON_Y
           sentiment_threshold: float = typer.Option(0.15, "--sentiment-threshold", help="|polarity shift| for blue"),
           share_threshold: float = typer.Option(0.10, "--share-threshold", help="|frame share shift| for blue"),
           warehouse: str = WAREHOUSE,
-          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+          fmt: Format = FORMAT_OPT,
+          lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Process new files in DIR once: update aggregates, raise alerts on shifts / 处理监视文件夹中的新文本并预警."""
     from critmin.discourse.monitor import watch_folder
     from critmin.i18n import t
@@ -194,8 +207,8 @@ def monitor(target: str = typer.Argument(None, help="feed file (.rss .xml .atom 
                                                       "economy,outlet,topic"),
             out: str = typer.Option(None, "--out", help="write the monitoring page (HTML) here"),
             warehouse: str = WAREHOUSE,
-            fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-            lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+            fmt: Format = FORMAT_OPT,
+            lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Public-opinion monitoring: read news/social items (RSS, Atom, JSON Lines, CSV; zh/en/ja), score tone and
     frames, detect tone and frame shifts at change points with minimum support, raise alerts through the
     early-warning engine, write the monitoring page / 舆情监测：读取新闻与社交条目，检测语气与框架变点并预警."""
@@ -233,8 +246,8 @@ def eval_(split: str = typer.Option("test", "--split", help="dev|test|all (team 
                                                           "one per line (matched to data/eval/real_refs.csv by SHA-256)"),
           refs: str = typer.Option(None, "--refs", help="reference file instead of the bundled real_refs.csv"),
           confusion: bool = typer.Option(False, "--confusion", help="confusion matrices instead of P/R/F1"),
-          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-          lang: str = typer.Option(None, "--lang", help="message language en|zh")) -> None:
+          fmt: Format = FORMAT_OPT,
+          lang: str = typer.Option(None, "--lang", callback=check_lang, help="message language en|zh")) -> None:
     """Per-label precision, recall, F1 and macro-F1 on the team's labelled set or, with --texts, on the real
     public sentences the reference file points to; lexicon and embedding paths side by side / 在标注评测集或真实文本
     参考集上计算精确率、召回率与 F1."""
@@ -256,7 +269,7 @@ def eval_(split: str = typer.Option("test", "--split", help="dev|test|all (team 
 
 @sub.command("list")
 def list_(warehouse: str = WAREHOUSE,
-          fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+          fmt: Format = FORMAT_OPT) -> None:
     """List the documents stored in the warehouse / 列出已载入的文档."""
     from critmin.discourse.store import list_documents
 
@@ -266,7 +279,7 @@ def list_(warehouse: str = WAREHOUSE,
 @sub.command("alerts")
 def alerts(economy: str = typer.Option(None, "--economy", help="only this economy"),
            warehouse: str = WAREHOUSE,
-           fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json")) -> None:
+           fmt: Format = FORMAT_OPT) -> None:
     """List the alerts raised by `discourse watch`, newest first / 列出话语监测预警."""
     from critmin.discourse.store import list_alerts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, emit
+from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, country_names, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +53,8 @@ def geopolrisk_cmd(
     with open_engine(engine, warehouse, lake) as wh:
         kwargs = dict(warehouse=wh, gpr_compat=not corrected, groups=groups or None, detail=detail)
         if fmt is Format.table and out is None:
-            emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"))
+            emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"),
+                 names=country_names(wh))
             return
         # csv / json as plain rows (no DataFrame)
         from critmin.indicators.geopolrisk import geopolrisk_rows

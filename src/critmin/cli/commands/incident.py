@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +28,7 @@ _DRAWS = typer.Option(2000, "--draws", help="stage 2: Monte Carlo draws")
 _SEED = typer.Option(0, "--seed", help="stage 2: random seed")
 _NOTE = typer.Option(None, "--note", help="a note for the history")
 _WH = typer.Option(None, "--warehouse", help="warehouse file")
-_LANG = typer.Option(None, "--lang", help="en|zh")
+_LANG = typer.Option(None, "--lang", callback=check_lang, help="en|zh")
 
 
 def _open(warehouse, command: str | None = None):
@@ -113,7 +113,7 @@ def show_cmd(
 def list_cmd(
     status: str = typer.Option(None, "--status", help="open|closed"),
     warehouse: str = _WH,
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
     lang: str = _LANG,
 ) -> None:
     """List incidents / 列出事件."""

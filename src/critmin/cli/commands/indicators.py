@@ -10,11 +10,22 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import ENGINE_OPT, FORMAT_OPT, LAKE_OPT, WAREHOUSE_OPT, Format, emit
+from critmin.cli.output import (
+    ENGINE_OPT,
+    FORMAT_OPT,
+    LAKE_OPT,
+    OUT_OPT,
+    WAREHOUSE_OPT,
+    Format,
+    check_lang,
+    country_names,
+    emit,
+)
+from critmin.errors import EmptyResult
 
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
 IMPORTER_HELP = "ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"
-LANG_OPT = typer.Option("en", "--lang", help="en|zh (for --explain)")
+LANG_OPT = typer.Option(None, "--lang", callback=check_lang, help="en|zh: table headers, names, --explain (else CRITMIN_LANG)")
 TRADE_SOURCE_OPT = typer.Option("baci", "--source", help="baci (reconciled BACI flows) or comtrade (your ingested "
                                 "Comtrade extracts, importer-declared, partner-declared where the importer is silent)")
 
@@ -33,6 +44,12 @@ def register(app: typer.Typer) -> None:
     app.command("reproduce")(reproduce)
 
 
+def _years(spec):
+    from critmin.indicators.years import parse_years
+
+    return parse_years(spec)
+
+
 def _open(warehouse, engine=None, lake=None):
     """The command's one handle: the DuckDB warehouse, or with ``--engine spark`` the Spark handle on its lake."""
     from critmin.indicators.engine import open_engine
@@ -41,7 +58,10 @@ def _open(warehouse, engine=None, lake=None):
 
 
 def _explain(df, wh, lang) -> None:
+    from critmin.i18n import current_lang
     from critmin.indicators.explain import explain
+
+    lang = current_lang(lang)
 
     ids = df["provenance_ids"] if "provenance_ids" in df.columns else None
     emit(explain(df.columns, wh, lang, ids), Format.table, title="definitions, units and sources / 口径、单位与来源")
@@ -61,6 +81,7 @@ def dependency(
     explain: bool = typer.Option(False, "--explain", help="print definitions, sources and vintages"),
     lang: str = LANG_OPT,
     source: str = TRADE_SOURCE_OPT,
+    out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
@@ -71,7 +92,8 @@ def dependency(
     with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh,
                  source=source)
-        emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}")
+        emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}", path=out,
+             names=country_names(wh, lang), lang=lang)
         if explain:
             _explain(df, wh, lang)
 
@@ -87,16 +109,19 @@ def suppliers(
                             "(any code in the trade data, catalogued or not)"),
     fmt: Format = FORMAT_OPT,
     source: str = TRADE_SOURCE_OPT,
+    out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
 ) -> None:
-    """Supplier shares per year / 各供应国份额."""
+    """Supplier shares per year, rank 1 = largest / 各供应国份额（第 1 名为最大）."""
     from critmin.indicators.dependency import suppliers as run
 
     with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, wh, source=source)
-    emit(df[df["rank"] < top], fmt, title=f"suppliers of {importer} · {material or hs6}")
+        df = df.assign(rank=df["rank"] + 1)  # people count from 1 (the expression ranks from 0)
+        emit(df[df["rank"] <= top], fmt, title=f"suppliers of {importer} · {material or hs6}", path=out,
+             names=country_names(wh))
 
 
 def crma(
@@ -108,17 +133,24 @@ def crma(
     fmt: Format = FORMAT_OPT,
     explain: bool = typer.Option(False, "--explain"),
     lang: str = LANG_OPT,
+    out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
 ) -> None:
     """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
+    from critmin.i18n import t
     from critmin.indicators.crma import crma_check
 
     with _open(warehouse, engine, lake) as wh:
         df = crma_check(importer, years, cap, material.split(",") if material else None, wh,
                         only_breaches=not all_rows)
-        emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}")
+        if df.empty:
+            have = wh.trade_years()
+            key = "cli.crma.no_breach" if set(_years(years) or have) & set(have) else "cli.no_years"
+            raise EmptyResult(t(key, lang, years=years or "all", cap=f"{cap:.0%}", first=have[0], last=have[-1]))
+        emit(df, fmt, title=f"CRMA single-country check · {importer} · cap {cap:.0%}", path=out,
+             names=country_names(wh, lang), lang=lang)
         if explain:
             _explain(df, wh, lang)
 
@@ -127,6 +159,7 @@ def production(
     material: str = typer.Option(None, "--material", help="material id/name or WMD commodity (default: all)"),
     years: str = YEARS_OPT,
     fmt: Format = FORMAT_OPT,
+    out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
@@ -136,7 +169,7 @@ def production(
 
     with _open(warehouse, engine, lake) as wh:
         df = production_concentration(material, years, wh)
-    emit(df, fmt, title="production concentration")
+        emit(df, fmt, title="production concentration", path=out, names=country_names(wh))
 
 
 def reliance(
@@ -144,6 +177,7 @@ def reliance(
     material: str = typer.Option(..., "--material"),
     years: str = YEARS_OPT,
     fmt: Format = FORMAT_OPT,
+    out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
@@ -153,7 +187,7 @@ def reliance(
 
     with _open(warehouse, engine, lake) as wh:
         df = import_reliance(importer, material, years, wh)
-    emit(df, fmt, title=f"import reliance · {importer}")
+        emit(df, fmt, title=f"import reliance · {importer}", path=out, names=country_names(wh))
 
 
 def reproduce(

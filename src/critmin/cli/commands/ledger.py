@@ -6,13 +6,20 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, emit
 
 ledger_app = typer.Typer(
     help="Tamper-evident chain-of-custody ledger / 可防篡改的监管链账本 "
     "(verify exit codes: 0 intact, 6 chain/signature/head break, 7 only mass-balance or custody rule breaks)",
     no_args_is_help=True,
 )
+
+
+@ledger_app.callback()
+def _needs_extra() -> None:
+    from critmin.extras import require
+
+    require("compliance", "critmin ledger")
 
 
 def register(app: typer.Typer) -> None:
@@ -72,7 +79,7 @@ def append(
 def history(
     file: Path = typer.Argument(..., help="Ledger file"),
     batch: str = typer.Argument(..., help="Batch id"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """Events on a batch and its whole lineage, with its recycled share / 批次履历."""
     from critmin.compliance.ledger import Ledger
@@ -88,7 +95,7 @@ def history(
 @ledger_app.command("events")
 def events(
     file: Path = typer.Argument(..., help="Ledger file"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
+    fmt: Format = FORMAT_OPT,
 ) -> None:
     """List every event of the ledger / 列出全部事件."""
     from critmin.compliance.ledger import Ledger
@@ -103,8 +110,8 @@ def events(
 def verify(
     file: Path = typer.Argument(..., help="Ledger file"),
     anchor: str = typer.Option(None, "--anchor", help="A head hash kept outside the file; must be in the chain"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table|csv|json"),
-    lang: str = typer.Option(None, "--lang", help="en|zh"),
+    fmt: Format = FORMAT_OPT,
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
 ) -> None:
     """Verify hash chain, signatures, mass balance and custody; name the first bad event / 校验账本."""
     from critmin.compliance.ledger import Ledger

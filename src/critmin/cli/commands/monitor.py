@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, emit
+from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 def monitor_cmd(
     out: str = typer.Option("critmin-report", "--out", help="folder for report.html, alerts.json and alerts.csv"),
-    lang: str = typer.Option(None, "--lang", help="report language: en|zh (headings stay bilingual)"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="report language: en|zh (headings stay bilingual)"),
     importers: str = typer.Option("EU27,USA,JPN,CHN", "--importer", "--importers",
                                   help="ISO3 codes, groups (EU27, G7, MSP, user groups) or country names; comma-separated"),
     years: str = typer.Option(None, "--years", help="e.g. 2015-2024 (default: the last 10 years of trade data)"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import Format, emit
+from critmin.cli.output import FORMAT_OPT, Format, check_lang, emit
 
 HELP = (
     "Stress-test an export restriction through the real trade network / 出口限制压力测试. "
@@ -16,12 +16,12 @@ HELP = (
 
 stress_app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
 
-_FMT = typer.Option(Format.table, "--format", help="table|csv|json")
+_FMT = FORMAT_OPT
 _OUT = typer.Option(None, "--out", help="directory for result.json, monthly.csv and the chart (HTML)")
 _WH = typer.Option(None, "--warehouse", help="warehouse file (else CRITMIN_WAREHOUSE, else the default)")
 _SAVE = typer.Option(True, "--save/--no-save", help="save the run in the warehouse (stress_runs, stress_results)")
 _CHART = typer.Option(None, "--chart", help="write the stock/shortfall band chart (offline HTML) here")
-_LANG = typer.Option(None, "--lang", help="en|zh (else CRITMIN_LANG)")
+_LANG = typer.Option(None, "--lang", callback=check_lang, help="en|zh (else CRITMIN_LANG)")
 _STAGE = typer.Option(None, "--stage", help="ore_concentrate|processed_refined|metal|compound (default all)")
 _IMPORTER = typer.Option(None, "--importer", "--importers",
                          help="importers to report: ISO3 codes, groups (EU27, G7, MSP, user groups) or country "

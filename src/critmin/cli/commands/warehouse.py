@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, emit
+from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, Rows, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -183,13 +183,17 @@ def summary(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
             emit(top, fmt, title="Largest rare-earth importers, latest year (BACI) / 稀土最大进口方（最新年份）")
 
 
-def tables(warehouse: Path = WAREHOUSE_OPT) -> None:
+def tables(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
     """List the warehouse's tables / 列出数据表."""
     import critmin
 
     with critmin.open(warehouse) as wh:
-        for name in wh.tables():
+        names = wh.tables()
+    if fmt is Format.table:  # one name a line, as before: easy to read and to pipe
+        for name in names:
             typer.echo(name)
+        return
+    emit(Rows(["table"], [(n,) for n in names]), fmt)
 
 
 def export(
@@ -228,7 +232,7 @@ def export(
         typer.echo(t("lake.verified"))
 
 
-def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang")) -> None:
+def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang", callback=check_lang, help="en|zh")) -> None:
     """Materials, their HS6 codes, stages, coverage and the reason of each mapping / 矿产品种及其 HS6 编码、环节与归类理由."""
     import pandas as pd
 
@@ -247,7 +251,7 @@ def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "
 def catalog_members(group: str = typer.Argument(..., help="group id or name, e.g. EU27, EU28, EU, G7, OECD, "
                                                                "MSP, a user group, 欧盟27国"),
                     year: int = typer.Option(..., "--year"), fmt: Format = FORMAT_OPT,
-                    lang: str = typer.Option("en", "--lang")) -> None:
+                    lang: str = typer.Option("en", "--lang", callback=check_lang, help="en|zh")) -> None:
     """Members of a country group in a year / 某年的国家集团成员."""
     import pandas as pd
 

@@ -94,3 +94,6 @@ def test_cli_engine_spark(engines, tmp_path):
     s, d = (pd.read_json(io.StringIO(r.stdout)) for r in (on_spark, on_duck))
     same(s, d)
     assert json.loads(on_spark.stdout)[0]["provenance_ids"]
+    table = CliRunner().invoke(app, ["suppliers", "--importer", "USA", "--material", "cobalt", "--years", "2023",
+                                     "--top", "3", "--engine", "spark", "--lake", str(sw.path)])
+    assert table.exit_code == 0 and "United States" in table.output, table.output  # names read from the lake

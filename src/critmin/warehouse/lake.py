@@ -318,6 +318,11 @@ class SparkWarehouse:
         """Run DuckDB-dialect SQL (``?`` parameters allowed; a list parameter after IN expands) on Spark."""
         return SparkResult(self.session.sql(to_spark(query, params)))
 
+    @property
+    def con(self) -> SparkWarehouse:
+        """Cursor-style access for code written against ``Warehouse.con`` (``con.execute(sql).fetchall()``)."""
+        return self
+
     def execute(self, query: str, params: list | None = None) -> SparkResult:
         """Cursor-style :meth:`sql`, for code written against a DuckDB cursor."""
         return self.sql(query, params)

@@ -77,11 +77,6 @@ SETTINGS: dict[str, Setting] = {
         Setting("lock_wait", 60.0, float, "seconds",
                 "how long a command waits for another writer of the warehouse before giving up",
                 "等待其他命令写完数据仓库的最长时间"),
-        Setting("uv_screen_z", 5.0, float, "robust z (MADs)",
-                "ASSUMPTION (no published threshold): a trade row whose log unit value lies more than this many "
-                "scaled median absolute deviations from its HS6-year median is flagged (kept) at build and ingest",
-                "假设（无公开阈值）：贸易记录的对数单位价值偏离其 HS6-年份中位数超过该倍数的标准化中位绝对偏差时"
-                "被标记（保留）"),
         Setting("engine", "duckdb", str, "",
                 "where indicators run: duckdb (the warehouse file) or spark (the Parquet lake)",
                 "指标计算引擎：duckdb（数据仓库文件）或 spark（Parquet 数据湖）"),
@@ -103,6 +98,18 @@ SETTINGS: dict[str, Setting] = {
         Setting("kb_stale_days", 180, int, "days",
                 "a measure not reviewed for this many days is reported as stale by `kb check`",
                 "措施超过此天数未复核时，`kb check` 报告为过期"),
+        Setting("uv_screen_z", 5.0, float, "robust z (MADs)",
+                "ASSUMPTION (no published threshold): a trade row whose log unit value lies more than this many "
+                "scaled median absolute deviations from its HS6-year median is flagged (kept) at build and ingest",
+                "假设（无公开阈值）：贸易记录的对数单位价值偏离其 HS6-年份中位数超过该倍数的标准化中位绝对偏差时"
+                "被标记（保留）"),
+        Setting("serve_dir", None, str, "path",
+                "folder of `critmin serve`'s own state (tokens, audit log, sharing agreement, ledgers, snapshots); "
+                "default: <warehouse>.serve beside the warehouse",
+                "`critmin serve` 自身状态的文件夹（令牌、审计日志、共享协议、账本、快照）；默认在数据仓库旁的 <warehouse>.serve"),
+        Setting("serve_anonymous", 0, int, "0|1",
+                "1: anonymous visitors may read the public indicators (read-only)",
+                "1：匿名访问者可只读公开指标"),
     ]
 }
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
-ALL_REGIMES = ["cn-export", "eu-csddd", "eu-crma-magnet", "eu-dpp"]
+ALL_REGIMES = ["cn-export", "eu-csddd", "eu-crma-magnet", "eu-crma-risk", "eu-batteries", "eu-dpp"]
 _SEG = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 

@@ -15,7 +15,7 @@ from critmin.compliance.rules import REGIMES, load_pack
 
 def test_complete_dossier_passes_every_pack(verified_doc, custody):
     d = dossier_from_obj(verified_doc)
-    result = check(d, ALL_REGIMES, ledger=custody.path)
+    result = check(d, ALL_REGIMES, ledger=custody.path, readiness=True)
     assert result.findings == [] and result.custody == "verified"
     assert result.exit_code == 0
     assert result.as_of == date(2026, 3, 16)
@@ -23,17 +23,17 @@ def test_complete_dossier_passes_every_pack(verified_doc, custody):
 
 def test_hand_written_custody_section_is_only_advisory_unverified():
     """complete.json's own section says verified: true, but no ledger stands behind it."""
-    result = check(load_dossier(DATA / "complete.json"), ALL_REGIMES)
+    result = check(load_dossier(DATA / "complete.json"), ALL_REGIMES, readiness=True)
     assert [(f.rule_id, f.detail.split(":")[0]) for f in result.findings] == [("CSDDD-013", "unverified")]
-    assert result.exit_code == 3
+    assert result.findings[0].readiness and result.exit_code == 0  # CSDDD does not apply before 2028-07-26
 
 
 @pytest.mark.parametrize("path", defect_files(), ids=lambda p: p.stem)
 def test_defect_fails_with_exactly_expected_rules(path, verified_doc, custody):
     patch = json.loads(path.read_text(encoding="utf-8"))
     d = dossier_from_obj(apply_patch(verified_doc, patch), str(path))
-    result = check(d, ALL_REGIMES, ledger=custody)
-    assert result.rule_ids == set(patch["expect"]), result.to_frame().to_string()
+    result = check(d, ALL_REGIMES, ledger=custody, readiness=True)  # rules of regimes not yet applying too
+    assert {f.rule_id for f in result.findings} == set(patch["expect"]), result.to_frame().to_string()
 
 
 def test_defect_classes_cover_every_regime():
@@ -46,27 +46,12 @@ def test_defect_classes_cover_every_regime():
 
 
 def test_exit_code_by_worst_severity(complete_doc):
-    advisory = dossier_from_obj(apply_patch(complete_doc, {"delete": ["footprint"]}))
+    advisory = dossier_from_obj(apply_patch(complete_doc, {"delete": ["traceability.cn_trace_system_id"]}))
     assert check(advisory, ALL_REGIMES).exit_code == 3
-    warning = dossier_from_obj(apply_patch(complete_doc, {"delete": ["due_diligence.complaints_channel"]}))
+    warning = dossier_from_obj(apply_patch(complete_doc, {"set": {"end_use.no_military_use": False}}))
     assert check(warning, ALL_REGIMES).exit_code == 4
     error = dossier_from_obj(apply_patch(complete_doc, {"delete": ["end_use"]}))
     assert check(error, ALL_REGIMES).exit_code == 5
-
-
-def test_controlled_items_follow_announcement_status(complete_doc):
-    """Ho (No. 57) was never controlled: announced 2025-10-09 to take effect 2025-11-08, suspended by No. 70
-    from 2025-11-07 (the KB's state, not a date of our own)."""
-    doc = apply_patch(complete_doc, {"set": {"items[0].elements": ["Nd", "Ho", "Fe", "B"]}})
-    doc = apply_patch(doc, {"delete": ["items[0].controlled_item_id"]})
-    d = dossier_from_obj(doc)
-    announced = check(d, ["cn-export"], as_of=date(2025, 10, 20))
-    assert "CN-EXP-008" not in announced.rule_ids
-    suspended = check(d, ["cn-export"], as_of=date(2026, 3, 16))
-    assert "CN-EXP-008" not in suspended.rule_ids and "CN-EXP-010" not in suspended.rule_ids
-    # No. 18 (Dy) is never suspended
-    dy = dossier_from_obj(apply_patch(complete_doc, {"delete": ["items[0].controlled_item_id"]}))
-    assert "CN-EXP-008" in check(dy, ["cn-export"], as_of=date(2026, 6, 1)).rule_ids
 
 
 def test_findings_name_path_and_speak_both_languages(complete_doc):

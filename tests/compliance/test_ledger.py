@@ -82,9 +82,11 @@ def test_exported_evidence_feeds_the_crma_recycled_claim_check(ledger, complete_
     d = dossier_from_obj(complete_doc)
     d.chain_of_custody = ledger.export_evidence("MAG-1")
     d.recycled_content.total_recycled_share_pct = 12.9  # within 0.5 points of 12.5
-    assert check(d, ["eu-crma-magnet", "eu-csddd", "eu-dpp"], ledger=ledger).findings == []
+    assert check(d, ["eu-crma-magnet", "eu-csddd", "eu-dpp"], ledger=ledger, readiness=True).findings == []
     d.recycled_content.total_recycled_share_pct = 15.0
-    assert check(d, ["eu-crma-magnet"], ledger=ledger).rule_ids == {"CRMA-009"}
+    # Art. 29 binds from 2027-05-24 at the earliest: on 2026-03-16 the finding is a readiness one
+    r = check(d, ["eu-crma-magnet"], ledger=ledger, readiness=True)
+    assert {f.rule_id for f in r.findings} == {"CRMA-009"} and r.findings[0].readiness and r.exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,26 @@ Mass = Annotated[float, Field(ge=0, le=1e12)]
 CustodyStage = Literal["mine", "separation", "metal", "alloy", "magnet", "product", "recycling"]
 Form = Literal["ore_concentrate", "oxide", "compound", "metal", "alloy", "magnet", "product", "scrap", "other"]
 MagnetType = Literal["NdFeB", "SmCo", "AlNiCo", "ferrite", "other"]
+# What the operator does with the goods: the EU acts bind an operator by role (placing on the market,
+# manufacturing, importing), the Chinese licence binds the exporter.
+OperatorRole = Literal[
+    "exporter", "importer", "manufacturer", "distributor", "placing_on_market", "recycler",
+    "extractive_waste_operator", "other",
+]
+# Product categories the EU acts name: CRMA Art. 28(1) (products with permanent magnets) and the battery
+# categories of Regulation (EU) 2023/1542; "none" states that the shipment is none of them.
+ProductCategory = Literal[
+    "mri_device", "wind_generator", "industrial_robot", "motor_vehicle", "light_means_of_transport",
+    "cooling_generator", "heat_pump", "electric_motor", "washing_machine", "tumble_dryer", "microwave_oven",
+    "vacuum_cleaner", "dishwasher", "ev_battery", "lmt_battery", "industrial_battery", "sli_battery",
+    "portable_battery", "none",
+]
+# Strategic technologies of CRMA Art. 24(1), whose large manufacturers assess supply risks.
+StrategicTechnology = Literal[
+    "batteries", "hydrogen", "renewable_energy", "aircraft", "traction_motors", "heat_pumps",
+    "data_transmission_storage", "mobile_electronics", "additive_manufacturing", "robotics", "drones",
+    "rocket_launchers", "satellites", "advanced_chips", "none",
+]
 
 
 def _d(en: str, zh: str) -> str:
@@ -96,12 +116,51 @@ class EndUse(_Model):
     )
 
 
+class LicenceItem(_Model):
+    """One item line as the licence states it: what was licensed, and how much."""
+
+    control_list_no: Id | None = Field(None, description=_d("Control-list item number licensed", "许可的管制物项编号"))
+    hs_code: Id | None = Field(None, description=_d("Tariff code licensed", "许可的商品编码"))
+    elements: list[Element] = Field(default_factory=list, description=_d("Elements licensed", "许可物项所含元素"))
+    description: Text | None = Field(None, description=_d("Item as described in the licence", "许可证所载物项名称"))
+    quantity_kg: Mass | None = Field(None, description=_d("Quantity licensed (kg)", "许可数量（千克）"))
+    used_kg: Mass | None = Field(
+        None, description=_d("Quantity already exported under this licence item before this shipment (kg)", "本次出运前该许可物项已出口数量（千克）")
+    )
+
+
 class Licence(_Model):
     licence_no: Id | None = Field(None, description=_d("Export licence number", "出口许可证号"))
     kind: Literal["single", "general"] | None = Field(None, description=_d("Licence kind", "许可类型（单项 / 通用）"))
     issued_on: date | None = Field(None, description=_d("Issued on", "签发日期"))
+    valid_from: date | None = Field(None, description=_d("Valid from (default: issue date)", "有效期起（缺省为签发日期）"))
     valid_until: date | None = Field(None, description=_d("Valid until", "有效期至"))
     authority: Text | None = Field(None, description=_d("Issuing authority", "签发机关"))
+    consignee: Party | None = Field(None, description=_d("Consignee named in the licence", "许可证所载收货人"))
+    end_user: Party | None = Field(None, description=_d("End user named in the licence", "许可证所载最终用户"))
+    destination: ISO3 | None = Field(None, description=_d("Destination country named in the licence", "许可证所载目的国"))
+    items: list[LicenceItem] = Field(default_factory=list, description=_d("Items and quantities licensed", "许可物项及数量"))
+
+
+class Operator(_Model):
+    """The company whose obligations the EU packs check: role, size, where it is established."""
+
+    name: Text | None = Field(None, description=_d("Legal name", "法定名称"))
+    country: ISO3 | None = Field(None, description=_d("Country of establishment (ISO3)", "设立国（ISO3）"))
+    roles: list[OperatorRole] | None = Field(None, description=_d("What the operator does with the goods", "经营者对货物的角色"))
+    employees: int | None = Field(None, ge=0, le=10_000_000, description=_d("Average employees (last financial year)", "上一财年平均雇员人数"))
+    net_turnover_eur: float | None = Field(None, ge=0, le=1e13, description=_d("Net worldwide turnover (EUR)", "全球净营业额（欧元）"))
+    eu_net_turnover_eur: float | None = Field(None, ge=0, le=1e13, description=_d("Net turnover in the EU (EUR)", "在欧盟的净营业额（欧元）"))
+    large_company: bool | None = Field(None, description=_d("Large undertaking (Directive 2013/34/EU, Art. 3(4))", "大型企业（指令 2013/34/EU 第3条第4款）"))
+    strategic_technologies: list[StrategicTechnology] | None = Field(
+        None, description=_d("Strategic technologies it manufactures (CRMA Art. 24(1); ['none'] if none)", "所制造的战略技术产品（CRMA 第24条第1款；均无时填 ['none']）")
+    )
+    risk_assessment_on: date | None = Field(
+        None, description=_d("Latest supply-chain risk assessment of strategic raw materials (CRMA Art. 24(2))", "最近一次战略原材料供应链风险评估日期")
+    )
+    waste_assessment_submitted_on: date | None = Field(
+        None, description=_d("Preliminary economic assessment of CRM recovery from extractive waste submitted on (CRMA Art. 27)", "采矿废弃物关键原材料回收初步经济评估提交日期（CRMA 第27条）")
+    )
 
 
 class MaterialListEntry(_Model):
@@ -265,6 +324,13 @@ class Dossier(_Model):
     footprint: Footprint | None = Field(None, description=_d("Environmental footprint", "环境足迹"))
     magnet_label: MagnetLabel | None = Field(None, description=_d("Permanent-magnet label", "永磁体标签"))
     passport: Passport | None = Field(None, description=_d("Digital product passport", "数字产品护照"))
+    operator: Operator | None = Field(None, description=_d("Operator whose EU obligations are checked", "核查其欧盟义务的经营者"))
+    products: list[ProductCategory] | None = Field(
+        None, description=_d("Product categories the goods belong to (['none'] if none)", "货物所属产品类别（均不属于时填 ['none']）")
+    )
+    destination_country: ISO3 | None = Field(
+        None, description=_d("Country the goods are shipped to (default: end user's, else importer's)", "货物目的国（缺省为最终用户所在国，其次为进口商所在国）")
+    )
 
 
 def json_schema() -> dict:

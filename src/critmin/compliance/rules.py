@@ -2,8 +2,10 @@
 and the small evaluator that turns a dossier into findings.
 
 A rule names the field path(s) it reads (dotted, ``[*]`` for every list element), a requirement
-``type`` — ``presence``, ``format`` (regex), ``value_set`` or ``condition`` (a cross-field ``compare`` or
-``covers``) — optional ``when`` guards and an ``each`` scope, a severity (error / warning / advisory), a
+``type`` — ``presence``, ``format`` (regex), ``value_set``, ``condition`` (a cross-field ``compare`` or
+``covers``) or ``builtin`` (a named check registered in :data:`BUILTIN_CHECKS`, for what a path expression
+cannot say) — optional ``when`` guards and an ``each`` scope, ``applies`` (when the rule binds; see
+:mod:`critmin.compliance.applicability`; the pack's own ``applies`` holds for all its rules), a severity (error / warning / advisory), a
 citation (legal source, plus the seed where we learnt it) and its text in English and Chinese.
 ``law_specific: false`` marks a rule where the law does not (yet) say this precisely; such rules must be
 advisory, which the loader enforces.
@@ -20,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from critmin.compliance.applicability import Applies
 from critmin.errors import CatalogError, UsageError
 
 SEVERITIES = ("advisory", "warning", "error")
@@ -29,8 +32,19 @@ REGIMES = {
     "eu-csddd": "eu_csddd.yaml",
     "eu-crma-magnet": "eu_crma_magnet.yaml",
     "eu-dpp": "eu_dpp.yaml",
+    "eu-crma-risk": "eu_crma_risk.yaml",
+    "eu-batteries": "eu_batteries.yaml",
 }
-VALUE_REFS = ("cn_controlled_elements",)
+VALUE_REFS = ("destination",)
+# item fields the check derives before the rules run (the KB's controls in force on the day for the line)
+DERIVED = ("cn_controls",)
+
+
+def builtin_checks() -> dict:
+    """Named checks a ``type: builtin`` rule may call: ``check(rule, ctx) -> [(path, problem, detail)]``."""
+    from critmin.compliance import cnlicence, massbalance
+
+    return {**cnlicence.CHECKS, **massbalance.CHECKS}
 
 
 class _M(BaseModel):
@@ -104,7 +118,9 @@ class Match(_M):
 
 class Rule(_M):
     id: str = Field(..., pattern=r"^[A-Z]+(-[A-Z]+)*-\d{3}$")
-    type: Literal["presence", "format", "value_set", "condition"]
+    type: Literal["presence", "format", "value_set", "condition", "builtin"]
+    check: str | None = None
+    applies: list[Applies] | None = None
     paths: list[str] = []
     each: str | None = None
     when: list[When] = []
@@ -137,6 +153,10 @@ class Rule(_M):
             raise ValueError("value_set needs values")
         if self.type == "condition" and sum(x is not None for x in (self.compare, self.covers, self.match)) != 1:
             raise ValueError("condition needs exactly one of compare, covers or match")
+        if (self.type == "builtin") != (self.check is not None):
+            raise ValueError("type builtin needs check (and only builtin takes check)")
+        if self.check is not None and self.check not in builtin_checks():
+            raise ValueError(f"unknown builtin check {self.check!r}; known: {', '.join(sorted(builtin_checks()))}")
         return self
 
     def field_paths(self) -> list[str]:
@@ -157,6 +177,8 @@ class Rule(_M):
             out += [absolute(f"{self.match.right}[*].{f}") for f in (self.match.key, self.match.field)]
         seen: list[str] = []
         for p in out:
+            if p.rsplit(".", 1)[-1] in DERIVED:  # filled in by the check, not by the dossier
+                continue
             if p not in seen:
                 seen.append(p)
         return seen
@@ -167,6 +189,7 @@ class Pack(_M):
     title: Bilingual
     legal_basis: list[Citation]
     notes: Bilingual | None = None
+    applies: list[Applies] | None = None
     rules: list[Rule]
 
 
@@ -276,6 +299,7 @@ class Finding:
     citation: str
     text_en: str
     text_zh: str
+    readiness: bool = False  # found while the regime does not (yet) apply: shown, never counted
 
 
 @dataclass
@@ -379,6 +403,11 @@ def evaluate(rule: Rule, regime: str, ctx: Context) -> list[Finding]:
                 rule.citation.source, rule.text.en, rule.text.zh,
             )
         )
+
+    if rule.type == "builtin":
+        for path, problem, detail in builtin_checks()[rule.check](rule, ctx):
+            finding(path, problem, detail)
+        return found
 
     for scope_path, scope in scopes:
         if not isinstance(scope, dict):

@@ -100,11 +100,18 @@ def template_fields(regimes) -> list[TemplateField]:
 
     regimes = parse_regimes(regimes)
     need: dict[str, list[tuple[str, str, str]]] = {p: [] for p in ALWAYS}
+    from critmin.compliance.applicability import paths_read
+
     for regime in regimes:
-        for rule in load_pack(regime).rules:
+        pack = load_pack(regime)
+        for rule in pack.rules:
             for p in rule.field_paths():
                 p = p[:-3] if p.endswith("[*]") else p
                 need.setdefault(p, []).append((rule.id, rule.severity, rule.pattern or ""))
+        # what decides whether the regime applies: without it the regime is "not assessed"
+        for p in paths_read([*(pack.applies or []), *(a for r in pack.rules for a in (r.applies or []))]):
+            p = p[:-3] if p.endswith("[*]") else p
+            need.setdefault(p, []).append((f"{regime}:applies", "warning", ""))
     # a path naming a repeated section or sub-model expands to its leaves; required keys of list rows too
     expanded: dict[str, list[tuple[str, str, str]]] = {}
     for p, reqs in need.items():

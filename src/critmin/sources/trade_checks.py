@@ -47,6 +47,9 @@ def first_duplicate(con, raw: str, keys: list[str], file_label: str, expected: s
     """Raise InputError at the second line of the first key seen twice in ``raw`` (a file must state each flow
     once; loading both would double it). ``keys`` are column expressions chosen by critmin, not data."""
     cols = ", ".join(keys)
+    # a hash aggregate says whether any key repeats; only then the (sorting) window finds where
+    if not con.execute(f"SELECT 1 FROM {raw} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1").fetchall():
+        return
     dup = con.execute(f"""SELECT line, first_line FROM (
                               SELECT line, min(line) OVER (PARTITION BY {cols}) AS first_line FROM {raw})
                           WHERE line > first_line ORDER BY line LIMIT 1""").fetchall()

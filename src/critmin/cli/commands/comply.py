@@ -14,7 +14,8 @@ comply_app = typer.Typer(
     no_args_is_help=True,
 )
 
-REGIMES_HELP = "Comma-separated: cn-export, eu-csddd, eu-crma-magnet, eu-dpp"
+REGIMES_HELP = "Comma-separated: cn-export, eu-csddd, eu-crma-magnet, eu-crma-risk, eu-batteries, eu-dpp"
+ALL_REGIMES = "cn-export,eu-csddd,eu-crma-magnet,eu-crma-risk,eu-batteries,eu-dpp"
 
 
 def register(app: typer.Typer) -> None:
@@ -54,29 +55,41 @@ def schema(out: Path = typer.Option(None, "--out", help="Write to this file inst
 @comply_app.command("check")
 def check(
     dossier: Path = typer.Argument(..., help="Dossier file (.json, .yaml)"),
-    regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet", "--regimes", help=REGIMES_HELP),
+    regimes: str = typer.Option(ALL_REGIMES, "--regimes", help=REGIMES_HELP),
     lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
     as_of: str = typer.Option(None, "--as-of", help="Read control status on this date (default: shipment date)"),
     fmt: Format = FORMAT_OPT,
     ledger: Path = typer.Option(None, "--ledger", help="Ledger the chain_of_custody section was exported from: "
                                 "recomputed from it (without one, custody is reported unverified)"),
+    readiness: bool = typer.Option(False, "--readiness", help="Also read the rules of regimes that do not (yet) "
+                                   "apply; their findings are marked and change neither result nor exit code"),
 ) -> None:
-    """Check a dossier against rule packs; exit 0 clean, 3 advisory, 4 warning, 5 error / 按规则包核查档案."""
+    """Check a dossier: per regime pass / fail / not applicable / not assessed, with findings; exit 0/3/4/5 / 核查档案.
+
+    Exit code by the worst binding finding: 0 none, 3 advisory, 4 warning, 5 error."""
+    import json
+
     from critmin.compliance.check import check as run_check
     from critmin.compliance.loader import load_dossier
     from critmin.i18n import current_lang, t
 
     lang = current_lang(lang)
 
-    result = run_check(load_dossier(dossier), regimes, as_of=_date(as_of), ledger=ledger)
+    result = run_check(load_dossier(dossier), regimes, as_of=_date(as_of), ledger=ledger, readiness=readiness)
     names = ",".join(result.regimes)
+    if fmt is Format.json:
+        typer.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2, default=str))
+        raise typer.Exit(result.exit_code)
+    if fmt is Format.table:
+        emit(result.summary_frame(lang), fmt,
+             title=t("compliance.check.regimes", lang, dossier=plain(result.dossier_id), as_of=result.as_of))
     if fmt is Format.table and not result.findings:
         typer.echo(t("compliance.check.clean", lang, dossier=plain(result.dossier_id), regimes=names, as_of=result.as_of))
     else:
         title = t("compliance.check.title", lang, dossier=plain(result.dossier_id), regimes=names, as_of=result.as_of)
         emit(result.to_frame(lang), fmt, title=title)
     if fmt is Format.table:
-        sev = [f.severity for f in result.findings]
+        sev = [f.severity for f in result.binding]
         typer.echo(
             t("compliance.check.summary", lang, errors=sev.count("error"), warnings=sev.count("warning"),
               advisories=sev.count("advisory"), code=result.exit_code)
@@ -146,7 +159,7 @@ def import_xlsx(
 
 @comply_app.command("rules")
 def rules(
-    regimes: str = typer.Option("cn-export,eu-csddd,eu-crma-magnet,eu-dpp", "--regimes", help=REGIMES_HELP),
+    regimes: str = typer.Option(ALL_REGIMES, "--regimes", help=REGIMES_HELP),
     lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
     fmt: Format = FORMAT_OPT,
 ) -> None:

@@ -69,7 +69,7 @@ def _environ_reads(tree):
 
 # Environment reads outside settings.py that are not critmin settings, each with its reason.
 ENV_ALLOWED = {
-    ("critmin.indicators.engine", "SPARK_LOCAL_IP"),  # PySpark's own variable, defaulted before Spark starts
+    ("critmin.warehouse.lake", "SPARK_LOCAL_IP"),  # PySpark's own variable, defaulted before Spark starts
 }
 
 

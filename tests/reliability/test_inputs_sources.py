@@ -101,7 +101,7 @@ def test_build_and_export_in_a_folder_with_an_apostrophe(tmp_path, built_warehou
     assert r.returncode == 0, r.stderr   # was: a parser error from ATTACH '<path>'
     r = run("export", "--out", str(home / "it's parquet"))
     assert r.returncode == 0, r.stderr   # was: a parser error from COPY … TO '<path>'
-    assert (home / "it's parquet" / "trade.parquet").exists()
+    assert (home / "it's parquet" / "manifest.json").exists() and (home / "it's parquet" / "trade").is_dir()
 
 
 @pytest.mark.parametrize("value", ["abc", "nan", "-1", "inf"])

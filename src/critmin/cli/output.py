@@ -22,8 +22,8 @@ import typer
 from critmin.errors import EmptyResult
 from critmin.tabletext import Rows, clean, write_table
 
-__all__ = ["FORMAT_OPT", "OUT_OPT", "WAREHOUSE_OPT", "EmptyResult", "Format", "Rows", "check_lang", "clean", "emit",
-           "country_names"]
+__all__ = ["ENGINE_OPT", "FORMAT_OPT", "LAKE_OPT", "OUT_OPT", "WAREHOUSE_OPT", "EmptyResult", "Format", "Rows",
+           "check_lang", "clean", "emit", "country_names"]
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -41,6 +41,11 @@ class Format(StrEnum):
 WAREHOUSE_OPT = typer.Option(None, "--warehouse", "-w",
                              help="warehouse file (else $CRITMIN_WAREHOUSE, else per-user default)")
 FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table|csv|json")
+# Where indicators run (critmin.indicators.engine): DuckDB on the warehouse, or Spark on the lake it was exported to.
+ENGINE_OPT = typer.Option(None, "--engine", help="duckdb (default) or spark (reads the Parquet lake; "
+                          "else $CRITMIN_ENGINE)")
+LAKE_OPT = typer.Option(None, "--lake", help="lake folder for --engine spark (else $CRITMIN_LAKE, else the "
+                        "warehouse path with .lake)")
 OUT_OPT = typer.Option(None, "--out", "-o",
                        help="write the rows to this file instead: .csv, .json, .xlsx (Excel) or .parquet")
 

@@ -1,15 +1,50 @@
-"""Where indicator expressions run: an Ibis backend over the warehouse (DuckDB by default, PySpark optional).
+"""Where indicator expressions run: DuckDB on the warehouse file (the default) or Spark on its Parquet lake.
 
-Indicator maths is written once as Ibis expressions (see :mod:`critmin.indicators.imports`); this module
-only hands out tables. Ibis compiles the same expression to DuckDB SQL or Spark SQL.
+Indicator maths is written once as Ibis expressions (see :mod:`critmin.indicators.imports`) and SQL statements
+in DuckDB's dialect (GeoPolRisk, transpiled by SQLGlot); this module only chooses the handle they run on.
+:func:`open_engine` gives a :class:`~critmin.warehouse.handle.Warehouse` for ``duckdb`` and a
+:class:`~critmin.warehouse.lake.SparkWarehouse` for ``spark``; both answer the same questions (``ibis``,
+``trade_years``, ``provenance_by_year``, ``sql``), so the indicator functions take either as ``warehouse``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from critmin.errors import WarehouseMissing
+from critmin.errors import UsageError, WarehouseMissing
 from critmin.settings import warehouse_path
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine_name(explicit: str | None = None) -> str:
+    """``--engine``, else ``CRITMIN_ENGINE``, else duckdb; anything else is refused naming the choices."""
+    from critmin.settings import get
+
+    name = str(get("engine", explicit)).strip().lower()
+    if name not in ENGINES:
+        raise UsageError(f"engine '{name}': expected one of {', '.join(ENGINES)}")
+    return name
+
+
+def lake_path(explicit=None, warehouse=None) -> Path:
+    """The lake for ``--engine spark``: ``--lake``, else ``CRITMIN_LAKE``, else the warehouse path with the
+    suffix ``.lake`` (``critmin export`` writes there by default)."""
+    from critmin.settings import get
+
+    lake = get("lake", None if explicit is None else str(explicit))
+    return Path(lake).expanduser() if lake else warehouse_path(warehouse).with_suffix(".lake")
+
+
+def open_engine(engine: str | None = None, warehouse=None, lake=None, read_only: bool = True):
+    """An open handle on the chosen engine (close it, or use it as a context manager)."""
+    from critmin.warehouse.handle import Warehouse
+
+    if engine_name(engine) == "duckdb":
+        return Warehouse.open(warehouse, read_only=read_only)
+    from critmin.warehouse.lake import SparkWarehouse
+
+    return SparkWarehouse(lake_path(lake, warehouse))
 
 
 def duckdb_backend(path=None):
@@ -26,19 +61,13 @@ def duckdb_backend(path=None):
 
 
 def spark_backend(session=None):
-    """An Ibis PySpark backend (local[2] unless a session is given). Needs the ``spark`` extra and Java 17."""
-    import os
-
+    """An Ibis PySpark backend on ``session``, else on :func:`critmin.warehouse.lake.spark_session` (master and
+    driver memory from the settings). Needs the ``spark`` extra and Java 17."""
     import ibis
 
     from critmin.extras import require
 
     require("spark", "the Spark engine")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    if session is None:
-        from pyspark.sql import SparkSession
+    from critmin.warehouse.lake import spark_session
 
-        session = (SparkSession.builder.master("local[2]").appName("critmin")
-                   .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                   .config("spark.driver.memory", "1g").getOrCreate())
-    return ibis.pyspark.connect(session)
+    return ibis.pyspark.connect(session if session is not None else spark_session())

@@ -183,6 +183,8 @@ def default_materials() -> list[str]:
 # ------------------------------------------------------------------------------------------- input resolution
 def _schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """Tables of the warehouse and their columns, in one query."""
+    if getattr(con, "engine", "duckdb") == "spark":
+        return con.schema()
     out: dict[str, set[str]] = {}
     for table, column in con.execute("select table_name, column_name from duckdb_columns() "
                                      "where database_name = current_database()").fetchall():
@@ -542,6 +544,10 @@ def geopolrisk_rows(
     from critmin.warehouse.handle import using
 
     with (nullcontext() if con is not None else using(warehouse)) as wh:
+        if getattr(wh, "engine", "duckdb") == "spark":  # the same statement, transpiled, on the lake
+            cols, rows = wh.spark_rows(to_spark_sql(build_sql(wh, list(countries), list(materials), yrs, opt, groups)))
+            keep = OUTPUT_COLUMNS + (DETAIL_COLUMNS if detail else [])
+            return keep, [tuple(r[cols.index(c)] for c in keep) for r in rows]
         cur = (con if con is not None else wh.con).cursor()
         try:
             sql = build_sql(cur, list(countries), list(materials), yrs, opt, groups)

@@ -48,12 +48,13 @@ def production_concentration(commodity: str | None = None, years=None, warehouse
 def import_reliance(entity, material: str, years=None, warehouse=None):
     """Net import reliance of countries or groups (ISO3 codes, groups or names) for a material, per year
     (tonnes basis), with the year's trade and production provenance ids."""
+    import ibis
     import pandas as pd
     from ibis import _
 
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
-    from critmin.indicators.imports import economies, membership_table
+    from critmin.indicators.imports import economies
     from critmin.indicators.provenance import add_provenance
     from critmin.warehouse.handle import using
 
@@ -73,25 +74,24 @@ def import_reliance(entity, material: str, years=None, warehouse=None):
         prod = wh.ibis.table("production").filter(_.commodity == mat.wmd_commodity)
         if yrs:
             trade, prod = trade.filter(_.year.isin(yrs)), prod.filter(_.year.isin(yrs))
-        rows = []
-        for e in econ:
-            if e.is_group:
-                members = membership_table([e], yrs or wh.trade_years()).select(iso3=_.iso3, m_year=_.year)
-                imp = _group_flow(trade, members, "importer", "exporter")
-                exp = _group_flow(trade, members, "exporter", "importer")
-                p = prod.join(members, [prod.country == members.iso3, prod.year == members.m_year])
-            else:
-                imp, exp = trade.filter(_.importer == e.id), trade.filter(_.exporter == e.id)
-                p = prod.filter(_.country == e.id)
-            i = imp.group_by("year").aggregate(imports_t=_.qty_t.sum()).to_pandas()
-            x = exp.group_by("year").aggregate(exports_t=_.qty_t.sum()).to_pandas()
-            # tonnes converted once at build time (qty_t); a unit without a tonnes equivalent stays missing
-            pr = p.group_by("year").aggregate(production_t=_.qty_t.sum(), _rows=_.count()).to_pandas()
-            df = i.merge(x, on="year", how="outer").merge(pr, on="year", how="outer").fillna(
-                {"imports_t": 0.0, "exports_t": 0.0})
-            df.insert(0, "entity", e.id)
-            rows.append(df)
-        df = pd.concat(rows, ignore_index=True)
+        # every economy at once: (entity, year, member) rows, countries as their own single member, so trade is
+        # scanned once per direction whatever the number of economies (a loop per economy scanned it 3 × N times)
+        ys = yrs or wh.trade_years()
+        ent = ibis.memtable(pd.DataFrame([(e.id, y, m) for e in econ for y in ys
+                                          for m in (e.members(y) if e.is_group else [e.id])],
+                                         columns=["entity", "m_year", "iso3"]).astype({"m_year": "int32"}),
+                            schema={"entity": "string", "m_year": "int32", "iso3": "string"})
+        imp = _group_flow(trade, ent, "importer", "exporter").select("entity", "year", imports_t=_.qty_t,
+                                                                       exports_t=ibis.literal(0.0))
+        exp = _group_flow(trade, ent, "exporter", "importer").select("entity", "year", imports_t=ibis.literal(0.0),
+                                                                       exports_t=_.qty_t)
+        flows = imp.union(exp).group_by(["entity", "year"]).aggregate(imports_t=_.imports_t.sum(),
+                                                                       exports_t=_.exports_t.sum())
+        # tonnes converted once at build time (qty_t); a unit without a tonnes equivalent stays missing
+        p = prod.join(ent, [prod.country == ent.iso3, prod.year == ent.m_year])
+        pr = p.group_by(["entity", "year"]).aggregate(production_t=_.qty_t.sum(), _rows=_.count()).to_pandas()
+        df = flows.to_pandas().merge(pr, on=["entity", "year"], how="outer").fillna(
+            {"imports_t": 0.0, "exports_t": 0.0})
         df["production_t"] = df["production_t"].where(df["_rows"].notna(), 0.0)  # no row = no production
         df["import_reliance"], df["reliance_status"] = reliance_ratio(
             df["production_t"], df["imports_t"], df["exports_t"])
@@ -124,7 +124,8 @@ def reliance_ratio(production, imports, exports):
 
 
 def _group_flow(trade, members, inside: str, outside: str):
-    """Flows whose ``inside`` party is a member and ``outside`` party is not (extra-group flows)."""
+    """Flows whose ``inside`` party is a member of an entity and ``outside`` party is not (extra-group flows),
+    tagged with the entity; ``members``: (entity, m_year, iso3)."""
     j = trade.join(members, [trade[inside] == members.iso3, trade.year == members.m_year]).drop("iso3", "m_year")
-    m2 = members.select(x_iso3=members.iso3, x_year=members.m_year)
-    return j.anti_join(m2, [j[outside] == m2.x_iso3, j.year == m2.x_year])
+    m2 = members.select(x_entity=members.entity, x_iso3=members.iso3, x_year=members.m_year)
+    return j.anti_join(m2, [j.entity == m2.x_entity, j[outside] == m2.x_iso3, j.year == m2.x_year])

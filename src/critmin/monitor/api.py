@@ -79,7 +79,8 @@ def _steps(progress: bool, lang: str):
 
 def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=None, years=None, as_of=None,
                 warehouse=None, materials=None, feed=None, rules=None, progress: bool = False, save: bool = True,
-                build_if_missing: bool = True, priority=None) -> MonitorResult:
+                build_if_missing: bool = True, priority=None, engine: str | None = None,
+                lake=None) -> MonitorResult:
     """Run the monitoring job; returns where the files went and the alerts table.
 
     Writes ``report.html`` (offline, bilingual headings), ``alerts.json`` and ``alerts.csv`` into ``out`` (each
@@ -93,6 +94,8 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     ``warehouse``: an open :class:`~critmin.warehouse.handle.Warehouse` (writable to save), or a path / None —
     then the warehouse is built there if missing and ONE handle is opened for the whole job (writable when
     saving, so the writer lock is held from the first read to the stored alerts).
+    ``engine='spark'`` computes on Spark over the Parquet lake (``lake``, see :func:`critmin.indicators.engine.
+    lake_path`); the alerts are still stored in the warehouse, where incidents read them.
     """
     from critmin.i18n import current_lang
     from critmin.monitor.compute import resolve_importers
@@ -104,13 +107,25 @@ def run_monitor(out: str | Path = "critmin-report", lang: str = "en", importers=
     policy = load_policy(priority)  # a bad policy file is refused before any work
     economies = [e.id for e in resolve_importers(importers)] if importers != "all" else "all"
     job = (Path(out), lang, economies, years, as_of, materials, feed, rules, progress, policy)
+    spark = _spark_handle(engine, warehouse, lake)
     if isinstance(warehouse, Warehouse):
-        return _run(warehouse, *job, save, None, False, {}, t0)
+        return _run(warehouse, *job, save, None, False, {}, t0, spark)
     path, built = _built(warehouse, build_if_missing, progress, lang)
     timings = {"build_s": time.perf_counter() - t0} if built else {}
     wh, save_error = _open(path, save)
     with wh:
-        return _run(wh, *job, save and save_error is None, save_error, built, timings, t0)
+        return _run(wh, *job, save and save_error is None, save_error, built, timings, t0, spark)
+
+
+def _spark_handle(engine, warehouse, lake):
+    """The Spark handle on the lake when the engine is spark (opened before any build), else None."""
+    from critmin.indicators.engine import engine_name, lake_path
+
+    if engine_name(engine) != "spark":
+        return None
+    from critmin.warehouse.lake import SparkWarehouse
+
+    return SparkWarehouse(lake_path(lake, getattr(warehouse, "path", warehouse)))
 
 
 def _built(warehouse, build_if_missing: bool, progress: bool, lang: str) -> tuple[Path, bool]:
@@ -157,7 +172,7 @@ def _open(path: Path, save: bool):
 
 
 def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rules, progress: bool, policy,
-         save: bool, save_error, built: bool, timings: dict[str, float], t0: float) -> MonitorResult:
+         save: bool, save_error, built: bool, timings: dict[str, float], t0: float, compute_on=None) -> MonitorResult:
     import critmin
     from critmin.atomic import write_text
     from critmin.csvsafe import csv_safe
@@ -170,8 +185,9 @@ def _run(wh, out_dir: Path, lang, importers, years, as_of, materials, feed, rule
     if importers == "all":
         importers = all_economies(wh)
     with _steps(progress, lang) as step:
-        data = compute(importers=importers, materials=materials, years=years, as_of=as_of, warehouse=wh,
-                       feed=feed, rules=rules, step=step, changepoint_floor_kusd=policy.levels.floor_kusd)
+        data = compute(importers=importers, materials=materials, years=years, as_of=as_of,
+                       warehouse=compute_on or wh, feed=feed, rules=rules, step=step,
+                       changepoint_floor_kusd=policy.levels.floor_kusd)
         timings.update(data.timings)
         ts = time.perf_counter()
         prev_id, prev = load_situations(wh)

@@ -211,7 +211,9 @@ def using(warehouse=None, *, read_only: bool = True, command: str = "write") -> 
     open: whoever opened it closes it), else one opened from a path / None (--warehouse, CRITMIN_WAREHOUSE,
     the default) and closed at the end. Domain functions take ``warehouse`` and use this, so a face (CLI,
     server) can open one handle per command and pass it down."""
-    if isinstance(warehouse, Warehouse):
+    # an open handle: a Warehouse, or the read-only Spark handle over a lake (critmin.warehouse.lake, which
+    # imports this module, hence the duck typing)
+    if isinstance(warehouse, Warehouse) or getattr(warehouse, "engine", None) == "spark":
         if not read_only and warehouse.read_only:
             raise UsageError(f"{warehouse.path} was opened read-only but this operation writes to it")
         yield warehouse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, country_names, emit
+from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, country_names, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +28,8 @@ def geopolrisk_cmd(
                                     help="ad-hoc group NAME=ISO3,ISO3,... (repeatable); use NAME in --importer"),
     detail: bool = typer.Option(False, "--detail",
                                 help="add imports_t, imports_kusd, weighted_imports_t, production_t"),
+    engine: str = ENGINE_OPT,
+    lake: str = LAKE_OPT,
 ) -> None:
     """GeoPolRisk per economy × raw material × year / 地缘政治供应风险（GeoPolRisk）.
 
@@ -44,11 +46,11 @@ def geopolrisk_cmd(
             raise UsageError(t("geopolrisk.bad_group", spec=spec))
         groups[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
 
-    from critmin.warehouse.handle import Warehouse
+    from critmin.indicators.engine import open_engine
 
     country_list = [c for c in importer.replace("，", ",").split(",") if c.strip()]
     material_list = None if materials is None else [m.strip() for m in materials.split(",") if m.strip()]
-    with Warehouse.open(warehouse) as wh:
+    with open_engine(engine, warehouse, lake) as wh:
         kwargs = dict(warehouse=wh, gpr_compat=not corrected, groups=groups or None, detail=detail)
         if fmt is Format.table and out is None:
             emit(geopolrisk(country_list, material_list, years, **kwargs), fmt, title=t("geopolrisk.title"),

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import FORMAT_OPT, OUT_OPT, WAREHOUSE_OPT, Format, check_lang, country_names, emit
+from critmin.cli.output import (
+    ENGINE_OPT,
+    FORMAT_OPT,
+    LAKE_OPT,
+    OUT_OPT,
+    WAREHOUSE_OPT,
+    Format,
+    check_lang,
+    country_names,
+    emit,
+)
 from critmin.errors import EmptyResult
 
 YEARS_OPT = typer.Option(None, "--years", help="e.g. 2015-2024, 2018,2020 or 2024 (default: all)")
@@ -40,10 +50,11 @@ def _years(spec):
     return parse_years(spec)
 
 
-def _open(warehouse):
-    from critmin.warehouse.handle import Warehouse
+def _open(warehouse, engine=None, lake=None):
+    """The command's one handle: the DuckDB warehouse, or with ``--engine spark`` the Spark handle on its lake."""
+    from critmin.indicators.engine import open_engine
 
-    return Warehouse.open(warehouse)
+    return open_engine(engine, warehouse, lake)
 
 
 def _explain(df, wh, lang) -> None:
@@ -72,11 +83,13 @@ def dependency(
     source: str = TRADE_SOURCE_OPT,
     out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Supplier concentration and dependency by year / 进口依赖与供应集中度."""
     from critmin.indicators.dependency import dependency as run
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh,
                  source=source)
         emit(df, fmt, title=f"{importer} · {material or hs6} · {basis.value}", path=out,
@@ -98,11 +111,13 @@ def suppliers(
     source: str = TRADE_SOURCE_OPT,
     out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Supplier shares per year, rank 1 = largest / 各供应国份额（第 1 名为最大）."""
     from critmin.indicators.dependency import suppliers as run
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, wh, source=source)
         df = df.assign(rank=df["rank"] + 1)  # people count from 1 (the expression ranks from 0)
         emit(df[df["rank"] <= top], fmt, title=f"suppliers of {importer} · {material or hs6}", path=out,
@@ -120,12 +135,14 @@ def crma(
     lang: str = LANG_OPT,
     out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
     from critmin.i18n import t
     from critmin.indicators.crma import crma_check
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = crma_check(importer, years, cap, material.split(",") if material else None, wh,
                         only_breaches=not all_rows)
         if df.empty:
@@ -144,11 +161,13 @@ def production(
     fmt: Format = FORMAT_OPT,
     out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Producer concentration per commodity and year (World Mining Data) / 生产集中度."""
     from critmin.indicators.production import production_concentration
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = production_concentration(material, years, wh)
         emit(df, fmt, title="production concentration", path=out, names=country_names(wh))
 
@@ -160,11 +179,13 @@ def reliance(
     fmt: Format = FORMAT_OPT,
     out: Path = OUT_OPT,
     warehouse: Path = WAREHOUSE_OPT,
+    engine: str = ENGINE_OPT,
+    lake: Path = LAKE_OPT,
 ) -> None:
     """Net import reliance (I − E) / (P + I − E) / 净进口依存度."""
     from critmin.indicators.production import import_reliance
 
-    with _open(warehouse) as wh:
+    with _open(warehouse, engine, lake) as wh:
         df = import_reliance(importer, material, years, wh)
         emit(df, fmt, title=f"import reliance · {importer}", path=out, names=country_names(wh))
 

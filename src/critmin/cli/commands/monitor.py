@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from critmin.cli.output import Format, check_lang, emit
+from critmin.cli.output import ENGINE_OPT, LAKE_OPT, Format, check_lang, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +35,8 @@ def monitor_cmd(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
     priority: str = typer.Option(None, "--priority",
                                  help="a priority/levels YAML file (default: the bundled monitor/data/priority.yaml)"),
+    engine: str = ENGINE_OPT,
+    lake: str = LAKE_OPT,
 ) -> None:
     """Build the warehouse if missing, compute indicators, evaluate the rules, rank situations and write the
     report / 运行监测主任务并生成报告."""
@@ -46,7 +48,7 @@ def monitor_cmd(
     lang = current_lang(lang)
     res = run_monitor(out=out, lang=lang, importers=importers.strip().lower() if importers.strip().lower() == "all"
                       else importers, years=years, as_of=as_of, warehouse=warehouse, materials=materials, feed=feed,
-                      rules=rules, progress=progress, save=save, priority=priority)
+                      rules=rules, progress=progress, save=save, priority=priority, engine=engine, lake=lake)
     counts = ", ".join(f"{t('monitor.level.' + k, lang)} {v}" for k, v in res.counts.items())
     if fmt is not None:
         df = res.alerts[res.alerts["level"].isin(["red", "orange"])]

@@ -197,16 +197,39 @@ def tables(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
 
 
 def export(
-    out: Path = typer.Option(..., "--out", help="folder for the Parquet files"),
-    table: list[str] = typer.Option(None, "--table", help="tables to export (default: all)"),
+    out: Path = typer.Option(None, "--out", help="lake folder (default: $CRITMIN_LAKE, else the warehouse path "
+                             "with .lake, where --engine spark looks)"),
+    table: list[str] = typer.Option(None, "--table", help="tables to export (default: all but build_history)"),
+    replace: bool = typer.Option(False, "--replace", help="replace an existing lake at --out without asking"),
+    verify: bool = typer.Option(False, "--verify", help="re-read every written file and check its rows, bytes "
+                                "and sha256 against the manifest"),
     warehouse: Path = WAREHOUSE_OPT,
 ) -> None:
-    """Export warehouse tables as Parquet, e.g. for Spark / 导出为 Parquet 文件."""
-    import critmin
+    """Export the warehouse as a Parquet lake (partitioned by year, with a manifest) for Spark /
+    导出为 Parquet 数据湖（按年分区，附清单），供 Spark 使用."""
+    import sys
 
-    with critmin.open(warehouse) as wh:
-        for p in wh.export_parquet(out, table or None):
-            typer.echo(str(p))
+    from critmin.errors import UsageError
+    from critmin.i18n import t
+    from critmin.indicators.engine import lake_path
+    from critmin.warehouse.lake import export_lake, is_lake, read_manifest, verify_lake
+
+    path = lake_path(out, warehouse)
+    if is_lake(path) and not replace:
+        if not sys.stdin.isatty():
+            raise UsageError(t("lake.refuse_replace", path=path))
+        created = read_manifest(path).get("created_at", "?")
+        if not typer.confirm(t("lake.confirm_replace", path=path, created=created), default=False):
+            raise typer.Exit(1)
+        replace = True
+    rep = export_lake(path, warehouse, table or None, replace=replace,
+                      progress=lambda name: typer.echo(t("lake.table", table=name), err=True))
+    typer.echo(t("lake.done", path=rep.path, tables=len(rep.tables), rows=f"{sum(rep.tables.values()):,}",
+                 files=rep.files, mb=rep.bytes / 1e6, seconds=rep.seconds,
+                 replaced=t("lake.replaced") if rep.replaced else ""))
+    if verify:
+        verify_lake(rep.path)
+        typer.echo(t("lake.verified"))
 
 
 def catalog_materials(fmt: Format = FORMAT_OPT, lang: str = typer.Option("en", "--lang", callback=check_lang, help="en|zh")) -> None:

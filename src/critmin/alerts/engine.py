@@ -367,16 +367,23 @@ def _penalty(cp, x) -> float:
 def change_points(x, cp) -> list[int]:
     """Indices where a new segment starts (ruptures PELT or Binseg on a 1-d series)."""
     import numpy as np
-    import ruptures as rpt
 
     x = np.asarray(x, dtype=float)
     if len(x) < 2 * cp.min_size:
         return []
     signal = x.reshape(-1, 1)
-    if cp.method == "pelt":
+    if cp.method == "pelt" and cp.model == "l2":
+        from critmin.alerts.pelt import pelt_l2  # same breakpoints as ruptures, without its import cost
+
+        bkps = pelt_l2(signal, _penalty(cp, x), min_size=cp.min_size, jump=1)
+    elif cp.method == "pelt":
+        import ruptures as rpt
+
         algo = rpt.Pelt(model=cp.model, min_size=cp.min_size, jump=1).fit(signal)
         bkps = algo.predict(pen=_penalty(cp, x))
     else:
+        import ruptures as rpt
+
         algo = rpt.Binseg(model=cp.model, min_size=cp.min_size, jump=1).fit(signal)
         bkps = algo.predict(n_bkps=cp.n_bkps) if cp.n_bkps else algo.predict(pen=_penalty(cp, x))
     return [b for b in bkps if b < len(x)]

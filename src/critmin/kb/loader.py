@@ -10,7 +10,7 @@ import.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -40,8 +40,10 @@ class KnowledgeBase:
     def __iter__(self):
         return iter(self.entries.values())
 
-    @property
+    @cached_property
     def measures(self) -> dict[str, Measure]:
+        """Built once per knowledge base (the monitor asks thousands of times); ``entries`` is not changed
+        after loading, so the cached view stays right."""
         return {k: v for k, v in self.entries.items() if isinstance(v, Measure)}
 
     def find(self, entry_id: str) -> Entry | Measure | None:

@@ -10,7 +10,7 @@ same session.
 Each side has its own copy of one built warehouse (the monitor stores each run there and compares with the
 previous one), runs once to warm the caches, then twice more, interleaved with the other side. The
 situations.csv of each pair of runs must be byte-identical, else the script fails. The default run (four
-economies) is run once per side too and its level distribution printed.
+economies) is run once per side too and its level distribution printed. PYTHONHASHSEED is fixed (see main).
 
 Run: OPENBLAS_NUM_THREADS=1 python bench/bench_monitor_global.py [--warehouse PATH] [--runs 2]
 """
@@ -73,7 +73,9 @@ def main() -> None:
     opts = ap.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="bench_monitor_global_"))
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    # a fixed hash seed: without it two processes can name different (equal) "worst share" places on a card
+    # (set order), whatever the detector (seen once: NOR cobalt metal, stage vs its one HS6 code)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
     env.pop("CRITMIN_WAREHOUSE", None)
     src = Path(opts.warehouse) if opts.warehouse else base / "built.duckdb"
     if not opts.warehouse:

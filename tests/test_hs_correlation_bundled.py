@@ -55,7 +55,9 @@ def test_bundled_table_counts_pairs_and_provenance():
     assert len(hs17.rows) == 5388 and len(hs17.links) == 723 and hs17.bundled
 
 
-def test_hs17_file_lands_under_hs92_codes_by_default(hswh, tmp_path):
+def test_hs17_file_lands_under_hs92_codes_by_default(hswh, tmp_path, capsys):
+    from critmin.cli.commands.warehouse import _print_reports
+
     f = tmp_path / "BACI_HS17_Y2022_V202501.csv"
     f.write_text("t,i,j,k,v,q\n"
                  "2022,156,392,280530,100,10\n"     # one-to-one
@@ -75,6 +77,8 @@ def test_hs17_file_lands_under_hs92_codes_by_default(hswh, tmp_path):
     assert rows == {"280530": (100, 10), "811291": (50, 5), "810510": (40, 4), "811211": (50, 5)}
     assert "converted to HS92" in vintage and "bundled UNSD HS17→HS92" in note and "not split" in note
     assert flagged == [("811292", "811291")]
+    _print_reports([rep])
+    assert "811292→811291 (links 811230 811240 811291)" in capsys.readouterr().out
 
 
 def test_hs22_file_by_default_and_a_code_missing_from_the_table_is_refused(hswh, tmp_path):

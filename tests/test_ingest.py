@@ -174,10 +174,11 @@ def test_year_and_revision_mismatches_are_refused_with_file_and_line(wh, tmp_pat
         ingest_baci([later], wh, progress=False)
     assert (exc.value.record, exc.value.field, exc.value.got) == (3, "k", "811292")
     assert "later revision" in str(exc.value)
-    hs17 = _write(tmp_path, "BACI_HS17_Y2022_V202401b.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
+    # HS12 has no bundled correlation table (HS17 and HS22 do: tests/test_hs_correlation_bundled.py)
+    hs17 = _write(tmp_path, "BACI_HS12_Y2022_V202401b.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
     with pytest.raises(InputError, match="no HS correlation table") as exc:
         ingest_baci([hs17], wh, progress=False)
-    assert exc.value.field == "HS revision" and exc.value.got == "HS17"
+    assert exc.value.field == "HS revision" and exc.value.got == "HS12"
     unnamed = _write(tmp_path, "my_extract.csv", "t,i,j,k,v,q\n2022,156,392,280530,5,1\n")
     with pytest.raises(InputError, match="--hs-revision"):
         ingest_baci([unnamed], wh, progress=False)
@@ -227,9 +228,9 @@ def test_handle_tables_as_arrow_pandas_polars(demo_warehouse):
 
 
 def test_hs17_file_lands_under_hs92_codes_through_the_users_correlation_table(wh, tmp_path):
-    """critmin bundles no correlation table (none is installable); with the user's, an HS17 file is converted:
-    one-to-one renamed, one-to-many split by the stated shares, many-to-one summed. The shares below are
-    chosen for the test, not taken from the official tables."""
+    """The user's table overrides the bundled UNSD one: an HS17 file is converted with it, one-to-one renamed,
+    one-to-many split by the stated shares, many-to-one summed. The shares below are chosen for the test,
+    not taken from the official tables."""
     hs17 = _write(tmp_path, "BACI_HS17_Y2022_V202501.csv", "t,i,j,k,v,q\n"
                   "2022,156,392,280530,100,10\n"      # one-to-one
                   "2022,156,392,811292,50,5\n"        # one-to-many: split 0.6 / 0.4
@@ -237,8 +238,6 @@ def test_hs17_file_lands_under_hs92_codes_through_the_users_correlation_table(wh
                   "2022,156,392,284690,20,NA\n")
     corr = _write(tmp_path, "hs17_hs92.csv", "HS17,HS92,share\n280530,280530,\n811292,811291,0.6\n"
                   "811292,811230,0.4\n284619,284690,\n284690,284690,\n")
-    with pytest.raises(InputError, match="--correlation"):
-        ingest_baci([hs17], wh, progress=False, replace=True)
     bad = _write(tmp_path, "bad_corr.csv", "HS17,HS92,share\n280530,280530,\n811292,811291,0.6\n"
                  "811292,811230,0.3\n284619,284690,\n284690,284690,\n")
     with pytest.raises(InputError) as exc:

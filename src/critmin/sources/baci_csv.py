@@ -48,9 +48,9 @@ def raw_relation_sql(path: Path) -> tuple[str, dict]:
 
 def _revision(raw: Raw) -> str:
     """The HS revision of a file: from its name (CEPII's pattern) or ``--hs-revision``; they must agree, one must
-    be given, and it must be HS92, the catalog's nomenclature, as long as no HS correlation table is bundled to
-    convert other revisions (see docs/warehouse.md): loading HS17 codes as if they were HS92 would file flows
-    under the wrong products without a word."""
+    be given. A revision other than HS92 (the catalog's) is converted: with the user's ``--correlation`` table,
+    else with the bundled UNSD table (HS17, HS22); other revisions without a table are refused, since loading
+    their codes as if they were HS92 would file flows under the wrong products without a word."""
     named, given = raw.info["nomenclature"], raw.info.get("hs_revision_option")
     given = given.upper() if given else None
     if given and given not in REVISIONS:
@@ -65,11 +65,17 @@ def _revision(raw: Raw) -> str:
                          "(BACI_HS92_Y2022_V202401b.csv) or given with --hs-revision HS92", raw.path.name)
     corr_path = raw.info.get("correlation_option")
     if revision != "HS92" and not corr_path:
-        raise InputError(raw.label, None, "HS revision",
-                         f"HS92: the catalog's codes are HS92 and critmin bundles no HS correlation table to "
-                         f"convert {revision} codes to HS92 (docs/warehouse.md, 'HS revisions'); CEPII publishes "
-                         f"every BACI release in HS92 too, or pass your {revision}→HS92 table with --correlation",
-                         revision)
+        from critmin.sources.hs_correlation import bundled_correlation, bundled_revisions
+
+        bundled = bundled_correlation(revision)
+        if bundled is None:
+            raise InputError(raw.label, None, "HS revision",
+                             "HS92, or a revision with a bundled correlation table ("
+                             + ", ".join(bundled_revisions()) + f"): the catalog's codes are HS92 and critmin "
+                             f"bundles no HS correlation table to convert {revision} codes to HS92 "
+                             f"(docs/warehouse.md, 'HS revisions'); CEPII publishes every BACI release in HS92 "
+                             f"too, or pass your {revision}→HS92 table with --correlation", revision)
+        raw.info["correlation"] = bundled
     raw.info["nomenclature"] = revision
     if corr_path:
         from critmin.sources.hs_correlation import read_correlation
@@ -179,9 +185,18 @@ class BaciCsv:
                 + (", release not stated in the file name" if d["release"] == "unknown" else ""),
             licence="Etalab Open Licence 2.0 (CEPII BACI)",
             url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
-            note=f"nomenclature {d['nomenclature']}" + (f"; codes converted to HS92 with the user's "
-                                                       f"{d['correlation'].label}" if d.get("correlation") else ""),
+            note=f"nomenclature {d['nomenclature']}" + (_conversion_note(d["correlation"])
+                                                       if d.get("correlation") else ""),
         )
+
+
+def _conversion_note(corr) -> str:
+    if not corr.bundled:
+        return f"; codes converted to HS92 with the user's {corr.label}"
+    from critmin.sources.hs_correlation import BUNDLED_METHOD
+
+    return (f"; codes converted to HS92 with the {corr.label}; {BUNDLED_METHOD}: the file's such codes are "
+            "listed in trade_hs_conversion")
 
 
 ADAPTER = BaciCsv()

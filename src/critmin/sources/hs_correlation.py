@@ -1,9 +1,11 @@
-"""HS correlation tables the user supplies, to load BACI files of a later HS revision under HS92 codes.
+"""HS correlation tables, to load BACI files of a later HS revision under HS92 codes.
 
-critmin bundles no correlation table: the official ones (UN Statistics Division, from the WCO's correlation
-tables) are not carried by any installable package, and critmin fetches nothing at run time. A user who has
-the table passes it with ``--correlation FILE``: a CSV whose header names the two revisions and, optionally,
-split shares::
+Two kinds. **Bundled**: UNSD's HS2017→HS1992 and HS2022→HS1992 tables (``data/hs_correlation_unsd.csv``,
+provenance in ``data/hs_correlation_unsd.yaml``), the default for HS17 and HS22 files. A one-to-many code goes
+whole to UNSD's own conversion target and is marked (ingest report, provenance note, table
+``trade_hs_conversion``): the official tables give links, not weights, and an equal split would invent them.
+**The user's**, which overrides the bundled one: ``--correlation FILE``, a CSV whose header names the two
+revisions and, optionally, split shares::
 
     HS17,HS92,share
     811292,811291,
@@ -23,7 +25,7 @@ Rules (each broken one is an error naming the file, line and field):
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from critmin.errors import InputError
@@ -37,10 +39,57 @@ class Correlation:
     source: str                              # the revision converted from, e.g. HS17
     rows: list[tuple[str, str, float]]       # (from code, HS92 code, share)
     sha256: str
+    bundled: bool = False
+    links: dict[str, str] = field(default_factory=dict)  # bundled: one-to-many code → all its HS92 links
 
     @property
     def label(self) -> str:
-        return f"{self.source}→{TARGET} correlation {self.path.name} (sha256 {self.sha256[:12]}…)"
+        who = "bundled UNSD " if self.bundled else ""
+        return f"{who}{self.source}→{TARGET} correlation {self.path.name} (sha256 {self.sha256[:12]}…)"
+
+
+BUNDLED = Path(__file__).parent / "data" / "hs_correlation_unsd.csv"
+BUNDLED_METHOD = ("one-to-many code filed whole under UNSD's conversion target (no trade shares in the "
+                  "official tables; not split)")
+
+
+def bundled_revisions() -> tuple[str, ...]:
+    return ("HS17", "HS22")
+
+
+def bundled_correlation(revision: str) -> Correlation | None:
+    """UNSD's ``revision``→HS92 table as bundled (one HS92 code per code: UNSD's conversion), or None when
+    critmin bundles none for that revision."""
+    from critmin.sources.provenance import sha256_file
+
+    if revision not in bundled_revisions():
+        return None
+    rows, links = [], {}
+    with open(BUNDLED, encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            if rec["revision"] == revision:
+                rows.append((rec["code"], rec["hs92"], 1.0))
+                if " " in rec["hs92_links"]:
+                    links[rec["code"]] = rec["hs92_links"]
+    return Correlation(BUNDLED, revision, rows, sha256_file(BUNDLED), bundled=True, links=links)
+
+
+def record_one_to_many(con, corr: Correlation, relation: str, provenance_id: str) -> list[tuple[str, str, str]]:
+    """The file's one-to-many codes (bundled table only) into ``trade_hs_conversion``, keyed by provenance, so
+    a reader can tell which HS92 rows of this file hold a flow UNSD links to several HS92 codes."""
+    con.execute("""CREATE TABLE IF NOT EXISTS trade_hs_conversion (provenance_id VARCHAR, revision VARCHAR,
+                   code VARCHAR, hs92 VARCHAR, hs92_links VARCHAR, method VARCHAR)""")
+    con.execute("DELETE FROM trade_hs_conversion WHERE provenance_id = ?", [provenance_id])
+    if not corr.bundled or not corr.links:
+        return []
+    target = {src: dst for src, dst, _ in corr.rows}
+    codes = [c for (c,) in con.execute(f"SELECT DISTINCT lpad(trim(k), 6, '0') FROM {relation} ORDER BY 1")
+             .fetchall() if c in corr.links]
+    out = [(c, target[c], corr.links[c]) for c in codes]
+    if out:
+        con.executemany("INSERT INTO trade_hs_conversion VALUES (?, ?, ?, ?, ?, ?)",
+                        [(provenance_id, corr.source, c, d, ln, BUNDLED_METHOD) for c, d, ln in out])
+    return out
 
 
 def read_correlation(path, revisions: tuple[str, ...]) -> Correlation:

@@ -30,6 +30,7 @@ class IngestReport:
     replaced: int = 0
     replaced_detail: list = field(default_factory=list)  # [{provenance_id, source, rows, years, codes}]
     uv_flagged: int = 0
+    one_to_many: list = field(default_factory=list)  # [(code, HS92 target, all HS92 links)] bundled UNSD table
     dry_run: bool = False
     unknown_codes: list = field(default_factory=list)
     provenance_id: str = ""
@@ -164,6 +165,11 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     rep.rows = con.execute(f"SELECT count(*) FROM {table} WHERE provenance_id = ?", [pid]).fetchall()[0][0]
     if table == "trade":
         rep.uv_flagged = screen_unit_values(con, provenance_id=pid)
+    corr = raw.info.get("correlation")
+    if corr is not None:
+        from critmin.sources.hs_correlation import record_one_to_many
+
+        rep.one_to_many = record_one_to_many(con, corr, raw.relation, pid)
     prov.row_count = rep.rows
     rep.provenance_id = insert_provenance(con, prov)
     return rep

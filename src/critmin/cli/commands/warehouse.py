@@ -84,6 +84,9 @@ def _print_reports(reports) -> None:
             typer.echo(t("warehouse.uncatalogued", rows=f"{r.uncatalogued:,}", codes=r.uncatalogued_codes))
         if r.uv_flagged:
             typer.echo(t("warehouse.uv_flagged", rows=f"{r.uv_flagged:,}"))
+        if r.one_to_many:
+            typer.echo(t("warehouse.one_to_many", codes=len(r.one_to_many), list="; ".join(
+                f"{c}→{d} (links {ln})" for c, d, ln in r.one_to_many[:10]) + (" …" if len(r.one_to_many) > 10 else "")))
         if r.skipped_aggregates:
             typer.echo(f"  skipped {r.skipped_aggregates:,} aggregate/breakdown rows (World partner, partner2, mode, customs)")
         if r.unknown_codes:
@@ -99,8 +102,8 @@ def ingest_baci(
     hs_revision: str = typer.Option(None, "--hs-revision", help="HS revision of files whose name does not state "
                                     "it (CEPII's BACI_HS92_Y2022_V202401b.csv does): HS92 … HS22"),
     correlation: Path = typer.Option(None, "--correlation", help="your HS correlation CSV (header e.g. "
-                                     "HS17,HS92[,share]) converting a later revision's codes to HS92; critmin "
-                                     "bundles none (docs/warehouse.md)"),
+                                     "HS17,HS92[,share]) converting a later revision's codes to HS92; "
+                                     "overrides the bundled UNSD table of HS17 and HS22 (docs/warehouse.md)"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Add full BACI CSV files to the trade table; replacing rows needs --replace / 导入 BACI 原始 CSV 文件."""

@@ -144,8 +144,10 @@ def test_feed_alerts_are_cited_not_recomputed(monitored):
     assert inc.transition["alternatives"]
     corridor = _alert(monitored["alerts"], rule_id="logistics_corridor", material="cobalt")
     inc = open_incident(corridor.id, warehouse=monitored["wh"], through="transition_arrangements")
-    assert "no HS6 code for cobalt at stage ore_concentrate" in inc.impact["skipped"]
-    assert "no HS6 code" in inc.transition["skipped"]
+    # cobalt ore (HS 260500) is catalogued, but the bundled trade holds no flow of it: nothing to stress
+    assert "imports these codes in 2024" in inc.impact["skipped"]
+    # alternatives still come from World Mining Data production (spare capacity), never the shocked supplier
+    assert inc.transition["alternatives"] and "COD" not in {a["iso3"] for a in inc.transition["alternatives"]}
 
 
 def test_unknown_alert_and_incident_are_refused(monitored):

@@ -24,7 +24,7 @@ def _commands(wh: Path, out: Path) -> list[list[str]]:
     w = ["--warehouse", str(wh)]
     return [
         ["build", "--force", "--no-progress", *w] if _has_no_progress("build") else ["build", "--force", *w],
-        ["ingest", "baci", str(BACI), *w],
+        ["ingest", "baci", str(BACI), "--replace", *w],  # 2022 is already in the bundled data
         ["ingest", "comtrade", str(COMTRADE), *w],
         ["monitor", "--out", str(out), "--no-progress", "--importers", "EU27,JPN", "--years", "2020-2024", *w],
     ]

@@ -43,28 +43,41 @@ def feed_series(ex: Exercise) -> pd.DataFrame:
                                        "reference", "vintage", "source", "inject"])
 
 
-def dependency_series(ex: Exercise, wh) -> pd.DataFrame:
-    """The importers' shares of the exercise's supplier, per stage, both bases, in the baseline year — what the
-    export-control rule compares with its 20/35/50 % bounds."""
-    import pandas as pd
-
-    from critmin.alerts import series_from_dependency
+def dependency_tables(ex: Exercise, wh) -> dict[str, pd.DataFrame]:
+    """The importers' dependency per stage in the baseline year, per basis (value, qty), from the indicator core."""
     from critmin.catalog.economies import resolve
     from critmin.errors import UsageError
     from critmin.indicators.dependency import dependency
 
-    parts = []
+    out = {}
     econ = resolve(ex.importers, what="importer")
     for basis in ("value", "qty"):
         try:
             dep = dependency(econ, ex.material, by="stage", years=[ex.year], basis=basis, warehouse=wh)
-        except UsageError:
+        except UsageError:  # no imports of the material at all in the year
             continue
-        parts.append(series_from_dependency(dep, vintage=f"trade {ex.year}", controlling=ex.supplier))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        out[basis] = dep[dep["year"] == ex.year].reset_index(drop=True)
+    return out
 
 
-def inject_alerts(ex: Exercise, wh) -> list[dict[str, Any]]:
+def dependency_series(ex: Exercise, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The dependency tables as the evaluator's series: the supplier's share per importer and stage is what the
+    export-control rule compares with its 20/35/50 % bounds. The adapter's controlling-country share is China's,
+    so for another supplier only the top-supplier rows naming it are kept."""
+    import pandas as pd
+
+    from critmin.alerts import series_from_dependency
+
+    parts = [series_from_dependency(d, vintage=f"trade {ex.year}", controlling=ex.supplier) for d in tables.values()]
+    if not parts:
+        return pd.DataFrame()
+    s = pd.concat(parts, ignore_index=True)
+    if ex.supplier != "CHN":
+        s = s[s["metric"].str.startswith("top1_share") & (s["supplier"] == ex.supplier)]
+    return s
+
+
+def inject_alerts(ex: Exercise, tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     """Per inject (time order): its date and the alerts it raises, highest level first, as JSON-ready rows."""
     from critmin.alerts import evaluate, load_rules
     from critmin.monitor.priority import load_policy
@@ -86,7 +99,7 @@ def inject_alerts(ex: Exercise, wh) -> list[dict[str, Any]]:
         if inj.kind not in ("announcement", "resumption") or not inj.measure:
             continue
         if shares is None:
-            shares = dependency_series(ex, wh)
+            shares = dependency_series(ex, tables)
         if shares.empty:
             continue
         day = ex.day(inj.week)

@@ -1,0 +1,158 @@
+"""``run_exercise(file, out)``: validate the exercise, judge its injects with the alert rules, run the shock
+through the chain model, and write the bilingual brief (``brief.html``) and its data (``exercise.json``).
+
+Everything the brief shows is computed here from the warehouse, the knowledge base, the built-in rules and the
+crisis-process file; :mod:`critmin.exercise.brief` only lays it out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from critmin.exercise.model import Exercise
+
+BRIEF = "brief.html"
+DATA = "exercise.json"
+
+
+@dataclass
+class ExerciseResult:
+    exercise: Exercise
+    brief: Path | None
+    data: dict[str, Any]
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def n_alerts(self) -> int:
+        return sum(len(i["alerts"]) for i in self.data["injects"])
+
+
+def _facts(ex: Exercise, tables) -> list[dict[str, Any]]:
+    """Stage 1's table: per importer and stage, the supplier's share of imports on both bases and the tonnage."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for basis, dep in tables.items():
+        for r in dep.to_dict("records"):
+            share = r.get("china_share") if ex.supplier == "CHN" else (
+                r.get("top1_share") if r.get("top1_supplier") == ex.supplier else None)
+            row = rows.setdefault((r["importer"], r["stage"]), {"importer": r["importer"], "stage": r["stage"]})
+            row[f"share_{basis}"] = None if share is None or share != share else round(float(share) * 100, 1)
+            if basis == "qty":
+                row["imports_t"] = round(float(r["total_imports"]), 1)
+    return [rows[k] for k in sorted(rows)]
+
+
+def _conditions(process) -> list[dict[str, Any]]:
+    """The seed's four trigger conditions with the thresholds the built-in rules apply."""
+    from critmin.alerts import load_rules
+
+    rules = {r.id: r for r in load_rules()}
+    out = []
+    for c in process.trigger.conditions:
+        r = rules[c.rule]
+        th = dict(r.thresholds.items())
+        out.append({"id": c.id, "en": c.en, "zh": c.zh, "rule": r.id, "title_en": r.title_en, "title_zh": r.title_zh,
+                    "metric": ",".join(r.metrics) + (" ÷ warning line" if r.normalise == "reference" else ""),
+                    "comparison": r.comparison, "persistence": r.persistence,
+                    "thresholds": " / ".join("—" if th.get(lv) is None else f"{th[lv]:g}"
+                                             for lv in ("blue", "yellow", "orange", "red"))})
+    return out
+
+
+def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the brief shows, as plain data (also written to exercise.json)."""
+    from critmin.catalog import load_catalog
+    from critmin.exercise.alerts import dependency_tables, inject_alerts
+    from critmin.exercise.brief import both
+    from critmin.incidents.process import load_process, measures_for
+    from critmin.incidents.stages import kb_entry
+
+    cat = load_catalog()
+    process = load_process()
+    tables = dependency_tables(ex, wh)
+    judged = {j["inject"]: j for j in inject_alerts(ex, tables)}
+    names = {p.id: p for p in ex.participants}
+    timeline = []
+    for inj in ex.timeline():
+        j = judged[inj.id]
+        day = ex.day(inj.week)
+        timeline.append({
+            **inj.model_dump(exclude={"measure", "decisions", "observations"}), "date": j["date"],
+            "level": j["level"], "alerts": j["alerts"],
+            "measure": kb_entry(inj.measure, day) if inj.measure else None,
+            "observations": [o.model_dump() for o in inj.observations],
+            "decisions": [{**d.model_dump(), "name_en": names[d.participant].name_en,
+                           "name_zh": names[d.participant].name_zh} for d in inj.decisions],
+        })
+    measure_ids = [m for m in [ex.shock.get("from_measure")] if m]
+    start = ex.start.isoformat()
+    chain = chain or {}
+    material = cat.material(ex.material)
+    sources = [{"text": process.citation(process.stages[0].locator) + " — the three-stage process and the "
+                "transition measures", "assumption": False},
+               {"text": process.citation(process.trigger.locator) + " — the early-warning trigger and the joint "
+                "exercises for autos, permanent-magnet motors and wind", "assumption": False},
+               {"text": f"Trade: BACI {ex.year} (warehouse provenance "
+                        f"{', '.join(sorted({p for d in tables.values() for ids in d.get('provenance_ids', []) for p in str(ids).split(';') if p}))})",
+                "assumption": False},
+               {"text": "Alert levels: critmin built-in rules (alerts/data/rules.yaml); priority weights: "
+                        "monitor/data/priority.yaml (level weights are an ASSUMPTION there)", "assumption": False}]
+    sources += [{"text": s, "assumption": s.upper().startswith("ASSUMPTION")} for s in chain.get("sources", [])]
+    if any(not i.source and i.observations for i in ex.injects):
+        sources.append({"text": "ASSUMPTION: inject values without a source are exercise inputs, not observations",
+                        "assumption": True})
+    return {
+        "ex": {**ex.model_dump(mode="json", exclude={"participants", "injects"}), "supplier": ex.supplier},
+        "subtitle": both("exercise.brief.subtitle", id=ex.id, weeks=ex.weeks, start=start,
+                         material=f"{material.name_en} / {material.name_zh}", importers=", ".join(ex.importers), supplier=ex.supplier),
+        "participants": [p.model_dump() for p in ex.participants],
+        "shock": {"start": start, "measures": [kb_entry(m, ex.start) for m in measure_ids],
+                  "parameters": chain.get("parameters", [])},
+        "timeline": timeline,
+        "impact": chain.get("impact_section") or {"charts": [], "tables": [], "notes": chain.get("impact_notes", [])},
+        "process": {
+            "exercises": process.exercises.model_dump(), "trigger": process.trigger.model_dump(),
+            "citation_exercises": process.citation(process.exercises.locator),
+            "citation_trigger": process.citation(process.trigger.locator),
+            "conditions": _conditions(process),
+            "stages": [{**s.model_dump(), "citation": process.citation(s.locator)} for s in process.stages],
+            "measures": measures_for(start),
+            "facts": _facts(ex, tables),
+            "facts_source": f"critmin dependency, BACI {ex.year}, by stage (HS codes of the catalog); shares in %",
+            "impact_lines": chain.get("impact_lines", []),
+            "alternatives_notes": chain.get("alternatives_notes", []),
+        },
+        "alternatives": chain.get("alternatives", []),
+        "sources": sources,
+    }
+
+
+def run_exercise(file: str | Path, out: str | Path | None = None, warehouse=None, *, draws: int | None = None,
+                 seed: int | None = None) -> ExerciseResult:
+    """Validate ``file``, compute the brief's data on the warehouse and, with ``out`` (a folder), write
+    ``brief.html`` (+ plotly.js beside it) and ``exercise.json`` there."""
+    from critmin.atomic import write_text
+    from critmin.exercise.brief import render_brief
+    from critmin.exercise.model import load_exercise
+    from critmin.warehouse.handle import using
+
+    ex, _data = load_exercise(file)
+    if draws is not None or seed is not None:
+        ex = ex.model_copy(update={k: v for k, v in (("draws", draws), ("seed", seed)) if v is not None})
+    with using(warehouse) as wh:
+        ctx = brief_context(ex, wh)
+    files: list[Path] = []
+    brief = None
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {k: v for k, v in ctx.items() if k != "impact"}
+        data["impact_tables"] = ctx["impact"].get("tables", [])
+        files.append(write_text(folder / DATA, json.dumps(data, ensure_ascii=False, indent=1, default=str)))
+        brief = render_brief(folder / BRIEF, ctx)
+        files.append(brief)
+    ctx["injects"] = ctx["timeline"]
+    return ExerciseResult(ex, brief, ctx, files)

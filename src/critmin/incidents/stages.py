@@ -149,6 +149,8 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
         out.update({"basis": None, "supplier": alert.supplier, "verified": None, "recomputed_value": None,
                     "note": f"value reported by {alert.source or 'a feed'} (vintage {alert.vintage or 'n/a'}); "
                             "not recomputable from the warehouse"})
+        if not alert.supplier and hs6:
+            out.update(top_supplier(alert, hs6, warehouse))
     out["vintage"] = alert.vintage
     out["kb_entries"] = [kb_entry(i, as_of) for i in alert.cited_events]
     events = alert.extra.get("events") or []
@@ -166,6 +168,34 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
                                            "title_zh": e.title_zh, "reference": e.reference,
                                            "items": [h.item_id for h in hits if h.measure_id == mid]})
     return out
+
+
+def top_supplier(alert: Alert, hs6: list[str], warehouse=None) -> dict[str, Any]:
+    """The shock's source when the alert names none (a strategic-stock or a core-firm alert): the importer's
+    largest supplier of the alert's codes by quantity in the latest trade year, recorded with how it was found.
+    Without it stage 3 would rank that very supplier first as an alternative."""
+    from critmin.catalog.economies import resolve_one
+    from critmin.errors import UsageError
+    from critmin.indicators.dependency import suppliers
+    from critmin.warehouse.handle import using
+
+    try:
+        econ = resolve_one(alert.importer, what="importer")
+    except UsageError:
+        return {}
+    with using(warehouse) as wh:
+        year = min(_year(alert) or wh.trade_years()[-1], wh.trade_years()[-1])
+        try:
+            sup = suppliers([econ], hs6=hs6, years=[year], basis="qty", warehouse=wh)
+        except UsageError:
+            return {}
+    if sup.empty:
+        return {}
+    top = sup.iloc[0]
+    return {"supplier": str(top["supplier"]), "supplier_inferred": {
+        "year": year, "share_qty": _clean(top["share"]), "hs6": hs6,
+        "note": f"the alert names no supplier: {top['supplier']} is {econ.id}'s largest supplier of HS "
+                f"{', '.join(hs6)} by quantity in {year} ({float(top['share']) * 100:.0f} %)"}}
 
 
 def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: float = DEFAULT_CUT,

@@ -144,14 +144,6 @@ class Exercise(_M):
             raise ValueError(f"a Monday (week 1 starts on it); {v.isoformat()} is a {v.strftime('%A')}")
         return v
 
-    @model_validator(mode="after")
-    def _weeks(self):
-        late = [i for i in self.injects if i.week > self.weeks]
-        if late:
-            raise ValueError(f"injects within the exercise's {self.weeks} weeks (inject '{late[0].id}' is in "
-                             f"week {late[0].week})")
-        return self
-
     def day(self, week: int) -> dt.date:
         """The Monday of ``week`` (week 1 = ``start``)."""
         return self.start + dt.timedelta(weeks=week - 1)
@@ -187,6 +179,8 @@ def _check_refs(ex: Exercise, data, name: str) -> None:
     for k, inj in enumerate(ex.injects):
         if inj.id in seen:
             fail(["injects", k, "id"], "each inject id once", inj.id)
+        if inj.week > ex.weeks:
+            fail(["injects", k, "week"], f"a week within the exercise's {ex.weeks} weeks", inj.week)
         seen.append(inj.id)
         for j, d in enumerate(inj.decisions):
             if d.participant not in people:

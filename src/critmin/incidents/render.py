@@ -105,6 +105,10 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
             line(t("incident.trans.cover", lang, importer=c["importer"], months=_n(c.get("cover_months_p50")),
                    stock=_n(c.get("stock0_t_p50")), p10=_n(c.get("stockout_month_p10"), 0),
                    p50=_n(c.get("stockout_month_p50"), 0), p90=_n(c.get("stockout_month_p90"), 0)))
+        ms = [{"measure": m["zh"] if zh else m["en"], "cited": m["citation"],
+               "evidence": "; ".join(f"{e.get('date', '')} {e.get('id')}" for e in m.get("evidence", []))}
+              for m in tr.get("transition_measures", [])]
+        table(ms, ["measure", "evidence", "cited"], t("incident.trans.measures", lang))
         if tr.get("arrangements"):
             line(t("incident.trans.arrangements", lang) + ":")
             for k, s in enumerate(tr["arrangements"], 1):

@@ -322,5 +322,12 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
     steps.append({"key": "incident.step.watch", "fields": {"material": alert.material, "supplier": supplier or "—"}})
     if fact.get("rests_on_derived_date"):
         steps.append({"key": "incident.step.derived", "fields": {}})
+    # the transition measures seed 002 proposes for this stage, cited, with what later happened (KB)
+    from critmin.incidents.process import measures_for
+
+    out["transition_measures"] = measures_for(fact.get("as_of"))
+    steps.append({"key": "incident.step.seed_measures",
+                  "fields": {"en": "; ".join(m["en"] for m in out["transition_measures"]),
+                             "zh": "；".join(m["zh"] for m in out["transition_measures"])}})
     out["arrangements"] = steps
     return out

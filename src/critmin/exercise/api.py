@@ -108,7 +108,9 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
         "ex": {**ex.model_dump(mode="json", exclude={"participants", "injects"}), "supplier": ex.supplier},
         "subtitle": both("exercise.brief.subtitle", id=ex.id, weeks=ex.weeks, start=start,
                          material=f"{material.name_en} / {material.name_zh}", importers=", ".join(ex.importers), supplier=ex.supplier),
-        "participants": [p.model_dump() for p in ex.participants],
+        "participants": [{**p.model_dump(), "decisions": [
+            {"week": i.week, "inject": i.id} for i in ex.timeline() for d in i.decisions if d.participant == p.id]}
+            for p in ex.participants],
         "shock": {"start": start, "measures": [kb_entry(m, ex.start) for m in measure_ids],
                   "parameters": chain.get("parameters", [])},
         "timeline": timeline,

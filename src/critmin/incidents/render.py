@@ -98,8 +98,10 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
         if tr.get("skipped"):
             line(t("incident.trans.skipped", lang, reason=tr["skipped"]))
         alts = [{**r, "name": r.get("name_zh" if zh else "name_en")} for r in tr.get("alternatives", [])]
-        table(alts, ["rank", "iso3", "name", "production_t", "exports_t", "spare_t", "pv_estimate", "tie_kusd",
-                     "stress_extra_t_p50", "score"], t("incident.trans.alternatives", lang))
+        table(alts, ["rank", "iso3", "name", "stage", "capacity_t_low", "capacity_t_high", "spare_t_per_year_mid",
+                     "exports_to_importer_t", "production_t", "exports_t", "spare_t", "pv_estimate", "tie_kusd",
+                     "stress_extra_t_p50", "score", "tag"], t("incident.trans.alternatives", lang))
+        table(tr.get("excluded"), ["iso3", "stage", "reason"], t("incident.trans.excluded", lang))
         c = tr.get("stock_cover")
         if c:
             line(t("incident.trans.cover", lang, importer=c["importer"], months=_n(c.get("cover_months_p50")),

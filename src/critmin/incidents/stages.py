@@ -7,9 +7,10 @@
 2. impact assessment — the stress-test engine run for the alert's shock (supplier, material, stage; a modest
    default cut over twelve months, fixed seed), saved under its run id: affected importers, shortfalls, stock-out
    months and downstream sectors.
-3. transition arrangements — alternative suppliers ranked by the indicator core
-   (:func:`critmin.indicators.suppliers.alternative_suppliers`: spare production, governance, trade ties with
-   the importer); stock cover from the stress run; the arrangements that follow.
+3. transition arrangements — alternative suppliers by stage with capacity (:mod:`critmin.incidents.alternatives`:
+   the chain model's refiners, metal and magnet makers where a chain covers the material, without the shock's
+   source, re-export hubs or economies hit by the same shock); stock cover from the stress run; seed 002's
+   transition measures (:mod:`critmin.incidents.process`); the arrangements that follow.
 
 Economies (the alert's importer, the supplier, the importers reported) resolve through
 :mod:`critmin.catalog.economies`; every function takes the command's warehouse handle (or a path) and returns
@@ -253,17 +254,19 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
 
 def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str, Any], warehouse=None,
                             top: int = 10) -> dict[str, Any]:
-    """Stage 3: alternative suppliers ranked, stock cover, and the arrangements that follow."""
+    """Stage 3: alternative suppliers by stage with capacity (:mod:`critmin.incidents.alternatives`: the chain
+    model's where it covers the material), stock cover, the seed's transition measures and the arrangements."""
     from critmin.catalog import load_catalog
     from critmin.catalog.economies import resolve_one
+    from critmin.incidents import alternatives as alt
     from critmin.indicators.provenance import split
-    from critmin.indicators.suppliers import alternative_suppliers
     from critmin.warehouse.handle import using
 
     cat = load_catalog()
     stage = alert.stage or None
     hs6 = fact.get("hs6") or _hs6(alert.material, stage)
     supplier = fact.get("supplier") or alert.supplier
+    chain = alt.chain_stages(alert.material, stage)
     with using(warehouse) as wh:
         years = wh.trade_years()
         year = min(_year(alert) or years[-1], years[-1])
@@ -273,27 +276,38 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
                               f"{' at stage ' + stage if stage else ''}: no trade data to rank alternatives on")
             return out
         importer = resolve_one(alert.importer, what="importer")
-        excluded = set(importer.members(year))
-        if supplier:
-            excluded |= set(resolve_one(supplier, what="supplier").members(year)) | {supplier}
         try:
             commodity = cat.material(alert.material).wmd_commodity
         except Exception:  # noqa: BLE001
             commodity = None
-        ranked = alternative_suppliers(importer, hs6, year, excluded, commodity, warehouse=wh)
-    capacity, prov = ranked.attrs["capacity"], ranked.attrs["provenance"]
+        if chain is not None:
+            shock = alt.measure_shock(fact, supplier)
+            ok, excluded = alt.by_chain(chain[0], chain[1], importer, supplier or "CHN", shock, year, wh)
+            capacity, prov = "spare_t_per_year", {}
+            method = ("chain model (docs/stress.md, 'Chain model'): refiners, metal and magnet makers with cited "
+                      "capacity at each stage, never mine output above the ore stage; spare = capacity × the idle "
+                      "share; the shock's source, re-export hubs, economies taking half or more of their input "
+                      "from the source (hit by the same shock) and the importer's own members are left out")
+            out["chain"] = {"id": chain[0], "stages": chain[1],
+                            "shock": shock if isinstance(shock, str) else "all stages of " + str(supplier)}
+        else:
+            ok, excluded, capacity = alt.generic(importer, hs6, year, supplier, commodity, stage, wh)
+            prov = ok.attrs.get("provenance", {})
+            method = ("score = mean percentile rank of capacity (spare production = WMD mine production − exports "
+                      "of the codes, counted only for an ore/concentrate alert; exports otherwise), WGI "
+                      "pv_estimate and the importer's imports from the country; the supplier, its group, the "
+                      "importer's own members and re-export hubs (hub rule) are left out")
     extra = {d["exporter"]: d.get("extra_t_p50") for d in impact.get("alternative_deliveries", [])}
-    df = ranked.head(top).reset_index(drop=True)
+    df = ok.head(top).reset_index(drop=True)
     df["stress_extra_t_p50"] = df["iso3"].map(extra)
     df.insert(0, "rank", range(1, len(df) + 1))
     df.insert(2, "name_en", [cat.country_name(c, "en") if cat.is_country(c) else c for c in df["iso3"]])
     df.insert(3, "name_zh", [cat.country_name(c, "zh") if cat.is_country(c) else c for c in df["iso3"]])
     out.update({
-        "capacity_criterion": capacity, "wmd_commodity": commodity,
-        "method": "score = mean percentile rank of capacity (spare production = WMD production − exports of the "
-                  "codes, or exports where no production series), WGI pv_estimate and the importer's imports from "
-                  "the country; the supplier, its group and the importer's own members are left out",
-        "alternatives": records(df),
+        "capacity_criterion": capacity, "wmd_commodity": commodity, "method": method,
+        "alternatives": records(df.drop(columns=["groups"], errors="ignore")),
+        "excluded": records(excluded[[c for c in ("iso3", "stage", "reason", "dependence_on_supplier")
+                                      if c in excluded.columns]]) if len(excluded) else [],
         "governance_provenance_ids": split(prov.get("governance")),
     })
     # stock cover from the stress run, for the alert's importer

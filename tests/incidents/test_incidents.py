@@ -80,8 +80,10 @@ def test_full_walk_on_the_eu27_rare_earth_metal_crma_alert(monitored):
     eu = set(load_catalog().members("EU27", 2024))
     assert alts and [r["rank"] for r in alts] == list(range(1, len(alts) + 1))
     assert all(r["iso3"] != "CHN" and r["iso3"] not in eu for r in alts)
-    assert [r["score"] for r in alts] == sorted((r["score"] for r in alts), reverse=True)
-    assert tr["capacity_criterion"] == "spare_t" and tr["wmd_commodity"]
+    # metal makers by spare capacity (the chain model's, issue 14), never mine output
+    assert [r["spare_t_per_year_mid"] for r in alts] == sorted((r["spare_t_per_year_mid"] for r in alts),
+                                                                reverse=True)
+    assert tr["capacity_criterion"] == "spare_t_per_year" and {r["stage"] for r in alts} == {"metal"}
     cover = tr["stock_cover"]
     assert cover["importer"] == "EU27" and cover["cover_months_p50"] > 0
     assert tr["arrangements"]

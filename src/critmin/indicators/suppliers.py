@@ -92,7 +92,8 @@ def alternative_suppliers(importer, hs6: list[str], year: int, exclude: set[str]
                                                              exports_kusd=_.value_kusd.sum()).to_pandas()
         ties = (_flows(wh, economies(importer), hs6, year).group_by(iso3=_.exporter)
                 .aggregate(tie_kusd=_.value_kusd.sum()).to_pandas())
-        prod, pyear = pd.DataFrame(columns=["iso3", "production_t", "production_year"]), None
+        prod, pyear = pd.DataFrame({"iso3": pd.Series(dtype=str), "production_t": pd.Series(dtype=float),
+                                    "production_year": pd.Series(dtype=float)}), None
         if commodity:
             p, pyear = _latest(wh.ibis.table("production"), year, commodity=commodity)
             # World Mining Data in tonnes, converted once at build time (qty_t)

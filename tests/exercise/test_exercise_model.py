@@ -101,3 +101,22 @@ def test_cli_refuses_a_bad_file_in_one_line(tmp_path):
     assert isinstance(res.exception, ExerciseError) and res.exception.exit_code == 2  # main() exits with it
     assert "ex.yaml" in str(res.exception) and "a Monday" in str(res.exception)
     assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "field", "expected"), [
+    ("  measure: chn-2025-no18-medium-heavy-ree", "  measure: chn-2025-no99", "measure: chn-2025-no99",
+     "shock.measure", "export-control measure"),
+    ("  regime: {kind: licence}", "  regime: {kind: licence, approval_share: 1.5}", "approval_share: 1.5",
+     "shock.regime.approval_share", "between 0 and 1"),
+    ("  regime: {kind: licence}", "  regime: {kind: licence}\n  start: 2025-04-04", "start: 2025-04-04", "shock",
+     "come from the knowledge base"),
+])
+def test_the_shock_is_checked_by_the_chain_model(tmp_path, old, new, needle, field, expected):
+    from critmin.exercise import ExerciseError
+
+    text = _edit(old, new)
+    with pytest.raises(ExerciseError) as err:
+        _load(tmp_path, text)
+    e = err.value
+    assert e.field == field and expected in e.expected
+    assert e.record is None or e.record == _line(text, needle) or e.record == _line(text, "shock:")

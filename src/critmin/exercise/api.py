@@ -62,6 +62,22 @@ def _conditions(process) -> list[dict[str, Any]]:
     return out
 
 
+def chain_context(ex: Exercise, wh) -> dict[str, Any]:
+    """The chain model's part of the brief: weekly impact per sector, stage 2 lines, parameters, alternatives."""
+    from critmin.exercise import impact
+    from critmin.exercise.brief import impact_section
+
+    r = impact.run(ex, wh)
+    weekly = impact.weekly_table(r)
+    shock_params, assumed = impact.parameters(r)
+    alts, notes = impact.alternatives_by_stage(ex, wh)
+    return {"run_id": r.run_id, "weekly": weekly, "impact_section": impact_section(weekly),
+            "impact_lines": impact.impact_lines(ex, r), "parameters": shock_params, "alternatives": alts,
+            "alternatives_notes": notes, "legal": r.legal, "assumptions": r.assumptions,
+            "sources": [f"Chain model run {r.run_id} (critmin.stress.chain; docs/stress.md): {ex.draws} draws, seed "
+                        f"{ex.seed}, baseline {ex.year}; " + "; ".join(r.meta.get("notes", [])[:3]), *assumed]}
+
+
 def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the brief shows, as plain data (also written to exercise.json)."""
     from critmin.catalog import load_catalog
@@ -87,9 +103,9 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
             "decisions": [{**d.model_dump(), "name_en": names[d.participant].name_en,
                            "name_zh": names[d.participant].name_zh} for d in inj.decisions],
         })
-    measure_ids = [m for m in [ex.shock.get("from_measure")] if m]
+    measure_ids = [m for m in [ex.shock.get("measure")] if m]
     start = ex.start.isoformat()
-    chain = chain or {}
+    chain = chain if chain is not None else chain_context(ex, wh)
     material = cat.material(ex.material)
     sources = [{"text": process.citation(process.stages[0].locator) + " — the three-stage process and the "
                 "transition measures", "assumption": False},
@@ -129,6 +145,8 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
         },
         "alternatives": chain.get("alternatives", []),
         "sources": sources,
+        "chain_run_id": chain.get("run_id"),
+        "weekly": chain.get("weekly"),
     }
 
 
@@ -151,8 +169,10 @@ def run_exercise(file: str | Path, out: str | Path | None = None, warehouse=None
     if out is not None:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        data = {k: v for k, v in ctx.items() if k != "impact"}
+        data = {k: v for k, v in ctx.items() if k not in ("impact", "weekly")}
         data["impact_tables"] = ctx["impact"].get("tables", [])
+        if ctx.get("weekly") is not None:
+            data["weekly"] = json.loads(ctx["weekly"].to_json(orient="records", date_format="iso"))
         files.append(write_text(folder / DATA, json.dumps(data, ensure_ascii=False, indent=1, default=str)))
         brief = render_brief(folder / BRIEF, ctx)
         files.append(brief)

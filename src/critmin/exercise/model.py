@@ -206,6 +206,28 @@ def _check_refs(ex: Exercise, data, name: str) -> None:
             fail(["importers", k], "an ISO3 code or group id the catalog knows", imp)
     if not ex.supplier:
         fail(["shock", "supplier"], "the supplier whose measure the exercise rehearses (e.g. CHN)", None)
+    _check_shock(ex, data, name)
+
+
+def _check_shock(ex: Exercise, data, name: str) -> None:
+    """The shock goes to the chain model as written: its own parser checks it (one shock format), and its
+    errors come back here with the field under ``shock.``; the chain must cover the exercise's material."""
+    from critmin.datafile import line_of
+    from critmin.stress.chain import parse_shock
+    from critmin.stress.chain_data import load_chains
+
+    shock = data.get("shock") if isinstance(data, dict) else None
+    try:
+        sh = parse_shock(shock if shock is not None else dict(ex.shock), name)
+    except InputError as e:
+        sub = "" if e.field in (None, "(file)") else str(e.field)
+        field = "shock" if not sub else sub if sub.startswith("shock") else f"shock.{sub}"
+        line = e.record if isinstance(e.record, int) else line_of(data, field.split("."))
+        raise ExerciseError(name, line, field, e.expected, e.got) from None
+    chain = load_chains().chain(sh.chain)
+    if chain.material != ex.material:
+        raise ExerciseError(name, line_of(data, ["material"]), "material",
+                            f"the material of the shock's chain '{sh.chain}' ({chain.material})", ex.material)
 
 
 def parse_exercise(data: Any, name: str = "<exercise>") -> Exercise:

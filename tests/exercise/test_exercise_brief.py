@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+pytestmark = pytest.mark.slow  # one exercise run (chain model included) per module, ~10 s
+
 EXAMPLE = Path(__file__).parents[2] / "src" / "critmin" / "cli" / "examples" / "exercise_no18_magnets.yaml"
 
 
@@ -94,3 +96,38 @@ def test_exercise_json_and_cli(brief, demo_warehouse, tmp_path, monkeypatch):
     assert "exercise_no18_magnets.yaml" in listed.output
     copied = CliRunner().invoke(app, ["examples", "--copy", str(tmp_path / "ex")])
     assert copied.exit_code == 0 and (tmp_path / "ex" / "exercise_no18_magnets.yaml").exists()
+
+
+def test_impact_is_the_chain_models_for_the_same_seed(brief, demo_warehouse):
+    """The brief's weekly table is the chain run's, week 1 = the exercise's first Monday; the 'all sectors'
+    column is the chain's magnet shortfall (its own bands), and every sector row belongs to that total."""
+    import pandas as pd
+
+    from critmin.exercise import impact
+    from critmin.warehouse.handle import using
+
+    res, html = brief
+    ex = res.exercise
+    with using(str(demo_warehouse)) as wh:
+        r = impact.run(ex, wh)
+    again = impact.weekly_table(r)
+    got = pd.DataFrame(json.loads((res.brief.parent / "exercise.json").read_text(encoding="utf-8"))["weekly"])
+    assert len(got) == len(again) == len(ex.importers) * ex.weeks * 5
+    assert got["shortfall_t_p50"].to_numpy() == pytest.approx(again["shortfall_t_p50"].to_numpy(), abs=1e-6)
+    assert got["total_t_p90"].to_numpy() == pytest.approx(again["total_t_p90"].to_numpy(), abs=1e-6)
+    assert str(again["week_start"].iloc[0])[:10] == ex.start.isoformat()
+    assert set(again["sector"]) == {"ev_traction", "auto_other", "industrial_motor", "wind", "other"}
+    # the sectors split the magnet shortfall once: over the horizon their P50s sum to about the total's P50
+    tot = r.totals
+    for imp in ex.importers:
+        t = tot[(tot["node"] == imp) & (tot["stage"] == "magnet") & (tot["good"] == "magnet")
+                & (tot["metric"] == "shortfall_t")].iloc[0]
+        s = r.sector_totals[r.sector_totals["node"] == imp]["shortfall_t_magnet_p50"].sum()
+        assert s == pytest.approx(t["p50"], rel=0.15, abs=1.0)
+    # the shock's parameters are printed with their sources, assumptions labelled
+    assert "licence.approval_share" in html and "licence.review_delay_days" in html
+    assert "ASSUMPTION: licence.leakage" in html
+    # stage 3 in the brief: alternatives by stage, never the source or a hub
+    alts = res.data["alternatives"]
+    assert alts and {a["stage"] for a in alts} <= {"oxide", "metal", "magnet"}
+    assert not {a["iso3"] for a in alts} & {"CHN", "HKG", "SGP", "CHE"}

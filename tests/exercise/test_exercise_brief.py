@@ -131,3 +131,22 @@ def test_impact_is_the_chain_models_for_the_same_seed(brief, demo_warehouse):
     alts = res.data["alternatives"]
     assert alts and {a["stage"] for a in alts} <= {"oxide", "metal", "magnet"}
     assert not {a["iso3"] for a in alts} & {"CHN", "HKG", "SGP", "CHE"}
+
+
+def test_relief_lowers_the_eu_shortfall_from_its_week(brief, demo_warehouse):
+    from critmin.exercise import impact
+    from critmin.warehouse.handle import using
+
+    res, html = brief
+    ex = res.exercise
+    bare = ex.model_copy(update={"injects": [i.model_copy(update={"relief": None}) for i in ex.injects]})
+    with using(str(demo_warehouse)) as wh:
+        with_relief, without = impact.weekly_table(impact.run(ex, wh)), impact.weekly_table(impact.run(bare, wh))
+
+    def total(df, week):
+        return float(df[(df["importer"] == "EU27") & (df["week"] == week)]["total_t_p90"].iloc[0])
+
+    assert total(with_relief, 12) == pytest.approx(total(without, 12))  # before the fast track: the same
+    assert total(with_relief, 20) < total(without, 20)
+    assert total(with_relief, 38) < total(with_relief, 20)  # general licences from week 37
+    assert "Licence relief from this week" in html

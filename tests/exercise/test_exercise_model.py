@@ -120,3 +120,17 @@ def test_the_shock_is_checked_by_the_chain_model(tmp_path, old, new, needle, fie
     e = err.value
     assert e.field == field and expected in e.expected
     assert e.record is None or e.record == _line(text, needle) or e.record == _line(text, "shock:")
+
+
+def test_relief_injects_become_general_licences_of_the_chain_shock():
+    from critmin.exercise import load_exercise
+    from critmin.stress.chain import parse_shock
+
+    ex, _ = load_exercise(EXAMPLE)
+    sh = ex.chain_shock()
+    gl = sh["general_licences"]
+    assert [(g["from"], g["share"], g["destinations"]) for g in gl] == [
+        ("2025-06-30", 0.5, ["EU27"]), ("2025-12-15", 0.8, ["EU27"])]
+    assert all(g["source"].startswith("ASSUMPTION") for g in gl)
+    assert "general_licences" not in ex.shock  # the file's own shock is untouched
+    parse_shock(sh, "x")

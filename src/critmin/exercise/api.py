@@ -96,7 +96,8 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
         j = judged[inj.id]
         day = ex.day(inj.week)
         timeline.append({
-            **inj.model_dump(exclude={"measure", "decisions", "observations"}), "date": j["date"],
+            **inj.model_dump(exclude={"measure", "decisions", "observations", "relief"}), "date": j["date"],
+            "relief": inj.relief.model_dump() if inj.relief else None,
             "level": j["level"], "alerts": j["alerts"],
             "measure": kb_entry(inj.measure, day) if inj.measure else None,
             "observations": [o.model_dump() for o in inj.observations],

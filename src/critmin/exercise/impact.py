@@ -20,7 +20,7 @@ STAGES = ("oxide", "metal", "magnet")
 def run(ex: Exercise, wh) -> ChainResult:
     from critmin.stress.chain import parse_shock, run_chain
 
-    shock = parse_shock(dict(ex.shock), ex.id)
+    shock = parse_shock(ex.chain_shock(), ex.id)
     return run_chain(shock, ex.importers, year=ex.year, draws=ex.draws, seed=ex.seed, weeks=ex.weeks,
                      first_day=ex.start, warehouse=wh)
 
@@ -99,7 +99,7 @@ def alternatives_by_stage(ex: Exercise, wh) -> tuple[list[dict[str, Any]], list[
     for imp in ex.importers:
         econ = resolve_one(imp, what="importer")
         for stage in STAGES:
-            ok, out = by_chain(chain, [stage], econ, ex.supplier, dict(ex.shock), ex.year, wh)
+            ok, out = by_chain(chain, [stage], econ, ex.supplier, ex.chain_shock(), ex.year, wh)
             for r in ok.head(5).itertuples():
                 rows.append({"importer": imp, "stage": stage, "iso3": r.iso3,
                              "name_en": cat.country_name(r.iso3, "en") if cat.is_country(r.iso3) else r.iso3,

@@ -100,6 +100,16 @@ class Decision(_M):
         return self
 
 
+class Relief(_M):
+    """From the inject's Monday, ``share`` of the covered flow to ``destinations`` ships without waiting (a
+    fast-track or general licence): passed to the chain model as a general licence. The share is an exercise
+    input; without ``source`` the brief labels it ASSUMPTION."""
+
+    destinations: list[str] = Field(min_length=1)
+    share: float = Field(ge=0, le=1)
+    source: str | None = None
+
+
 class Inject(_M):
     id: str = Field(pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
     week: int = Field(ge=1, le=MAX_WEEKS)
@@ -111,6 +121,7 @@ class Inject(_M):
     measure: str | None = None
     observations: list[Observation] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
+    relief: Relief | None = None  # a fast-track / general licence from this week on (changes the chain shock)
     source: str | None = None  # where the inject's values come from; none = ASSUMPTION
 
     @model_validator(mode="after")
@@ -152,6 +163,17 @@ class Exercise(_M):
     def supplier(self) -> str:
         return str(self.shock.get("supplier", "")).upper()
 
+    def chain_shock(self) -> dict[str, Any]:
+        """The shock as the chain model takes it: the file's ``shock`` plus, for every inject with ``relief``, a
+        general licence from the inject's Monday."""
+        shock = dict(self.shock)
+        extra = [{"destinations": list(i.relief.destinations), "from": self.day(i.week).isoformat(),
+                  "share": i.relief.share, "source": i.relief.source or f"ASSUMPTION: exercise inject {i.id}"}
+                 for i in self.timeline() if i.relief is not None]
+        if extra:
+            shock["general_licences"] = [*shock.get("general_licences", []), *extra]
+        return shock
+
     def timeline(self) -> list[Inject]:
         """Injects in time order (file order within a week)."""
         return sorted(self.injects, key=lambda i: i.week)
@@ -188,6 +210,11 @@ def _check_refs(ex: Exercise, data, name: str) -> None:
                      + ", ".join(people) + ")", d.participant)
         if inj.measure and kb.find(inj.measure) is None:
             fail(["injects", k, "measure"], "the id of a knowledge-base entry (critmin kb list)", inj.measure)
+        for j, dest in enumerate(inj.relief.destinations if inj.relief else []):
+            try:
+                resolve(dest, cat, what="destination")
+            except UsageError:
+                fail(["injects", k, "relief", "destinations", j], "an ISO3 code or group id the catalog knows", dest)
         for j, o in enumerate(inj.observations):
             mat = o.material or ex.material
             if mat not in cat.materials:
@@ -219,6 +246,7 @@ def _check_shock(ex: Exercise, data, name: str) -> None:
     shock = data.get("shock") if isinstance(data, dict) else None
     try:
         sh = parse_shock(shock if shock is not None else dict(ex.shock), name)
+        parse_shock(ex.chain_shock(), name)
     except InputError as e:
         sub = "" if e.field in (None, "(file)") else str(e.field)
         field = "shock" if not sub else sub if sub.startswith("shock") else f"shock.{sub}"

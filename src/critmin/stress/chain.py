@@ -12,12 +12,12 @@ good), in tonnes per week (arrays draws × weeks)::
     gap         = withheld + prod_loss
     replacement = min(gap, pool_{s,g}(d, w) · b_i / Σb)      idle capacity of refiners / metal / magnet makers
     stock_draw  = what the stock covers (firm inventory + state stockpile; never refilled within the horizon)
-    substitution, demand_reduction (price response), recycling: each up to its own ceiling, in that order
-    shortfall   = the rest;   gap = replacement + stock_draw + substitution + demand_reduction + recycling + shortfall
+    substitution, recycling, demand_reduction (price response): each up to its own ceiling, in that order
+    shortfall   = the rest;   gap = replacement + stock_draw + substitution + recycling + demand_reduction + shortfall
     delivered   = use − gap + replacement                     (use = imports + own output in the baseline)
 
-The shortfall of a stage splits once: the share ``u = need_next / use`` feeds the economy's own output of the
-next stage (``f = passed / need_next`` is the missing share of that input; magnets need NdPr *and* Dy/Tb, so
+The shortfall of a stage splits once: the share ``u = need_next / use`` (with the demand priced out of those
+makers) feeds the economy's own output of the next stage (``f = passed / need_next`` is the missing share of that input; magnets need NdPr *and* Dy/Tb, so
 their output falls by the larger of the two missing shares), the rest stays at this stage as a terminal
 shortfall (catalysts, glass, alloys …). A magnet shortfall is split across end uses by their shares, which sum
 to one, so sector figures add up to the magnet shortfall and never double count.
@@ -175,27 +175,30 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     n = n - draw
     sub = np.minimum(n, (core.sub_ceiling * use).astype(F32)[:, None] * _linear(core, core.sub_lag))
     n = n - sub
-    # world price pressure for this good and the demand it destroys
+    rec = np.minimum(n, (core.rec_ceiling * use).astype(F32)[:, None] * _linear(core, core.rec_lag))
+    n = n - rec
+    # world price pressure for this good and the demand it prices out (the last cover: what is neither
+    # replaced, drawn from stock, substituted nor recycled is either priced out or short)
     wimp = max(g.world_imports, 1e-12)
-    wrep = np.minimum(g.world_withheld_base, (pool if g.spare_total.any() else 0.0))
-    price = np.maximum(g.world_withheld_base - wrep, 0.0) / wimp / np.maximum(core.eps_s - core.eps_d, 1e-9)[:, None]
-    price = price.astype(F32)
+    wrep = np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else 0.0
+    price = (np.maximum(g.world_withheld_base - wrep, 0.0) * F32(1.0 / wimp)
+             / np.maximum(core.eps_s - core.eps_d, 1e-9).astype(F32)[:, None])
     dr_cap = (-core.eps_d * use).astype(F32)[:, None] * price * (core.wk_in[None, :] >= core.dr_lag[:, None])
     dr = np.minimum(n, dr_cap)
-    n = n - dr
-    rec = np.minimum(n, (core.rec_ceiling * use).astype(F32)[:, None] * _linear(core, core.rec_lag))
-    short = np.maximum(n - rec, 0.0)
+    short = np.maximum(n - dr, 0.0)
     out = {"withheld_t": withheld, "production_loss_t": prod_loss if prod_loss is not None else np.zeros_like(cut),
-           "replacement_t": repl, "stock_draw_t": draw, "substitution_t": sub, "demand_reduction_t": dr,
-           "recycling_t": rec, "shortfall_t": short, "price_index": 1.0 + price,
+           "replacement_t": repl, "stock_draw_t": draw, "substitution_t": sub, "recycling_t": rec,
+           "demand_reduction_t": dr, "shortfall_t": short, "price_index": 1.0 + price,
            "delivered_t": use[:, None] - gap + repl}
     if need_next is not None:
+        # the economy's own next-stage makers take share u of this stage's use: their part of the shortfall and
+        # of the demand priced out is output they do not make
         u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)
-        passed = short * u[:, None]
+        passed = (short + dr) * u[:, None]
         out["passed_down_t"] = passed
-        out["terminal_shortfall_t"] = short - passed
-        out["input_missing_share"] = np.divide(passed, need_next[:, None].astype(F32),
-                                               out=np.zeros_like(passed), where=need_next[:, None] > 0)
+        out["terminal_shortfall_t"] = short * (1 - u)[:, None]
+        out["input_missing_share"] = np.minimum(np.divide(passed, need_next[:, None].astype(F32),
+                                                          out=np.zeros_like(passed), where=need_next[:, None] > 0), 1)
     else:
         out["terminal_shortfall_t"] = short
     out["use_t"] = np.broadcast_to(use[:, None], cut.shape)
@@ -208,6 +211,41 @@ def lagged(a: np.ndarray, lag: int) -> np.ndarray:
         return a
     out = np.zeros_like(a)
     out[:, lag:] = a[:, :-lag]
+    return out
+
+
+@dataclass
+class NodeInputs:
+    """Everything :func:`propagate` needs for one reported economy: goods by stage, the next stage's input need
+    per group (D,), and stock in weeks of use per stage (D,)."""
+
+    node: str
+    goods: dict[str, dict[str, GoodInput]]
+    need: dict[str, dict[str, np.ndarray]]
+    stock_weeks: dict[str, np.ndarray]
+
+
+def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, ramp: np.ndarray, stage_order) -> dict:
+    """Stage by stage: each good's balance, then the missing input share handed to the next stage's own
+    output (magnets: the larger of the NdPr and Dy/Tb missing shares). Returns {stage: {good: metrics}}."""
+    out: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    missing: dict[str, np.ndarray] = {}
+    for sid in stage_order:
+        outs = {}
+        for gid, g in inputs.goods[sid].items():
+            if sid == "magnet":
+                f = None
+                for gg in ("ndpr", "dytb"):
+                    if gg in missing:
+                        f = missing[gg] if f is None else np.maximum(f, missing[gg])
+            else:
+                f = missing.get(gid)
+            own = (g.cap * (1.0 - core.spare_share)).astype(F32)[:, None]
+            ploss = None if f is None else lagged(f, core.lag_weeks) * own
+            outs[gid] = simulate_good(g, cut, ploss, inputs.stock_weeks[sid], inputs.need.get(sid, {}).get(gid),
+                                      core, ramp)
+        missing = {gid: o["input_missing_share"] for gid, o in outs.items() if "input_missing_share" in o}
+        out[sid] = outs
     return out
 
 
@@ -555,9 +593,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     sector_share = _sector_shares(chain, ps, D)
     for node in nodes:
         cut = node_cut(node)
-        loss_next: dict[str, np.ndarray] = {}  # group -> missing input share for the next stage (D, W)
-        stage_sum: dict[str, dict[str, np.ndarray]] = {}
-        node_data = {}
+        inputs = NodeInputs(node, {}, {}, {})
+        claims_ctx = {}
         for sid in stage_order:
             sf = stages[sid]
             ni = sf.nodes.index(node) if node in sf.nodes else None
@@ -601,14 +638,16 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                     capw += sum(sf.production.get(e, 0.0) for e in mem) / WEEKS_PER_YEAR * share_mode_and_draw(
                         "ore", "-", gid)[1] / (1.0 - ps["market.spare_share_of_capacity"])
                 sp, alts, _dep = spare_by[(sid, gid)]
-                claim = _claims(sf, alts, sp, node, mem, si, hub_rows, lw)
-                per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, claim, sp.sum(axis=1),
-                                          world_imp, world_base)
+                parts = _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw)
+                claims_ctx[(sid, gid)] = parts
+                per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, parts.sum(axis=1),
+                                          sp.sum(axis=1), world_imp, world_base)
+            inputs.goods[sid] = per_good
             # own output of the next stage and its input need per group
             nxt = stage_order[stage_order.index(sid) + 1] if sid != stage_order[-1] else None
-            need = {}
             if nxt is not None:
                 ncaps = chain.capacity.get(nxt, {})
+                need = {}
                 for gid in chain.goods(sid):
                     qn = np.zeros(D)
                     for e in mem:
@@ -618,39 +657,27 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                     qn *= (1.0 - ps["market.spare_share_of_capacity"])
                     conv = ps.values.get(f"conversion.{nxt}.{gid}")
                     need[gid] = qn * conv if conv is not None else np.zeros(D)
-            outs = {}
-            for gid, g in per_good.items():
-                if sid == "magnet":
-                    f = None
-                    for gg in ("ndpr", "dytb"):
-                        if gg in loss_next:
-                            f = loss_next[gg] if f is None else np.maximum(f, loss_next[gg])
-                    ploss = None if f is None else lagged(f, core.lag_weeks) * (g.cap * (1.0 - core.spare_share)).astype(
-                        F32)[:, None]
-                else:
-                    ploss = None if gid not in loss_next else lagged(loss_next[gid], core.lag_weeks) * (
-                        g.cap * (1.0 - core.spare_share)).astype(F32)[:, None]
-                stock_w = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + ps[f"stock.{node}.{sid}.firm_weeks"]
-                outs[gid] = simulate_good(g, cut, ploss, stock_w, need.get(gid), core, ramp)
-            loss_next = {gid: o["input_missing_share"] for gid, o in outs.items() if "input_missing_share" in o}
-            node_data[sid] = outs
-            stage_sum[sid] = {k: sum(o[k] for o in outs.values()) for k in next(iter(outs.values()))
-                              if k not in ("price_index", "input_missing_share")}
-            # who replaces: the node's replacement apportioned by each supplier's claim
-            for gid, g in per_good.items():
-                sp, alts, dep = spare_by[(sid, gid)]
-                tot_r = outs[gid]["replacement_t"].sum(axis=1)
-                if not alts or g.claim.max() <= 0:
-                    continue
-                parts = _claim_parts(stages[sid], alts, sp, node, node_members.get(node, [node]), si, hub_rows, lw)
-                for k, e in enumerate(alts):
-                    frac = np.divide(parts[:, k], g.claim, out=np.zeros(D), where=g.claim > 0)
-                    q = np.percentile(tot_r * frac, QS)
-                    if q[2] > 0:
-                        repl_rows.append({"node": node, "stage": sid, "good": gid, "supplier": e,
-                                          "t_p10": q[0], "t_p50": q[1], "t_p90": q[2],
-                                          "basis": f"{sid} capacity (chains.yaml)",
-                                          "dependence_on_shocked_supplier": float(dep[k])})
+                inputs.need[sid] = need
+            inputs.stock_weeks[sid] = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + \
+                ps[f"stock.{node}.{sid}.firm_weeks"]
+        node_data = propagate(inputs, cut, core, ramp, stage_order)
+        stage_sum = {sid: {k: sum(o[k] for o in outs.values()) for k in next(iter(outs.values()))
+                           if k not in ("price_index", "input_missing_share")} for sid, outs in node_data.items()}
+        # who replaces: the node's replacement apportioned by each supplier's claim
+        for (sid, gid), parts in claims_ctx.items():
+            sp, alts, dep = spare_by[(sid, gid)]
+            g = inputs.goods[sid][gid]
+            if not alts or g.claim.max() <= 0:
+                continue
+            tot_r = node_data[sid][gid]["replacement_t"].sum(axis=1, dtype=np.float64)
+            for k, e in enumerate(alts):
+                frac = np.divide(parts[:, k], g.claim, out=np.zeros(D), where=g.claim > 0)
+                q = np.percentile(tot_r * frac, QS)
+                if q[2] > 0:
+                    repl_rows.append({"node": node, "stage": sid, "good": gid, "supplier": e,
+                                      "t_p10": q[0], "t_p50": q[1], "t_p90": q[2],
+                                      "basis": f"{sid} capacity (chains.yaml)",
+                                      "dependence_on_shocked_supplier": float(dep[k])})
         # ---- bands
         for sid in stage_order:
             outs, ssum = node_data[sid], stage_sum[sid]

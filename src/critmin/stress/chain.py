@@ -296,9 +296,6 @@ class ChainResult:
         return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
 
 
-def _bands(a: np.ndarray, axis: int = 0) -> np.ndarray:
-    return np.percentile(a, QS, axis=axis, method="linear")
-
 
 def run_chain(shock: ChainShock | dict | str, importers: list[str] | str = ("EU27",), *, year: int = 2024,
               draws: int = 10_000, seed: int | None = 0, weeks: int = 52, first_day: dt.date | str | None = None,
@@ -586,7 +583,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     notes += hit_notes
 
     # ---- per node
-    weekly_rows, total_rows, sector_rows, sector_total_rows, repl_rows = [], [], [], [], []
+    weekly_keys, weekly_arrays, total_keys, total_arrays, repl_rows = [], [], [], [], []
+    sector_keys, sector_arrays, sector_tot_arrays = [], [], []
     keep: dict = {}
     bd = min(band_draws, D)
     week_starts = cal.week_starts()
@@ -678,41 +676,33 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                                       "t_p10": q[0], "t_p50": q[1], "t_p90": q[2],
                                       "basis": f"{sid} capacity (chains.yaml)",
                                       "dependence_on_shocked_supplier": float(dep[k])})
-        # ---- bands
+        # ---- what to summarise (bands are computed for all nodes at once below)
         for sid in stage_order:
             outs, ssum = node_data[sid], stage_sum[sid]
             for gid, o in outs.items():
                 for metric in ("delivered_t", "shortfall_t", "price_index"):
-                    weekly_rows.append(_weekly(node, sid, gid, metric, o[metric][:bd], week_starts))
+                    weekly_keys.append((node, sid, gid, metric))
+                    weekly_arrays.append(o[metric][:bd])
                 for metric, a in o.items():
-                    if metric in ("price_index", "input_missing_share", "use_t"):
+                    if metric in ("price_index", "input_missing_share"):
                         continue
-                    total_rows.append(_total(node, sid, gid, metric, a.sum(axis=1, dtype=np.float64)))
-                total_rows.append(_total(node, sid, gid, "use_t", o["use_t"].sum(axis=1, dtype=np.float64)))
+                    total_keys.append((node, sid, gid, metric))
+                    total_arrays.append(a.sum(axis=1, dtype=np.float64))
             for metric in ("delivered_t", "shortfall_t", "withheld_t", "production_loss_t", "replacement_t",
-                           "stock_draw_t", "substitution_t", "demand_reduction_t", "recycling_t",
+                           "stock_draw_t", "substitution_t", "recycling_t", "demand_reduction_t",
                            "terminal_shortfall_t"):
-                weekly_rows.append(_weekly(node, sid, "all", metric, ssum[metric][:bd], week_starts))
-                total_rows.append(_total(node, sid, "all", metric, ssum[metric].sum(axis=1, dtype=np.float64)))
+                weekly_keys.append((node, sid, "all", metric))
+                weekly_arrays.append(ssum[metric][:bd])
+                total_keys.append((node, sid, "all", metric))
+                total_arrays.append(ssum[metric].sum(axis=1, dtype=np.float64))
         mag_short = node_data["magnet"]["magnet"]["shortfall_t"]
         for s in chain.sectors:
             sec = mag_short * sector_share[s.id][:, None].astype(F32)
             kg = ps[f"sector.{s.id}.kg_magnet_per_unit"]
-            units = sec * (1000.0 / kg)[:, None].astype(F32)
-            b = _bands(sec[:bd])
-            bu = _bands(units[:bd])
-            sector_rows.append(pd.DataFrame({
-                "node": node, "sector": s.id, "week": np.arange(1, w + 1), "week_start": week_starts,
-                "shortfall_t_magnet_p10": b[0], "shortfall_t_magnet_p50": b[1], "shortfall_t_magnet_p90": b[2],
-                "units_at_risk_p10": bu[0], "units_at_risk_p50": bu[1], "units_at_risk_p90": bu[2],
-                "unit": s.unit_en}))
+            sector_keys.append((node, s))
+            sector_arrays += [sec[:bd], sec[:bd] * (1000.0 / kg[:bd])[:, None].astype(F32)]
             ts = sec.sum(axis=1, dtype=np.float64)
-            tq, uq = np.percentile(ts, QS), np.percentile(ts * 1000.0 / kg, QS)
-            sector_total_rows.append({"node": node, "sector": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
-                                      "shortfall_t_magnet_p10": tq[0], "shortfall_t_magnet_p50": tq[1],
-                                      "shortfall_t_magnet_p90": tq[2], "units_at_risk_p10": uq[0],
-                                      "units_at_risk_p50": uq[1], "units_at_risk_p90": uq[2], "unit": s.unit_en,
-                                      "tag_share": s.share.tag, "tag_intensity": s.kg_magnet_per_unit.tag})
+            sector_tot_arrays += [ts, ts * 1000.0 / kg]
             if keep_draws:
                 keep[(node, "sector", s.id)] = sec
         if keep_draws:
@@ -723,14 +713,39 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             keep[(node, "cut")] = cut
         del node_data, stage_sum
     t_sim = time.perf_counter()
-    weekly = pd.concat(weekly_rows, ignore_index=True)
-    totals = pd.DataFrame(total_rows)
+    wb = _band_stack(weekly_arrays)  # (3, K, W)
+    k_w = len(weekly_keys)
+    weekly = pd.DataFrame({
+        "node": np.repeat([k[0] for k in weekly_keys], w), "stage": np.repeat([k[1] for k in weekly_keys], w),
+        "good": np.repeat([k[2] for k in weekly_keys], w), "week": np.tile(np.arange(1, w + 1), k_w),
+        "week_start": np.tile(np.array(week_starts, dtype=object), k_w),
+        "metric": np.repeat([k[3] for k in weekly_keys], w),
+        "p10": wb[0].ravel(), "p50": wb[1].ravel(), "p90": wb[2].ravel()})
+    tb = np.percentile(np.stack(total_arrays), QS, axis=1)  # (3, K)
+    totals = pd.DataFrame({"node": [k[0] for k in total_keys], "stage": [k[1] for k in total_keys],
+                           "good": [k[2] for k in total_keys], "metric": [k[3] for k in total_keys],
+                           "p10": tb[0], "p50": tb[1], "p90": tb[2]})
+    sb = _band_stack(sector_arrays)  # (3, 2·S, W): shortfall, units for each (node, sector)
+    st_b = np.percentile(np.stack(sector_tot_arrays), QS, axis=1)
+    sector_rows, sector_total_rows = [], []
+    for j, (node, s) in enumerate(sector_keys):
+        sector_rows.append(pd.DataFrame({
+            "node": node, "sector": s.id, "week": np.arange(1, w + 1), "week_start": week_starts,
+            "shortfall_t_magnet_p10": sb[0, 2 * j], "shortfall_t_magnet_p50": sb[1, 2 * j],
+            "shortfall_t_magnet_p90": sb[2, 2 * j], "units_at_risk_p10": sb[0, 2 * j + 1],
+            "units_at_risk_p50": sb[1, 2 * j + 1], "units_at_risk_p90": sb[2, 2 * j + 1], "unit": s.unit_en}))
+        sector_total_rows.append({"node": node, "sector": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
+                                  "shortfall_t_magnet_p10": st_b[0, 2 * j], "shortfall_t_magnet_p50": st_b[1, 2 * j],
+                                  "shortfall_t_magnet_p90": st_b[2, 2 * j], "units_at_risk_p10": st_b[0, 2 * j + 1],
+                                  "units_at_risk_p50": st_b[1, 2 * j + 1], "units_at_risk_p90": st_b[2, 2 * j + 1],
+                                  "unit": s.unit_en, "tag_share": s.share.tag, "tag_intensity": s.kg_magnet_per_unit.tag})
     sectors = pd.concat(sector_rows, ignore_index=True)
     sector_totals = pd.DataFrame(sector_total_rows)
     replacement = pd.DataFrame(repl_rows, columns=["node", "stage", "good", "supplier", "t_p10", "t_p50", "t_p90",
                                                    "basis", "dependence_on_shocked_supplier"])
     legal = pd.DataFrame({"week": np.arange(1, w + 1), "week_start": week_starts, "state": labels,
                           "active_share": active, "unknown_share": unknown})
+    t_bands = time.perf_counter()
     meta = {
         "chain": sh.chain, "shock": sh.model_dump(mode="json", by_alias=True, exclude_none=True),
         "supplier": sh.supplier, "supplier_members": sorted(sup), "nodes": nodes,
@@ -748,7 +763,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     assumptions = ps.table()
     run_id = _run_id(meta)
     timings = {"read_s": t_read - t0, "sample_s": t_sample - t_read, "simulate_s": t_sim - t_sample,
-               "total_s": time.perf_counter() - t0}
+               "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0}
     return ChainResult(run_id, weekly, sectors, totals, sector_totals, replacement, legal, assumptions, meta,
                        timings, keep if keep_draws else None)
 
@@ -816,17 +831,18 @@ def _claims(sf, alts, sp, node, mem, si, hub_rows, lw) -> np.ndarray:
     return _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw).sum(axis=1)
 
 
-def _weekly(node, stage, good, metric, a, week_starts):
-    import pandas as pd
-
-    b = _bands(a)
-    return pd.DataFrame({"node": node, "stage": stage, "good": good, "week": np.arange(1, a.shape[1] + 1),
-                         "week_start": week_starts, "metric": metric, "p10": b[0], "p50": b[1], "p90": b[2]})
-
-
-def _total(node, stage, good, metric, a) -> dict:
-    q = np.percentile(a, QS)
-    return {"node": node, "stage": stage, "good": good, "metric": metric, "p10": q[0], "p50": q[1], "p90": q[2]}
+def _band_stack(arrays: list[np.ndarray], chunk_elements: int = 20_000_000) -> np.ndarray:
+    """P10/P50/P90 over draws of each (D, W) array: (3, K, W). Arrays are transposed to (W, D) so the
+    partition runs over contiguous memory, in chunks that bound memory."""
+    if not arrays:
+        return np.zeros((3, 0, 0))
+    d, w = arrays[0].shape
+    per = max(1, chunk_elements // max(1, d * w))
+    parts = []
+    for k in range(0, len(arrays), per):
+        block = np.stack([np.ascontiguousarray(a.T) for a in arrays[k:k + per]])  # (k, W, D)
+        parts.append(np.percentile(block, QS, axis=2, method="linear"))
+    return np.concatenate(parts, axis=1)
 
 
 def _run_id(meta: dict) -> str:

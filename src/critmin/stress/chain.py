@@ -412,7 +412,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     rg = sh.regime
     lic, quo = cfile.licence, cfile.quota
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
             given = getattr(rg, name)
             if given is not None:
                 ps.add(f"licence.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
@@ -497,8 +497,10 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     dests = res.destinations
     node_members = {n: groups.get(n, [n]) for n in set().union(*[set(s.nodes) for s in stages.values()])}
     if rg.kind == "licence":
-        c_lic = licence_cut(active, start_offset, ps["licence.approval_share"], ps["licence.review_delay_days"],
-                            ps["licence.leakage"])
+        approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
+                                       [first + dt.timedelta(days=int(k)) for k in mid])
+        c_lic = licence_cut(active, mid - start_offset, approval, ps["licence.review_delay_days"],
+                            ps["licence.decision_spread_days"], ps["licence.leakage"], rg.pipeline_days)
         c_ban = (active[None, :] * (1.0 - ps["licence.leakage"])[:, None]).astype(F32)
     else:
         if rg.kind == "quota":
@@ -768,6 +770,17 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                        timings, keep if keep_draws else None)
 
 
+def _approval_by_period(base: np.ndarray, steps, days: list[dt.date]) -> np.ndarray:
+    """(D,) approval share, or (D, T) when the shock changes it by date (``regime.steps``)."""
+    if not steps:
+        return base
+    out = np.broadcast_to(base[:, None], (base.shape[0], len(days))).copy()
+    for stp in sorted(steps, key=lambda s: s.from_):
+        on = np.array([d >= stp.from_ for d in days])
+        out[:, on] = stp.approval_share
+    return out
+
+
 def _expand(codes: list[str], year: int) -> set[str]:
     from critmin.stress.chain_baseline import supplier_members
 
@@ -892,7 +905,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     ps = ParamSet(draws, seed)
     rg = shock.regime
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
             given = getattr(rg, name)
             (ps.add(f"licence.{name}", given, "given by the caller", "given", "shock") if given is not None
              else ps.add_cited(f"licence.{name}", getattr(cf.licence, name), "shock"))
@@ -916,8 +929,13 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
         run_start[k] = last
     since = np.arange(n_days) - run_start
     if rg.kind == "licence":
-        decided = since[None, :] >= ps["licence.review_delay_days"][:, None]
-        cday = (1.0 - ps["licence.approval_share"][:, None] * decided) * (1.0 - ps["licence.leakage"])[:, None]
+        from critmin.stress.chain_shock import licensed_share
+
+        approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
+                                       [first + dt.timedelta(days=k) for k in range(n_days)])
+        lic = licensed_share(since, approval, ps["licence.review_delay_days"], ps["licence.decision_spread_days"],
+                             rg.pipeline_days)
+        cday = (1.0 - lic) * (1.0 - ps["licence.leakage"])[:, None]
     else:
         cday = np.broadcast_to(ps["volume.cut"][:, None], (draws, n_days))
     cday = cday * onf[None, :]

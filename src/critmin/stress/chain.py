@@ -126,7 +126,8 @@ class GoodInput:
 
 @dataclass
 class Core:
-    """Per-draw parameters shared by all goods of a run (arrays (D,) unless stated)."""
+    """Per-draw parameters shared by all goods of a run (arrays (D,) unless stated); the (D, W) ramps that every
+    good uses are computed once (:meth:`prepare`)."""
 
     weeks: int
     wk_in: np.ndarray  # (W,) weeks since the shock began (1 = first active week; 0 before)
@@ -141,11 +142,22 @@ class Core:
     rec_ceiling: np.ndarray
     rec_lag: np.ndarray
     spare_share: np.ndarray
+    ramp: np.ndarray | None = None  # (D, W) share of spare capacity mobilised
+    growth: np.ndarray | None = None  # (D, W) growth cap as a share of world imports per week
+    sub_ramp: np.ndarray | None = None  # (D, W) share of the substitution ceiling reached
+    rec_ramp: np.ndarray | None = None
+    dr_on: np.ndarray | None = None  # (D, W) 1 once the demand response lag has passed
+    inv_eps: np.ndarray | None = None  # (D, 1) 1 / (ε_s − ε_d)
 
-
-def _ramp(core: Core, d: int) -> np.ndarray:
-    x = core.wk_in[None, :].astype(F32) / np.maximum(core.ramp_weeks, 1e-9)[:, None].astype(F32)
-    return np.minimum(x, F32(1))
+    def prepare(self) -> Core:
+        k = self.wk_in[None, :].astype(F32)
+        self.ramp = np.minimum(k / np.maximum(self.ramp_weeks, 1e-9)[:, None].astype(F32), F32(1))
+        self.growth = self.growth_cap[:, None].astype(F32) * (k * F32(1 / 52.0))
+        self.sub_ramp = _linear(self, self.sub_lag)
+        self.rec_ramp = _linear(self, self.rec_lag)
+        self.dr_on = (k >= self.dr_lag[:, None]).astype(F32)
+        self.inv_eps = (1.0 / np.maximum(self.eps_s - self.eps_d, 1e-9)).astype(F32)[:, None]
+        return self
 
 
 def _linear(core: Core, lag: np.ndarray) -> np.ndarray:
@@ -154,54 +166,61 @@ def _linear(core: Core, lag: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, F32(0)), F32(1))
 
 
+METRICS = ("withheld_t", "production_loss_t", "replacement_t", "stock_draw_t", "substitution_t", "recycling_t",
+           "demand_reduction_t", "shortfall_t", "delivered_t", "terminal_shortfall_t")
+
+
 def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, stock_weeks: np.ndarray,
-                  need_next: np.ndarray | None, core: Core, ramp: np.ndarray) -> dict[str, np.ndarray]:
+                  need_next: np.ndarray | None, core: Core, ramp: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The balance of one good of one economy: arrays (D, W) float32 in t/week (see the module docstring)."""
     d = cut.shape[0]
-    xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)
-    withheld = cut * xs[:, None]
+    xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)[:, None]
+    withheld = cut * xs
     gap = withheld if prod_loss is None else withheld + prod_loss
     use = (g.m * g.share_scale + g.cap * (1.0 - core.spare_share)).astype(F32)  # (D,)
+    use_c = use[:, None]
     # replacement: the economy's share of the mobilised pool, capped at its gap
-    weeks_in = core.wk_in[None, :].astype(F32)
-    pool = np.minimum(ramp * g.spare_total[:, None].astype(F32),
-                      (core.growth_cap[:, None] * weeks_in / 52.0 * g.world_imports).astype(F32))
-    share = np.divide(g.claim, g.spare_total, out=np.zeros(d), where=g.spare_total > 0).astype(F32)
-    repl = np.minimum(gap, pool * share[:, None])
+    pool = np.minimum(core.ramp * g.spare_total.astype(F32)[:, None], core.growth * F32(g.world_imports))
+    share = np.divide(g.claim, g.spare_total, out=np.zeros(d), where=g.spare_total > 0).astype(F32)[:, None]
+    repl = np.minimum(gap, pool * share)
     n = gap - repl
-    k0 = (stock_weeks * use).astype(F32)
-    cum = np.minimum(np.cumsum(n, axis=1), k0[:, None])
-    draw = np.diff(cum, axis=1, prepend=F32(0))
-    n = n - draw
-    sub = np.minimum(n, (core.sub_ceiling * use).astype(F32)[:, None] * _linear(core, core.sub_lag))
-    n = n - sub
-    rec = np.minimum(n, (core.rec_ceiling * use).astype(F32)[:, None] * _linear(core, core.rec_lag))
-    n = n - rec
+    cum = np.cumsum(n, axis=1)
+    np.minimum(cum, (stock_weeks * use).astype(F32)[:, None], out=cum)
+    draw = np.empty_like(cum)
+    draw[:, 0] = cum[:, 0]
+    np.subtract(cum[:, 1:], cum[:, :-1], out=draw[:, 1:])
+    np.maximum(draw, F32(0), out=draw)
+    np.minimum(draw, n, out=draw)
+    n -= draw
+    sub = np.minimum(n, (core.sub_ceiling.astype(F32)[:, None] * use_c) * core.sub_ramp)
+    n -= sub
+    rec = np.minimum(n, (core.rec_ceiling.astype(F32)[:, None] * use_c) * core.rec_ramp)
+    n -= rec
     # world price pressure for this good and the demand it prices out (the last cover: what is neither
     # replaced, drawn from stock, substituted nor recycled is either priced out or short)
-    wimp = max(g.world_imports, 1e-12)
-    wrep = np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else 0.0
-    price = (np.maximum(g.world_withheld_base - wrep, 0.0) * F32(1.0 / wimp)
-             / np.maximum(core.eps_s - core.eps_d, 1e-9).astype(F32)[:, None])
-    dr_cap = (-core.eps_d * use).astype(F32)[:, None] * price * (core.wk_in[None, :] >= core.dr_lag[:, None])
-    dr = np.minimum(n, dr_cap)
-    short = np.maximum(n - dr, 0.0)
-    out = {"withheld_t": withheld, "production_loss_t": prod_loss if prod_loss is not None else np.zeros_like(cut),
+    price = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
+        g.world_withheld_base.copy()
+    np.maximum(price, F32(0), out=price)
+    price *= core.inv_eps * F32(1.0 / max(g.world_imports, 1e-12))
+    dr = np.minimum(n, ((-core.eps_d).astype(F32)[:, None] * use_c) * price * core.dr_on)
+    n -= dr
+    short = np.maximum(n, F32(0), out=n)
+    price += F32(1)
+    out = {"withheld_t": withheld, "production_loss_t": prod_loss if prod_loss is not None else None,
            "replacement_t": repl, "stock_draw_t": draw, "substitution_t": sub, "recycling_t": rec,
-           "demand_reduction_t": dr, "shortfall_t": short, "price_index": 1.0 + price,
-           "delivered_t": use[:, None] - gap + repl}
+           "demand_reduction_t": dr, "shortfall_t": short, "price_index": price,
+           "delivered_t": use_c - gap + repl}
     if need_next is not None:
         # the economy's own next-stage makers take share u of this stage's use: their part of the shortfall and
         # of the demand priced out is output they do not make
-        u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)
-        passed = (short + dr) * u[:, None]
-        out["passed_down_t"] = passed
-        out["terminal_shortfall_t"] = short * (1 - u)[:, None]
-        out["input_missing_share"] = np.minimum(np.divide(passed, need_next[:, None].astype(F32),
-                                                          out=np.zeros_like(passed), where=need_next[:, None] > 0), 1)
+        u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)[:, None]
+        passed = (short + dr) * u
+        out["terminal_shortfall_t"] = short * (1 - u)
+        inv_need = np.divide(1.0, need_next, out=np.zeros(d), where=need_next > 0).astype(F32)[:, None]
+        out["input_missing_share"] = np.minimum(passed * inv_need, F32(1))
     else:
         out["terminal_shortfall_t"] = short
-    out["use_t"] = np.broadcast_to(use[:, None], cut.shape)
+    out["use_t"] = use
     return out
 
 
@@ -225,13 +244,47 @@ class NodeInputs:
     stock_weeks: dict[str, np.ndarray]
 
 
-def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, ramp: np.ndarray, stage_order) -> dict:
+@dataclass
+class Reduced:
+    """One good's outputs kept after the run: weekly (band draws × W) slices, totals over weeks (D,), and the
+    full (D, W) arrays only when asked (tests, keep_draws)."""
+
+    weekly: dict[str, np.ndarray]
+    total: dict[str, np.ndarray]
+    full: dict[str, np.ndarray] | None = None
+
+
+def _reduce(o: dict, bd: int, keep: bool, shape) -> Reduced:
+    weekly, total = {}, {}
+    for m in (*METRICS, "price_index"):
+        a = o.get(m)
+        if a is None:  # no production loss at this good
+            weekly[m] = np.zeros((bd, shape[1]), dtype=F32)
+            total[m] = np.zeros(shape[0])
+            continue
+        weekly[m] = np.array(a[:bd])
+        if m != "price_index":
+            total[m] = a.sum(axis=1, dtype=np.float64)
+    total["use_t"] = o["use_t"].astype(np.float64) * shape[1]
+    full = None
+    if keep:
+        full = {m: (a if a is not None else np.zeros(shape, dtype=F32)) for m, a in o.items()}
+        full["use_t"] = np.broadcast_to(o["use_t"][:, None], shape)
+    return Reduced(weekly, total, full)
+
+
+def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, stage_order, bd: int | None = None,
+              keep: bool = True) -> tuple[dict, np.ndarray]:
     """Stage by stage: each good's balance, then the missing input share handed to the next stage's own
-    output (magnets: the larger of the NdPr and Dy/Tb missing shares). Returns {stage: {good: metrics}}."""
-    out: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    output (magnets: the larger of the NdPr and Dy/Tb missing shares). Returns ({stage: {good: Reduced}}, the
+    magnet shortfall (D, W)). Full arrays are dropped as soon as they are reduced unless ``keep``."""
+    bd = cut.shape[0] if bd is None else bd
+    out: dict[str, dict[str, Reduced]] = {}
     missing: dict[str, np.ndarray] = {}
+    magnet_short = np.zeros_like(cut)
     for sid in stage_order:
         outs = {}
+        new_missing = {}
         for gid, g in inputs.goods[sid].items():
             if sid == "magnet":
                 f = None
@@ -241,12 +294,17 @@ def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, ramp: np.ndarray,
             else:
                 f = missing.get(gid)
             own = (g.cap * (1.0 - core.spare_share)).astype(F32)[:, None]
-            ploss = None if f is None else lagged(f, core.lag_weeks) * own
-            outs[gid] = simulate_good(g, cut, ploss, inputs.stock_weeks[sid], inputs.need.get(sid, {}).get(gid),
-                                      core, ramp)
-        missing = {gid: o["input_missing_share"] for gid, o in outs.items() if "input_missing_share" in o}
+            ploss = None if f is None or not own.any() else lagged(f, core.lag_weeks) * own
+            o = simulate_good(g, cut, ploss, inputs.stock_weeks[sid], inputs.need.get(sid, {}).get(gid), core)
+            if "input_missing_share" in o:
+                new_missing[gid] = o["input_missing_share"]
+            if sid == "magnet":
+                magnet_short = o["shortfall_t"]
+            outs[gid] = _reduce(o, bd, keep, cut.shape)
+            del o
+        missing = new_missing
         out[sid] = outs
-    return out
+    return out, magnet_short
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -468,7 +526,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 ps["market.demand_reduction_lag_weeks"], ps["market.substitution_ceiling_per_year"],
                 ps["market.substitution_lag_weeks"], ps["market.recycling_ceiling"], ps["market.recycling_lag_weeks"],
                 ps["market.spare_share_of_capacity"])
-    ramp = _ramp(core, D)
+    core.prepare()
 
     # ---- group shares per (stage, hs): modal and per-draw
     def share_mode_and_draw(stage, hs, gid):
@@ -660,16 +718,14 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 inputs.need[sid] = need
             inputs.stock_weeks[sid] = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + \
                 ps[f"stock.{node}.{sid}.firm_weeks"]
-        node_data = propagate(inputs, cut, core, ramp, stage_order)
-        stage_sum = {sid: {k: sum(o[k] for o in outs.values()) for k in next(iter(outs.values()))
-                           if k not in ("price_index", "input_missing_share")} for sid, outs in node_data.items()}
+        node_data, mag_short = propagate(inputs, cut, core, stage_order, bd, keep_draws)
         # who replaces: the node's replacement apportioned by each supplier's claim
         for (sid, gid), parts in claims_ctx.items():
             sp, alts, dep = spare_by[(sid, gid)]
             g = inputs.goods[sid][gid]
             if not alts or g.claim.max() <= 0:
                 continue
-            tot_r = node_data[sid][gid]["replacement_t"].sum(axis=1, dtype=np.float64)
+            tot_r = node_data[sid][gid].total["replacement_t"]
             for k, e in enumerate(alts):
                 frac = np.divide(parts[:, k], g.claim, out=np.zeros(D), where=g.claim > 0)
                 q = np.percentile(tot_r * frac, QS)
@@ -680,24 +736,19 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                                       "dependence_on_shocked_supplier": float(dep[k])})
         # ---- what to summarise (bands are computed for all nodes at once below)
         for sid in stage_order:
-            outs, ssum = node_data[sid], stage_sum[sid]
+            outs = node_data[sid]
             for gid, o in outs.items():
                 for metric in ("delivered_t", "shortfall_t", "price_index"):
                     weekly_keys.append((node, sid, gid, metric))
-                    weekly_arrays.append(o[metric][:bd])
-                for metric, a in o.items():
-                    if metric in ("price_index", "input_missing_share"):
-                        continue
+                    weekly_arrays.append(o.weekly[metric])
+                for metric, a in o.total.items():
                     total_keys.append((node, sid, gid, metric))
-                    total_arrays.append(a.sum(axis=1, dtype=np.float64))
-            for metric in ("delivered_t", "shortfall_t", "withheld_t", "production_loss_t", "replacement_t",
-                           "stock_draw_t", "substitution_t", "recycling_t", "demand_reduction_t",
-                           "terminal_shortfall_t"):
+                    total_arrays.append(a)
+            for metric in METRICS:
                 weekly_keys.append((node, sid, "all", metric))
-                weekly_arrays.append(ssum[metric][:bd])
+                weekly_arrays.append(sum(o.weekly[metric] for o in outs.values()))
                 total_keys.append((node, sid, "all", metric))
-                total_arrays.append(ssum[metric].sum(axis=1, dtype=np.float64))
-        mag_short = node_data["magnet"]["magnet"]["shortfall_t"]
+                total_arrays.append(sum(o.total[metric] for o in outs.values()))
         for s in chain.sectors:
             sec = mag_short * sector_share[s.id][:, None].astype(F32)
             kg = ps[f"sector.{s.id}.kg_magnet_per_unit"]
@@ -710,10 +761,12 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         if keep_draws:
             for sid, outs in node_data.items():
                 for gid, o in outs.items():
-                    for metric, a in o.items():
+                    for metric, a in o.full.items():
                         keep[(node, sid, gid, metric)] = a
             keep[(node, "cut")] = cut
-        del node_data, stage_sum
+            keep[(node, "inputs")] = inputs
+            keep["core"] = core
+        del node_data
     t_sim = time.perf_counter()
     wb = _band_stack(weekly_arrays)  # (3, K, W)
     k_w = len(weekly_keys)

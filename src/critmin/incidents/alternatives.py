@@ -52,7 +52,7 @@ def by_chain(chain_id: str, stages: list[str], importer, supplier: str, shock, y
     if df.empty:
         return df, df
     own = set(importer.members(year))
-    own_rows = df["eligible"] & df["iso3"].isin(own)
+    own_rows = df["iso3"].isin(own)  # whatever else is said of them, they are the importer itself
     df.loc[own_rows, "reason"] = f"a member of {importer.id} (its output is already the importer's)"
     df.loc[own_rows, "eligible"] = False
     df["spare_t_per_year_mid"] = (df["spare_t_per_year_low"] + df["spare_t_per_year_high"]) / 2

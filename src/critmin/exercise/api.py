@@ -83,8 +83,8 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
     from critmin.catalog import load_catalog
     from critmin.exercise.alerts import dependency_tables, inject_alerts
     from critmin.exercise.brief import both
+    from critmin.incidents.kbentry import kb_entry
     from critmin.incidents.process import load_process, measures_for
-    from critmin.incidents.stages import kb_entry
 
     cat = load_catalog()
     process = load_process()

@@ -116,7 +116,7 @@ def measures_for(as_of=None) -> list[dict]:
     primary source) as the knowledge base states them."""
     import datetime as dt
 
-    from critmin.incidents.stages import kb_entry
+    from critmin.incidents.kbentry import kb_entry
 
     p = load_process()
     day = dt.date.fromisoformat(str(as_of)[:10]) if as_of else dt.date.today()

@@ -23,6 +23,8 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
+from critmin.incidents.kbentry import kb_entry
+
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.alerts import Alert
 
@@ -75,21 +77,6 @@ def metric_value(metric: str, row: dict[str, Any], supplier_share: float | None)
     if m.supplier == "controlling":
         return None if supplier_share is None else supplier_share * m.scale
     return m.value(row)
-
-
-def kb_entry(entry_id: str, as_of: dt.date) -> dict[str, Any]:
-    from critmin.kb import load_kb, state_on
-    from critmin.kb.query import citations, derived_periods
-
-    e = load_kb().find(entry_id)
-    if e is None:
-        return {"id": entry_id, "missing": True}
-    return {
-        "id": e.id, "kind": e.kind, "actor": e.actor, "date": e.date.isoformat(), "title_en": e.title_en,
-        "title_zh": e.title_zh, "reference": e.reference, "basis": e.basis, "status_on_as_of": state_on(e, as_of),
-        "derived_status": derived_periods(e), "materials": list(e.materials), "stages": list(e.stages),
-        "citations": citations(e),
-    }
 
 
 def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None) -> dict[str, Any]:

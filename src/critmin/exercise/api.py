@@ -71,7 +71,17 @@ def chain_context(ex: Exercise, wh) -> dict[str, Any]:
     weekly = impact.weekly_table(r)
     shock_params, assumed = impact.parameters(r)
     alts, notes = impact.alternatives_by_stage(ex, wh)
-    return {"run_id": r.run_id, "weekly": weekly, "impact_section": impact_section(weekly),
+    marks: dict[int, list[str]] = {}
+    for i in ex.timeline():
+        marks.setdefault(i.week, []).append(i.id)
+    state = dict(zip(r.legal["week"].astype(int), r.legal["state"].astype(str), strict=True))
+    prev = None
+    for wk in range(1, ex.weeks + 1):  # the legal state where it changes
+        if state.get(wk) != prev:
+            marks.setdefault(wk, []).append(f"[{state.get(wk)}]")
+            prev = state.get(wk)
+    text = {wk: ", ".join(v) for wk, v in marks.items()}
+    return {"run_id": r.run_id, "weekly": weekly, "impact_section": impact_section(weekly, text),
             "impact_lines": impact.impact_lines(ex, r), "parameters": shock_params, "alternatives": alts,
             "alternatives_notes": notes, "legal": r.legal, "assumptions": r.assumptions,
             "sources": [f"Chain model run {r.run_id} (critmin.stress.chain; docs/stress.md): {ex.draws} draws, seed "

@@ -34,11 +34,12 @@ def fmt(x, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
-def impact_section(weekly: pd.DataFrame | None) -> dict[str, Any]:
+def impact_section(weekly: pd.DataFrame | None, marks: dict[int, str] | None = None) -> dict[str, Any]:
     """Charts (one per importer: weekly P50 shortfall stacked by sector) and tables (P50 with P10–P90 per sector
     and the importer's total) from the chain's weekly table: columns week, importer, sector, sector_en,
-    sector_zh, shortfall_t_p10/p50/p90 and, per importer and week, total_t_p10/p50/p90 (the row where
-    sector is '' or absent: the total is the chain's own, not a sum of quantiles)."""
+    sector_zh, shortfall_t_p10/p50/p90 and, per importer and week, total_t_p10/p50/p90 (the chain's own band,
+    not a sum of quantiles). ``marks``: week -> what happens that week (the injects and the measure's legal
+    state), shown beside the week so the table reads against the timeline."""
     if weekly is None or weekly.empty or not (weekly["shortfall_t_p50"].fillna(0) > 0).any():
         return {"charts": [], "tables": [], "notes": []}
     import plotly.graph_objects as go
@@ -68,10 +69,10 @@ def impact_section(weekly: pd.DataFrame | None) -> dict[str, Any]:
             cells = [f"{fmt(by.at[s['sector'], 'shortfall_t_p50'], 1)} ({fmt(by.at[s['sector'], 'shortfall_t_p10'], 1)}–"
                      f"{fmt(by.at[s['sector'], 'shortfall_t_p90'], 1)})" for s in sectors]
             r0 = dw.iloc[0]
-            rows.append({"week": int(wk), "cells": cells,
+            rows.append({"week": int(wk), "cells": cells, "mark": (marks or {}).get(int(wk), ""),
                          "total": f"{fmt(r0['total_t_p50'], 1)} ({fmt(r0['total_t_p10'], 1)}–{fmt(r0['total_t_p90'], 1)})"})
         tables.append({"importer": imp, "sectors": [{"en": s["sector_en"], "zh": s["sector_zh"]} for s in sectors],
-                       "rows": [r for r in rows if r["total"] != "0.0 (0.0–0.0)"] or rows[:1]})
+                       "rows": [r for r in rows if r["total"] != "0.0 (0.0–0.0)" or r["mark"]] or rows[:1]})
     return {"charts": charts, "tables": tables, "notes": []}
 
 

@@ -92,6 +92,11 @@ def test_exercise_json_and_cli(brief, demo_warehouse, tmp_path, monkeypatch):
     rows = json.loads(r.output)
     assert rows[0]["inject"] == "announcement" and rows[0]["level"] == "red"
     assert (tmp_path / "b" / "brief.html").exists()
+    again = CliRunner().invoke(app, ["exercise", "run", str(EXAMPLE), "--out", str(tmp_path / "b")])
+    assert again.exception is not None and "--replace" in str(again.exception)  # the brief is kept
+    r = CliRunner().invoke(app, ["exercise", "run", str(EXAMPLE), "--out", str(tmp_path / "b"), "--replace",
+                                 "--draws", "200", "--format", "csv"])
+    assert r.exit_code == 0 and r.output.startswith("week,date,inject")
     listed = CliRunner().invoke(app, ["examples", "--format", "json"])
     assert "exercise_no18_magnets.yaml" in listed.output
     copied = CliRunner().invoke(app, ["examples", "--copy", str(tmp_path / "ex")])

@@ -162,14 +162,22 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
 
 
 def run_exercise(file: str | Path, out: str | Path | None = None, warehouse=None, *, draws: int | None = None,
-                 seed: int | None = None) -> ExerciseResult:
+                 seed: int | None = None, replace: bool = False) -> ExerciseResult:
     """Validate ``file``, compute the brief's data on the warehouse and, with ``out`` (a folder), write
-    ``brief.html`` (+ plotly.js beside it) and ``exercise.json`` there."""
+    ``brief.html`` (+ plotly.js beside it) and ``exercise.json`` there. A brief already in ``out`` is kept
+    unless ``replace`` (checked before any work, so a refused run writes nothing)."""
     from critmin.atomic import write_text
     from critmin.exercise.brief import render_brief
     from critmin.exercise.model import load_exercise
     from critmin.warehouse.handle import using
 
+    if out is not None and not replace:
+        there = [n for n in (BRIEF, DATA) if (Path(out) / n).exists()]
+        if there:
+            from critmin.errors import UsageError
+            from critmin.i18n import t
+
+            raise UsageError(t("exercise.exists", folder=str(out), files=", ".join(there)))
     ex, _data = load_exercise(file)
     if draws is not None or seed is not None:
         ex = ex.model_copy(update={k: v for k, v in (("draws", draws), ("seed", seed)) if v is not None})

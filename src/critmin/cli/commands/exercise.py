@@ -26,6 +26,7 @@ def run_cmd(
     draws: int = typer.Option(None, "--draws", help="override the file's Monte Carlo draws"),
     seed: int = typer.Option(None, "--seed", help="override the file's random seed"),
     warehouse: str = typer.Option(None, "--warehouse", help="warehouse file (else CRITMIN_WAREHOUSE, else the default)"),
+    replace: bool = typer.Option(False, "--replace", help="overwrite a brief already in --out"),
     fmt: Format = FORMAT_OPT,
     lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh for the terminal (the brief has both)"),
 ) -> None:
@@ -34,7 +35,7 @@ def run_cmd(
     from critmin.i18n import t
     from critmin.tabletext import Rows
 
-    res = run_exercise(file, out=out, warehouse=warehouse, draws=draws, seed=seed)
+    res = run_exercise(file, out=out, warehouse=warehouse, draws=draws, seed=seed, replace=replace)
     rows = [(i["week"], i["date"], i["id"], i["kind"], i["level"], len(i["alerts"]),
              ", ".join(sorted({a["rule_id"] for a in i["alerts"]}))) for i in res.data["timeline"]]
     emit(Rows(["week", "date", "inject", "kind", "level", "alerts", "rules"], rows), fmt,

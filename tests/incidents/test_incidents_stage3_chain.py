@@ -80,7 +80,8 @@ def test_never_the_source_its_group_a_hub_or_an_economy_hit_by_the_shock(metal, 
     if "JPN" in reasons:
         assert "hit by the same shock" in reasons["JPN"]
     assert "JPN" not in got
-    assert all(reasons[h].startswith("re-export hub") for h in flagged_hubs if h in reasons)
+    assert all(reasons[h].startswith("re-export hub") for h in flagged_hubs - eu if h in reasons)
+    assert all(reasons[m].startswith("a member of EU27") for m in eu if m in reasons)
     assert tr["chain"]["shock"] == "chn-2025-no18-medium-heavy-ree"  # the control in force on the as-of date
 
 
@@ -112,3 +113,16 @@ def test_generic_materials_count_mines_only_for_ore_and_drop_hubs(monitored):
     got = {r["iso3"] for r in tr["alternatives"]}
     assert got and "COD" not in got and not got & HUBS_NAMED_IN_THE_ISSUE
     assert tr["capacity_criterion"] == "spare_t"  # ore/concentrate alert: WMD mine output is the capacity
+
+
+def test_stage2_sectors_are_the_chains_split_not_gross_tonnage(metal):
+    """The downstream sectors of stage 2 now split the chain's magnet shortfall (they add up), instead of gross
+    tonnage of all rare earths divided by each motor's intensity."""
+    im = metal.impact
+    ch = im["chain"]
+    assert ch["shock"] == "chn-2025-no18-medium-heavy-ree" and ch["run_id"].startswith("chain-")
+    total = {r["importer"]: r["p50"] for r in ch["magnet_shortfall_t"]}
+    assert total["EU27"] > 0
+    eu = [r for r in im["downstream_sectors"] if r["importer"] == "EU27"]
+    assert {r["sector"] for r in eu} == {"ev_traction", "auto_other", "industrial_motor", "wind", "other"}
+    assert sum(r["shortfall_t_magnet_p50"] for r in eu) == pytest.approx(total["EU27"], rel=0.15)

@@ -88,6 +88,11 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
             table(im.get("affected_importers"), ["importer", "demand_t", "exposure_share", "shortfall_t_p50",
                                                  "shortfall_share_p50", "stockout_month_p50", "stock0_t_p50"],
                   t("incident.impact.importers", lang))
+            ch = im.get("chain")
+            if ch:
+                table(ch.get("magnet_shortfall_t"), ["importer", "p10", "p50", "p90"],
+                      t("incident.impact.chain", lang, run_id=ch.get("run_id"), shock=ch.get("shock"),
+                        first_day=ch.get("first_day"), weeks=ch.get("weeks")))
             sect = [{"importer": r["importer"], "sector": r["name_zh" if zh else "name_en"], "unit": r.get("unit"),
                      "units_at_risk_p50": r.get("units_at_risk_p50")} for r in im.get("downstream_sectors", [])]
             table(sect, ["importer", "sector", "unit", "units_at_risk_p50"], t("incident.impact.sectors", lang))

@@ -221,6 +221,7 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
         sc = quick_scenario(supplier, alert.material, cut, months, stage=stage, importers=report, year=year,
                             draws=draws, seed=seed)
         res = run(sc, warehouse=wh, save=save)
+        chain = chain_impact(alert, fact, supplier, report, year, draws, seed, wh)
     summary = res.summary.copy()
     summary["exposure_share"] = summary["exposed_t"] / summary["demand_t"].where(summary["demand_t"] > 0)
     down = res.downstream
@@ -236,7 +237,35 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
                        if k in res.meta.get("parameters", {})},
         "provenance_ids": res.meta.get("provenance_ids", []),
     })
+    if chain is not None:  # the chain's sector split replaces gross tonnage over motor intensities
+        out["chain"] = chain
+        out["downstream_sectors"] = chain.pop("sectors")
+        out["sectors"] = sorted({r["sector"] for r in out["downstream_sectors"]})
     return out
+
+
+def chain_impact(alert: Alert, fact: dict[str, Any], supplier: str, report: list[str], year: int, draws: int,
+                 seed: int, wh) -> dict[str, Any] | None:
+    """Where a chain of the chain model covers the material: the same shock stage 3 judges against (the
+    supplier's control in force, else all stages) run week by week over a year for the reported importers —
+    the magnet shortfall per importer and its split across end uses, which add up (no gross tonnage of all
+    rare earths over motor intensities)."""
+    from critmin.incidents import alternatives as alt
+    from critmin.stress.chain import run_chain
+
+    if alt.chain_stages(alert.material, None) is None or not supplier:
+        return None
+    shock = alt.measure_shock(fact, supplier)
+    r = run_chain(shock, report, year=year, draws=draws, seed=seed, weeks=52, warehouse=wh)
+    t = r.totals
+    mag = t[(t["stage"] == "magnet") & (t["good"] == "magnet") & (t["metric"] == "shortfall_t")]
+    nodes = records(mag.rename(columns={"node": "importer"})[["importer", "p10", "p50", "p90"]])
+    st = r.sector_totals.rename(columns={"node": "importer", "name_en": "name_en", "name_zh": "name_zh"})
+    return {"run_id": r.run_id, "shock": shock if isinstance(shock, str) else f"all stages of {supplier}",
+            "weeks": 52, "first_day": str(r.meta.get("first_day")), "magnet_shortfall_t": nodes,
+            "sectors": records(st.drop(columns=[c for c in ("tag_share", "tag_intensity") if c in st.columns])),
+            "assumptions": [a for a in records(r.assumptions) if a.get("assumption")],
+            "notes": list(r.meta.get("notes", []))}
 
 
 def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str, Any], warehouse=None,

@@ -222,7 +222,10 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     n = gap - repl
     # stock never refilled: cumulative draws are min(cumulative need, stock); a sum of non-negative float32
     # terms never decreases, so the weekly draws are non-negative
-    cum = np.cumsum(n, axis=0)
+    cum = np.empty_like(n)
+    cum[0] = n[0]
+    for w in range(1, weeks):  # weeks, not draws: each step adds two rows of all draws
+        np.add(cum[w - 1], n[w], out=cum[w])
     np.minimum(cum, (stock_weeks * use).astype(F32)[None, :], out=cum)
     draw = np.empty_like(cum)
     draw[0] = cum[0]
@@ -259,11 +262,11 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     total["delivered_t"] = total["use_t"] - total["withheld_t"] - total["production_loss_t"] + total["replacement_t"]
     uu = np.ones(d) if u is None else 1.0 - u.astype(np.float64)
     total["terminal_shortfall_t"] = total["shortfall_t"] * uu
-    weekly = {m: (a[:, :nb].T.copy() if a is not None else np.zeros((nb, weeks), dtype=F32)) for m, a in full.items()}
-    weekly["delivered_t"] = use[:nb, None] - weekly["withheld_t"] - weekly["production_loss_t"] + weekly["replacement_t"]
-    weekly["terminal_shortfall_t"] = (weekly["shortfall_t"] * (1 - u[:nb, None]) if u is not None
+    weekly = {m: (a[:, :nb].copy() if a is not None else np.zeros((weeks, nb), dtype=F32)) for m, a in full.items()}
+    weekly["delivered_t"] = use[None, :nb] - weekly["withheld_t"] - weekly["production_loss_t"] + weekly["replacement_t"]
+    weekly["terminal_shortfall_t"] = (weekly["shortfall_t"] * (1 - u[None, :nb]) if u is not None
                                       else weekly["shortfall_t"])
-    weekly["price_index"] = price[:, :nb].T + F32(1)
+    weekly["price_index"] = price[:, :nb] + F32(1)
     kept = None
     if keep:
         kept = {m: (a.T if a is not None else np.zeros((d, weeks), dtype=F32)) for m, a in full.items()}
@@ -365,7 +368,7 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         cc = core.chunk(sl).prepare()
         nb = max(0, min(bd - a, sl.stop - a))
         out, mag = propagate(inp, cut, cc, stage_order, nb, keep)
-        parts.append((out, mag[:, :nb].T.copy(), mag.sum(axis=0).astype(np.float64)))
+        parts.append((out, mag[:, :nb].copy(), mag.sum(axis=0).astype(np.float64)))
         if keep:
             tin = NodeInputs(inp.node, {s: {g: gi.transposed() for g, gi in gs.items()} for s, gs in inp.goods.items()},
                              inp.need, inp.stock_weeks)
@@ -378,9 +381,11 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         merged[sid] = {}
         for gid in parts[0][0][sid]:
             rs = [p[0][sid][gid] for p in parts]
-            merged[sid][gid] = Reduced({m: np.concatenate([r.weekly[m] for r in rs]) for m in rs[0].weekly},
+            merged[sid][gid] = Reduced({m: np.concatenate([r.weekly[m] for r in rs if r.weekly[m].shape[1]], axis=1)
+                                        for m in rs[0].weekly},
                                        {m: np.concatenate([r.total[m] for r in rs]) for m in rs[0].total})
-    return merged, (np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])), last
+    mag_w = np.concatenate([p[1] for p in parts if p[1].shape[1]], axis=1)
+    return merged, (mag_w, np.concatenate([p[2] for p in parts])), last
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -596,6 +601,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             ps.add(f"stock.{node}.{sid}.firm_weeks", firm.value, firm.label(), firm.tag, f"{node} {sid}")
     ps.draw()
     t_sample = time.perf_counter()
+    c_sample = time.process_time()
     D = draws
     core = Core(w, wk_in, int(round(float(np.asarray(chain.lag_weeks.value)))), ps["market.ramp_weeks"],
                 ps["market.growth_cap_per_year"], ps["market.elasticity_demand"], ps["market.elasticity_supply"],
@@ -836,10 +842,10 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         mag_week, mag_tot = mag_short
         for s in chain.sectors:
             share_s = sector_share[s.id]
-            sec = mag_week * share_s[:bd, None].astype(F32)
+            sec = mag_week * share_s[None, :bd].astype(F32)
             kg = ps[f"sector.{s.id}.kg_magnet_per_unit"]
             sector_keys.append((node, s))
-            sector_arrays += [sec, sec * (1000.0 / kg[:bd])[:, None].astype(F32)]
+            sector_arrays += [sec, sec * (1000.0 / kg[:bd])[None, :].astype(F32)]
             ts = mag_tot * share_s
             sector_tot_arrays += [ts, ts * 1000.0 / kg]
             if keep_draws:
@@ -854,6 +860,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             keep["core"] = last["core"]
         del node_data
     t_sim = time.perf_counter()
+    c_sim = time.process_time()
     wb = _band_stack(weekly_arrays)  # (3, K, W)
     k_w = len(weekly_keys)
     weekly = pd.DataFrame({
@@ -904,7 +911,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     assumptions = ps.table()
     run_id = _run_id(meta)
     timings = {"read_s": t_read - t0, "sample_s": t_sample - t_read, "simulate_s": t_sim - t_sample,
-               "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0}
+               "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0,
+               "simulate_cpu_s": c_sim - c_sample, "bands_cpu_s": time.process_time() - c_sim}
     return ChainResult(run_id, weekly, sectors, totals, sector_totals, replacement, legal, assumptions, meta,
                        timings, keep if keep_draws else None)
 
@@ -983,18 +991,11 @@ def _claims(sf, alts, sp, node, mem, si, hub_rows, lw) -> np.ndarray:
     return _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw).sum(axis=1)
 
 
-def _band_stack(arrays: list[np.ndarray], chunk_elements: int = 20_000_000) -> np.ndarray:
-    """P10/P50/P90 over draws of each (D, W) array: (3, K, W). Arrays are transposed to (W, D) so the
-    partition runs over contiguous memory, in chunks that bound memory."""
+def _band_stack(arrays: list[np.ndarray]) -> np.ndarray:
+    """P10/P50/P90 over draws of each (W, D) array: (3, K, W); the partition runs along contiguous rows."""
     if not arrays:
         return np.zeros((3, 0, 0))
-    d, w = arrays[0].shape
-    per = max(1, chunk_elements // max(1, d * w))
-    parts = []
-    for k in range(0, len(arrays), per):
-        block = np.stack([np.ascontiguousarray(a.T) for a in arrays[k:k + per]])  # (k, W, D)
-        parts.append(np.percentile(block, QS, axis=2, method="linear"))
-    return np.concatenate(parts, axis=1)
+    return np.stack([np.percentile(a, QS, axis=1, method="linear") for a in arrays], axis=1)
 
 
 def _run_id(meta: dict) -> str:

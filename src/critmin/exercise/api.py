@@ -192,8 +192,8 @@ def run_exercise(file: str | Path, out: str | Path | None = None, warehouse=None
         data["impact_tables"] = ctx["impact"].get("tables", [])
         if ctx.get("weekly") is not None:
             data["weekly"] = json.loads(ctx["weekly"].to_json(orient="records", date_format="iso"))
-        files.append(write_text(folder / DATA, json.dumps(data, ensure_ascii=False, indent=1, default=str)))
+        text = json.dumps(data, ensure_ascii=False, indent=1, default=str)  # fails before anything is written
         brief = render_brief(folder / BRIEF, ctx)
-        files.append(brief)
+        files += [brief, write_text(folder / DATA, text)]
     ctx["injects"] = ctx["timeline"]
     return ExerciseResult(ex, brief, ctx, files)

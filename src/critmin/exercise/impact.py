@@ -62,6 +62,11 @@ def impact_lines(ex: Exercise, r: ChainResult) -> list[dict[str, str]]:
         first = int(hit["week"].min()) if len(hit) else None
         out.append(both("exercise.impact.total", importer=imp, weeks=ex.weeks, p10=_n(x["p10"]), p50=_n(x["p50"]),
                         p90=_n(x["p90"]), first="—" if first is None else first))
+        up = t[(t["node"] == imp) & (t["good"] == "all") & (t["metric"] == "terminal_shortfall_t")
+               & t["stage"].isin(["oxide", "metal"])].set_index("stage")["p50"]
+        if float(up.sum()) > 0.5:
+            out.append(both("exercise.impact.upstream", importer=imp, oxide=f"{up.get('oxide', 0.0):,.1f}",
+                            metal=f"{up.get('metal', 0.0):,.1f}"))
         secs = st[st["node"] == imp]
         if len(secs) and x["p50"] > 0.5:
             en = "; ".join(f"{s.name_en} {_n(s.units_at_risk_p50)} {s.unit}" for s in secs.itertuples()

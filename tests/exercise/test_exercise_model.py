@@ -73,6 +73,10 @@ def test_the_shipped_example_validates():
     ("  - id: line_stops\n", "  - id: backlog_grows\n", "id: backlog_grows\n    week: 8", "injects.3.id",
      "each inject id once"),
     ("weeks: 40", "weeks: 40\nweeks: 41", "weeks: 41", None, "each key once"),
+    ("      - {feed: core_firm_disruption_index, importer: DEU, value: 62}\n",
+     "      - {feed: core_firm_disruption_index, importer: DEU, value: 62}\n"
+     "      - {feed: core_firm_disruption_index, importer: DEU, value: 63}\n", "importer: DEU, value: 63",
+     "injects.3.observations.1", "one core_firm_disruption_index value for DEU per week"),
     ("importers: [EU27, JPN, USA]", "importers: [EU27, JPN, USA]\nwho: me", "who: me", "who", "unknown key"),
 ])
 def test_mistakes_name_file_line_and_field(tmp_path, old, new, needle, field, expected):

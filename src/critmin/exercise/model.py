@@ -196,6 +196,7 @@ def _check_refs(ex: Exercise, data, name: str) -> None:
         if pid in people[:k]:
             fail(["participants", k, "id"], "each participant id once", pid)
     seen: list[str] = []
+    series: dict[tuple, str] = {}  # one value per feed series and week, as in a feed CSV
     kb = load_kb()
     cat = load_catalog()
     for k, inj in enumerate(ex.injects):
@@ -217,6 +218,11 @@ def _check_refs(ex: Exercise, data, name: str) -> None:
                 fail(["injects", k, "relief", "destinations", j], "an ISO3 code or group id the catalog knows", dest)
         for j, o in enumerate(inj.observations):
             mat = o.material or ex.material
+            key = (inj.week, o.feed, o.importer, mat, o.stage, o.supplier)
+            if key in series:
+                fail(["injects", k, "observations", j], f"one {o.feed} value for {o.importer} per week (inject "
+                     f"'{series[key]}' already reports it in week {inj.week})", o.value)
+            series[key] = inj.id
             if mat not in cat.materials:
                 fail(["injects", k, "observations", j, "material"], "a critmin material id", mat)
             try:

@@ -138,3 +138,21 @@ def test_relief_injects_become_general_licences_of_the_chain_shock():
     assert all(g["source"].startswith("ASSUMPTION") for g in gl)
     assert "general_licences" not in ex.shock  # the file's own shock is untouched
     parse_shock(sh, "x")
+
+
+def test_check_validates_without_a_warehouse(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    monkeypatch.setenv("CRITMIN_WAREHOUSE", str(tmp_path / "none.duckdb"))  # never opened
+    r = CliRunner().invoke(app, ["exercise", "check", str(EXAMPLE), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert [x["week"] for x in rows] == [1, 4, 7, 8, 9, 10, 13, 17, 37]
+    assert rows[0]["measure"] == "chn-2025-no18-medium-heavy-ree"
+    assert not (tmp_path / "none.duckdb").exists()
+    r = CliRunner().invoke(app, ["exercise", "check", str(EXAMPLE), "--lang", "zh"])
+    assert "是有效的推演文件" in r.output

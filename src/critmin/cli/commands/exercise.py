@@ -16,6 +16,7 @@ HELP = ("Joint scenario exercises: injects, alerts, impact per sector, the three
 def register(app: typer.Typer) -> None:
     sub = typer.Typer(help=HELP, no_args_is_help=True)
     sub.command("run")(run_cmd)
+    sub.command("check")(check_cmd)
     app.add_typer(sub, name="exercise")
 
 
@@ -44,3 +45,24 @@ def run_cmd(
         typer.echo(t("exercise.done", lang, path=str(res.brief), injects=len(rows), alerts=res.n_alerts,
                      weeks=res.exercise.weeks))
         typer.echo(t("exercise.print_hint", lang))
+
+
+def check_cmd(
+    file: Path = typer.Argument(..., help="exercise YAML file"),
+    fmt: Format = FORMAT_OPT,
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="en|zh"),
+) -> None:
+    """Check an exercise file without running it (no warehouse needed) / 仅校验推演文件（无需数据仓库）."""
+    from critmin.exercise import load_exercise
+    from critmin.i18n import t
+    from critmin.tabletext import Rows
+
+    ex, _ = load_exercise(file)
+    zh = (lang or "").startswith("zh")
+    rows = [(i.week, ex.day(i.week).isoformat(), i.id, i.kind, len(i.observations), len(i.decisions),
+             i.measure or "", i.title_zh if zh else i.title_en) for i in ex.timeline()]
+    emit(Rows(["week", "date", "inject", "kind", "observations", "decisions", "measure", "title"], rows), fmt,
+         title=ex.title_zh if zh else ex.title_en)
+    if fmt == Format.table:
+        typer.echo(t("exercise.checked", lang, path=str(file), injects=len(rows), people=len(ex.participants),
+                     weeks=ex.weeks))

@@ -86,6 +86,8 @@ def test_exercise_json_and_cli(brief, demo_warehouse, tmp_path, monkeypatch):
     res, _ = brief
     data = json.loads((res.brief.parent / "exercise.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in data["timeline"]] == [i.id for i in res.exercise.timeline()]
+    params = {p["parameter"]: p for p in data["chain_parameters"]}  # every chain parameter, with its source
+    assert params["licence.review_delay_days"]["source"] and params["licence.leakage"]["assumption"] is True
     monkeypatch.setenv("CRITMIN_WAREHOUSE", str(demo_warehouse))
     r = CliRunner().invoke(app, ["exercise", "run", str(EXAMPLE), "--out", str(tmp_path / "b"), "--format", "json"])
     assert r.exit_code == 0, r.output

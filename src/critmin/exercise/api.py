@@ -157,6 +157,8 @@ def brief_context(ex: Exercise, wh, *, chain: dict[str, Any] | None = None) -> d
         "alternatives": chain.get("alternatives", []),
         "sources": sources,
         "chain_run_id": chain.get("run_id"),
+        "chain_parameters": ([] if chain.get("assumptions") is None
+                             else json.loads(chain["assumptions"].to_json(orient="records"))),
         "weekly": chain.get("weekly"),
     }
 

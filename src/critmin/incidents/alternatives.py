@@ -53,7 +53,8 @@ def by_chain(chain_id: str, stages: list[str], importer, supplier: str, shock, y
         return df, df
     own = set(importer.members(year))
     own_rows = df["iso3"].isin(own)  # whatever else is said of them, they are the importer itself
-    df.loc[own_rows, "reason"] = f"a member of {importer.id} (its output is already the importer's)"
+    df.loc[own_rows, "reason"] = (f"a member of {importer.id} (its output is already the importer's)"
+                                  if importer.is_group else "the importer itself")
     df.loc[own_rows, "eligible"] = False
     df["spare_t_per_year_mid"] = (df["spare_t_per_year_low"] + df["spare_t_per_year_high"]) / 2
     df["capacity_t_mid"] = (df["capacity_t_low"] + df["capacity_t_high"]) / 2

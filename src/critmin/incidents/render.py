@@ -105,8 +105,14 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
         alts = [{**r, "name": r.get("name_zh" if zh else "name_en")} for r in tr.get("alternatives", [])]
         table(alts, ["rank", "iso3", "name", "stage", "capacity_t_low", "capacity_t_high", "spare_t_per_year_mid",
                      "exports_to_importer_t", "production_t", "exports_t", "spare_t", "pv_estimate", "tie_kusd",
-                     "stress_extra_t_p50", "score", "tag"], t("incident.trans.alternatives", lang))
-        table(tr.get("excluded"), ["iso3", "stage", "reason"], t("incident.trans.excluded", lang))
+                     "stress_extra_t_p50", "score", "tag"],
+              t("incident.trans.alternatives_chain" if tr.get("chain") else "incident.trans.alternatives", lang))
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for r in tr.get("excluded") or []:  # one line per stage and reason, not one per economy
+            grouped.setdefault((r.get("stage") or "", str(r.get("reason", "")).split(":")[0]), []).append(r["iso3"])
+        table([{"stage": st, "reason": why, "n": len(v), "iso3": ", ".join(v[:12]) + (" …" if len(v) > 12 else "")}
+               for (st, why), v in grouped.items()], ["stage", "reason", "n", "iso3"],
+              t("incident.trans.excluded", lang))
         c = tr.get("stock_cover")
         if c:
             line(t("incident.trans.cover", lang, importer=c["importer"], months=_n(c.get("cover_months_p50")),

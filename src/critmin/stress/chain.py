@@ -262,7 +262,7 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     total["delivered_t"] = total["use_t"] - total["withheld_t"] - total["production_loss_t"] + total["replacement_t"]
     uu = np.ones(d) if u is None else 1.0 - u.astype(np.float64)
     total["terminal_shortfall_t"] = total["shortfall_t"] * uu
-    weekly = {m: (a[:, :nb].copy() if a is not None else np.zeros((weeks, nb), dtype=F32)) for m, a in full.items()}
+    weekly = {m: (a[:, :nb] if a is not None else np.zeros((weeks, nb), dtype=F32)) for m, a in full.items()}
     weekly["delivered_t"] = use[None, :nb] - weekly["withheld_t"] - weekly["production_loss_t"] + weekly["replacement_t"]
     weekly["terminal_shortfall_t"] = (weekly["shortfall_t"] * (1 - u[None, :nb]) if u is not None
                                       else weekly["shortfall_t"])
@@ -360,15 +360,19 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         chunk = d  # one pass: the full arrays are kept as they are
     parts: list[tuple[dict, np.ndarray, np.ndarray]] = []
     last: dict = {}
-    for a in range(0, d, chunk):
-        sl = slice(a, min(d, a + chunk))
+    # the first slice holds the band draws, so its arrays are the weekly slices as they are (no copies)
+    bounds = [0, min(d, max(bd, 1))] if not keep else [0, d]
+    while bounds[-1] < d:
+        bounds.append(min(d, bounds[-1] + chunk))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sl = slice(a, b)
         c_l, c_b = (np.ascontiguousarray(x.T) for x in cuts(sl))  # (W, draws)
         cut = node_cut(c_l, c_b)
         inp = inputs.chunk(sl, c_l, c_b)
         cc = core.chunk(sl).prepare()
         nb = max(0, min(bd - a, sl.stop - a))
         out, mag = propagate(inp, cut, cc, stage_order, nb, keep)
-        parts.append((out, mag[:, :nb].copy(), mag.sum(axis=0).astype(np.float64)))
+        parts.append((out, mag[:, :nb], mag.sum(axis=0).astype(np.float64)))
         if keep:
             tin = NodeInputs(inp.node, {s: {g: gi.transposed() for g, gi in gs.items()} for s, gs in inp.goods.items()},
                              inp.need, inp.stock_weeks)
@@ -381,10 +385,9 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         merged[sid] = {}
         for gid in parts[0][0][sid]:
             rs = [p[0][sid][gid] for p in parts]
-            merged[sid][gid] = Reduced({m: np.concatenate([r.weekly[m] for r in rs if r.weekly[m].shape[1]], axis=1)
-                                        for m in rs[0].weekly},
+            merged[sid][gid] = Reduced(rs[0].weekly,  # the first slice holds every band draw
                                        {m: np.concatenate([r.total[m] for r in rs]) for m in rs[0].total})
-    mag_w = np.concatenate([p[1] for p in parts if p[1].shape[1]], axis=1)
+    mag_w = parts[0][1]
     return merged, (mag_w, np.concatenate([p[2] for p in parts])), last
 
 
@@ -587,6 +590,13 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         for gid, c in conv.items():
             ps.add_cited(f"conversion.{sid}.{gid}", c, sid)
     ps.add_cited("chain.lag_weeks", chain.lag_weeks, "all stages")
+    ps.add_cited("hubs.import_ratio", cfile.hubs.import_ratio, "hub rule, all stages")
+    if "stated fallback" in stages["magnet"].source and chain.magnet_fallback is not None:
+        fb = chain.magnet_fallback  # used at its midpoints (not drawn); listed so its labels reach the output
+        ps.add_cited("magnet_fallback.CHN_exports_t_per_year", fb.CHN_exports_t_per_year, "magnet baseline")
+        for dest, c in fb.destination_shares.items():
+            ps.add_cited(f"magnet_fallback.share.{dest}", c, "magnet baseline")
+        ps.add_cited("magnet_fallback.other_supplier_exports", fb.other_supplier_source, "magnet baseline")
     for s in chain.sectors:
         if s.share.value != "rest":
             ps.add_cited(f"sector.{s.id}.share", s.share, "magnet → sectors")
@@ -909,6 +919,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         "regime": rg.kind, "unknown_as": sh.unknown_as, "stopped": stop_note,
     }
     assumptions = ps.table()
+    meta["parameters"] = {r.parameter: r.value for r in assumptions.itertuples()}
     run_id = _run_id(meta)
     timings = {"read_s": t_read - t0, "sample_s": t_sample - t_read, "simulate_s": t_sim - t_sample,
                "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0,
@@ -1003,7 +1014,7 @@ def _run_id(meta: dict) -> str:
     import json
 
     key = json.dumps({k: meta[k] for k in ("chain", "shock", "nodes", "baseline_year", "weeks", "first_day",
-                                           "draws", "seed")}, sort_keys=True, default=str)
+                                           "draws", "seed", "parameters", "sources")}, sort_keys=True, default=str)
     return "chain-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

@@ -28,8 +28,9 @@ depends on the shocked supplier for its own input at a covered stage loses that 
 economies that lose supply in proportion to each supplier's pre-shock exports to them (its own node first).
 Shares are capped at the claimant's gap and not passed on (a stated simplification).
 
-Price index per good: ``Δp/p = (world withheld − world replacement) / world imports / (ε_s − ε_d)``; demand falls
-by ``−ε_d · Δp/p`` of use after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
+Price index per good: with ``s = (world withheld − world replacement) / world imports`` and constant-elasticity
+supply and demand, the market clears at ``p = (1 − s)^(−1/(ε_s − ε_d))``; demand falls to ``p^ε_d`` of use (the
+share ``1 − p^ε_d`` is priced out) after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
 order, so a seed reproduces every band.
 """
 
@@ -238,11 +239,18 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     n -= rec
     # world price pressure for this good and the demand it prices out (the last cover: what is neither
     # replaced, drawn from stock, substituted nor recycled is either priced out or short)
-    price = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
+    # s = world supply withheld net of replacement, as a share of world imports; with constant-elasticity supply
+    # and demand the market clears at p = (1 − s)^(−1/(ε_s − ε_d)) [D], and demand falls to p^ε_d of use
+    s_net = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
         g.world_withheld_base.copy()
-    np.maximum(price, F32(0), out=price)
-    price *= core.inv_eps * F32(1.0 / max(g.world_imports, 1e-12))
-    dr = np.minimum(n, ((-core.eps_d).astype(F32) * use)[None, :] * price * core.dr_on)
+    s_net *= F32(1.0 / max(g.world_imports, 1e-12))
+    np.minimum(np.maximum(s_net, F32(0)), F32(0.99), out=s_net)
+    lnp = np.log1p(-s_net)
+    lnp *= -core.inv_eps  # ln p
+    price = np.exp(lnp)
+    lnp *= core.eps_d.astype(F32)[None, :]
+    priced_out = -np.expm1(lnp)  # 1 − p^ε_d: the share of use priced out
+    dr = np.minimum(n, use_r * priced_out * core.dr_on)
     n -= dr
     short = np.maximum(n, F32(0), out=n)
     missing = None
@@ -262,17 +270,17 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     total["delivered_t"] = total["use_t"] - total["withheld_t"] - total["production_loss_t"] + total["replacement_t"]
     uu = np.ones(d) if u is None else 1.0 - u.astype(np.float64)
     total["terminal_shortfall_t"] = total["shortfall_t"] * uu
-    weekly = {m: (a[:, :nb].copy() if a is not None else np.zeros((weeks, nb), dtype=F32)) for m, a in full.items()}
+    weekly = {m: (a[:, :nb] if a is not None else np.zeros((weeks, nb), dtype=F32)) for m, a in full.items()}
     weekly["delivered_t"] = use[None, :nb] - weekly["withheld_t"] - weekly["production_loss_t"] + weekly["replacement_t"]
     weekly["terminal_shortfall_t"] = (weekly["shortfall_t"] * (1 - u[None, :nb]) if u is not None
                                       else weekly["shortfall_t"])
-    weekly["price_index"] = price[:, :nb] + F32(1)
+    weekly["price_index"] = price[:, :nb]
     kept = None
     if keep:
         kept = {m: (a.T if a is not None else np.zeros((d, weeks), dtype=F32)) for m, a in full.items()}
         kept["delivered_t"] = (use_r - gap + repl).T
         kept["terminal_shortfall_t"] = (short * (1 - u[None, :])).T if u is not None else short.T
-        kept["price_index"] = (price + F32(1)).T
+        kept["price_index"] = price.T
         kept["use_t"] = np.broadcast_to(use[:, None], (d, weeks))
         if missing is not None:
             kept["input_missing_share"] = missing.T
@@ -360,15 +368,19 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         chunk = d  # one pass: the full arrays are kept as they are
     parts: list[tuple[dict, np.ndarray, np.ndarray]] = []
     last: dict = {}
-    for a in range(0, d, chunk):
-        sl = slice(a, min(d, a + chunk))
+    # the first slice holds the band draws, so its arrays are the weekly slices as they are (no copies)
+    bounds = [0, min(d, max(bd, 1))] if not keep else [0, d]
+    while bounds[-1] < d:
+        bounds.append(min(d, bounds[-1] + chunk))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sl = slice(a, b)
         c_l, c_b = (np.ascontiguousarray(x.T) for x in cuts(sl))  # (W, draws)
         cut = node_cut(c_l, c_b)
         inp = inputs.chunk(sl, c_l, c_b)
         cc = core.chunk(sl).prepare()
         nb = max(0, min(bd - a, sl.stop - a))
         out, mag = propagate(inp, cut, cc, stage_order, nb, keep)
-        parts.append((out, mag[:, :nb].copy(), mag.sum(axis=0).astype(np.float64)))
+        parts.append((out, mag[:, :nb], mag.sum(axis=0).astype(np.float64)))
         if keep:
             tin = NodeInputs(inp.node, {s: {g: gi.transposed() for g, gi in gs.items()} for s, gs in inp.goods.items()},
                              inp.need, inp.stock_weeks)
@@ -381,10 +393,9 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         merged[sid] = {}
         for gid in parts[0][0][sid]:
             rs = [p[0][sid][gid] for p in parts]
-            merged[sid][gid] = Reduced({m: np.concatenate([r.weekly[m] for r in rs if r.weekly[m].shape[1]], axis=1)
-                                        for m in rs[0].weekly},
+            merged[sid][gid] = Reduced(rs[0].weekly,  # the first slice holds every band draw
                                        {m: np.concatenate([r.total[m] for r in rs]) for m in rs[0].total})
-    mag_w = np.concatenate([p[1] for p in parts if p[1].shape[1]], axis=1)
+    mag_w = parts[0][1]
     return merged, (mag_w, np.concatenate([p[2] for p in parts])), last
 
 
@@ -551,7 +562,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     rg = sh.regime
     lic, quo = cfile.licence, cfile.quota
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage", "pipeline_days"):
             given = getattr(rg, name)
             if given is not None:
                 ps.add(f"licence.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
@@ -587,6 +598,13 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         for gid, c in conv.items():
             ps.add_cited(f"conversion.{sid}.{gid}", c, sid)
     ps.add_cited("chain.lag_weeks", chain.lag_weeks, "all stages")
+    ps.add_cited("hubs.import_ratio", cfile.hubs.import_ratio, "hub rule, all stages")
+    if "stated fallback" in stages["magnet"].source and chain.magnet_fallback is not None:
+        fb = chain.magnet_fallback  # used at its midpoints (not drawn); listed so its labels reach the output
+        ps.add_cited("magnet_fallback.CHN_exports_t_per_year", fb.CHN_exports_t_per_year, "magnet baseline")
+        for dest, c in fb.destination_shares.items():
+            ps.add_cited(f"magnet_fallback.share.{dest}", c, "magnet baseline")
+        ps.add_cited("magnet_fallback.other_supplier_exports", fb.other_supplier_source, "magnet baseline")
     for s in chain.sectors:
         if s.share.value != "rest":
             ps.add_cited(f"sector.{s.id}.share", s.share, "magnet → sectors")
@@ -642,7 +660,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
 
         def cuts(sl: slice) -> tuple[np.ndarray, np.ndarray]:
             c_l = licence_cut(active, mid - start_offset, approval[sl], ps["licence.review_delay_days"][sl],
-                              ps["licence.decision_spread_days"][sl], leak[sl], rg.pipeline_days)
+                              ps["licence.decision_spread_days"][sl], leak[sl], ps["licence.pipeline_days"][sl])
             return c_l, (active[None, :] * (1.0 - leak[sl])[:, None]).astype(F32)
     else:
         if rg.kind == "quota":
@@ -909,6 +927,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         "regime": rg.kind, "unknown_as": sh.unknown_as, "stopped": stop_note,
     }
     assumptions = ps.table()
+    meta["parameters"] = {r.parameter: r.value for r in assumptions.itertuples()}
     run_id = _run_id(meta)
     timings = {"read_s": t_read - t0, "sample_s": t_sample - t_read, "simulate_s": t_sim - t_sample,
                "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0,
@@ -1003,7 +1022,7 @@ def _run_id(meta: dict) -> str:
     import json
 
     key = json.dumps({k: meta[k] for k in ("chain", "shock", "nodes", "baseline_year", "weeks", "first_day",
-                                           "draws", "seed")}, sort_keys=True, default=str)
+                                           "draws", "seed", "parameters", "sources")}, sort_keys=True, default=str)
     return "chain-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -1045,7 +1064,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     ps = ParamSet(draws, seed)
     rg = shock.regime
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage", "pipeline_days"):
             given = getattr(rg, name)
             (ps.add(f"licence.{name}", given, "given by the caller", "given", "shock") if given is not None
              else ps.add_cited(f"licence.{name}", getattr(cf.licence, name), "shock"))
@@ -1074,7 +1093,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
         approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
                                        [first + dt.timedelta(days=k) for k in range(n_days)])
         lic = licensed_share(since, approval, ps["licence.review_delay_days"], ps["licence.decision_spread_days"],
-                             rg.pipeline_days)
+                             ps["licence.pipeline_days"])
         cday = (1.0 - lic) * (1.0 - ps["licence.leakage"])[:, None]
     else:
         cday = np.broadcast_to(ps["volume.cut"][:, None], (draws, n_days))

@@ -178,6 +178,7 @@ class Licence(_Strict):
     approval_share: Cited
     decision_spread_days: Cited
     leakage: Cited
+    pipeline_days: Cited
     covered_share_of_magnets: Cited
 
 

@@ -211,6 +211,8 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     d = cut.shape[1]
     weeks = cut.shape[0]
     nb = d if nb is None else nb
+    if g.x_cov == 0 and prod_loss is None and not keep:
+        return None, None, _idle_good(g, core, d, weeks, nb)
     xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)[None, :]
     withheld = cut * xs
     gap = withheld if prod_loss is None else withheld + prod_loss
@@ -241,15 +243,7 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     # replaced, drawn from stock, substituted nor recycled is either priced out or short)
     # s = world supply withheld net of replacement, as a share of world imports; with constant-elasticity supply
     # and demand the market clears at p = (1 − s)^(−1/(ε_s − ε_d)) [D], and demand falls to p^ε_d of use
-    s_net = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
-        g.world_withheld_base.copy()
-    s_net *= F32(1.0 / max(g.world_imports, 1e-12))
-    np.minimum(np.maximum(s_net, F32(0)), F32(0.99), out=s_net)
-    lnp = np.log1p(-s_net)
-    lnp *= -core.inv_eps  # ln p
-    price = np.exp(lnp)
-    lnp *= core.eps_d.astype(F32)[None, :]
-    priced_out = -np.expm1(lnp)  # 1 − p^ε_d: the share of use priced out
+    price, priced_out = _market_price(g, pool, core)  # priced_out = 1 − p^ε_d, the share of use priced out
     dr = np.minimum(n, use_r * priced_out * core.dr_on)
     n -= dr
     short = np.maximum(n, F32(0), out=n)
@@ -285,6 +279,44 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
         if missing is not None:
             kept["input_missing_share"] = missing.T
     return missing, short, Reduced(weekly, total, kept)
+
+
+def _market_price(g: GoodInput, pool: np.ndarray, core: Core) -> tuple[np.ndarray, np.ndarray]:
+    """(price index, share of use priced out), both (W, D): constant-elasticity market clearing."""
+    s_net = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
+        g.world_withheld_base.copy()
+    s_net *= F32(1.0 / max(g.world_imports, 1e-12))
+    np.minimum(np.maximum(s_net, F32(0)), F32(0.99), out=s_net)
+    lnp = np.log1p(-s_net)
+    lnp *= -core.inv_eps  # ln p
+    price = np.exp(lnp)
+    lnp *= core.eps_d.astype(F32)[None, :]
+    return price, -np.expm1(lnp)
+
+
+def _idle_good(g: GoodInput, core: Core, d: int, weeks: int, nb: int) -> Reduced:
+    """A good the economy neither loses nor makes less of: nothing moves but the world price."""
+    use = (g.m * g.share_scale + g.cap * (1.0 - core.spare_share)).astype(F32)
+    zero_w = np.zeros((weeks, nb), dtype=F32)
+    weekly = {m: zero_w for m in METRICS}
+    weekly["delivered_t"] = np.broadcast_to(use[None, :nb], (weeks, nb))
+    if g.world_withheld_base.any():
+        pool = np.minimum(core.ramp[:, :nb] * g.spare_total[:nb].astype(F32)[None, :],
+                          core.growth[:, :nb] * F32(g.world_imports))
+        sub = GoodInput(g.stage, g.group, 0.0, g.m, g.share_scale[:nb], g.covered_scale[:nb], g.cap[:nb],
+                        g.claim[:nb], g.spare_total[:nb], g.world_imports, g.world_withheld_base[:, :nb])
+        small = Core(**{k: getattr(core, k) for k in ("weeks", "wk_in", "lag_weeks", "ramp_weeks", "growth_cap",
+                                                      "eps_d", "eps_s", "dr_lag", "sub_ceiling", "sub_lag",
+                                                      "rec_ceiling", "rec_lag", "spare_share")})
+        small.inv_eps, small.eps_d = core.inv_eps[:, :nb], core.eps_d[:nb]
+        weekly["price_index"] = _market_price(sub, pool, small)[0]
+    else:
+        weekly["price_index"] = np.ones((weeks, nb), dtype=F32)
+    zero = np.zeros(d)
+    total = {m: zero for m in METRICS}
+    total["use_t"] = use.astype(np.float64) * weeks
+    total["delivered_t"] = total["use_t"]
+    return Reduced(weekly, total, None)
 
 
 def lagged(a: np.ndarray, lag: int) -> np.ndarray:
@@ -350,7 +382,7 @@ def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, stage_order, bd: 
                                              inputs.need.get(sid, {}).get(gid), core, bd, keep)
             if miss is not None:
                 new_missing[gid] = miss
-            if sid == "magnet":
+            if sid == "magnet" and short is not None:
                 magnet_short = short
             outs[gid] = red
         missing = new_missing
@@ -849,9 +881,9 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 for metric in ("delivered_t", "shortfall_t", "price_index"):
                     weekly_keys.append((node, sid, gid, metric))
                     weekly_arrays.append(o.weekly[metric])
-                for metric, a in o.total.items():
+                for metric in (*METRICS, "use_t"):
                     total_keys.append((node, sid, gid, metric))
-                    total_arrays.append(a)
+                    total_arrays.append(o.total[metric])
             for metric in METRICS:
                 weekly_keys.append((node, sid, "all", metric))
                 weekly_arrays.append(sum(o.weekly[metric] for o in outs.values()))

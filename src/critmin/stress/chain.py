@@ -28,9 +28,10 @@ depends on the shocked supplier for its own input at a covered stage loses that 
 economies that lose supply in proportion to each supplier's pre-shock exports to them (its own node first).
 Shares are capped at the claimant's gap and not passed on (a stated simplification).
 
-Price index per good: with ``s = (world withheld − world replacement) / world imports`` and constant-elasticity
-supply and demand, the market clears at ``p = (1 − s)^(−1/(ε_s − ε_d))``; demand falls to ``p^ε_d`` of use (the
-share ``1 − p^ε_d`` is priced out) after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
+Price index per good: ``s`` = the world's covered flow withheld net of replacement, once the world's buyers
+have used up a firm inventory (default weeks of world imports), as a share of world imports; with
+constant-elasticity supply and demand the market clears at ``p = (1 − s)^(−1/(ε_s − ε_d))``; demand falls to
+``p^ε_d`` of use (the share ``1 − p^ε_d`` is priced out) after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
 order, so a seed reproduces every band.
 """
 
@@ -129,6 +130,7 @@ class GoodInput:
     world_withheld_base: np.ndarray | None = None  # (D, W) world covered flow withheld (t/wk), per chunk
     world_lic: np.ndarray | None = None  # (W,)
     world_ban: float = 0.0
+    world_stock: np.ndarray | None = None  # (D,) t held by the world's buyers before prices must ration
 
     def chunk(self, sl: slice, c_lic: np.ndarray, c_ban: np.ndarray) -> GoodInput:
         """The good for a slice of draws; ``c_lic``/``c_ban`` and the world base are (W, draws) arrays."""
@@ -138,7 +140,8 @@ class GoodInput:
             wb += c_ban * F32(self.world_ban)
         wb *= scale
         return GoodInput(self.stage, self.group, self.x_cov, self.m, self.share_scale[sl], self.covered_scale[sl],
-                         self.cap[sl], self.claim[sl], self.spare_total[sl], self.world_imports, wb)
+                         self.cap[sl], self.claim[sl], self.spare_total[sl], self.world_imports, wb,
+                         world_stock=None if self.world_stock is None else self.world_stock[sl])
 
     def transposed(self) -> GoodInput:
         from dataclasses import replace
@@ -285,6 +288,16 @@ def _market_price(g: GoodInput, pool: np.ndarray, core: Core) -> tuple[np.ndarra
     """(price index, share of use priced out), both (W, D): constant-elasticity market clearing."""
     s_net = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
         g.world_withheld_base.copy()
+    np.maximum(s_net, F32(0), out=s_net)
+    if g.world_stock is not None:  # buyers' stocks absorb the first of it: prices ration only what they cannot
+        cum = np.empty_like(s_net)
+        cum[0] = s_net[0]
+        for w in range(1, s_net.shape[0]):
+            np.add(cum[w - 1], s_net[w], out=cum[w])
+        cum -= g.world_stock.astype(F32)[None, :s_net.shape[1]]
+        np.maximum(cum, F32(0), out=cum)
+        s_net[0] = cum[0]
+        np.subtract(cum[1:], cum[:-1], out=s_net[1:])
     s_net *= F32(1.0 / max(g.world_imports, 1e-12))
     np.minimum(np.maximum(s_net, F32(0)), F32(0.99), out=s_net)
     lnp = np.log1p(-s_net)
@@ -304,7 +317,8 @@ def _idle_good(g: GoodInput, core: Core, d: int, weeks: int, nb: int) -> Reduced
         pool = np.minimum(core.ramp[:, :nb] * g.spare_total[:nb].astype(F32)[None, :],
                           core.growth[:, :nb] * F32(g.world_imports))
         sub = GoodInput(g.stage, g.group, 0.0, g.m, g.share_scale[:nb], g.covered_scale[:nb], g.cap[:nb],
-                        g.claim[:nb], g.spare_total[:nb], g.world_imports, g.world_withheld_base[:, :nb])
+                        g.claim[:nb], g.spare_total[:nb], g.world_imports, g.world_withheld_base[:, :nb],
+                        world_stock=None if g.world_stock is None else g.world_stock[:nb])
         small = Core(**{k: getattr(core, k) for k in ("weeks", "wk_in", "lag_weeks", "ramp_weeks", "growth_cap",
                                                       "eps_d", "eps_s", "dr_lag", "sub_ceiling", "sub_lag",
                                                       "rec_ceiling", "rec_lag", "spare_share")})
@@ -631,6 +645,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             ps.add_cited(f"conversion.{sid}.{gid}", c, sid)
     ps.add_cited("chain.lag_weeks", chain.lag_weeks, "all stages")
     ps.add_cited("hubs.import_ratio", cfile.hubs.import_ratio, "hub rule, all stages")
+    for sid in stage_order:  # the world's buyers hold the default firm inventory before prices ration
+        ps.add_cited(f"stock.world.{sid}.firm_weeks", cfile.stocks["default"].firm_weeks[sid], f"{sid} price")
     if "stated fallback" in stages["magnet"].source and chain.magnet_fallback is not None:
         fb = chain.magnet_fallback  # used at its midpoints (not drawn); listed so its labels reach the output
         ps.add_cited("magnet_fallback.CHN_exports_t_per_year", fb.CHN_exports_t_per_year, "magnet baseline")
@@ -838,7 +854,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 parts = _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw)
                 claims_ctx[(sid, gid)] = parts
                 per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, parts.sum(axis=1),
-                                          sp.sum(axis=1), world_imp, None, world_lic, world_ban)
+                                          sp.sum(axis=1), world_imp, None, world_lic, world_ban,
+                                          ps[f"stock.world.{sid}.firm_weeks"] * world_imp * share_scale)
             inputs.goods[sid] = per_good
             # own output of the next stage and its input need per group
             nxt = stage_order[stage_order.index(sid) + 1] if sid != stage_order[-1] else None

@@ -30,8 +30,8 @@ Shares are capped at the claimant's gap and not passed on (a stated simplificati
 
 Price index per good: ``s`` = the world's covered flow withheld net of replacement, once the world's buyers
 have used up a firm inventory (default weeks of world imports), as a share of world imports; with
-constant-elasticity supply and demand the market clears at ``p = (1 − s)^(−1/(ε_s − ε_d))``; demand falls to
-``p^ε_d`` of use (the share ``1 − p^ε_d`` is priced out) after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
+constant-elasticity supply and demand the market clears at ``p = (1 − s)^(−1/(ε_s − ε_d))`` (capped at
+``market.price_cap``); demand falls to ``p^ε_d`` of use (the share ``1 − p^ε_d`` is priced out) after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
 order, so a seed reproduces every band.
 """
 
@@ -167,6 +167,7 @@ class Core:
     rec_ceiling: np.ndarray
     rec_lag: np.ndarray
     spare_share: np.ndarray
+    price_cap: np.ndarray | None = None  # (D,) highest price index
     ramp: np.ndarray | None = None  # (D, W) share of spare capacity mobilised
     growth: np.ndarray | None = None  # (D, W) growth cap as a share of world imports per week
     sub_ramp: np.ndarray | None = None  # (D, W) share of the substitution ceiling reached
@@ -302,6 +303,7 @@ def _market_price(g: GoodInput, pool: np.ndarray, core: Core) -> tuple[np.ndarra
     np.minimum(np.maximum(s_net, F32(0)), F32(0.99), out=s_net)
     lnp = np.log1p(-s_net)
     lnp *= -core.inv_eps  # ln p
+    np.minimum(lnp, np.log(core.price_cap).astype(F32)[None, :], out=lnp)
     price = np.exp(lnp)
     lnp *= core.eps_d.astype(F32)[None, :]
     return price, -np.expm1(lnp)
@@ -322,7 +324,7 @@ def _idle_good(g: GoodInput, core: Core, d: int, weeks: int, nb: int) -> Reduced
         small = Core(**{k: getattr(core, k) for k in ("weeks", "wk_in", "lag_weeks", "ramp_weeks", "growth_cap",
                                                       "eps_d", "eps_s", "dr_lag", "sub_ceiling", "sub_lag",
                                                       "rec_ceiling", "rec_lag", "spare_share")})
-        small.inv_eps, small.eps_d = core.inv_eps[:, :nb], core.eps_d[:nb]
+        small.inv_eps, small.eps_d, small.price_cap = core.inv_eps[:, :nb], core.eps_d[:nb], core.price_cap[:nb]
         weekly["price_index"] = _market_price(sub, pool, small)[0]
     else:
         weekly["price_index"] = np.ones((weeks, nb), dtype=F32)
@@ -602,7 +604,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     ps = ParamSet(draws, seed)
     mk = cfile.market
     for name in ("spare_share_of_capacity", "ramp_weeks", "growth_cap_per_year", "elasticity_demand",
-                 "elasticity_supply", "demand_reduction_lag_weeks", "substitution_ceiling_per_year",
+                 "elasticity_supply", "price_cap", "demand_reduction_lag_weeks", "substitution_ceiling_per_year",
                  "substitution_lag_weeks", "recycling_ceiling", "recycling_lag_weeks"):
         ps.add_cited(f"market.{name}", getattr(mk, name), "all stages")
     rg = sh.regime
@@ -673,7 +675,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 ps["market.growth_cap_per_year"], ps["market.elasticity_demand"], ps["market.elasticity_supply"],
                 ps["market.demand_reduction_lag_weeks"], ps["market.substitution_ceiling_per_year"],
                 ps["market.substitution_lag_weeks"], ps["market.recycling_ceiling"], ps["market.recycling_lag_weeks"],
-                ps["market.spare_share_of_capacity"])
+                ps["market.spare_share_of_capacity"], ps["market.price_cap"])
 
     # ---- group shares per (stage, hs): modal and per-draw
     def share_mode_and_draw(stage, hs, gid):
@@ -735,7 +737,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     def node_weights(n: str) -> tuple[float, float, np.ndarray]:
         """(targeted 0/1, banned share, general-licence share by week) of a node."""
         mem = node_members.get(n, [n])
-        tgt = 1.0 if _targeted(mem, sh, dests) else 0.0
+        tgt = 1.0 if _targeted(mem, sh, dests, year) else 0.0
         ban = 0.0
         for b in sh.bans:
             if any(m in _expand(b.destinations, year) for m in mem):
@@ -780,7 +782,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             pf = stages[prev[sid]]
             si = [k for k, e in enumerate(pf.exporters) if e in sup]
             for e in alts:
-                if e in pf.nodes and _targeted([e], sh, dests):
+                if e in pf.nodes and _targeted([e], sh, dests, year):
                     imp_s = pf.total()[si, pf.nodes.index(e)].sum()
                     lo, hi = caps[e].t_per_year.bounds()
                     conv = np.mean([_mode(c.value) for c in chain.conversion[sid].values()])
@@ -1151,7 +1153,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     out = np.zeros((draws, len(destinations), len(days)))
     idx = np.array([(d - first).days for d in days] + [n_days])
     for j, dest in enumerate(destinations):
-        tgt = 1.0 if _targeted(sorted(_expand([dest], year_)), shock, res.destinations) else 0.0
+        tgt = 1.0 if _targeted(sorted(_expand([dest], year_)), shock, res.destinations, year_) else 0.0
         ban = max((b.share for b in shock.bans if dest in _expand(b.destinations, year_)), default=0.0)
         gl = np.zeros(n_days)
         for g in shock.general_licences:
@@ -1236,7 +1238,7 @@ def alternatives(stage: str, importer: str = "EU27", *, year: int = 2024, shock:
             ok, reason = False, "the shocked supplier"
         elif iso in sf.hubs:
             ok, reason = False, "re-export hub (hub rule)"
-        elif covers_prev and dep >= 0.5 and shock is not None and _targeted([iso], shock, res.destinations):
+        elif covers_prev and dep >= 0.5 and shock is not None and _targeted([iso], shock, res.destinations, year):
             ok, reason = False, f"hit by the same shock: {dep:.0%} of its {prev} input from {supplier}"
         rows.append({"iso3": iso, "stage": stage, "basis": f"{stage} capacity (refiner/metal/magnet maker), not mine "
                      "output", "capacity_t_low": lo, "capacity_t_high": hi, "spare_t_per_year_low": lo * lo_s,

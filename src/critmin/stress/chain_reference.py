@@ -42,7 +42,7 @@ def _good_one_draw(g, d: int, cut_row, ploss_row, stock_weeks: float, need: floa
         buffered = min(net, world_stock)  # the world's buyers' stocks absorb the first of it
         world_stock -= buffered
         s_net = min(max((net - buffered) / max(g.world_imports, 1e-12), 0.0), 0.99)
-        p = (1.0 - s_net) ** (-1.0 / eps)  # constant-elasticity market clearing
+        p = min((1.0 - s_net) ** (-1.0 / eps), float(core.price_cap[d]))  # constant-elasticity clearing, capped
         dr_cap = (1.0 - p ** float(core.eps_d[d])) * use if k >= float(core.dr_lag[d]) else 0.0
         dr = min(n, dr_cap)
         short = max(n - dr, 0.0)

@@ -86,10 +86,15 @@ class ParamSet:
         self.add(name, cited.value, cited.label(), cited.tag, used_in)
 
     def draw(self) -> None:
+        """Each parameter from its own stream, keyed by (seed, name): a seed reproduces the run, and adding a
+        parameter (another reported economy, another stage) leaves every other parameter's draws unchanged."""
+        import zlib
+
         from critmin.stress.params import sample
 
-        rng = np.random.default_rng(self.seed)
-        for name in sorted(self._specs):  # fixed order: a seed reproduces the run
+        root = np.random.SeedSequence(self.seed).entropy if self.seed is None else self.seed
+        for name in sorted(self._specs):
+            rng = np.random.default_rng([int(root) % 2**63, zlib.crc32(name.encode())])
             self.values[name] = sample(self._specs[name][0], rng, self.draws)
 
     def __getitem__(self, name: str) -> np.ndarray:

@@ -84,7 +84,7 @@ def licence_path(months: list[str], draws: int, seed: int, effective: dt.date) -
     days = np.arange((last - first).days + 1)
     t = days[None, :] - (effective - first).days  # days since the effective day, (1, T)
     pipe = p["pipeline_days"][:, None]
-    first_licence = pipe * 0 + p["application_days"][:, None] + p["review_working_days"][:, None] * 7 / 5
+    first_licence = p["application_days"][:, None] + p["review_working_days"][:, None] * 7 / 5
     ramp = np.clip((t - first_licence) / p["ramp_days"][:, None], 0.0, 1.0)
     licensed = np.where(t < 0, 1.0, np.where(t < pipe, 1.0, p["approval_share"][:, None] * ramp))
     cov = p["covered_share"][:, None]

@@ -149,20 +149,84 @@ def show(run_id: str = typer.Argument(..., help="run id, e.g. stress-1a2b3c4d5e6
 
 @stress_app.command("backtest")
 def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option(2000, "--draws"),
-             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG) -> None:
-    """The 2010 rare-earth episode against actual BACI flows 2010–2012 / 2010 年稀土事件回测."""
+             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG,
+             episode: str = typer.Option("2010", "--episode", help="2010 (quota, BACI 2010-2012) | 2025 (No. 18 "
+                                         "licensing, published magnet exports)"),
+             model: str = typer.Option("both", "--model", help="2010 only: engine (30-50 % cut) | law (quota as a "
+                                       "ceiling) | both"),
+             demand_year: int = typer.Option(2008, "--demand-year", help="2010 law model: year whose China exports "
+                                             "stand for demand without the quota"),
+             cdn: bool = typer.Option(False, "--cdn", help="chart loads plotly.js from the CDN (small file)")) -> None:
+    """Backtests against "nothing changes": the 2010 quota episode or 2025 licensing / 回测：2010 年配额事件或 2025 年许可管理."""
+    from critmin.errors import UsageError
     from critmin.i18n import t
+
+    if episode not in ("2010", "2025"):
+        raise UsageError(f"--episode: expected 2010 or 2025, got {episode!r}")
+    if model not in ("engine", "law", "both"):
+        raise UsageError(f"--model: expected engine, law or both, got {model!r}")
+    if episode == "2025":
+        _backtest_2025(fmt, draws, seed, chart, lang, cdn)
+        return
     from critmin.stress.backtest import backtest_2010, write_backtest_chart
     from critmin.warehouse.handle import using
 
     with using(warehouse) as wh:
         bt = backtest_2010(wh, draws=draws, seed=seed)
-    emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
-    if fmt is Format.table:
-        emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
-        emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
+        law = None
+        if model in ("law", "both"):
+            from critmin.stress.backtest_law import backtest_2010_law
+
+            law = backtest_2010_law(wh, draws=draws, seed=seed, demand_year=demand_year, engine=bt)
+    if model in ("engine", "both"):
+        emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
+        if fmt is Format.table:
+            emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
+            emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
+    if law is not None:
+        emit(law.importers, fmt, title=t("stress.backtest.law.importers", lang))
+        if fmt is Format.table:
+            emit(law.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang))
+            emit(law.prices, fmt, title=t("stress.backtest.law.prices", lang))
+            emit(law.errors, fmt, title=t("stress.backtest.law.errors", lang))
+            _emit_parameters(law.meta, fmt, lang)
     if chart:
-        write_backtest_chart(bt, chart)
+        if law is not None:
+            from critmin.stress.backtest_chart import write_2010_chart
+
+            write_2010_chart(law, chart, engine=bt if model == "both" else None, offline=not cdn, lang=lang)
+        else:
+            write_backtest_chart(bt, chart, offline=not cdn)
+
+
+def _emit_parameters(meta: dict, fmt: Format, lang) -> None:
+    import pandas as pd
+
+    from critmin.i18n import t
+
+    rows = [{"parameter": k, "value": v["value"], "source": v["source"]} for k, v in meta["parameters"].items()]
+    emit(pd.DataFrame(rows), fmt, title=t("stress.backtest.parameters", lang))
+    typer.echo(t("stress.backtest.calibration", lang, text=meta["calibration"]))
+
+
+def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang, cdn: bool) -> None:
+    import pandas as pd
+
+    from critmin.i18n import t
+    from critmin.stress.backtest_2025 import backtest_2025
+
+    bt = backtest_2025(draws=draws, seed=seed)
+    cols = ["month", "destination", "qty_t", "qty_how", "base_t", "ratio", "ratio_how", "model_p10", "model_p50",
+            "model_p90", "sources"]
+    emit(bt.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang))
+    if fmt is Format.table:
+        emit(pd.DataFrame([bt.scores]), fmt, title=t("stress.backtest.2025.scores", lang))
+        emit(bt.by_destination, fmt, title=t("stress.backtest.2025.destinations", lang))
+        _emit_parameters(bt.meta, fmt, lang)
+    if chart:
+        from critmin.stress.backtest_chart import write_2025_chart
+
+        write_2025_chart(bt, chart, offline=not cdn, lang=lang)
 
 
 def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehouse, save: bool, lang,

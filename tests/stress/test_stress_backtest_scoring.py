@@ -208,3 +208,14 @@ def test_cli_backtest_2025_and_bad_episode(tmp_path):
     assert out.exists() and out.stat().st_size > 1000
     res = runner.invoke(app, ["stress", "backtest", "--episode", "1999"])
     assert res.exit_code != 0
+
+
+def test_cli_backtest_2025_json_document_carries_sources_and_scores():
+    import json
+
+    res = CliRunner().invoke(app, ["stress", "backtest", "--episode", "2025", "--draws", "300", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["scores"]["n"] == sum(c["ratio"] is not None for c in doc["cells"])
+    assert doc["meta"]["sources"]["reuters-2025-08-20-kitco"]["customs"] is True
+    assert all("ASSUMPTION" in p["source"] or "http" in p["source"] for p in doc["meta"]["parameters"].values())

@@ -178,18 +178,32 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
             from critmin.stress.backtest_law import backtest_2010_law
 
             law = backtest_2010_law(wh, draws=draws, seed=seed, demand_year=demand_year, engine=bt)
-    if model in ("engine", "both"):
-        emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
-        if fmt is Format.table:
+    if fmt is Format.json:
+        doc = {}
+        if model in ("engine", "both"):
+            doc["engine"] = {"importers": bt.importers, "suppliers": bt.suppliers, "errors": bt.errors,
+                             "meta": bt.meta}
+        if law is not None:
+            doc["law"] = {"importers": law.importers, "suppliers": law.suppliers, "prices": law.prices,
+                          "errors": law.errors, "meta": law.meta}
+        _print_json(doc)
+    elif fmt is Format.csv:
+        import pandas as pd
+
+        parts = [bt.importers.assign(model="engine")] if model in ("engine", "both") else []
+        parts += [law.importers.assign(model="law")] if law is not None else []
+        emit(pd.concat(parts, ignore_index=True), fmt)
+    else:
+        if model in ("engine", "both"):
+            emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
             emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
             emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
-    if law is not None:
-        emit(law.importers, fmt, title=t("stress.backtest.law.importers", lang))
-        if fmt is Format.table:
+        if law is not None:
+            emit(law.importers, fmt, title=t("stress.backtest.law.importers", lang))
             emit(law.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang))
             emit(law.prices, fmt, title=t("stress.backtest.law.prices", lang))
             emit(law.errors, fmt, title=t("stress.backtest.law.errors", lang))
-            _emit_parameters(law.meta, fmt, lang)
+            _emit_parameters(law.meta, fmt, lang, "2010")
     if chart:
         if law is not None:
             from critmin.stress.backtest_chart import write_2010_chart
@@ -199,14 +213,38 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
             write_backtest_chart(bt, chart, offline=not cdn)
 
 
-def _emit_parameters(meta: dict, fmt: Format, lang) -> None:
+def _emit_parameters(meta: dict, fmt: Format, lang, episode: str) -> None:
     import pandas as pd
 
     from critmin.i18n import t
 
     rows = [{"parameter": k, "value": v["value"], "source": v["source"]} for k, v in meta["parameters"].items()]
     emit(pd.DataFrame(rows), fmt, title=t("stress.backtest.parameters", lang))
-    typer.echo(t("stress.backtest.calibration", lang, text=meta["calibration"]))
+    typer.echo(t(f"stress.backtest.calibration_{episode}", lang))
+
+
+def _print_json(doc: dict) -> None:
+    """One JSON document; data frames become lists of rows, NaN becomes null."""
+    import json
+    import math
+    import sys
+
+    import pandas as pd
+
+    def plain(v):
+        if isinstance(v, pd.DataFrame):
+            return [plain(r) for r in v.to_dict(orient="records")]
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        if hasattr(v, "item"):  # numpy scalars
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v
+
+    sys.stdout.write(json.dumps(plain(doc), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang, cdn: bool) -> None:
@@ -218,11 +256,16 @@ def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang,
     bt = backtest_2025(draws=draws, seed=seed)
     cols = ["month", "destination", "qty_t", "qty_how", "base_t", "ratio", "ratio_how", "model_p10", "model_p50",
             "model_p90", "sources"]
-    emit(bt.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang))
-    if fmt is Format.table:
+    if fmt is Format.json:
+        _print_json({"cells": bt.cells, "scores": bt.scores, "by_destination": bt.by_destination,
+                     "path": bt.path, "meta": bt.meta})
+    elif fmt is Format.csv:
+        emit(bt.cells[cols], fmt)
+    else:
+        emit(bt.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang))
         emit(pd.DataFrame([bt.scores]), fmt, title=t("stress.backtest.2025.scores", lang))
         emit(bt.by_destination, fmt, title=t("stress.backtest.2025.destinations", lang))
-        _emit_parameters(bt.meta, fmt, lang)
+        _emit_parameters(bt.meta, fmt, lang, "2025")
     if chart:
         from critmin.stress.backtest_chart import write_2025_chart
 

@@ -101,6 +101,11 @@ def test_baseline_error_on_the_published_2025_figures():
               if o.yoy_pct is not None and o.months[0] == o.months[1] and o.period >= "2025-04"]
     jul = {o.period: o.qty_t for o in f.observations if o.destination == "WORLD" and o.period in ("2024-07", "2025-07")}
     ratios.append(jul["2025-07"] / jul["2024-07"])
+    ytd = {o.period: o for o in f.observations if o.destination == "WORLD" and ".." in o.period}
+    oct24 = (ytd["2025-01..2025-10"].qty_t / (1 + ytd["2025-01..2025-10"].yoy_pct / 100)
+             - ytd["2025-01..2025-09"].qty_t / (1 + ytd["2025-01..2025-09"].yoy_pct / 100))
+    oct25 = next(o.qty_t for o in f.observations if o.destination == "WORLD" and o.period == "2025-10")
+    ratios.append(oct25 / oct24)
     tab = magnet_table()
     s = score_ratios(tab.assign(model_p10=1.0, model_p50=1.0, model_p90=1.0))
     assert s["n"] == len(ratios)
@@ -125,6 +130,10 @@ def test_2025_backtest_scores_are_the_cells_scored(bt25):
     mae0 = float(np.mean(np.abs(1 - scored["ratio"])))
     assert bt25.scores["mae"] == pytest.approx(mae) and bt25.scores["mae_baseline"] == pytest.approx(mae0)
     assert bt25.scores["skill"] == pytest.approx(1 - mae / mae0)
+    # the episode total (WORLD, May-Oct) weighs each month by its 2024 level
+    w = bt25.cells[(bt25.cells["destination"] == "WORLD") & bt25.cells["base_t"].notna()]
+    assert bt25.scores["episode_months"] == "2025-05..2025-10"
+    assert bt25.scores["episode_ratio_actual"] == pytest.approx(w["qty_t"].sum() / w["base_t"].sum())
     # every parameter says its source or that it is an assumption
     assert all(v["source"] for v in bt25.meta["parameters"].values())
     assert bt25.meta["effective"] == "2025-04-04"

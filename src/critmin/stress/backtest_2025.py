@@ -127,6 +127,19 @@ def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None) 
     for dest, g in scored.groupby("destination"):
         s = score_ratios(g)
         by.append({"destination": dest, **s})
+    # the episode as a whole: China's exports over the consecutive months with both years known (WORLD)
+    w = cells[(cells["destination"] == "WORLD") & cells["base_t"].notna() & cells["qty_t"].notna()]
+    w = w.sort_values("month")
+    if len(w):
+        idx = [months.index(m) for m in w["month"]]
+        base = w["base_t"].to_numpy(float)
+        per_draw = ratios[:, idx] @ base / base.sum()
+        actual = float(w["qty_t"].sum() / base.sum())
+        qe = np.percentile(per_draw, QS)
+        scores.update({"episode_months": f"{w['month'].iloc[0]}..{w['month'].iloc[-1]}",
+                       "episode_ratio_actual": actual, "episode_ratio_model_p10": float(qe[0]),
+                       "episode_ratio_model_p50": float(qe[1]), "episode_ratio_model_p90": float(qe[2]),
+                       "episode_error_model": abs(float(qe[1]) - actual), "episode_error_baseline": abs(1 - actual)})
     pathdf = pd.DataFrame({"month": months, "model_p10": q[0], "model_p50": q[1], "model_p90": q[2]})
     f = load_magnets(path)
     meta = {"measure": MEASURE, "effective": str(eff), "effective_source": eff_src, "hs6": f.hs6,

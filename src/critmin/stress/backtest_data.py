@@ -182,8 +182,10 @@ def magnet_table(path: str | None = None) -> pd.DataFrame:
     """One row per single month and destination with what is known and how.
 
     Columns: month, destination, qty_t (2025 level), qty_how, base_t (same month a year earlier), ratio
-    (qty / base), ratio_how, sources. ``*_how`` is ``reported`` or a derivation (``from yoy``, ``from mom of
-    the next month``, ``from two reported levels``). Cumulative periods are not rows here (see
+    (qty / base), ratio_how, sources. ``*_how`` says whether a value was reported or how it was derived
+    (``reported yoy``, ``from mom of the next month``, ``from two levels``, ``from two year-to-date totals``
+    — last year's month as the difference of two consecutive year-to-date totals each divided by
+    1 + its year-on-year change). Cumulative periods are not rows here (see
     :func:`magnet_cumulative`). Missing stays NaN.
     """
     import numpy as np
@@ -217,6 +219,17 @@ def magnet_table(path: str | None = None) -> pd.DataFrame:
         if "qty_t" not in d and "mom_pct" in d and "qty_t" in obs.get((_prev_month(m), dest), {}):
             implied[(m, dest)] = (obs[(_prev_month(m), dest)]["qty_t"] * (1 + d["mom_pct"] / 100),
                                   "from mom and the previous month", src[(_prev_month(m), dest)])
+    # last year's level of a month from two consecutive year-to-date totals and their year-on-year changes
+    ytd: dict[tuple[str, str, str], tuple[float, str]] = {}
+    for o in f.observations:
+        a, b = o.months
+        if a != b and a.endswith("-01") and o.qty_t is not None and o.yoy_pct is not None:
+            ytd[(b, o.destination, a[:4])] = (o.qty_t / (1 + o.yoy_pct / 100), o.source)
+    base_from_ytd: dict[tuple[str, str], tuple[float, set]] = {}
+    for (b, dest, y), (prior, source) in ytd.items():
+        before = ytd.get((_prev_month(b), dest, y))
+        if before is not None and b[5:] != "01":
+            base_from_ytd[(b, dest)] = (prior - before[0], {source, before[1]})
     for m, dest in sorted(keys):
         if m < "2025-01":
             continue
@@ -225,19 +238,22 @@ def magnet_table(path: str | None = None) -> pd.DataFrame:
         if qhow is None and (m, dest) in implied:
             qty, qhow, _ = implied[(m, dest)]
         ratio, rhow = np.nan, None
+        last = obs.get((_year_before(m), dest), {})
+        from_ytd = base_from_ytd.get((m, dest))
         if "yoy_pct" in d:
             ratio, rhow = 1 + d["yoy_pct"] / 100, "reported yoy"
-        else:
-            last = obs.get((_year_before(m), dest), {})
-            if "qty_t" in last and not np.isnan(qty):
-                ratio, rhow = qty / last["qty_t"], "from two levels"
+        elif "qty_t" in last and not np.isnan(qty):
+            ratio, rhow = qty / last["qty_t"], "from two levels"
+        elif from_ytd is not None and not np.isnan(qty):
+            ratio, rhow = qty / from_ytd[0], "from two year-to-date totals"
         base = np.nan
-        last = obs.get((_year_before(m), dest), {})
         if "qty_t" in last:
             base = last["qty_t"]
         elif not np.isnan(qty) and not np.isnan(ratio):
             base = qty / ratio
         s = set(src.get((m, dest), set())) | set(src.get((_year_before(m), dest), set()))
+        if rhow == "from two year-to-date totals":
+            s |= from_ytd[1]
         if (m, dest) in implied:
             s |= implied[(m, dest)][2]
         rows.append({"month": m, "destination": dest, "qty_t": qty, "qty_how": qhow, "base_t": base,

@@ -228,3 +228,16 @@ def test_cli_backtest_2025_json_document_carries_sources_and_scores():
     assert doc["scores"]["n"] == sum(c["ratio"] is not None for c in doc["cells"])
     assert doc["meta"]["sources"]["reuters-2025-08-20-kitco"]["customs"] is True
     assert all("ASSUMPTION" in p["source"] or "http" in p["source"] for p in doc["meta"]["parameters"].values())
+
+
+def test_chain_model_licence_path_is_scored_on_the_same_cells(bt25):
+    """The chain model's own licence path (defaults from its data file, shock from the KB measure) is scored
+    by the same rules on the same published cells as this module's path."""
+    from critmin.stress.backtest_2025 import backtest_2025
+
+    ch = backtest_2025(draws=500, seed=3, model="chain")
+    assert ch.scores["n"] == bt25.scores["n"]
+    assert ch.scores["mae_baseline"] == pytest.approx(bt25.scores["mae_baseline"])
+    assert ch.meta["model"] == "chain" and any(k.startswith("licence.") for k in ch.meta["parameters"])
+    p = ch.path.set_index("month")
+    assert (p.loc["2025-05":, "model_p50"] < 1).all()  # a licence regime ships less than normal while in force

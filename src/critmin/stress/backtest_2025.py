@@ -102,8 +102,26 @@ def licence_path(months: list[str], draws: int, seed: int, effective: dt.date) -
     return out
 
 
-def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None) -> Backtest2025:
-    """Score the licence model and the "nothing changes" baseline on every published month/destination."""
+def chain_path(months: list[str], draws: int, seed: int) -> tuple[np.ndarray, dict[str, dict[str, str]]]:
+    """The chain model's licence path for No. 18 with its own defaults (``critmin.stress.chain.licence_path``,
+    built from the KB measure), as (draws, months), and its parameters with their sources. No. 18 targets
+    every destination, so one destination stands for all."""
+    from critmin.stress.chain import licence_path as chain_licence_path
+    from critmin.stress.chain import shock_from_measure
+
+    share, table = chain_licence_path(shock_from_measure(MEASURE), ["DEU"], [f"{m}-01" for m in months],
+                                      stage="magnet", good="magnet", draws=draws, seed=seed)
+    params = {str(r["parameter"]): {"value": str(r["value"]), "source": f"{r['tag']}: {r['source']}"}
+              for _, r in table.iterrows()}
+    return share[:, 0, :], params
+
+
+def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None,
+                  model: str = "law") -> Backtest2025:
+    """Score a licence model and the "nothing changes" baseline on every published month/destination.
+
+    ``model``: ``law`` (this module's path: review, gradual licensing, backlog) or ``chain`` (the chain
+    model's licence path with its default parameters)."""
     import pandas as pd
 
     from critmin.stress.backtest_data import load_magnets, magnet_table
@@ -111,7 +129,15 @@ def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None) 
 
     eff, eff_src = _effective_day()
     months = [f"2025-{m:02d}" for m in range(4, 13)]
-    ratios = licence_path(months, draws, seed, eff)
+    if model == "law":
+        ratios = licence_path(months, draws, seed, eff)
+        params = {k: {"value": describe(v), "source": s} for k, (v, s) in PARAMETERS.items()}
+    elif model == "chain":
+        ratios, params = chain_path(months, draws, seed)
+    else:
+        from critmin.errors import UsageError
+
+        raise UsageError(f"model: expected law or chain, got {model!r}")
     q = np.percentile(ratios, QS, axis=0)  # (3, M)
     qm = {m: q[:, k] for k, m in enumerate(months)}
     tab = magnet_table(path)
@@ -142,9 +168,9 @@ def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None) 
                        "episode_error_model": abs(float(qe[1]) - actual), "episode_error_baseline": abs(1 - actual)})
     pathdf = pd.DataFrame({"month": months, "model_p10": q[0], "model_p50": q[1], "model_p90": q[2]})
     f = load_magnets(path)
-    meta = {"measure": MEASURE, "effective": str(eff), "effective_source": eff_src, "hs6": f.hs6,
+    meta = {"model": model, "measure": MEASURE, "effective": str(eff), "effective_source": eff_src, "hs6": f.hs6,
             "draws": draws, "seed": seed, "baseline": "same month a year earlier (ratio 1)",
-            "parameters": {k: {"value": describe(v), "source": s} for k, (v, s) in PARAMETERS.items()},
+            "parameters": params,
             "calibration": "none fitted; ranges written after reading the 2025 press reports (no hold-out)",
             "sources": {k: {"publisher": s.publisher, "url": s.url, "date": str(s.date), "customs": s.customs,
                             "via": s.via} for k, s in f.sources.items()}}

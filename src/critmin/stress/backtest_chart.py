@@ -23,24 +23,31 @@ def _write(fig, path: str | Path, offline: bool):
 
 
 def figure_2025(bt, lang: str = "en"):
+    """``bt``: one Backtest2025 or a list (e.g. the law path and the chain model's path); the first one's
+    scores go in the title, every model gets its band."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     from critmin.i18n import t
     from critmin.stress.chart import add_band
 
-    cells = bt.cells
+    bts = bt if isinstance(bt, list) else [bt]
+    cells = bts[0].cells
     dests = ["WORLD"] + sorted(d for d in cells["destination"].unique() if d != "WORLD")
     cols = 3
     rows = -(-len(dests) // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=dests, shared_yaxes=True)
-    path = bt.path
+    styles = [(_LAW, None), (_ENGINE, "dash")]
     for n, d in enumerate(dests):
         r, c = n // cols + 1, n % cols + 1
         first = n == 0
-        add_band(fig, path["month"], path["model_p10"], path["model_p50"], path["model_p90"], row=r, col=c,
-                 fill=_LAW[0], line=_LAW[1], mid_name=t("stress.backtest.chart.model", lang),
-                 band_name="P10–P90", showlegend=first)
+        for k, b in enumerate(bts):
+            (fill, line), dash = styles[k % len(styles)]
+            p = b.path
+            label = t("stress.backtest.chart.model", lang) + f" [{b.meta.get('model', 'law')}, skill {b.scores['skill']:.2f}]"
+            add_band(fig, p["month"], p["model_p10"], p["model_p50"], p["model_p90"], row=r, col=c,
+                     fill=fill, line=line, mid_name=label, band_name=None, showlegend=first, dash=dash)
+        path = bts[0].path
         fig.add_trace(go.Scatter(x=path["month"], y=[1.0] * len(path), mode="lines",
                                  line={"color": _BASE, "dash": "dot"}, name=t("stress.backtest.chart.baseline", lang),
                                  showlegend=first), row=r, col=c)
@@ -50,7 +57,7 @@ def figure_2025(bt, lang: str = "en"):
                                  text=g["sources"], hovertemplate="%{x}: %{y:.2f}<br>%{text}<extra></extra>"),
                       row=r, col=c)
         fig.update_yaxes(title_text=t("stress.backtest.chart.ratio", lang) if c == 1 else None, row=r, col=c)
-    s = bt.scores
+    s = bts[0].scores
     fig.update_layout(title=t("stress.backtest.chart.title_2025", lang, skill=s["skill"], mae=s["mae"],
                               mae0=s["mae_baseline"], n=s["n"]),
                       height=330 * rows + 110, template="plotly_white", legend={"orientation": "h", "y": -0.08})

@@ -152,8 +152,9 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
              seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG,
              episode: str = typer.Option("2010", "--episode", help="2010 (quota, BACI 2010-2012) | 2025 (No. 18 "
                                          "licensing, published magnet exports)"),
-             model: str = typer.Option("both", "--model", help="2010 only: engine (30-50 % cut) | law (quota as a "
-                                       "ceiling) | both"),
+             model: str = typer.Option("both", "--model", help="2010: engine (30-50 % cut) | law (quota as a "
+                                       "ceiling) | both; 2025: law (review, gradual licensing, backlog) | chain "
+                                       "(the chain model's licence path) | both"),
              demand_year: int = typer.Option(2008, "--demand-year", help="2010 law model: year whose China exports "
                                              "stand for demand without the quota"),
              cdn: bool = typer.Option(False, "--cdn", help="chart loads plotly.js from the CDN (small file)")) -> None:
@@ -163,10 +164,11 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
 
     if episode not in ("2010", "2025"):
         raise UsageError(f"--episode: expected 2010 or 2025, got {episode!r}")
-    if model not in ("engine", "law", "both"):
-        raise UsageError(f"--model: expected engine, law or both, got {model!r}")
+    allowed = ("engine", "law", "both") if episode == "2010" else ("law", "chain", "both")
+    if model not in allowed:
+        raise UsageError(f"--model for episode {episode}: expected {', '.join(allowed)}, got {model!r}")
     if episode == "2025":
-        _backtest_2025(fmt, draws, seed, chart, lang, cdn)
+        _backtest_2025(fmt, draws, seed, chart, lang, cdn, ["law", "chain"] if model == "both" else [model])
         return
     from critmin.stress.backtest import backtest_2010, write_backtest_chart
     from critmin.warehouse.handle import using
@@ -247,29 +249,31 @@ def _print_json(doc: dict) -> None:
     sys.stdout.write(json.dumps(plain(doc), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
-def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang, cdn: bool) -> None:
+def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang, cdn: bool,
+                   models: list[str]) -> None:
     import pandas as pd
 
     from critmin.i18n import t
     from critmin.stress.backtest_2025 import backtest_2025
 
-    bt = backtest_2025(draws=draws, seed=seed)
+    bts = {m: backtest_2025(draws=draws, seed=seed, model=m) for m in models}
     cols = ["month", "destination", "qty_t", "qty_how", "base_t", "ratio", "ratio_how", "model_p10", "model_p50",
             "model_p90", "sources"]
     if fmt is Format.json:
-        _print_json({"cells": bt.cells, "scores": bt.scores, "by_destination": bt.by_destination,
-                     "path": bt.path, "meta": bt.meta})
+        _print_json({m: {"cells": b.cells, "scores": b.scores, "by_destination": b.by_destination, "path": b.path,
+                         "meta": b.meta} for m, b in bts.items()})
     elif fmt is Format.csv:
-        emit(bt.cells[cols], fmt)
+        emit(pd.concat([b.cells[cols].assign(model=m) for m, b in bts.items()], ignore_index=True), fmt)
     else:
-        emit(bt.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang))
-        emit(pd.DataFrame([bt.scores]), fmt, title=t("stress.backtest.2025.scores", lang))
-        emit(bt.by_destination, fmt, title=t("stress.backtest.2025.destinations", lang))
-        _emit_parameters(bt.meta, fmt, lang, "2025")
+        for m, b in bts.items():
+            emit(b.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang) + f" [{m}]")
+            emit(pd.DataFrame([b.scores]), fmt, title=t("stress.backtest.2025.scores", lang) + f" [{m}]")
+            emit(b.by_destination, fmt, title=t("stress.backtest.2025.destinations", lang) + f" [{m}]")
+            _emit_parameters(b.meta, fmt, lang, "2025")
     if chart:
         from critmin.stress.backtest_chart import write_2025_chart
 
-        write_2025_chart(bt, chart, offline=not cdn, lang=lang)
+        write_2025_chart(list(bts.values()), chart, offline=not cdn, lang=lang)
 
 
 def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehouse, save: bool, lang,

@@ -225,9 +225,11 @@ def test_cli_backtest_2025_json_document_carries_sources_and_scores():
     res = CliRunner().invoke(app, ["stress", "backtest", "--episode", "2025", "--draws", "300", "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["scores"]["n"] == sum(c["ratio"] is not None for c in doc["cells"])
-    assert doc["meta"]["sources"]["reuters-2025-08-20-kitco"]["customs"] is True
-    assert all("ASSUMPTION" in p["source"] or "http" in p["source"] for p in doc["meta"]["parameters"].values())
+    assert set(doc) == {"law", "chain"}
+    law = doc["law"]
+    assert law["scores"]["n"] == sum(c["ratio"] is not None for c in law["cells"])
+    assert law["meta"]["sources"]["reuters-2025-08-20-kitco"]["customs"] is True
+    assert all("ASSUMPTION" in p["source"] or "http" in p["source"] for p in law["meta"]["parameters"].values())
 
 
 def test_chain_model_licence_path_is_scored_on_the_same_cells(bt25):

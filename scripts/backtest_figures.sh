@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CRITMIN=${CRITMIN:-critmin}
-$CRITMIN stress backtest --episode 2010 --model both --draws 20000 --seed 0 --cdn \
+$CRITMIN stress backtest --episode 2010 --model all --draws 20000 --seed 0 --cdn \
   --chart docs/figures/stress_backtest_2010_law.html > /dev/null
 $CRITMIN stress backtest --episode 2025 --draws 20000 --seed 0 --cdn \
   --chart docs/figures/stress_backtest_2025.html > /dev/null

@@ -243,3 +243,20 @@ def test_chain_model_licence_path_is_scored_on_the_same_cells(bt25):
     assert ch.meta["model"] == "chain" and any(k.startswith("licence.") for k in ch.meta["parameters"])
     p = ch.path.set_index("month")
     assert (p.loc["2025-05":, "model_p50"] < 1).all()  # a licence regime ships less than normal while in force
+
+
+@pytest.mark.slow
+def test_2010_chain_quota_regime_is_scored_against_the_same_baseline(built_warehouse):
+    from critmin.stress.backtest import backtest_2010
+    from critmin.stress.backtest_law import backtest_2010_chain
+
+    eng = backtest_2010(built_warehouse, draws=300, seed=0)
+    ch = backtest_2010_chain(built_warehouse, draws=300, seed=0, engine=eng)
+    assert list(ch.importers["importer"]) == list(eng.importers["importer"])
+    e = ch.errors.set_index("measure")["value"]
+    persist = eng.errors.set_index("measure")["value"]
+    assert e["reference: nothing changes (2009 imports) mean absolute % error"] == pytest.approx(
+        persist["reference: persistence (baseline unchanged) mean absolute % error"])
+    # a quota regime cannot raise an importer's supply above its baseline in the chain model
+    assert (ch.importers["model_t_p50"] <= ch.importers["baseline_t"] * (1 + 1e-9)).all()
+    assert (ch.prices["model_p50"] >= 1).all()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LAW = ("rgba(44,160,44,0.20)", "rgb(44,160,44)")
 _ENGINE = ("rgba(214,39,40,0.15)", "rgb(214,39,40)")
 _BASE = "rgb(127,127,127)"
+_CHAIN = ("rgba(31,119,180,0.15)", "rgb(31,119,180)")
 
 
 def _write(fig, path: str | Path, offline: bool):
@@ -68,7 +69,7 @@ def write_2025_chart(bt, path, *, offline: bool = True, lang: str = "en"):
     return _write(figure_2025(bt, lang), path, offline)
 
 
-def figure_2010(law, engine=None, lang: str = "en"):
+def figure_2010(law, engine=None, lang: str = "en", chain=None):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -101,6 +102,11 @@ def figure_2010(law, engine=None, lang: str = "en"):
                 add_band(fig, e["year"], e["model_t_p10"], e["model_t_p50"], e["model_t_p90"], row=r, col=c,
                          fill=_ENGINE[0], line=_ENGINE[1], mid_name=t("stress.backtest.chart.engine", lang),
                          showlegend=first, dash="dash")
+            if chain is not None:
+                e = chain.importers[chain.importers["importer"] == name]
+                add_band(fig, e["year"], e["model_t_p10"], e["model_t_p50"], e["model_t_p90"], row=r, col=c,
+                         fill=_CHAIN[0], line=_CHAIN[1], mid_name=t("stress.backtest.chart.chain", lang),
+                         showlegend=first, dash="dot")
             add_band(fig, d["year"], d["model_t_p10"], d["model_t_p50"], d["model_t_p90"], row=r, col=c,
                      fill=_LAW[0], line=_LAW[1], mid_name=t("stress.backtest.chart.law", lang), showlegend=first)
             fig.update_yaxes(title_text="t/yr", row=r, col=c)
@@ -128,6 +134,10 @@ def figure_2010(law, engine=None, lang: str = "en"):
             fig.add_trace(go.Scatter(x=yearly["year"], y=yearly["actual_ratio"], mode="lines+markers",
                                      line={"color": "black"}, name=t("stress.backtest.chart.uv", lang),
                                      showlegend=True), row=r, col=c)
+            if chain is not None:
+                cy = chain.prices[chain.prices["what"].str.startswith("BACI")]
+                add_band(fig, cy["year"], cy["model_p10"], cy["model_p50"], cy["model_p90"], row=r, col=c,
+                         fill=_CHAIN[0], line=_CHAIN[1], mid_name="", showlegend=False, dash="dot")
             other = pr[~pr["what"].str.startswith("BACI")]
             fig.add_trace(go.Scatter(x=[2011] * len(other), y=other["actual_ratio"], mode="markers",
                                      marker={"symbol": "diamond", "size": 10, "color": "rgb(255,127,14)"},
@@ -141,5 +151,5 @@ def figure_2010(law, engine=None, lang: str = "en"):
     return fig
 
 
-def write_2010_chart(law, path, *, engine=None, offline: bool = True, lang: str = "en"):
-    return _write(figure_2010(law, engine, lang), path, offline)
+def write_2010_chart(law, path, *, engine=None, chain=None, offline: bool = True, lang: str = "en"):
+    return _write(figure_2010(law, engine, lang, chain), path, offline)

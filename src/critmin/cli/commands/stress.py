@@ -152,9 +152,10 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
              seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG,
              episode: str = typer.Option("2010", "--episode", help="2010 (quota, BACI 2010-2012) | 2025 (No. 18 "
                                          "licensing, published magnet exports)"),
-             model: str = typer.Option("both", "--model", help="2010: engine (30-50 % cut) | law (quota as a "
-                                       "ceiling) | both; 2025: law (review, gradual licensing, backlog) | chain "
-                                       "(the chain model's licence path) | both"),
+             model: str = typer.Option("all", "--model", help="comma-separated or 'all'. 2010: engine (30-50 % "
+                                       "cut), law (quota as a ceiling), chain (the chain model's quota regime); "
+                                       "2025: law (review, gradual licensing, backlog), chain (the chain "
+                                       "model's licence path)"),
              demand_year: int = typer.Option(2008, "--demand-year", help="2010 law model: year whose China exports "
                                              "stand for demand without the quota"),
              cdn: bool = typer.Option(False, "--cdn", help="chart loads plotly.js from the CDN (small file)")) -> None:
@@ -164,53 +165,63 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
 
     if episode not in ("2010", "2025"):
         raise UsageError(f"--episode: expected 2010 or 2025, got {episode!r}")
-    allowed = ("engine", "law", "both") if episode == "2010" else ("law", "chain", "both")
-    if model not in allowed:
-        raise UsageError(f"--model for episode {episode}: expected {', '.join(allowed)}, got {model!r}")
+    allowed = ("engine", "law", "chain") if episode == "2010" else ("law", "chain")
+    models = list(allowed) if model == "all" else [m.strip() for m in model.split(",") if m.strip()]
+    bad = [m for m in models if m not in allowed]
+    if bad or not models:
+        raise UsageError(f"--model for episode {episode}: expected 'all' or some of {', '.join(allowed)}, "
+                         f"got {model!r}")
     if episode == "2025":
-        _backtest_2025(fmt, draws, seed, chart, lang, cdn, ["law", "chain"] if model == "both" else [model])
+        _backtest_2025(fmt, draws, seed, chart, lang, cdn, models)
         return
     from critmin.stress.backtest import backtest_2010, write_backtest_chart
     from critmin.warehouse.handle import using
 
+    others = {}
     with using(warehouse) as wh:
         bt = backtest_2010(wh, draws=draws, seed=seed)
-        law = None
-        if model in ("law", "both"):
+        if "law" in models:
             from critmin.stress.backtest_law import backtest_2010_law
 
-            law = backtest_2010_law(wh, draws=draws, seed=seed, demand_year=demand_year, engine=bt)
+            others["law"] = backtest_2010_law(wh, draws=draws, seed=seed, demand_year=demand_year, engine=bt)
+        if "chain" in models:
+            from critmin.stress.backtest_law import backtest_2010_chain
+
+            others["chain"] = backtest_2010_chain(wh, draws=draws, seed=seed, engine=bt)
     if fmt is Format.json:
         doc = {}
-        if model in ("engine", "both"):
+        if "engine" in models:
             doc["engine"] = {"importers": bt.importers, "suppliers": bt.suppliers, "errors": bt.errors,
                              "meta": bt.meta}
-        if law is not None:
-            doc["law"] = {"importers": law.importers, "suppliers": law.suppliers, "prices": law.prices,
-                          "errors": law.errors, "meta": law.meta}
+        for m, r in others.items():
+            doc[m] = {"importers": r.importers, "suppliers": r.suppliers, "prices": r.prices, "errors": r.errors,
+                      "meta": r.meta}
         _print_json(doc)
     elif fmt is Format.csv:
         import pandas as pd
 
-        parts = [bt.importers.assign(model="engine")] if model in ("engine", "both") else []
-        parts += [law.importers.assign(model="law")] if law is not None else []
+        parts = [bt.importers.assign(model="engine")] if "engine" in models else []
+        parts += [r.importers.assign(model=m) for m, r in others.items()]
         emit(pd.concat(parts, ignore_index=True), fmt)
     else:
-        if model in ("engine", "both"):
+        if "engine" in models:
             emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
             emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
             emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
-        if law is not None:
-            emit(law.importers, fmt, title=t("stress.backtest.law.importers", lang))
-            emit(law.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang))
-            emit(law.prices, fmt, title=t("stress.backtest.law.prices", lang))
-            emit(law.errors, fmt, title=t("stress.backtest.law.errors", lang))
-            _emit_parameters(law.meta, fmt, lang, "2010")
+        for m, r in others.items():
+            tag = f" [{m}]"
+            emit(r.importers, fmt, title=t("stress.backtest.law.importers", lang) + tag)
+            if len(r.suppliers):
+                emit(r.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang) + tag)
+            emit(r.prices, fmt, title=t("stress.backtest.law.prices", lang) + tag)
+            emit(r.errors, fmt, title=t("stress.backtest.law.errors", lang) + tag)
+            _emit_parameters(r.meta, fmt, lang, "2010")
     if chart:
-        if law is not None:
+        if "law" in others:
             from critmin.stress.backtest_chart import write_2010_chart
 
-            write_2010_chart(law, chart, engine=bt if model == "both" else None, offline=not cdn, lang=lang)
+            write_2010_chart(others["law"], chart, engine=bt if "engine" in models else None,
+                             chain=others.get("chain"), offline=not cdn, lang=lang)
         else:
             write_backtest_chart(bt, chart, offline=not cdn)
 

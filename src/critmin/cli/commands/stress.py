@@ -215,7 +215,7 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
                 emit(r.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang) + tag)
             emit(r.prices, fmt, title=t("stress.backtest.law.prices", lang) + tag)
             emit(r.errors, fmt, title=t("stress.backtest.law.errors", lang) + tag)
-            _emit_parameters(r.meta, fmt, lang, "2010")
+            _emit_parameters(r.meta, fmt, lang, "chain" if m == "chain" else "2010")
     if chart:
         if "law" in others:
             from critmin.stress.backtest_chart import write_2010_chart
@@ -280,7 +280,7 @@ def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang,
             emit(b.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang) + f" [{m}]")
             emit(pd.DataFrame([b.scores]), fmt, title=t("stress.backtest.2025.scores", lang) + f" [{m}]")
             emit(b.by_destination, fmt, title=t("stress.backtest.2025.destinations", lang) + f" [{m}]")
-            _emit_parameters(b.meta, fmt, lang, "2025")
+            _emit_parameters(b.meta, fmt, lang, "chain" if m == "chain" else "2025")
     if chart:
         from critmin.stress.backtest_chart import write_2025_chart
 

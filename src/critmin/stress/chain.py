@@ -12,12 +12,12 @@ good), in tonnes per week (arrays draws × weeks)::
     gap         = withheld + prod_loss
     replacement = min(gap, pool_{s,g}(d, w) · b_i / Σb)      idle capacity of refiners / metal / magnet makers
     stock_draw  = what the stock covers (firm inventory + state stockpile; never refilled within the horizon)
-    substitution, demand_reduction (price response), recycling: each up to its own ceiling, in that order
-    shortfall   = the rest;   gap = replacement + stock_draw + substitution + demand_reduction + recycling + shortfall
+    substitution, recycling, demand_reduction (price response): each up to its own ceiling, in that order
+    shortfall   = the rest;   gap = replacement + stock_draw + substitution + recycling + demand_reduction + shortfall
     delivered   = use − gap + replacement                     (use = imports + own output in the baseline)
 
-The shortfall of a stage splits once: the share ``u = need_next / use`` feeds the economy's own output of the
-next stage (``f = passed / need_next`` is the missing share of that input; magnets need NdPr *and* Dy/Tb, so
+The shortfall of a stage splits once: the share ``u = need_next / use`` (with the demand priced out of those
+makers) feeds the economy's own output of the next stage (``f = passed / need_next`` is the missing share of that input; magnets need NdPr *and* Dy/Tb, so
 their output falls by the larger of the two missing shares), the rest stays at this stage as a terminal
 shortfall (catalysts, glass, alloys …). A magnet shortfall is split across end uses by their shares, which sum
 to one, so sector figures add up to the magnet shortfall and never double count.
@@ -126,7 +126,8 @@ class GoodInput:
 
 @dataclass
 class Core:
-    """Per-draw parameters shared by all goods of a run (arrays (D,) unless stated)."""
+    """Per-draw parameters shared by all goods of a run (arrays (D,) unless stated); the (D, W) ramps that every
+    good uses are computed once (:meth:`prepare`)."""
 
     weeks: int
     wk_in: np.ndarray  # (W,) weeks since the shock began (1 = first active week; 0 before)
@@ -141,11 +142,22 @@ class Core:
     rec_ceiling: np.ndarray
     rec_lag: np.ndarray
     spare_share: np.ndarray
+    ramp: np.ndarray | None = None  # (D, W) share of spare capacity mobilised
+    growth: np.ndarray | None = None  # (D, W) growth cap as a share of world imports per week
+    sub_ramp: np.ndarray | None = None  # (D, W) share of the substitution ceiling reached
+    rec_ramp: np.ndarray | None = None
+    dr_on: np.ndarray | None = None  # (D, W) 1 once the demand response lag has passed
+    inv_eps: np.ndarray | None = None  # (D, 1) 1 / (ε_s − ε_d)
 
-
-def _ramp(core: Core, d: int) -> np.ndarray:
-    x = core.wk_in[None, :].astype(F32) / np.maximum(core.ramp_weeks, 1e-9)[:, None].astype(F32)
-    return np.minimum(x, F32(1))
+    def prepare(self) -> Core:
+        k = self.wk_in[None, :].astype(F32)
+        self.ramp = np.minimum(k / np.maximum(self.ramp_weeks, 1e-9)[:, None].astype(F32), F32(1))
+        self.growth = self.growth_cap[:, None].astype(F32) * (k * F32(1 / 52.0))
+        self.sub_ramp = _linear(self, self.sub_lag)
+        self.rec_ramp = _linear(self, self.rec_lag)
+        self.dr_on = (k >= self.dr_lag[:, None]).astype(F32)
+        self.inv_eps = (1.0 / np.maximum(self.eps_s - self.eps_d, 1e-9)).astype(F32)[:, None]
+        return self
 
 
 def _linear(core: Core, lag: np.ndarray) -> np.ndarray:
@@ -154,51 +166,61 @@ def _linear(core: Core, lag: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, F32(0)), F32(1))
 
 
+METRICS = ("withheld_t", "production_loss_t", "replacement_t", "stock_draw_t", "substitution_t", "recycling_t",
+           "demand_reduction_t", "shortfall_t", "delivered_t", "terminal_shortfall_t")
+
+
 def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, stock_weeks: np.ndarray,
-                  need_next: np.ndarray | None, core: Core, ramp: np.ndarray) -> dict[str, np.ndarray]:
+                  need_next: np.ndarray | None, core: Core, ramp: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The balance of one good of one economy: arrays (D, W) float32 in t/week (see the module docstring)."""
     d = cut.shape[0]
-    xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)
-    withheld = cut * xs[:, None]
+    xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)[:, None]
+    withheld = cut * xs
     gap = withheld if prod_loss is None else withheld + prod_loss
     use = (g.m * g.share_scale + g.cap * (1.0 - core.spare_share)).astype(F32)  # (D,)
+    use_c = use[:, None]
     # replacement: the economy's share of the mobilised pool, capped at its gap
-    weeks_in = core.wk_in[None, :].astype(F32)
-    pool = np.minimum(ramp * g.spare_total[:, None].astype(F32),
-                      (core.growth_cap[:, None] * weeks_in / 52.0 * g.world_imports).astype(F32))
-    share = np.divide(g.claim, g.spare_total, out=np.zeros(d), where=g.spare_total > 0).astype(F32)
-    repl = np.minimum(gap, pool * share[:, None])
+    pool = np.minimum(core.ramp * g.spare_total.astype(F32)[:, None], core.growth * F32(g.world_imports))
+    share = np.divide(g.claim, g.spare_total, out=np.zeros(d), where=g.spare_total > 0).astype(F32)[:, None]
+    repl = np.minimum(gap, pool * share)
     n = gap - repl
-    k0 = (stock_weeks * use).astype(F32)
-    cum = np.minimum(np.cumsum(n, axis=1), k0[:, None])
-    draw = np.diff(cum, axis=1, prepend=F32(0))
-    n = n - draw
-    sub = np.minimum(n, (core.sub_ceiling * use).astype(F32)[:, None] * _linear(core, core.sub_lag))
-    n = n - sub
-    # world price pressure for this good and the demand it destroys
-    wimp = max(g.world_imports, 1e-12)
-    wrep = np.minimum(g.world_withheld_base, (pool if g.spare_total.any() else 0.0))
-    price = np.maximum(g.world_withheld_base - wrep, 0.0) / wimp / np.maximum(core.eps_s - core.eps_d, 1e-9)[:, None]
-    price = price.astype(F32)
-    dr_cap = (-core.eps_d * use).astype(F32)[:, None] * price * (core.wk_in[None, :] >= core.dr_lag[:, None])
-    dr = np.minimum(n, dr_cap)
-    n = n - dr
-    rec = np.minimum(n, (core.rec_ceiling * use).astype(F32)[:, None] * _linear(core, core.rec_lag))
-    short = np.maximum(n - rec, 0.0)
-    out = {"withheld_t": withheld, "production_loss_t": prod_loss if prod_loss is not None else np.zeros_like(cut),
-           "replacement_t": repl, "stock_draw_t": draw, "substitution_t": sub, "demand_reduction_t": dr,
-           "recycling_t": rec, "shortfall_t": short, "price_index": 1.0 + price,
-           "delivered_t": use[:, None] - gap + repl}
+    cum = np.cumsum(n, axis=1)
+    np.minimum(cum, (stock_weeks * use).astype(F32)[:, None], out=cum)
+    draw = np.empty_like(cum)
+    draw[:, 0] = cum[:, 0]
+    np.subtract(cum[:, 1:], cum[:, :-1], out=draw[:, 1:])
+    np.maximum(draw, F32(0), out=draw)
+    np.minimum(draw, n, out=draw)
+    n -= draw
+    sub = np.minimum(n, (core.sub_ceiling.astype(F32)[:, None] * use_c) * core.sub_ramp)
+    n -= sub
+    rec = np.minimum(n, (core.rec_ceiling.astype(F32)[:, None] * use_c) * core.rec_ramp)
+    n -= rec
+    # world price pressure for this good and the demand it prices out (the last cover: what is neither
+    # replaced, drawn from stock, substituted nor recycled is either priced out or short)
+    price = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
+        g.world_withheld_base.copy()
+    np.maximum(price, F32(0), out=price)
+    price *= core.inv_eps * F32(1.0 / max(g.world_imports, 1e-12))
+    dr = np.minimum(n, ((-core.eps_d).astype(F32)[:, None] * use_c) * price * core.dr_on)
+    n -= dr
+    short = np.maximum(n, F32(0), out=n)
+    price += F32(1)
+    out = {"withheld_t": withheld, "production_loss_t": prod_loss if prod_loss is not None else None,
+           "replacement_t": repl, "stock_draw_t": draw, "substitution_t": sub, "recycling_t": rec,
+           "demand_reduction_t": dr, "shortfall_t": short, "price_index": price,
+           "delivered_t": use_c - gap + repl}
     if need_next is not None:
-        u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)
-        passed = short * u[:, None]
-        out["passed_down_t"] = passed
-        out["terminal_shortfall_t"] = short - passed
-        out["input_missing_share"] = np.divide(passed, need_next[:, None].astype(F32),
-                                               out=np.zeros_like(passed), where=need_next[:, None] > 0)
+        # the economy's own next-stage makers take share u of this stage's use: their part of the shortfall and
+        # of the demand priced out is output they do not make
+        u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)[:, None]
+        passed = (short + dr) * u
+        out["terminal_shortfall_t"] = short * (1 - u)
+        inv_need = np.divide(1.0, need_next, out=np.zeros(d), where=need_next > 0).astype(F32)[:, None]
+        out["input_missing_share"] = np.minimum(passed * inv_need, F32(1))
     else:
         out["terminal_shortfall_t"] = short
-    out["use_t"] = np.broadcast_to(use[:, None], cut.shape)
+    out["use_t"] = use
     return out
 
 
@@ -209,6 +231,80 @@ def lagged(a: np.ndarray, lag: int) -> np.ndarray:
     out = np.zeros_like(a)
     out[:, lag:] = a[:, :-lag]
     return out
+
+
+@dataclass
+class NodeInputs:
+    """Everything :func:`propagate` needs for one reported economy: goods by stage, the next stage's input need
+    per group (D,), and stock in weeks of use per stage (D,)."""
+
+    node: str
+    goods: dict[str, dict[str, GoodInput]]
+    need: dict[str, dict[str, np.ndarray]]
+    stock_weeks: dict[str, np.ndarray]
+
+
+@dataclass
+class Reduced:
+    """One good's outputs kept after the run: weekly (band draws × W) slices, totals over weeks (D,), and the
+    full (D, W) arrays only when asked (tests, keep_draws)."""
+
+    weekly: dict[str, np.ndarray]
+    total: dict[str, np.ndarray]
+    full: dict[str, np.ndarray] | None = None
+
+
+def _reduce(o: dict, bd: int, keep: bool, shape) -> Reduced:
+    weekly, total = {}, {}
+    for m in (*METRICS, "price_index"):
+        a = o.get(m)
+        if a is None:  # no production loss at this good
+            weekly[m] = np.zeros((bd, shape[1]), dtype=F32)
+            total[m] = np.zeros(shape[0])
+            continue
+        weekly[m] = np.array(a[:bd])
+        if m != "price_index":
+            total[m] = a.sum(axis=1, dtype=np.float64)
+    total["use_t"] = o["use_t"].astype(np.float64) * shape[1]
+    full = None
+    if keep:
+        full = {m: (a if a is not None else np.zeros(shape, dtype=F32)) for m, a in o.items()}
+        full["use_t"] = np.broadcast_to(o["use_t"][:, None], shape)
+    return Reduced(weekly, total, full)
+
+
+def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, stage_order, bd: int | None = None,
+              keep: bool = True) -> tuple[dict, np.ndarray]:
+    """Stage by stage: each good's balance, then the missing input share handed to the next stage's own
+    output (magnets: the larger of the NdPr and Dy/Tb missing shares). Returns ({stage: {good: Reduced}}, the
+    magnet shortfall (D, W)). Full arrays are dropped as soon as they are reduced unless ``keep``."""
+    bd = cut.shape[0] if bd is None else bd
+    out: dict[str, dict[str, Reduced]] = {}
+    missing: dict[str, np.ndarray] = {}
+    magnet_short = np.zeros_like(cut)
+    for sid in stage_order:
+        outs = {}
+        new_missing = {}
+        for gid, g in inputs.goods[sid].items():
+            if sid == "magnet":
+                f = None
+                for gg in ("ndpr", "dytb"):
+                    if gg in missing:
+                        f = missing[gg] if f is None else np.maximum(f, missing[gg])
+            else:
+                f = missing.get(gid)
+            own = (g.cap * (1.0 - core.spare_share)).astype(F32)[:, None]
+            ploss = None if f is None or not own.any() else lagged(f, core.lag_weeks) * own
+            o = simulate_good(g, cut, ploss, inputs.stock_weeks[sid], inputs.need.get(sid, {}).get(gid), core)
+            if "input_missing_share" in o:
+                new_missing[gid] = o["input_missing_share"]
+            if sid == "magnet":
+                magnet_short = o["shortfall_t"]
+            outs[gid] = _reduce(o, bd, keep, cut.shape)
+            del o
+        missing = new_missing
+        out[sid] = outs
+    return out, magnet_short
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -257,9 +353,6 @@ class ChainResult:
                "sectors": recs(self.sectors)}
         return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
 
-
-def _bands(a: np.ndarray, axis: int = 0) -> np.ndarray:
-    return np.percentile(a, QS, axis=axis, method="linear")
 
 
 def run_chain(shock: ChainShock | dict | str, importers: list[str] | str = ("EU27",), *, year: int = 2024,
@@ -377,7 +470,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     rg = sh.regime
     lic, quo = cfile.licence, cfile.quota
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
             given = getattr(rg, name)
             if given is not None:
                 ps.add(f"licence.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
@@ -433,7 +526,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 ps["market.demand_reduction_lag_weeks"], ps["market.substitution_ceiling_per_year"],
                 ps["market.substitution_lag_weeks"], ps["market.recycling_ceiling"], ps["market.recycling_lag_weeks"],
                 ps["market.spare_share_of_capacity"])
-    ramp = _ramp(core, D)
+    core.prepare()
 
     # ---- group shares per (stage, hs): modal and per-draw
     def share_mode_and_draw(stage, hs, gid):
@@ -462,8 +555,10 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     dests = res.destinations
     node_members = {n: groups.get(n, [n]) for n in set().union(*[set(s.nodes) for s in stages.values()])}
     if rg.kind == "licence":
-        c_lic = licence_cut(active, start_offset, ps["licence.approval_share"], ps["licence.review_delay_days"],
-                            ps["licence.leakage"])
+        approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
+                                       [first + dt.timedelta(days=int(k)) for k in mid])
+        c_lic = licence_cut(active, mid - start_offset, approval, ps["licence.review_delay_days"],
+                            ps["licence.decision_spread_days"], ps["licence.leakage"], rg.pipeline_days)
         c_ban = (active[None, :] * (1.0 - ps["licence.leakage"])[:, None]).astype(F32)
     else:
         if rg.kind == "quota":
@@ -548,16 +643,16 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     notes += hit_notes
 
     # ---- per node
-    weekly_rows, total_rows, sector_rows, sector_total_rows, repl_rows = [], [], [], [], []
+    weekly_keys, weekly_arrays, total_keys, total_arrays, repl_rows = [], [], [], [], []
+    sector_keys, sector_arrays, sector_tot_arrays = [], [], []
     keep: dict = {}
     bd = min(band_draws, D)
     week_starts = cal.week_starts()
     sector_share = _sector_shares(chain, ps, D)
     for node in nodes:
         cut = node_cut(node)
-        loss_next: dict[str, np.ndarray] = {}  # group -> missing input share for the next stage (D, W)
-        stage_sum: dict[str, dict[str, np.ndarray]] = {}
-        node_data = {}
+        inputs = NodeInputs(node, {}, {}, {})
+        claims_ctx = {}
         for sid in stage_order:
             sf = stages[sid]
             ni = sf.nodes.index(node) if node in sf.nodes else None
@@ -601,14 +696,16 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                     capw += sum(sf.production.get(e, 0.0) for e in mem) / WEEKS_PER_YEAR * share_mode_and_draw(
                         "ore", "-", gid)[1] / (1.0 - ps["market.spare_share_of_capacity"])
                 sp, alts, _dep = spare_by[(sid, gid)]
-                claim = _claims(sf, alts, sp, node, mem, si, hub_rows, lw)
-                per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, claim, sp.sum(axis=1),
-                                          world_imp, world_base)
+                parts = _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw)
+                claims_ctx[(sid, gid)] = parts
+                per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, parts.sum(axis=1),
+                                          sp.sum(axis=1), world_imp, world_base)
+            inputs.goods[sid] = per_good
             # own output of the next stage and its input need per group
             nxt = stage_order[stage_order.index(sid) + 1] if sid != stage_order[-1] else None
-            need = {}
             if nxt is not None:
                 ncaps = chain.capacity.get(nxt, {})
+                need = {}
                 for gid in chain.goods(sid):
                     qn = np.zeros(D)
                     for e in mem:
@@ -618,92 +715,92 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                     qn *= (1.0 - ps["market.spare_share_of_capacity"])
                     conv = ps.values.get(f"conversion.{nxt}.{gid}")
                     need[gid] = qn * conv if conv is not None else np.zeros(D)
-            outs = {}
-            for gid, g in per_good.items():
-                if sid == "magnet":
-                    f = None
-                    for gg in ("ndpr", "dytb"):
-                        if gg in loss_next:
-                            f = loss_next[gg] if f is None else np.maximum(f, loss_next[gg])
-                    ploss = None if f is None else lagged(f, core.lag_weeks) * (g.cap * (1.0 - core.spare_share)).astype(
-                        F32)[:, None]
-                else:
-                    ploss = None if gid not in loss_next else lagged(loss_next[gid], core.lag_weeks) * (
-                        g.cap * (1.0 - core.spare_share)).astype(F32)[:, None]
-                stock_w = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + ps[f"stock.{node}.{sid}.firm_weeks"]
-                outs[gid] = simulate_good(g, cut, ploss, stock_w, need.get(gid), core, ramp)
-            loss_next = {gid: o["input_missing_share"] for gid, o in outs.items() if "input_missing_share" in o}
-            node_data[sid] = outs
-            stage_sum[sid] = {k: sum(o[k] for o in outs.values()) for k in next(iter(outs.values()))
-                              if k not in ("price_index", "input_missing_share")}
-            # who replaces: the node's replacement apportioned by each supplier's claim
-            for gid, g in per_good.items():
-                sp, alts, dep = spare_by[(sid, gid)]
-                tot_r = outs[gid]["replacement_t"].sum(axis=1)
-                if not alts or g.claim.max() <= 0:
-                    continue
-                parts = _claim_parts(stages[sid], alts, sp, node, node_members.get(node, [node]), si, hub_rows, lw)
-                for k, e in enumerate(alts):
-                    frac = np.divide(parts[:, k], g.claim, out=np.zeros(D), where=g.claim > 0)
-                    q = np.percentile(tot_r * frac, QS)
-                    if q[2] > 0:
-                        repl_rows.append({"node": node, "stage": sid, "good": gid, "supplier": e,
-                                          "t_p10": q[0], "t_p50": q[1], "t_p90": q[2],
-                                          "basis": f"{sid} capacity (chains.yaml)",
-                                          "dependence_on_shocked_supplier": float(dep[k])})
-        # ---- bands
+                inputs.need[sid] = need
+            inputs.stock_weeks[sid] = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + \
+                ps[f"stock.{node}.{sid}.firm_weeks"]
+        node_data, mag_short = propagate(inputs, cut, core, stage_order, bd, keep_draws)
+        # who replaces: the node's replacement apportioned by each supplier's claim
+        for (sid, gid), parts in claims_ctx.items():
+            sp, alts, dep = spare_by[(sid, gid)]
+            g = inputs.goods[sid][gid]
+            if not alts or g.claim.max() <= 0:
+                continue
+            tot_r = node_data[sid][gid].total["replacement_t"]
+            for k, e in enumerate(alts):
+                frac = np.divide(parts[:, k], g.claim, out=np.zeros(D), where=g.claim > 0)
+                q = np.percentile(tot_r * frac, QS)
+                if q[2] > 0:
+                    repl_rows.append({"node": node, "stage": sid, "good": gid, "supplier": e,
+                                      "t_p10": q[0], "t_p50": q[1], "t_p90": q[2],
+                                      "basis": f"{sid} capacity (chains.yaml)",
+                                      "dependence_on_shocked_supplier": float(dep[k])})
+        # ---- what to summarise (bands are computed for all nodes at once below)
         for sid in stage_order:
-            outs, ssum = node_data[sid], stage_sum[sid]
+            outs = node_data[sid]
             for gid, o in outs.items():
                 for metric in ("delivered_t", "shortfall_t", "price_index"):
-                    weekly_rows.append(_weekly(node, sid, gid, metric, o[metric][:bd], week_starts))
-                for metric, a in o.items():
-                    if metric in ("price_index", "input_missing_share", "use_t"):
-                        continue
-                    total_rows.append(_total(node, sid, gid, metric, a.sum(axis=1, dtype=np.float64)))
-                total_rows.append(_total(node, sid, gid, "use_t", o["use_t"].sum(axis=1, dtype=np.float64)))
-            for metric in ("delivered_t", "shortfall_t", "withheld_t", "production_loss_t", "replacement_t",
-                           "stock_draw_t", "substitution_t", "demand_reduction_t", "recycling_t",
-                           "terminal_shortfall_t"):
-                weekly_rows.append(_weekly(node, sid, "all", metric, ssum[metric][:bd], week_starts))
-                total_rows.append(_total(node, sid, "all", metric, ssum[metric].sum(axis=1, dtype=np.float64)))
-        mag_short = node_data["magnet"]["magnet"]["shortfall_t"]
+                    weekly_keys.append((node, sid, gid, metric))
+                    weekly_arrays.append(o.weekly[metric])
+                for metric, a in o.total.items():
+                    total_keys.append((node, sid, gid, metric))
+                    total_arrays.append(a)
+            for metric in METRICS:
+                weekly_keys.append((node, sid, "all", metric))
+                weekly_arrays.append(sum(o.weekly[metric] for o in outs.values()))
+                total_keys.append((node, sid, "all", metric))
+                total_arrays.append(sum(o.total[metric] for o in outs.values()))
         for s in chain.sectors:
             sec = mag_short * sector_share[s.id][:, None].astype(F32)
             kg = ps[f"sector.{s.id}.kg_magnet_per_unit"]
-            units = sec * (1000.0 / kg)[:, None].astype(F32)
-            b = _bands(sec[:bd])
-            bu = _bands(units[:bd])
-            sector_rows.append(pd.DataFrame({
-                "node": node, "sector": s.id, "week": np.arange(1, w + 1), "week_start": week_starts,
-                "shortfall_t_magnet_p10": b[0], "shortfall_t_magnet_p50": b[1], "shortfall_t_magnet_p90": b[2],
-                "units_at_risk_p10": bu[0], "units_at_risk_p50": bu[1], "units_at_risk_p90": bu[2],
-                "unit": s.unit_en}))
+            sector_keys.append((node, s))
+            sector_arrays += [sec[:bd], sec[:bd] * (1000.0 / kg[:bd])[:, None].astype(F32)]
             ts = sec.sum(axis=1, dtype=np.float64)
-            tq, uq = np.percentile(ts, QS), np.percentile(ts * 1000.0 / kg, QS)
-            sector_total_rows.append({"node": node, "sector": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
-                                      "shortfall_t_magnet_p10": tq[0], "shortfall_t_magnet_p50": tq[1],
-                                      "shortfall_t_magnet_p90": tq[2], "units_at_risk_p10": uq[0],
-                                      "units_at_risk_p50": uq[1], "units_at_risk_p90": uq[2], "unit": s.unit_en,
-                                      "tag_share": s.share.tag, "tag_intensity": s.kg_magnet_per_unit.tag})
+            sector_tot_arrays += [ts, ts * 1000.0 / kg]
             if keep_draws:
                 keep[(node, "sector", s.id)] = sec
         if keep_draws:
             for sid, outs in node_data.items():
                 for gid, o in outs.items():
-                    for metric, a in o.items():
+                    for metric, a in o.full.items():
                         keep[(node, sid, gid, metric)] = a
             keep[(node, "cut")] = cut
-        del node_data, stage_sum
+            keep[(node, "inputs")] = inputs
+            keep["core"] = core
+        del node_data
     t_sim = time.perf_counter()
-    weekly = pd.concat(weekly_rows, ignore_index=True)
-    totals = pd.DataFrame(total_rows)
+    wb = _band_stack(weekly_arrays)  # (3, K, W)
+    k_w = len(weekly_keys)
+    weekly = pd.DataFrame({
+        "node": np.repeat([k[0] for k in weekly_keys], w), "stage": np.repeat([k[1] for k in weekly_keys], w),
+        "good": np.repeat([k[2] for k in weekly_keys], w), "week": np.tile(np.arange(1, w + 1), k_w),
+        "week_start": np.tile(np.array(week_starts, dtype=object), k_w),
+        "metric": np.repeat([k[3] for k in weekly_keys], w),
+        "p10": wb[0].ravel(), "p50": wb[1].ravel(), "p90": wb[2].ravel()})
+    tb = np.percentile(np.stack(total_arrays), QS, axis=1)  # (3, K)
+    totals = pd.DataFrame({"node": [k[0] for k in total_keys], "stage": [k[1] for k in total_keys],
+                           "good": [k[2] for k in total_keys], "metric": [k[3] for k in total_keys],
+                           "p10": tb[0], "p50": tb[1], "p90": tb[2]})
+    sb = _band_stack(sector_arrays)  # (3, 2·S, W): shortfall, units for each (node, sector)
+    st_b = np.percentile(np.stack(sector_tot_arrays), QS, axis=1)
+    sector_rows, sector_total_rows = [], []
+    for j, (node, s) in enumerate(sector_keys):
+        sector_rows.append(pd.DataFrame({
+            "node": node, "sector": s.id, "week": np.arange(1, w + 1), "week_start": week_starts,
+            "shortfall_t_magnet_p10": sb[0, 2 * j], "shortfall_t_magnet_p50": sb[1, 2 * j],
+            "shortfall_t_magnet_p90": sb[2, 2 * j], "units_at_risk_p10": sb[0, 2 * j + 1],
+            "units_at_risk_p50": sb[1, 2 * j + 1], "units_at_risk_p90": sb[2, 2 * j + 1], "unit": s.unit_en}))
+        sector_total_rows.append({"node": node, "sector": s.id, "name_en": s.name_en, "name_zh": s.name_zh,
+                                  "shortfall_t_magnet_p10": st_b[0, 2 * j], "shortfall_t_magnet_p50": st_b[1, 2 * j],
+                                  "shortfall_t_magnet_p90": st_b[2, 2 * j], "units_at_risk_p10": st_b[0, 2 * j + 1],
+                                  "units_at_risk_p50": st_b[1, 2 * j + 1], "units_at_risk_p90": st_b[2, 2 * j + 1],
+                                  "unit": s.unit_en, "tag_share": s.share.tag, "tag_intensity": s.kg_magnet_per_unit.tag})
     sectors = pd.concat(sector_rows, ignore_index=True)
     sector_totals = pd.DataFrame(sector_total_rows)
     replacement = pd.DataFrame(repl_rows, columns=["node", "stage", "good", "supplier", "t_p10", "t_p50", "t_p90",
                                                    "basis", "dependence_on_shocked_supplier"])
     legal = pd.DataFrame({"week": np.arange(1, w + 1), "week_start": week_starts, "state": labels,
                           "active_share": active, "unknown_share": unknown})
+    t_bands = time.perf_counter()
     meta = {
         "chain": sh.chain, "shock": sh.model_dump(mode="json", by_alias=True, exclude_none=True),
         "supplier": sh.supplier, "supplier_members": sorted(sup), "nodes": nodes,
@@ -721,9 +818,20 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     assumptions = ps.table()
     run_id = _run_id(meta)
     timings = {"read_s": t_read - t0, "sample_s": t_sample - t_read, "simulate_s": t_sim - t_sample,
-               "total_s": time.perf_counter() - t0}
+               "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0}
     return ChainResult(run_id, weekly, sectors, totals, sector_totals, replacement, legal, assumptions, meta,
                        timings, keep if keep_draws else None)
+
+
+def _approval_by_period(base: np.ndarray, steps, days: list[dt.date]) -> np.ndarray:
+    """(D,) approval share, or (D, T) when the shock changes it by date (``regime.steps``)."""
+    if not steps:
+        return base
+    out = np.broadcast_to(base[:, None], (base.shape[0], len(days))).copy()
+    for stp in sorted(steps, key=lambda s: s.from_):
+        on = np.array([d >= stp.from_ for d in days])
+        out[:, on] = stp.approval_share
+    return out
 
 
 def _expand(codes: list[str], year: int) -> set[str]:
@@ -789,17 +897,18 @@ def _claims(sf, alts, sp, node, mem, si, hub_rows, lw) -> np.ndarray:
     return _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw).sum(axis=1)
 
 
-def _weekly(node, stage, good, metric, a, week_starts):
-    import pandas as pd
-
-    b = _bands(a)
-    return pd.DataFrame({"node": node, "stage": stage, "good": good, "week": np.arange(1, a.shape[1] + 1),
-                         "week_start": week_starts, "metric": metric, "p10": b[0], "p50": b[1], "p90": b[2]})
-
-
-def _total(node, stage, good, metric, a) -> dict:
-    q = np.percentile(a, QS)
-    return {"node": node, "stage": stage, "good": good, "metric": metric, "p10": q[0], "p50": q[1], "p90": q[2]}
+def _band_stack(arrays: list[np.ndarray], chunk_elements: int = 20_000_000) -> np.ndarray:
+    """P10/P50/P90 over draws of each (D, W) array: (3, K, W). Arrays are transposed to (W, D) so the
+    partition runs over contiguous memory, in chunks that bound memory."""
+    if not arrays:
+        return np.zeros((3, 0, 0))
+    d, w = arrays[0].shape
+    per = max(1, chunk_elements // max(1, d * w))
+    parts = []
+    for k in range(0, len(arrays), per):
+        block = np.stack([np.ascontiguousarray(a.T) for a in arrays[k:k + per]])  # (k, W, D)
+        parts.append(np.percentile(block, QS, axis=2, method="linear"))
+    return np.concatenate(parts, axis=1)
 
 
 def _run_id(meta: dict) -> str:
@@ -849,7 +958,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     ps = ParamSet(draws, seed)
     rg = shock.regime
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
             given = getattr(rg, name)
             (ps.add(f"licence.{name}", given, "given by the caller", "given", "shock") if given is not None
              else ps.add_cited(f"licence.{name}", getattr(cf.licence, name), "shock"))
@@ -873,8 +982,13 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
         run_start[k] = last
     since = np.arange(n_days) - run_start
     if rg.kind == "licence":
-        decided = since[None, :] >= ps["licence.review_delay_days"][:, None]
-        cday = (1.0 - ps["licence.approval_share"][:, None] * decided) * (1.0 - ps["licence.leakage"])[:, None]
+        from critmin.stress.chain_shock import licensed_share
+
+        approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
+                                       [first + dt.timedelta(days=k) for k in range(n_days)])
+        lic = licensed_share(since, approval, ps["licence.review_delay_days"], ps["licence.decision_spread_days"],
+                             rg.pipeline_days)
+        cday = (1.0 - lic) * (1.0 - ps["licence.leakage"])[:, None]
     else:
         cday = np.broadcast_to(ps["volume.cut"][:, None], (draws, n_days))
     cday = cday * onf[None, :]

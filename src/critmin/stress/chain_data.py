@@ -176,6 +176,7 @@ class Market(_Strict):
 class Licence(_Strict):
     review_delay_days: Cited
     approval_share: Cited
+    decision_spread_days: Cited
     leakage: Cited
     covered_share_of_magnets: Cited
 

@@ -10,8 +10,9 @@ Regimes (the share of the covered baseline flow that does not ship in a week, ``
 
 * ``volume``: ``c = cut · (1 − leakage)`` while active.
 * ``quota``: a yearly cap; ``c = max(0, 1 − quota·utilisation / baseline exports) · (1 − leakage)``.
-* ``licence``: nothing covered ships until the review delay has passed since the duty began, then the
-  approved share does: ``c = 1 − approval·[days since start ≥ delay]``, times ``(1 − leakage)``. Destinations
+* ``licence``: applications are decided from ``review_delay_days`` after filing, spread over
+  ``decision_spread_days``; approved goods ship once decided, so ``c = 1 − approval · F(days since start)``
+  with F a ramp, times ``(1 − leakage)``; ``steps`` change the approval share from a date. Destinations
   under a ban get ``c = 1 − leakage``; a general licence exempts a fixed share of a destination's flow from a
   date on.
 """
@@ -84,18 +85,30 @@ class Ban(_Strict):
         return self
 
 
+class ApprovalStep(_Strict):
+    """From ``from`` on, the share of applications approved is ``approval_share`` (a scenario's easing or
+    tightening that is not a KB measure: say so in its name)."""
+
+    from_: dt.date = Field(alias="from")
+    approval_share: float = Field(ge=0, le=1)
+    note: str | None = None
+
+
 class Regime(_Strict):
     kind: Literal["volume", "quota", "licence"] = "licence"
     cut: Param | None = None  # volume
     quota_t_per_year: float | None = Field(None, ge=0)  # quota
     utilisation: Param | None = None  # quota; default from chains.yaml
-    approval_share: Param | None = None  # licence; default from chains.yaml
-    review_delay_days: Param | None = None  # licence; default from chains.yaml
+    approval_share: Param | None = None  # licence: share of applications eventually approved; chains.yaml default
+    review_delay_days: Param | None = None  # licence: first decisions after this many days; chains.yaml default
+    decision_spread_days: Param | None = None  # licence: decisions spread over this many days; chains.yaml default
+    pipeline_days: float = Field(0.0, ge=0, le=365)  # licence: covered goods already shipping for these days
+    steps: list[ApprovalStep] = Field(default_factory=list)  # licence: approval share changes by date (by hand)
     leakage: Param | None = None  # default from chains.yaml (by regime)
 
     _f = field_validator("cut", "utilisation", "approval_share", "leakage")(classmethod(lambda cls, v: _fraction(v)))
 
-    @field_validator("review_delay_days")
+    @field_validator("review_delay_days", "decision_spread_days")
     @classmethod
     def _days(cls, v):
         if v is not None:
@@ -386,17 +399,28 @@ def weekly_states(res: Resolved, cal: Calendar) -> tuple[np.ndarray, np.ndarray,
     return active, unknown, labels
 
 
-def licence_cut(active_days: np.ndarray, start_offset_days: np.ndarray | float, approval: np.ndarray,
-                delay_days: np.ndarray, leakage: np.ndarray) -> np.ndarray:
-    """c[d, w]: share of the covered flow withheld in week w under a licence duty.
+def licensed_share(since_days: np.ndarray, approval: np.ndarray, delay_days: np.ndarray, spread_days: np.ndarray,
+                   pipeline_days: float = 0.0) -> np.ndarray:
+    """(D, T) share of the covered flow that ships ``since_days`` (T,) after the duty began.
 
-    ``active_days`` (W,) share of each week in force; ``start_offset_days`` days from the first simulated day to
-    the start of the duty (scalar or (W,) for re-activation). A week's shipments ship if their licence
-    (applied for when the duty began) has been decided: ``approved = approval · [days since start ≥ delay]``,
-    evaluated at mid-week."""
-    w = active_days.shape[0]
-    mid = np.arange(w) * WEEK_DAYS + WEEK_DAYS / 2.0
-    since = mid - np.broadcast_to(np.asarray(start_offset_days, dtype=float), (w,))
-    decided = (since[None, :] >= delay_days[:, None]).astype(np.float32)
-    c = (1.0 - approval[:, None].astype(np.float32) * decided) * active_days[None, :].astype(np.float32)
-    return c * (1.0 - leakage[:, None].astype(np.float32))
+    Applications arrive at a steady rate from the start; each is decided between ``delay`` and
+    ``delay + spread`` days after it was filed (uniformly), and a share ``approval`` (D,) or (D, T) is
+    approved; approved goods ship when decided (late, not cancelled), so the shipping rate is
+    ``approval · F(since)`` with F the decision-time distribution (a ramp). Goods already in the pipeline ship
+    for ``pipeline_days``. A negative ``since`` (before the duty) ships in full."""
+    s = np.asarray(since_days, dtype=np.float32)[None, :]
+    ramp = (s - np.asarray(delay_days, dtype=np.float32)[:, None]) / np.maximum(
+        np.asarray(spread_days, dtype=np.float32), 1.0)[:, None]
+    ramp = np.minimum(np.maximum(ramp, 0.0), 1.0)
+    a = np.asarray(approval, dtype=np.float32)
+    share = (a[:, None] if a.ndim == 1 else a) * ramp
+    return np.where(s < pipeline_days, np.float32(1.0), share)
+
+
+def licence_cut(active_days: np.ndarray, since_days: np.ndarray, approval: np.ndarray, delay_days: np.ndarray,
+                spread_days: np.ndarray, leakage: np.ndarray, pipeline_days: float = 0.0) -> np.ndarray:
+    """c[d, w]: share of the covered flow withheld in week w under a licence duty, ``since_days`` (W,) the days
+    from the start of the current in-force period to mid-week: ``(1 − licensed_share) · active · (1 − leakage)``."""
+    lic = licensed_share(since_days, approval, delay_days, spread_days, pipeline_days)
+    c = (1.0 - lic) * np.asarray(active_days, dtype=np.float32)[None, :]
+    return c * (1.0 - np.asarray(leakage, dtype=np.float32)[:, None])

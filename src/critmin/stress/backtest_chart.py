@@ -17,6 +17,22 @@ _BASE = "rgb(127,127,127)"
 _CHAIN = ("rgba(31,119,180,0.15)", "rgb(31,119,180)")
 
 
+def _assumption_note(fig, metas: list[dict], lang: str) -> None:
+    """Name, under the chart, every parameter of the plotted models that carries no source (ASSUMPTION)."""
+    from critmin.i18n import t
+
+    names = []
+    for m in metas:
+        for k, v in (m.get("parameters") or {}).items():
+            if "ASSUMPTION" in str(v.get("source", "")) and k not in names:
+                names.append(k)
+    if names:
+        fig.add_annotation(text=t("stress.backtest.chart.assumptions", lang, names=", ".join(names)),
+                           xref="paper", yref="paper", x=0, y=-0.16, showarrow=False, align="left",
+                           font={"size": 10}, xanchor="left", yanchor="top")
+        fig.update_layout(margin={"b": 190})
+
+
 def _write(fig, path: str | Path, offline: bool):
     from critmin.atomic import write_figure_html
 
@@ -62,6 +78,7 @@ def figure_2025(bt, lang: str = "en"):
     fig.update_layout(title=t("stress.backtest.chart.title_2025", lang, skill=s["skill"], mae=s["mae"],
                               mae0=s["mae_baseline"], n=s["n"]),
                       height=330 * rows + 110, template="plotly_white", legend={"orientation": "h", "y": -0.08})
+    _assumption_note(fig, [b.meta for b in bts], lang)
     return fig
 
 
@@ -148,6 +165,7 @@ def figure_2010(law, engine=None, lang: str = "en", chain=None):
             fig.update_yaxes(type="log", title_text=t("stress.backtest.chart.price_ratio", lang), row=r, col=c)
     fig.update_layout(title=t("stress.backtest.chart.title_2010", lang, demand_year=law.meta["demand_year"]),
                       height=340 * rows + 110, template="plotly_white", legend={"orientation": "h", "y": -0.06})
+    _assumption_note(fig, [law.meta] + ([chain.meta] if chain is not None else []), lang)
     return fig
 
 

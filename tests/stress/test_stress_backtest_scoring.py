@@ -229,6 +229,7 @@ def test_cli_backtest_2025_and_bad_episode(tmp_path):
     assert res.exit_code == 0, res.output
     assert "2025 年回测" in res.output and "ASSUMPTION" in res.output
     assert out.exists() and out.stat().st_size > 1000
+    assert "backlog_release" in out.read_text(encoding="utf-8")  # the chart names its ASSUMPTION parameters
     res = runner.invoke(app, ["stress", "backtest", "--episode", "1999"])
     assert res.exit_code != 0
 

@@ -275,3 +275,19 @@ def test_2010_chain_quota_regime_is_scored_against_the_same_baseline(built_wareh
     # a quota regime cannot raise an importer's supply above its baseline in the chain model
     assert (ch.importers["model_t_p50"] <= ch.importers["baseline_t"] * (1 + 1e-9)).all()
     assert (ch.prices["model_p50"] >= 1).all()
+
+
+@pytest.mark.slow
+def test_2010_china_exports_by_destination_are_scored(built_warehouse):
+    from critmin.stress.backtest import backtest_2010
+    from critmin.stress.backtest_law import backtest_2010_law
+
+    eng = backtest_2010(built_warehouse, draws=300, seed=0)
+    law = backtest_2010_law(built_warehouse, draws=300, seed=0, engine=eng, demand_year=2009)
+    fc = law.from_china
+    h = eng.history.set_index(["importer", "year"])["actual_from_supplier_t"]
+    for _, r in fc.iterrows():  # actuals are BACI's from-China flows, the baseline is 2009's
+        assert r["actual_t"] == pytest.approx(h[(r["importer"], r["year"])])
+        assert r["baseline_t"] == pytest.approx(h[(r["importer"], 2009)])
+    # from-China plus from-others is the importer total the model predicts (P50s of sums differ: compare bands)
+    assert (fc["model_t_p50"].to_numpy() <= law.importers["model_t_p90"].to_numpy()).all()

@@ -70,6 +70,7 @@ class LawBacktest:
     prices: pd.DataFrame
     errors: pd.DataFrame
     meta: dict[str, Any]
+    from_china: pd.DataFrame | None = None  # China's exports by destination (law model only)
 
 
 def _china_reported_2009(anchors) -> tuple[float, str]:
@@ -196,7 +197,7 @@ def backtest_2010_law(warehouse=None, *, draws: int = 2000, seed: int = 0, deman
         price[y] = np.clip(ratio, 1e-3, 1.0) ** (-1 / eps)
         shipped[y], wanted[y] = x, want
         others_factor[y] = price[y] ** p["elasticity_supply"]
-    rows = []
+    rows, china_rows = [], []
     for _, r in bt.importers.iterrows():
         name, y = r["importer"], int(r["year"])
         from_china = float(h.loc[(name, base_year), "actual_from_supplier_t"])
@@ -204,8 +205,12 @@ def backtest_2010_law(warehouse=None, *, draws: int = 2000, seed: int = 0, deman
         hf = 1.0
         if halt is not None and name == halt.destination and halt.start.year == y:
             hf = 1 - halt.days / 365 * (1 - p["japan_halt_catchup"])
-        m = from_china * shipped[y] / china09 * hf + from_others * others_factor[y]
+        m_china = from_china * shipped[y] / china09 * hf
+        m = m_china + from_others * others_factor[y]
         rows.append(_importer_row(r, m))
+        actual_china = float(h["actual_from_supplier_t"].get((name, y), np.nan))
+        china_rows.append(_importer_row(pd.Series({"importer": name, "year": y, "baseline_t": from_china,
+                                                   "actual_t": actual_china}), m_china))
     imp = pd.DataFrame(rows)
     sup = []
     for _, r in bt.suppliers.iterrows():
@@ -220,12 +225,22 @@ def backtest_2010_law(warehouse=None, *, draws: int = 2000, seed: int = 0, deman
     sup = pd.DataFrame(sup)
     prices = _price_rows(lambda element, y: price[y], uv, years, anchors)
     errs = _errors(imp, sup, prices)
+    by_dest = pd.DataFrame(china_rows)
+    from critmin.stress.backtest_score import skill
+
+    mape_c = float(by_dest["error_pct"].abs().mean())
+    mape_c0 = float(by_dest["baseline_error_pct"].abs().mean())
+    errs = pd.concat([errs, pd.DataFrame([
+        {"measure": "China's exports by destination: mean absolute % error of P50", "value": mape_c},
+        {"measure": "China's exports by destination: nothing changes, mean absolute % error", "value": mape_c0},
+        {"measure": "China's exports by destination: skill vs nothing changes", "value": skill(mape_c, mape_c0)},
+    ])], ignore_index=True)
     meta = {"baseline_year": base_year, "years": years, "demand_year": demand_year, "draws": draws, "seed": seed,
             "lambda": lam, "lambda_how": f"BACI China 2009 {china09:,.0f} t / China-reported 2009 {reported09:,.0f} t",
             "china_reported_2009_how": reported_how, "demand_t": demand, "quota_t": quota,
             "parameters": {k: {"value": describe(v), "source": s} for k, (v, s) in PARAMETERS.items()},
             "calibration": "lambda from 2009 (pre-shock) only; nothing fitted to 2010-2012"}
-    return LawBacktest(imp, sup, prices, errs, meta)
+    return LawBacktest(imp, sup, prices, errs, meta, by_dest)
 
 
 def backtest_2010_chain(warehouse=None, *, draws: int = 2000, seed: int = 0, engine=None) -> LawBacktest:

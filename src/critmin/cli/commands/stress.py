@@ -196,6 +196,8 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
         for m, r in others.items():
             doc[m] = {"importers": r.importers, "suppliers": r.suppliers, "prices": r.prices, "errors": r.errors,
                       "meta": r.meta}
+            if r.from_china is not None:
+                doc[m]["from_china"] = r.from_china
         _print_json(doc)
     elif fmt is Format.csv:
         import pandas as pd
@@ -211,6 +213,8 @@ def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option
         for m, r in others.items():
             tag = f" [{m}]"
             emit(r.importers, fmt, title=t("stress.backtest.law.importers", lang) + tag)
+            if r.from_china is not None:
+                emit(r.from_china, fmt, title=t("stress.backtest.law.from_china", lang) + tag)
             if len(r.suppliers):
                 emit(r.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang) + tag)
             emit(r.prices, fmt, title=t("stress.backtest.law.prices", lang) + tag)

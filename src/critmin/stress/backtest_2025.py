@@ -89,10 +89,11 @@ def licence_path(months: list[str], draws: int, seed: int, effective: dt.date) -
     licensed = np.where(t < 0, 1.0, np.where(t < pipe, 1.0, p["approval_share"][:, None] * ramp))
     cov = p["covered_share"][:, None]
     share = (1 - cov) + cov * licensed  # (D, T)
-    # orders held back between the effective day and full licensing, released over RELEASE_DAYS afterwards
-    held = np.cumsum(cov * (1 - licensed) * (t >= 0), axis=1)
+    # orders that will be approved but wait for their licence (refused ones are cancelled, not held), from
+    # the end of the pipeline to full licensing; a share is released over RELEASE_DAYS afterwards
+    waiting = cov * p["approval_share"][:, None] * (1 - ramp) * (t >= pipe)
+    total_held = waiting.sum(axis=1, keepdims=True)
     full = first_licence + p["ramp_days"][:, None]
-    total_held = held[:, -1:] if held.shape[1] else 0
     in_release = (t >= full) & (t < full + RELEASE_DAYS)
     share = share + np.where(in_release, p["backlog_release"][:, None] * total_held / RELEASE_DAYS, 0.0)
     out = np.empty((draws, len(months)))

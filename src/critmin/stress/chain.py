@@ -36,6 +36,7 @@ order, so a seed reproduces every band.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +60,8 @@ __all__ = ["ChainResult", "ChainShock", "alternatives", "licence_path", "parse_s
 
 QS = (10, 50, 90)
 F32 = np.float32
-BAND_DRAWS = 20_000  # weekly bands use at most this many draws (the first ones; totals use all)
+BAND_DRAWS = 10_000  # weekly bands use at most this many draws (the first ones; totals use all)
+CHUNK_DRAWS = 4_096  # draws per pass through the stages: (chunk × weeks) arrays stay in cache
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -109,7 +111,9 @@ class ParamSet:
 @dataclass
 class GoodInput:
     """One (stage, group) of one reported economy. Tonnes per week at the modal element shares; ``share_scale``
-    (D,) rescales them per draw; ``covered_scale`` (D,) rescales the covered part (magnets under a licence)."""
+    (D,) rescales them per draw; ``covered_scale`` (D,) rescales the covered part (magnets under a licence).
+    The world's covered exposure is ``world_lic`` (W,) under the licence/volume class and ``world_ban`` under
+    bans; :meth:`chunk` turns them into ``world_withheld_base`` (D, W) for a slice of draws."""
 
     stage: str
     group: str
@@ -121,7 +125,24 @@ class GoodInput:
     claim: np.ndarray  # (D,) the economy's claim on the pool (t/wk at full mobilisation)
     spare_total: np.ndarray  # (D,) the pool at full mobilisation (t/wk)
     world_imports: float  # t/wk
-    world_withheld_base: np.ndarray  # (D, W) world covered exposure times the cut, per draw (t/wk)
+    world_withheld_base: np.ndarray | None = None  # (D, W) world covered flow withheld (t/wk), per chunk
+    world_lic: np.ndarray | None = None  # (W,)
+    world_ban: float = 0.0
+
+    def chunk(self, sl: slice, c_lic: np.ndarray, c_ban: np.ndarray) -> GoodInput:
+        """The good for a slice of draws; ``c_lic``/``c_ban`` and the world base are (W, draws) arrays."""
+        scale = (self.share_scale[sl] * self.covered_scale[sl]).astype(F32)[None, :]
+        wb = c_lic * self.world_lic.astype(F32)[:, None]
+        if self.world_ban:
+            wb += c_ban * F32(self.world_ban)
+        wb *= scale
+        return GoodInput(self.stage, self.group, self.x_cov, self.m, self.share_scale[sl], self.covered_scale[sl],
+                         self.cap[sl], self.claim[sl], self.spare_total[sl], self.world_imports, wb)
+
+    def transposed(self) -> GoodInput:
+        from dataclasses import replace
+
+        return replace(self, world_withheld_base=np.ascontiguousarray(self.world_withheld_base.T))
 
 
 @dataclass
@@ -149,20 +170,29 @@ class Core:
     dr_on: np.ndarray | None = None  # (D, W) 1 once the demand response lag has passed
     inv_eps: np.ndarray | None = None  # (D, 1) 1 / (ε_s − ε_d)
 
+    def chunk(self, sl: slice) -> Core:
+        """The same parameters for a slice of draws (not prepared)."""
+        from dataclasses import fields, replace
+
+        return replace(self, **{f.name: getattr(self, f.name)[sl] for f in fields(self)
+                                if f.name not in ("weeks", "wk_in", "lag_weeks")
+                                and isinstance(getattr(self, f.name), np.ndarray)})
+
     def prepare(self) -> Core:
-        k = self.wk_in[None, :].astype(F32)
-        self.ramp = np.minimum(k / np.maximum(self.ramp_weeks, 1e-9)[:, None].astype(F32), F32(1))
-        self.growth = self.growth_cap[:, None].astype(F32) * (k * F32(1 / 52.0))
+        """The (weeks × draws) ramps every good uses, computed once per slice of draws."""
+        k = self.wk_in[:, None].astype(F32)
+        self.ramp = np.minimum(k / np.maximum(self.ramp_weeks, 1e-9)[None, :].astype(F32), F32(1))
+        self.growth = self.growth_cap[None, :].astype(F32) * (k * F32(1 / 52.0))
         self.sub_ramp = _linear(self, self.sub_lag)
         self.rec_ramp = _linear(self, self.rec_lag)
-        self.dr_on = (k >= self.dr_lag[:, None]).astype(F32)
-        self.inv_eps = (1.0 / np.maximum(self.eps_s - self.eps_d, 1e-9)).astype(F32)[:, None]
+        self.dr_on = (k >= self.dr_lag[None, :]).astype(F32)
+        self.inv_eps = (1.0 / np.maximum(self.eps_s - self.eps_d, 1e-9)).astype(F32)[None, :]
         return self
 
 
 def _linear(core: Core, lag: np.ndarray) -> np.ndarray:
-    """(D, W) share of a ceiling reached: 0 until the lag, then linear over 52 weeks."""
-    x = (core.wk_in[None, :].astype(F32) - lag[:, None].astype(F32)) * F32(1 / 52.0)
+    """(W, D) share of a ceiling reached: 0 until the lag, then linear over 52 weeks."""
+    x = (core.wk_in[:, None].astype(F32) - lag[None, :].astype(F32)) * F32(1 / 52.0)
     return np.minimum(np.maximum(x, F32(0)), F32(1))
 
 
@@ -171,30 +201,40 @@ METRICS = ("withheld_t", "production_loss_t", "replacement_t", "stock_draw_t", "
 
 
 def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, stock_weeks: np.ndarray,
-                  need_next: np.ndarray | None, core: Core, ramp: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The balance of one good of one economy: arrays (D, W) float32 in t/week (see the module docstring)."""
-    d = cut.shape[0]
-    xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)[:, None]
+                  need_next: np.ndarray | None, core: Core, nb: int | None = None, keep: bool = True):
+    """The balance of one good of one economy (see the module docstring), on (weeks × draws) float32 arrays
+    in t/week: weeks first, so the stock's running sum and the totals run over contiguous rows. Returns (the
+    missing input share for the next stage (W, D) or None, the shortfall (W, D), a :class:`Reduced` with
+    (draws × weeks) slices of the first ``nb`` draws and totals over weeks, and — when ``keep`` — every metric
+    in full as (draws × weeks))."""
+    d = cut.shape[1]
+    weeks = cut.shape[0]
+    nb = d if nb is None else nb
+    xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)[None, :]
     withheld = cut * xs
     gap = withheld if prod_loss is None else withheld + prod_loss
     use = (g.m * g.share_scale + g.cap * (1.0 - core.spare_share)).astype(F32)  # (D,)
-    use_c = use[:, None]
+    use_r = use[None, :]
     # replacement: the economy's share of the mobilised pool, capped at its gap
-    pool = np.minimum(core.ramp * g.spare_total.astype(F32)[:, None], core.growth * F32(g.world_imports))
-    share = np.divide(g.claim, g.spare_total, out=np.zeros(d), where=g.spare_total > 0).astype(F32)[:, None]
+    pool = np.minimum(core.ramp * g.spare_total.astype(F32)[None, :], core.growth * F32(g.world_imports))
+    share = np.divide(g.claim, g.spare_total, out=np.zeros(d), where=g.spare_total > 0).astype(F32)[None, :]
     repl = np.minimum(gap, pool * share)
     n = gap - repl
-    cum = np.cumsum(n, axis=1)
-    np.minimum(cum, (stock_weeks * use).astype(F32)[:, None], out=cum)
+    # stock never refilled: cumulative draws are min(cumulative need, stock); a sum of non-negative float32
+    # terms never decreases, so the weekly draws are non-negative
+    cum = np.empty_like(n)
+    cum[0] = n[0]
+    for w in range(1, weeks):  # weeks, not draws: each step adds two rows of all draws
+        np.add(cum[w - 1], n[w], out=cum[w])
+    np.minimum(cum, (stock_weeks * use).astype(F32)[None, :], out=cum)
     draw = np.empty_like(cum)
-    draw[:, 0] = cum[:, 0]
-    np.subtract(cum[:, 1:], cum[:, :-1], out=draw[:, 1:])
-    np.maximum(draw, F32(0), out=draw)
+    draw[0] = cum[0]
+    np.subtract(cum[1:], cum[:-1], out=draw[1:])
     np.minimum(draw, n, out=draw)
     n -= draw
-    sub = np.minimum(n, (core.sub_ceiling.astype(F32)[:, None] * use_c) * core.sub_ramp)
+    sub = np.minimum(n, (core.sub_ceiling.astype(F32) * use)[None, :] * core.sub_ramp)
     n -= sub
-    rec = np.minimum(n, (core.rec_ceiling.astype(F32)[:, None] * use_c) * core.rec_ramp)
+    rec = np.minimum(n, (core.rec_ceiling.astype(F32) * use)[None, :] * core.rec_ramp)
     n -= rec
     # world price pressure for this good and the demand it prices out (the last cover: what is neither
     # replaced, drawn from stock, substituted nor recycled is either priced out or short)
@@ -202,34 +242,49 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
         g.world_withheld_base.copy()
     np.maximum(price, F32(0), out=price)
     price *= core.inv_eps * F32(1.0 / max(g.world_imports, 1e-12))
-    dr = np.minimum(n, ((-core.eps_d).astype(F32)[:, None] * use_c) * price * core.dr_on)
+    dr = np.minimum(n, ((-core.eps_d).astype(F32) * use)[None, :] * price * core.dr_on)
     n -= dr
     short = np.maximum(n, F32(0), out=n)
-    price += F32(1)
-    out = {"withheld_t": withheld, "production_loss_t": prod_loss if prod_loss is not None else None,
-           "replacement_t": repl, "stock_draw_t": draw, "substitution_t": sub, "recycling_t": rec,
-           "demand_reduction_t": dr, "shortfall_t": short, "price_index": price,
-           "delivered_t": use_c - gap + repl}
+    missing = None
+    u = None
     if need_next is not None:
         # the economy's own next-stage makers take share u of this stage's use: their part of the shortfall and
-        # of the demand priced out is output they do not make
-        u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)[:, None]
-        passed = (short + dr) * u
-        out["terminal_shortfall_t"] = short * (1 - u)
-        inv_need = np.divide(1.0, need_next, out=np.zeros(d), where=need_next > 0).astype(F32)[:, None]
-        out["input_missing_share"] = np.minimum(passed * inv_need, F32(1))
-    else:
-        out["terminal_shortfall_t"] = short
-    out["use_t"] = use
-    return out
+        # of the demand priced out is output they do not make; missing = that part over their input need
+        u = np.divide(need_next, use, out=np.zeros(d), where=use > 0).clip(0, 1).astype(F32)
+        k = (u * np.divide(1.0, need_next, out=np.zeros(d), where=need_next > 0)).astype(F32)[None, :]
+        missing = np.minimum((short + dr) * k, F32(1))
+    full = {"withheld_t": withheld, "production_loss_t": prod_loss, "replacement_t": repl, "stock_draw_t": draw,
+            "substitution_t": sub, "recycling_t": rec, "demand_reduction_t": dr, "shortfall_t": short}
+    total = {m: (a.sum(axis=0).astype(np.float64) if a is not None else np.zeros(d))
+             for m, a in full.items() if m != "stock_draw_t"}
+    total["stock_draw_t"] = cum[-1].astype(np.float64)
+    total["use_t"] = use.astype(np.float64) * weeks
+    total["delivered_t"] = total["use_t"] - total["withheld_t"] - total["production_loss_t"] + total["replacement_t"]
+    uu = np.ones(d) if u is None else 1.0 - u.astype(np.float64)
+    total["terminal_shortfall_t"] = total["shortfall_t"] * uu
+    weekly = {m: (a[:, :nb] if a is not None else np.zeros((weeks, nb), dtype=F32)) for m, a in full.items()}
+    weekly["delivered_t"] = use[None, :nb] - weekly["withheld_t"] - weekly["production_loss_t"] + weekly["replacement_t"]
+    weekly["terminal_shortfall_t"] = (weekly["shortfall_t"] * (1 - u[None, :nb]) if u is not None
+                                      else weekly["shortfall_t"])
+    weekly["price_index"] = price[:, :nb] + F32(1)
+    kept = None
+    if keep:
+        kept = {m: (a.T if a is not None else np.zeros((d, weeks), dtype=F32)) for m, a in full.items()}
+        kept["delivered_t"] = (use_r - gap + repl).T
+        kept["terminal_shortfall_t"] = (short * (1 - u[None, :])).T if u is not None else short.T
+        kept["price_index"] = (price + F32(1)).T
+        kept["use_t"] = np.broadcast_to(use[:, None], (d, weeks))
+        if missing is not None:
+            kept["input_missing_share"] = missing.T
+    return missing, short, Reduced(weekly, total, kept)
 
 
 def lagged(a: np.ndarray, lag: int) -> np.ndarray:
-    """Shift along weeks by ``lag`` (zeros first)."""
+    """Shift a (weeks × draws) array by ``lag`` weeks (zeros first)."""
     if lag <= 0:
         return a
     out = np.zeros_like(a)
-    out[:, lag:] = a[:, :-lag]
+    out[lag:] = a[:-lag]
     return out
 
 
@@ -243,6 +298,12 @@ class NodeInputs:
     need: dict[str, dict[str, np.ndarray]]
     stock_weeks: dict[str, np.ndarray]
 
+    def chunk(self, sl: slice, c_lic: np.ndarray, c_ban: np.ndarray) -> NodeInputs:
+        return NodeInputs(self.node, {s: {g: gi.chunk(sl, c_lic, c_ban) for g, gi in gs.items()}
+                                      for s, gs in self.goods.items()},
+                          {s: {g: a[sl] for g, a in gs.items()} for s, gs in self.need.items()},
+                          {s: a[sl] for s, a in self.stock_weeks.items()})
+
 
 @dataclass
 class Reduced:
@@ -254,31 +315,13 @@ class Reduced:
     full: dict[str, np.ndarray] | None = None
 
 
-def _reduce(o: dict, bd: int, keep: bool, shape) -> Reduced:
-    weekly, total = {}, {}
-    for m in (*METRICS, "price_index"):
-        a = o.get(m)
-        if a is None:  # no production loss at this good
-            weekly[m] = np.zeros((bd, shape[1]), dtype=F32)
-            total[m] = np.zeros(shape[0])
-            continue
-        weekly[m] = np.array(a[:bd])
-        if m != "price_index":
-            total[m] = a.sum(axis=1, dtype=np.float64)
-    total["use_t"] = o["use_t"].astype(np.float64) * shape[1]
-    full = None
-    if keep:
-        full = {m: (a if a is not None else np.zeros(shape, dtype=F32)) for m, a in o.items()}
-        full["use_t"] = np.broadcast_to(o["use_t"][:, None], shape)
-    return Reduced(weekly, total, full)
-
-
 def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, stage_order, bd: int | None = None,
               keep: bool = True) -> tuple[dict, np.ndarray]:
     """Stage by stage: each good's balance, then the missing input share handed to the next stage's own
-    output (magnets: the larger of the NdPr and Dy/Tb missing shares). Returns ({stage: {good: Reduced}}, the
-    magnet shortfall (D, W)). Full arrays are dropped as soon as they are reduced unless ``keep``."""
-    bd = cut.shape[0] if bd is None else bd
+    output (magnets: the larger of the NdPr and Dy/Tb missing shares). ``cut`` and every array inside are
+    (weeks × draws). Returns ({stage: {good: Reduced}}, the magnet shortfall (weeks × draws)). Full arrays are
+    dropped as soon as they are reduced unless ``keep``."""
+    bd = cut.shape[1] if bd is None else bd
     out: dict[str, dict[str, Reduced]] = {}
     missing: dict[str, np.ndarray] = {}
     magnet_short = np.zeros_like(cut)
@@ -293,18 +336,59 @@ def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, stage_order, bd: 
                         f = missing[gg] if f is None else np.maximum(f, missing[gg])
             else:
                 f = missing.get(gid)
-            own = (g.cap * (1.0 - core.spare_share)).astype(F32)[:, None]
+            own = (g.cap * (1.0 - core.spare_share)).astype(F32)[None, :]
             ploss = None if f is None or not own.any() else lagged(f, core.lag_weeks) * own
-            o = simulate_good(g, cut, ploss, inputs.stock_weeks[sid], inputs.need.get(sid, {}).get(gid), core)
-            if "input_missing_share" in o:
-                new_missing[gid] = o["input_missing_share"]
+            miss, short, red = simulate_good(g, cut, ploss, inputs.stock_weeks[sid],
+                                             inputs.need.get(sid, {}).get(gid), core, bd, keep)
+            if miss is not None:
+                new_missing[gid] = miss
             if sid == "magnet":
-                magnet_short = o["shortfall_t"]
-            outs[gid] = _reduce(o, bd, keep, cut.shape)
-            del o
+                magnet_short = short
+            outs[gid] = red
         missing = new_missing
         out[sid] = outs
     return out, magnet_short
+
+
+def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_order, bd: int, keep: bool,
+                      chunk: int) -> tuple[dict, np.ndarray | None, dict]:
+    """:func:`propagate` over slices of draws (a pass per slice keeps every (slice × weeks) temporary in cache,
+    which is several times faster than whole-draw arrays), merged: totals over all draws, weekly slices over the
+    first ``bd`` draws, and the magnet shortfall's weekly slice and totals."""
+    d = core.spare_share.shape[0]
+    if keep:
+        chunk = d  # one pass: the full arrays are kept as they are
+    parts: list[tuple[dict, np.ndarray, np.ndarray]] = []
+    last: dict = {}
+    # the first slice holds the band draws, so its arrays are the weekly slices as they are (no copies)
+    bounds = [0, min(d, max(bd, 1))] if not keep else [0, d]
+    while bounds[-1] < d:
+        bounds.append(min(d, bounds[-1] + chunk))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sl = slice(a, b)
+        c_l, c_b = (np.ascontiguousarray(x.T) for x in cuts(sl))  # (W, draws)
+        cut = node_cut(c_l, c_b)
+        inp = inputs.chunk(sl, c_l, c_b)
+        cc = core.chunk(sl).prepare()
+        nb = max(0, min(bd - a, sl.stop - a))
+        out, mag = propagate(inp, cut, cc, stage_order, nb, keep)
+        parts.append((out, mag[:, :nb], mag.sum(axis=0).astype(np.float64)))
+        if keep:
+            tin = NodeInputs(inp.node, {s: {g: gi.transposed() for g, gi in gs.items()} for s, gs in inp.goods.items()},
+                             inp.need, inp.stock_weeks)
+            last = {"cut": np.ascontiguousarray(cut.T), "inputs": tin, "core": core.chunk(sl)}
+            last["magnet_short"] = mag.T
+    if len(parts) == 1:
+        return parts[0][0], (parts[0][1], parts[0][2]), last
+    merged: dict = {}
+    for sid in parts[0][0]:
+        merged[sid] = {}
+        for gid in parts[0][0][sid]:
+            rs = [p[0][sid][gid] for p in parts]
+            merged[sid][gid] = Reduced(rs[0].weekly,  # the first slice holds every band draw
+                                       {m: np.concatenate([r.total[m] for r in rs]) for m in rs[0].total})
+    mag_w = parts[0][1]
+    return merged, (mag_w, np.concatenate([p[2] for p in parts])), last
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -421,7 +505,7 @@ def _targeted(node_members: list[str], sh: ChainShock, dests: list[str], year: i
 def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, nodes: list[str],
                    groups: dict[str, list[str]], sup: set[str], *, year: int, draws: int, seed: int | None,
                    weeks: int, first_day, keep_draws: bool, band_draws: int, t0: float, t_read: float,
-                   stage_order) -> ChainResult:
+                   stage_order, chunk_draws: int = CHUNK_DRAWS) -> ChainResult:
     """The vectorised core over prepared stage flows (no warehouse access)."""
     import pandas as pd
 
@@ -506,6 +590,13 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         for gid, c in conv.items():
             ps.add_cited(f"conversion.{sid}.{gid}", c, sid)
     ps.add_cited("chain.lag_weeks", chain.lag_weeks, "all stages")
+    ps.add_cited("hubs.import_ratio", cfile.hubs.import_ratio, "hub rule, all stages")
+    if "stated fallback" in stages["magnet"].source and chain.magnet_fallback is not None:
+        fb = chain.magnet_fallback  # used at its midpoints (not drawn); listed so its labels reach the output
+        ps.add_cited("magnet_fallback.CHN_exports_t_per_year", fb.CHN_exports_t_per_year, "magnet baseline")
+        for dest, c in fb.destination_shares.items():
+            ps.add_cited(f"magnet_fallback.share.{dest}", c, "magnet baseline")
+        ps.add_cited("magnet_fallback.other_supplier_exports", fb.other_supplier_source, "magnet baseline")
     for s in chain.sectors:
         if s.share.value != "rest":
             ps.add_cited(f"sector.{s.id}.share", s.share, "magnet → sectors")
@@ -520,13 +611,13 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             ps.add(f"stock.{node}.{sid}.firm_weeks", firm.value, firm.label(), firm.tag, f"{node} {sid}")
     ps.draw()
     t_sample = time.perf_counter()
+    c_sample = time.process_time()
     D = draws
     core = Core(w, wk_in, int(round(float(np.asarray(chain.lag_weeks.value)))), ps["market.ramp_weeks"],
                 ps["market.growth_cap_per_year"], ps["market.elasticity_demand"], ps["market.elasticity_supply"],
                 ps["market.demand_reduction_lag_weeks"], ps["market.substitution_ceiling_per_year"],
                 ps["market.substitution_lag_weeks"], ps["market.recycling_ceiling"], ps["market.recycling_lag_weeks"],
                 ps["market.spare_share_of_capacity"])
-    core.prepare()
 
     # ---- group shares per (stage, hs): modal and per-draw
     def share_mode_and_draw(stage, hs, gid):
@@ -557,9 +648,12 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     if rg.kind == "licence":
         approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
                                        [first + dt.timedelta(days=int(k)) for k in mid])
-        c_lic = licence_cut(active, mid - start_offset, approval, ps["licence.review_delay_days"],
-                            ps["licence.decision_spread_days"], ps["licence.leakage"], rg.pipeline_days)
-        c_ban = (active[None, :] * (1.0 - ps["licence.leakage"])[:, None]).astype(F32)
+        leak = ps["licence.leakage"]
+
+        def cuts(sl: slice) -> tuple[np.ndarray, np.ndarray]:
+            c_l = licence_cut(active, mid - start_offset, approval[sl], ps["licence.review_delay_days"][sl],
+                              ps["licence.decision_spread_days"][sl], leak[sl], rg.pipeline_days)
+            return c_l, (active[None, :] * (1.0 - leak[sl])[:, None]).astype(F32)
     else:
         if rg.kind == "quota":
             base_exp = 0.0
@@ -576,8 +670,10 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                          f"exports: cut P50 {np.median(cutv):.0%} before leakage")
         else:
             cutv, leak = ps["volume.cut"], ps["volume.leakage"]
-        c_lic = (cutv[:, None] * active[None, :] * (1.0 - leak)[:, None]).astype(F32)
-        c_ban = (active[None, :] * (1.0 - leak)[:, None]).astype(F32)
+
+        def cuts(sl: slice) -> tuple[np.ndarray, np.ndarray]:
+            c_b = (active[None, :] * (1.0 - leak[sl])[:, None]).astype(F32)
+            return (cutv[sl][:, None] * c_b).astype(F32), c_b
     week_days = np.array([(first + dt.timedelta(days=WEEK_DAYS * k + 3)) for k in range(w)])
 
     def node_weights(n: str) -> tuple[float, float, np.ndarray]:
@@ -594,9 +690,13 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 gl = np.maximum(gl, np.where(week_days >= g.from_, g.share, 0.0))
         return tgt, ban, gl
 
-    def node_cut(n: str) -> np.ndarray:
+    def node_cut(n: str, c_lic: np.ndarray, c_ban: np.ndarray) -> np.ndarray:
+        """(W, draws) share of the node's covered flow withheld."""
         tgt, ban, gl = node_weights(n)
-        return (tgt * ((1.0 - ban) * c_lic * (1.0 - gl)[None, :].astype(F32) + ban * c_ban)).astype(F32)
+        out = c_lic * (F32(tgt * (1.0 - ban)) * (1.0 - gl).astype(F32))[:, None]
+        if tgt * ban:
+            out += c_ban * F32(tgt * ban)
+        return out
 
     # world covered exposure per class, per (stage, good), for the price index
     nw_cache = {}
@@ -650,7 +750,6 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     week_starts = cal.week_starts()
     sector_share = _sector_shares(chain, ps, D)
     for node in nodes:
-        cut = node_cut(node)
         inputs = NodeInputs(node, {}, {}, {})
         claims_ctx = {}
         for sid in stage_order:
@@ -667,7 +766,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 sc_num = np.zeros(D)
                 sc_den = 0.0
                 world_imp = 0.0
-                world_base = np.zeros((D, w), dtype=F32)
+                world_lic, world_ban = np.zeros(w), 0.0
                 for hs, a in sf.flows.items():
                     smode, sdraw = share_mode_and_draw(sid, hs, gid)
                     cov = res.coverage.get((sid, hs, gid), 0.0)
@@ -683,11 +782,11 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                         xs_all = a[si].sum(axis=0) + sum(a[k] * sh_ for k, sh_ in hub_rows)  # (N,)
                         lic_w = (xs_all[:, None] * lw).sum(axis=0) * smode * cov / WEEKS_PER_YEAR  # (W,)
                         ban_w = float((xs_all * bw).sum()) * smode * cov / WEEKS_PER_YEAR
-                        world_base += c_lic * lic_w[None, :].astype(F32) + c_ban * F32(ban_w)
+                        world_lic += lic_w
+                        world_ban += ban_w
                 share_scale = sc_num / sc_den if sc_den > 0 else np.ones(D)
                 cov_scale = ps["licence.covered_share_of_magnets"] if (
                     sid == "magnet" and sh.measure is not None and res.magnet_covered) else np.ones(D)
-                world_base *= (share_scale * cov_scale)[:, None].astype(F32)
                 capw = np.zeros(D)
                 for e in mem:
                     if e in caps:
@@ -699,7 +798,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 parts = _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw)
                 claims_ctx[(sid, gid)] = parts
                 per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, parts.sum(axis=1),
-                                          sp.sum(axis=1), world_imp, world_base)
+                                          sp.sum(axis=1), world_imp, None, world_lic, world_ban)
             inputs.goods[sid] = per_good
             # own output of the next stage and its input need per group
             nxt = stage_order[stage_order.index(sid) + 1] if sid != stage_order[-1] else None
@@ -718,7 +817,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 inputs.need[sid] = need
             inputs.stock_weeks[sid] = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + \
                 ps[f"stock.{node}.{sid}.firm_weeks"]
-        node_data, mag_short = propagate(inputs, cut, core, stage_order, bd, keep_draws)
+        node_data, mag_short, last = _propagate_chunks(inputs, cuts, functools.partial(node_cut, node), core,
+                                                       stage_order, bd, keep_draws, chunk_draws)
         # who replaces: the node's replacement apportioned by each supplier's claim
         for (sid, gid), parts in claims_ctx.items():
             sp, alts, dep = spare_by[(sid, gid)]
@@ -749,25 +849,28 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 weekly_arrays.append(sum(o.weekly[metric] for o in outs.values()))
                 total_keys.append((node, sid, "all", metric))
                 total_arrays.append(sum(o.total[metric] for o in outs.values()))
+        mag_week, mag_tot = mag_short
         for s in chain.sectors:
-            sec = mag_short * sector_share[s.id][:, None].astype(F32)
+            share_s = sector_share[s.id]
+            sec = mag_week * share_s[None, :bd].astype(F32)
             kg = ps[f"sector.{s.id}.kg_magnet_per_unit"]
             sector_keys.append((node, s))
-            sector_arrays += [sec[:bd], sec[:bd] * (1000.0 / kg[:bd])[:, None].astype(F32)]
-            ts = sec.sum(axis=1, dtype=np.float64)
+            sector_arrays += [sec, sec * (1000.0 / kg[:bd])[None, :].astype(F32)]
+            ts = mag_tot * share_s
             sector_tot_arrays += [ts, ts * 1000.0 / kg]
             if keep_draws:
-                keep[(node, "sector", s.id)] = sec
+                keep[(node, "sector", s.id)] = last["magnet_short"] * share_s[:, None].astype(F32)
         if keep_draws:
             for sid, outs in node_data.items():
                 for gid, o in outs.items():
                     for metric, a in o.full.items():
                         keep[(node, sid, gid, metric)] = a
-            keep[(node, "cut")] = cut
-            keep[(node, "inputs")] = inputs
-            keep["core"] = core
+            keep[(node, "cut")] = last["cut"]
+            keep[(node, "inputs")] = last["inputs"]
+            keep["core"] = last["core"]
         del node_data
     t_sim = time.perf_counter()
+    c_sim = time.process_time()
     wb = _band_stack(weekly_arrays)  # (3, K, W)
     k_w = len(weekly_keys)
     weekly = pd.DataFrame({
@@ -816,9 +919,11 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         "regime": rg.kind, "unknown_as": sh.unknown_as, "stopped": stop_note,
     }
     assumptions = ps.table()
+    meta["parameters"] = {r.parameter: r.value for r in assumptions.itertuples()}
     run_id = _run_id(meta)
     timings = {"read_s": t_read - t0, "sample_s": t_sample - t_read, "simulate_s": t_sim - t_sample,
-               "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0}
+               "bands_s": t_bands - t_sim, "total_s": time.perf_counter() - t0,
+               "simulate_cpu_s": c_sim - c_sample, "bands_cpu_s": time.process_time() - c_sim}
     return ChainResult(run_id, weekly, sectors, totals, sector_totals, replacement, legal, assumptions, meta,
                        timings, keep if keep_draws else None)
 
@@ -897,18 +1002,11 @@ def _claims(sf, alts, sp, node, mem, si, hub_rows, lw) -> np.ndarray:
     return _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw).sum(axis=1)
 
 
-def _band_stack(arrays: list[np.ndarray], chunk_elements: int = 20_000_000) -> np.ndarray:
-    """P10/P50/P90 over draws of each (D, W) array: (3, K, W). Arrays are transposed to (W, D) so the
-    partition runs over contiguous memory, in chunks that bound memory."""
+def _band_stack(arrays: list[np.ndarray]) -> np.ndarray:
+    """P10/P50/P90 over draws of each (W, D) array: (3, K, W); the partition runs along contiguous rows."""
     if not arrays:
         return np.zeros((3, 0, 0))
-    d, w = arrays[0].shape
-    per = max(1, chunk_elements // max(1, d * w))
-    parts = []
-    for k in range(0, len(arrays), per):
-        block = np.stack([np.ascontiguousarray(a.T) for a in arrays[k:k + per]])  # (k, W, D)
-        parts.append(np.percentile(block, QS, axis=2, method="linear"))
-    return np.concatenate(parts, axis=1)
+    return np.stack([np.percentile(a, QS, axis=1, method="linear") for a in arrays], axis=1)
 
 
 def _run_id(meta: dict) -> str:
@@ -916,7 +1014,7 @@ def _run_id(meta: dict) -> str:
     import json
 
     key = json.dumps({k: meta[k] for k in ("chain", "shock", "nodes", "baseline_year", "weeks", "first_day",
-                                           "draws", "seed")}, sort_keys=True, default=str)
+                                           "draws", "seed", "parameters", "sources")}, sort_keys=True, default=str)
     return "chain-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

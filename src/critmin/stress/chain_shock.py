@@ -424,3 +424,34 @@ def licence_cut(active_days: np.ndarray, since_days: np.ndarray, approval: np.nd
     lic = licensed_share(since_days, approval, delay_days, spread_days, pipeline_days)
     c = (1.0 - lic) * np.asarray(active_days, dtype=np.float32)[None, :]
     return c * (1.0 - np.asarray(leakage, dtype=np.float32)[:, None])
+
+
+class ChainRunFile(_Strict):
+    """A chain scenario file: the shock plus how to run it (``critmin stress chain FILE``)."""
+
+    name: str = "chain"
+    title_en: str | None = None
+    title_zh: str | None = None
+    shock: ChainShock
+    importers: list[str] = Field(default_factory=lambda: ["EU27"], min_length=1)
+    year: int = Field(2024, ge=1995, le=2100)
+    draws: int = Field(10_000, ge=1, le=1_000_000)
+    seed: int | None = Field(0, ge=0, le=2**32 - 1)
+    weeks: int = Field(52, ge=1, le=520)
+    first_day: dt.date | None = None
+
+
+def load_chain_run(path) -> ChainRunFile:
+    """Read and validate a chain scenario file; errors name the file, the line and the field."""
+    from critmin.datafile import read_yaml
+    from critmin.stress.scenario import validation_error
+
+    data = read_yaml(path, InputError, "a chain scenario file")
+    if not isinstance(data, dict):
+        raise InputError(str(path), None, None, "a YAML mapping with a 'shock' key", type(data).__name__)
+    try:
+        run = ChainRunFile.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, data, str(path)) from None
+    _check_names(run.shock, str(path))
+    return run

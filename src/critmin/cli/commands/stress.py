@@ -335,3 +335,86 @@ def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehou
     if save:
         typer.echo(t("stress.saved", lang, run_id=res.run_id, path=wh.path), file=note)
 
+
+
+@stress_app.command("chain")
+def chain(
+    file: Path = typer.Argument(None, help="chain scenario YAML (shock + importers, year, draws, seed, weeks)"),
+    measure: str = typer.Option(None, "--measure", help="KB measure id, e.g. chn-2025-no18-medium-heavy-ree"),
+    stage: list[str] = typer.Option(None, "--stage", help="hand-written volume cut: stage(s) covered "
+                                    "(ore|oxide|metal|magnet), all element groups"),
+    cut: float = typer.Option(None, "--cut", help="hand-written volume cut: fraction withheld, 0–1"),
+    start: str = typer.Option(None, "--start", help="hand-written shock: first day in force (YYYY-MM-DD)"),
+    end: str = typer.Option(None, "--end", help="hand-written shock: last day in force (YYYY-MM-DD)"),
+    importer: list[str] = _IMPORTER,
+    year: int = typer.Option(None, "--year", help="baseline year of the BACI flows (default 2024)"),
+    draws: int = typer.Option(None, "--draws", help="Monte Carlo draws (default 10,000)"),
+    seed: int = typer.Option(None, "--seed", help="random seed (same seed, same bands)"),
+    weeks: int = typer.Option(None, "--weeks", help="weeks simulated (default 52)"),
+    first_day: str = typer.Option(None, "--first-day", help="first simulated day (default: first day in force)"),
+    unknown_as: str = typer.Option(None, "--unknown-as", help="where the KB says 'unknown': stop (default) | "
+                                   "in_force | lifted (your assumption, labelled in the output)"),
+    fmt: Format = _FMT,
+    out: Path = _OUT,
+    warehouse: str = _WH,
+    lang: str = _LANG,
+) -> None:
+    """Multi-stage chain shock, week by week: ore → oxide → metal → magnet → end uses / 多环节产业链冲击（按周）."""
+    import sys
+
+    from critmin.errors import UsageError
+    from critmin.i18n import t
+    from critmin.stress.chain import run_chain
+    from critmin.stress.chain_shock import ChainRunFile, load_chain_run, parse_shock, shock_from_measure
+
+    given = [x for x in (file, measure, cut) if x is not None]
+    if len(given) != 1:
+        raise UsageError(t("stress.chain.need_shock", lang))
+    if file is not None:
+        spec = load_chain_run(file)
+    else:
+        if measure is not None:
+            sh = shock_from_measure(measure, unknown_as=unknown_as or "stop")
+        else:
+            if not stage or start is None:
+                raise UsageError(t("stress.chain.need_shock", lang))
+            sh = parse_shock({"name": "cli", "start": start, "end": end, "coverage": {s: "all" for s in stage},
+                              "regime": {"kind": "volume", "cut": cut}, "unknown_as": unknown_as or "stop"}, "--cut")
+        spec = ChainRunFile(shock=sh)
+    if unknown_as is not None and file is not None:
+        spec.shock = spec.shock.model_copy(update={"unknown_as": unknown_as})
+    r = run_chain(spec.shock, list(importer or []) or spec.importers, year=year or spec.year,
+                  draws=draws or spec.draws, seed=spec.seed if seed is None else seed, weeks=weeks or spec.weeks,
+                  first_day=first_day or spec.first_day, warehouse=warehouse)
+    note = sys.stderr if fmt is not Format.table else sys.stdout
+    if fmt is Format.json:
+        sys.stdout.write(r.to_json() + "\n")
+    elif fmt is Format.csv:
+        emit(r.totals, fmt)
+    else:
+        tot = r.totals[r.totals["good"] == "all"]
+        wide = tot.pivot_table(index=["node", "stage"], columns="metric", values="p50", sort=False).reset_index()
+        cols = ["node", "stage", "withheld_t", "production_loss_t", "replacement_t", "stock_draw_t", "substitution_t",
+                "recycling_t", "demand_reduction_t", "shortfall_t", "terminal_shortfall_t"]
+        emit(wide[cols].round(1), fmt, title=t("stress.chain.stages.title", lang, run_id=r.run_id, weeks=r.meta["weeks"],
+                                                first_day=r.meta["first_day"]))
+        sec = r.sector_totals[["node", "sector", "shortfall_t_magnet_p10", "shortfall_t_magnet_p50",
+                               "shortfall_t_magnet_p90", "units_at_risk_p50", "unit", "tag_share", "tag_intensity"]]
+        emit(sec.round(1), fmt, title=t("stress.chain.sectors.title", lang))
+        if not r.replacement.empty:
+            emit(r.replacement[["node", "stage", "good", "supplier", "t_p10", "t_p50", "t_p90"]].round(1), fmt,
+                 title=t("stress.chain.replacement.title", lang))
+        ass = r.assumptions.loc[r.assumptions["assumption"], "parameter"].tolist()
+        typer.echo(t("stress.chain.assumptions", lang, count=len(ass), total=len(r.assumptions),
+                     names=", ".join(ass)), file=note)
+        for line in r.meta["notes"]:
+            typer.echo(f"- {line}", file=note)
+    if out is not None:
+        from critmin.atomic import write_text
+        from critmin.csvsafe import csv_safe
+
+        write_text(out / "chain.json", r.to_json())
+        write_text(out / "weekly.csv", csv_safe(r.weekly).to_csv(index=False))
+        write_text(out / "sectors.csv", csv_safe(r.sectors).to_csv(index=False))
+        write_text(out / "assumptions.csv", csv_safe(r.assumptions).to_csv(index=False))
+        typer.echo(t("stress.chain.written", lang, path=out), file=note)

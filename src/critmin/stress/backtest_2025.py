@@ -7,9 +7,10 @@ review. The model therefore says, per day, which share of the normal flow can le
 * then nothing covered leaves until the first licences arrive (application time + review time), after which
   licences reach the applicants gradually (``ramp_days``) up to the ``approval_share``;
 * goods outside the licence duty (``1 − covered_share``) keep moving;
-* part of the orders held back while waiting is shipped later (``backlog_release``, spread over 90 days).
+* part of the orders that waited for a licence and were approved ships later, on top of the normal flow
+  (``backlog_release``, spread over 90 days); refused orders are cancelled.
 
-A month's ratio to the same month of 2024 is the mean of that daily share (times 1 + release). Nothing is
+A month's ratio to the same month of 2024 is the mean of that daily share. Nothing is
 fitted to the 2025 figures: the dates come from the knowledge base, the review time from a practitioner's
 guide, and every other parameter is an ASSUMPTION range (labelled so in every output). The ranges were
 written by someone who had read the press reports (the structure — collapse, then recovery through licences —

@@ -107,7 +107,7 @@ def main() -> None:
         f"- Target ≤ 2 s for 10^5 draws of a four-stage chain shock: wall {'met' if sim <= 2.0 else 'NOT met'} "
         f"({sim:.2f} s for the shock itself; {sim + band:.2f} s with all bands; whole call {tot:.2f} s); CPU time of "
         f"the propagation {cpu:.2f} s ({'met' if cpu <= 2.0 else 'NOT met'} on CPU time). Load average during the "
-        f"run: {load:.1f} on 2 cores (other sessions), so wall times are inflated by roughly that factor / 2.",
+        f"run: {load:.1f} on 2 cores (other sessions were running), which inflates the wall times.",
         f"- Check: reference loop and vectorised core agree on the first {a.ref_draws} draws: max |Δ| = {worst:.1e} "
         "of the good's weekly use (float32 core vs float64 loop).",
         "- Result (P50 shortfall over 52 weeks by stage, t): "

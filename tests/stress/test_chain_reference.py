@@ -43,3 +43,12 @@ def test_slices_of_draws_give_the_same_totals_as_one_pass():
     whole = run_synthetic(shock, flows, draws=3000, seed=2, weeks=20, keep_draws=True, band_draws=500)
     assert np.allclose(sliced.totals[["p10", "p50", "p90"]], whole.totals[["p10", "p50", "p90"]], rtol=1e-6)
     assert np.allclose(sliced.weekly[["p10", "p50", "p90"]], whole.weekly[["p10", "p50", "p90"]], rtol=1e-6)
+
+
+def test_adding_a_reported_economy_leaves_the_others_unchanged():
+    flows = random_flows(np.random.default_rng(5))
+    one = run_synthetic(SHOCKS[0], flows, draws=300, seed=9, weeks=12, nodes=("EU27",), keep_draws=False)
+    two = run_synthetic(SHOCKS[0], flows, draws=300, seed=9, weeks=12, nodes=("EU27", "USA"), keep_draws=False)
+    a = one.totals.set_index(["node", "stage", "good", "metric"])
+    b = two.totals.set_index(["node", "stage", "good", "metric"]).loc[a.index]
+    assert np.allclose(a[["p10", "p50", "p90"]], b[["p10", "p50", "p90"]])

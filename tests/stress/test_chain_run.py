@@ -19,7 +19,7 @@ NO18 = "chn-2025-no18-medium-heavy-ree"
 
 @pytest.fixture(scope="module")
 def eu40(built_warehouse):
-    spec = load_chain_run("src/critmin/stress/scenarios/chain_eu_oxide_40.yaml")
+    spec = load_chain_run("src/critmin/stress/chain_scenarios/eu_oxide_40.yaml")
     return run_chain(spec.shock, ["EU27"], draws=2000, seed=3, weeks=52, warehouse=built_warehouse)
 
 

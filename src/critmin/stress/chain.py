@@ -28,8 +28,10 @@ depends on the shocked supplier for its own input at a covered stage loses that 
 economies that lose supply in proportion to each supplier's pre-shock exports to them (its own node first).
 Shares are capped at the claimant's gap and not passed on (a stated simplification).
 
-Price index per good: ``Δp/p = (world withheld − world replacement) / world imports / (ε_s − ε_d)``; demand falls
-by ``−ε_d · Δp/p`` of use after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
+Price index per good: ``s`` = the world's covered flow withheld net of replacement, once the world's buyers
+have used up a firm inventory (default weeks of world imports), as a share of world imports; with
+constant-elasticity supply and demand the market clears at ``p = (1 − s)^(−1/(ε_s − ε_d))`` (capped at
+``market.price_cap``); demand falls to ``p^ε_d`` of use (the share ``1 − p^ε_d`` is priced out) after a lag. All uncertain parameters are drawn from one seeded generator in a fixed
 order, so a seed reproduces every band.
 """
 
@@ -84,10 +86,15 @@ class ParamSet:
         self.add(name, cited.value, cited.label(), cited.tag, used_in)
 
     def draw(self) -> None:
+        """Each parameter from its own stream, keyed by (seed, name): a seed reproduces the run, and adding a
+        parameter (another reported economy, another stage) leaves every other parameter's draws unchanged."""
+        import zlib
+
         from critmin.stress.params import sample
 
-        rng = np.random.default_rng(self.seed)
-        for name in sorted(self._specs):  # fixed order: a seed reproduces the run
+        root = np.random.SeedSequence(self.seed).entropy if self.seed is None else self.seed
+        for name in sorted(self._specs):
+            rng = np.random.default_rng([int(root) % 2**63, zlib.crc32(name.encode())])
             self.values[name] = sample(self._specs[name][0], rng, self.draws)
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -128,6 +135,7 @@ class GoodInput:
     world_withheld_base: np.ndarray | None = None  # (D, W) world covered flow withheld (t/wk), per chunk
     world_lic: np.ndarray | None = None  # (W,)
     world_ban: float = 0.0
+    world_stock: np.ndarray | None = None  # (D,) t held by the world's buyers before prices must ration
 
     def chunk(self, sl: slice, c_lic: np.ndarray, c_ban: np.ndarray) -> GoodInput:
         """The good for a slice of draws; ``c_lic``/``c_ban`` and the world base are (W, draws) arrays."""
@@ -137,7 +145,8 @@ class GoodInput:
             wb += c_ban * F32(self.world_ban)
         wb *= scale
         return GoodInput(self.stage, self.group, self.x_cov, self.m, self.share_scale[sl], self.covered_scale[sl],
-                         self.cap[sl], self.claim[sl], self.spare_total[sl], self.world_imports, wb)
+                         self.cap[sl], self.claim[sl], self.spare_total[sl], self.world_imports, wb,
+                         world_stock=None if self.world_stock is None else self.world_stock[sl])
 
     def transposed(self) -> GoodInput:
         from dataclasses import replace
@@ -163,6 +172,7 @@ class Core:
     rec_ceiling: np.ndarray
     rec_lag: np.ndarray
     spare_share: np.ndarray
+    price_cap: np.ndarray | None = None  # (D,) highest price index
     ramp: np.ndarray | None = None  # (D, W) share of spare capacity mobilised
     growth: np.ndarray | None = None  # (D, W) growth cap as a share of world imports per week
     sub_ramp: np.ndarray | None = None  # (D, W) share of the substitution ceiling reached
@@ -210,6 +220,8 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     d = cut.shape[1]
     weeks = cut.shape[0]
     nb = d if nb is None else nb
+    if g.x_cov == 0 and prod_loss is None and not keep:
+        return None, None, _idle_good(g, core, d, weeks, nb)
     xs = (g.x_cov * g.share_scale * g.covered_scale).astype(F32)[None, :]
     withheld = cut * xs
     gap = withheld if prod_loss is None else withheld + prod_loss
@@ -238,11 +250,10 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     n -= rec
     # world price pressure for this good and the demand it prices out (the last cover: what is neither
     # replaced, drawn from stock, substituted nor recycled is either priced out or short)
-    price = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
-        g.world_withheld_base.copy()
-    np.maximum(price, F32(0), out=price)
-    price *= core.inv_eps * F32(1.0 / max(g.world_imports, 1e-12))
-    dr = np.minimum(n, ((-core.eps_d).astype(F32) * use)[None, :] * price * core.dr_on)
+    # s = world supply withheld net of replacement, as a share of world imports; with constant-elasticity supply
+    # and demand the market clears at p = (1 − s)^(−1/(ε_s − ε_d)) [D], and demand falls to p^ε_d of use
+    price, priced_out = _market_price(g, pool, core)  # priced_out = 1 − p^ε_d, the share of use priced out
+    dr = np.minimum(n, use_r * priced_out * core.dr_on)
     n -= dr
     short = np.maximum(n, F32(0), out=n)
     missing = None
@@ -266,17 +277,67 @@ def simulate_good(g: GoodInput, cut: np.ndarray, prod_loss: np.ndarray | None, s
     weekly["delivered_t"] = use[None, :nb] - weekly["withheld_t"] - weekly["production_loss_t"] + weekly["replacement_t"]
     weekly["terminal_shortfall_t"] = (weekly["shortfall_t"] * (1 - u[None, :nb]) if u is not None
                                       else weekly["shortfall_t"])
-    weekly["price_index"] = price[:, :nb] + F32(1)
+    weekly["price_index"] = price[:, :nb]
     kept = None
     if keep:
         kept = {m: (a.T if a is not None else np.zeros((d, weeks), dtype=F32)) for m, a in full.items()}
         kept["delivered_t"] = (use_r - gap + repl).T
         kept["terminal_shortfall_t"] = (short * (1 - u[None, :])).T if u is not None else short.T
-        kept["price_index"] = (price + F32(1)).T
+        kept["price_index"] = price.T
         kept["use_t"] = np.broadcast_to(use[:, None], (d, weeks))
         if missing is not None:
             kept["input_missing_share"] = missing.T
     return missing, short, Reduced(weekly, total, kept)
+
+
+def _market_price(g: GoodInput, pool: np.ndarray, core: Core) -> tuple[np.ndarray, np.ndarray]:
+    """(price index, share of use priced out), both (W, D): constant-elasticity market clearing."""
+    s_net = g.world_withheld_base - np.minimum(g.world_withheld_base, pool) if g.spare_total.any() else \
+        g.world_withheld_base.copy()
+    np.maximum(s_net, F32(0), out=s_net)
+    if g.world_stock is not None:  # buyers' stocks absorb the first of it: prices ration only what they cannot
+        cum = np.empty_like(s_net)
+        cum[0] = s_net[0]
+        for w in range(1, s_net.shape[0]):
+            np.add(cum[w - 1], s_net[w], out=cum[w])
+        cum -= g.world_stock.astype(F32)[None, :s_net.shape[1]]
+        np.maximum(cum, F32(0), out=cum)
+        s_net[0] = cum[0]
+        np.subtract(cum[1:], cum[:-1], out=s_net[1:])
+    s_net *= F32(1.0 / max(g.world_imports, 1e-12))
+    np.minimum(np.maximum(s_net, F32(0)), F32(0.99), out=s_net)
+    lnp = np.log1p(-s_net)
+    lnp *= -core.inv_eps  # ln p
+    np.minimum(lnp, np.log(core.price_cap).astype(F32)[None, :], out=lnp)
+    price = np.exp(lnp)
+    lnp *= core.eps_d.astype(F32)[None, :]
+    return price, -np.expm1(lnp)
+
+
+def _idle_good(g: GoodInput, core: Core, d: int, weeks: int, nb: int) -> Reduced:
+    """A good the economy neither loses nor makes less of: nothing moves but the world price."""
+    use = (g.m * g.share_scale + g.cap * (1.0 - core.spare_share)).astype(F32)
+    zero_w = np.zeros((weeks, nb), dtype=F32)
+    weekly = {m: zero_w for m in METRICS}
+    weekly["delivered_t"] = np.broadcast_to(use[None, :nb], (weeks, nb))
+    if g.world_withheld_base.any():
+        pool = np.minimum(core.ramp[:, :nb] * g.spare_total[:nb].astype(F32)[None, :],
+                          core.growth[:, :nb] * F32(g.world_imports))
+        sub = GoodInput(g.stage, g.group, 0.0, g.m, g.share_scale[:nb], g.covered_scale[:nb], g.cap[:nb],
+                        g.claim[:nb], g.spare_total[:nb], g.world_imports, g.world_withheld_base[:, :nb],
+                        world_stock=None if g.world_stock is None else g.world_stock[:nb])
+        small = Core(**{k: getattr(core, k) for k in ("weeks", "wk_in", "lag_weeks", "ramp_weeks", "growth_cap",
+                                                      "eps_d", "eps_s", "dr_lag", "sub_ceiling", "sub_lag",
+                                                      "rec_ceiling", "rec_lag", "spare_share")})
+        small.inv_eps, small.eps_d, small.price_cap = core.inv_eps[:, :nb], core.eps_d[:nb], core.price_cap[:nb]
+        weekly["price_index"] = _market_price(sub, pool, small)[0]
+    else:
+        weekly["price_index"] = np.ones((weeks, nb), dtype=F32)
+    zero = np.zeros(d)
+    total = {m: zero for m in METRICS}
+    total["use_t"] = use.astype(np.float64) * weeks
+    total["delivered_t"] = total["use_t"]
+    return Reduced(weekly, total, None)
 
 
 def lagged(a: np.ndarray, lag: int) -> np.ndarray:
@@ -342,7 +403,7 @@ def propagate(inputs: NodeInputs, cut: np.ndarray, core: Core, stage_order, bd: 
                                              inputs.need.get(sid, {}).get(gid), core, bd, keep)
             if miss is not None:
                 new_missing[gid] = miss
-            if sid == "magnet":
+            if sid == "magnet" and short is not None:
                 magnet_short = short
             outs[gid] = red
         missing = new_missing
@@ -548,13 +609,13 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     ps = ParamSet(draws, seed)
     mk = cfile.market
     for name in ("spare_share_of_capacity", "ramp_weeks", "growth_cap_per_year", "elasticity_demand",
-                 "elasticity_supply", "demand_reduction_lag_weeks", "substitution_ceiling_per_year",
+                 "elasticity_supply", "price_cap", "demand_reduction_lag_weeks", "substitution_ceiling_per_year",
                  "substitution_lag_weeks", "recycling_ceiling", "recycling_lag_weeks"):
         ps.add_cited(f"market.{name}", getattr(mk, name), "all stages")
     rg = sh.regime
     lic, quo = cfile.licence, cfile.quota
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage", "pipeline_days"):
             given = getattr(rg, name)
             if given is not None:
                 ps.add(f"licence.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
@@ -591,6 +652,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             ps.add_cited(f"conversion.{sid}.{gid}", c, sid)
     ps.add_cited("chain.lag_weeks", chain.lag_weeks, "all stages")
     ps.add_cited("hubs.import_ratio", cfile.hubs.import_ratio, "hub rule, all stages")
+    for sid in stage_order:  # the world's buyers hold the default firm inventory before prices ration
+        ps.add_cited(f"stock.world.{sid}.firm_weeks", cfile.stocks["default"].firm_weeks[sid], f"{sid} price")
     if "stated fallback" in stages["magnet"].source and chain.magnet_fallback is not None:
         fb = chain.magnet_fallback  # used at its midpoints (not drawn); listed so its labels reach the output
         ps.add_cited("magnet_fallback.CHN_exports_t_per_year", fb.CHN_exports_t_per_year, "magnet baseline")
@@ -617,7 +680,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 ps["market.growth_cap_per_year"], ps["market.elasticity_demand"], ps["market.elasticity_supply"],
                 ps["market.demand_reduction_lag_weeks"], ps["market.substitution_ceiling_per_year"],
                 ps["market.substitution_lag_weeks"], ps["market.recycling_ceiling"], ps["market.recycling_lag_weeks"],
-                ps["market.spare_share_of_capacity"])
+                ps["market.spare_share_of_capacity"], ps["market.price_cap"])
 
     # ---- group shares per (stage, hs): modal and per-draw
     def share_mode_and_draw(stage, hs, gid):
@@ -652,7 +715,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
 
         def cuts(sl: slice) -> tuple[np.ndarray, np.ndarray]:
             c_l = licence_cut(active, mid - start_offset, approval[sl], ps["licence.review_delay_days"][sl],
-                              ps["licence.decision_spread_days"][sl], leak[sl], rg.pipeline_days)
+                              ps["licence.decision_spread_days"][sl], leak[sl], ps["licence.pipeline_days"][sl])
             return c_l, (active[None, :] * (1.0 - leak[sl])[:, None]).astype(F32)
     else:
         if rg.kind == "quota":
@@ -679,7 +742,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
     def node_weights(n: str) -> tuple[float, float, np.ndarray]:
         """(targeted 0/1, banned share, general-licence share by week) of a node."""
         mem = node_members.get(n, [n])
-        tgt = 1.0 if _targeted(mem, sh, dests) else 0.0
+        tgt = 1.0 if _targeted(mem, sh, dests, year) else 0.0
         ban = 0.0
         for b in sh.bans:
             if any(m in _expand(b.destinations, year) for m in mem):
@@ -724,7 +787,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             pf = stages[prev[sid]]
             si = [k for k, e in enumerate(pf.exporters) if e in sup]
             for e in alts:
-                if e in pf.nodes and _targeted([e], sh, dests):
+                if e in pf.nodes and _targeted([e], sh, dests, year):
                     imp_s = pf.total()[si, pf.nodes.index(e)].sum()
                     lo, hi = caps[e].t_per_year.bounds()
                     conv = np.mean([_mode(c.value) for c in chain.conversion[sid].values()])
@@ -798,7 +861,8 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 parts = _claim_parts(sf, alts, sp, node, mem, si, hub_rows, lw)
                 claims_ctx[(sid, gid)] = parts
                 per_good[gid] = GoodInput(sid, gid, x_cov, m, share_scale, cov_scale, capw, parts.sum(axis=1),
-                                          sp.sum(axis=1), world_imp, None, world_lic, world_ban)
+                                          sp.sum(axis=1), world_imp, None, world_lic, world_ban,
+                                          ps[f"stock.world.{sid}.firm_weeks"] * world_imp * share_scale)
             inputs.goods[sid] = per_good
             # own output of the next stage and its input need per group
             nxt = stage_order[stage_order.index(sid) + 1] if sid != stage_order[-1] else None
@@ -841,9 +905,9 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                 for metric in ("delivered_t", "shortfall_t", "price_index"):
                     weekly_keys.append((node, sid, gid, metric))
                     weekly_arrays.append(o.weekly[metric])
-                for metric, a in o.total.items():
+                for metric in (*METRICS, "use_t"):
                     total_keys.append((node, sid, gid, metric))
-                    total_arrays.append(a)
+                    total_arrays.append(o.total[metric])
             for metric in METRICS:
                 weekly_keys.append((node, sid, "all", metric))
                 weekly_arrays.append(sum(o.weekly[metric] for o in outs.values()))
@@ -1056,7 +1120,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     ps = ParamSet(draws, seed)
     rg = shock.regime
     if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage"):
+        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage", "pipeline_days"):
             given = getattr(rg, name)
             (ps.add(f"licence.{name}", given, "given by the caller", "given", "shock") if given is not None
              else ps.add_cited(f"licence.{name}", getattr(cf.licence, name), "shock"))
@@ -1085,7 +1149,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
         approval = _approval_by_period(ps["licence.approval_share"], rg.steps,
                                        [first + dt.timedelta(days=k) for k in range(n_days)])
         lic = licensed_share(since, approval, ps["licence.review_delay_days"], ps["licence.decision_spread_days"],
-                             rg.pipeline_days)
+                             ps["licence.pipeline_days"])
         cday = (1.0 - lic) * (1.0 - ps["licence.leakage"])[:, None]
     else:
         cday = np.broadcast_to(ps["volume.cut"][:, None], (draws, n_days))
@@ -1094,7 +1158,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     out = np.zeros((draws, len(destinations), len(days)))
     idx = np.array([(d - first).days for d in days] + [n_days])
     for j, dest in enumerate(destinations):
-        tgt = 1.0 if _targeted(sorted(_expand([dest], year_)), shock, res.destinations) else 0.0
+        tgt = 1.0 if _targeted(sorted(_expand([dest], year_)), shock, res.destinations, year_) else 0.0
         ban = max((b.share for b in shock.bans if dest in _expand(b.destinations, year_)), default=0.0)
         gl = np.zeros(n_days)
         for g in shock.general_licences:
@@ -1179,7 +1243,7 @@ def alternatives(stage: str, importer: str = "EU27", *, year: int = 2024, shock:
             ok, reason = False, "the shocked supplier"
         elif iso in sf.hubs:
             ok, reason = False, "re-export hub (hub rule)"
-        elif covers_prev and dep >= 0.5 and shock is not None and _targeted([iso], shock, res.destinations):
+        elif covers_prev and dep >= 0.5 and shock is not None and _targeted([iso], shock, res.destinations, year):
             ok, reason = False, f"hit by the same shock: {dep:.0%} of its {prev} input from {supplier}"
         rows.append({"iso3": iso, "stage": stage, "basis": f"{stage} capacity (refiner/metal/magnet maker), not mine "
                      "output", "capacity_t_low": lo, "capacity_t_high": hi, "spare_t_per_year_low": lo * lo_s,

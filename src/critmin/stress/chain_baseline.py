@@ -45,8 +45,6 @@ def _node_map(groups: dict[str, list[str]]) -> dict[str, str]:
 def stage_flows_from_frame(stage: str, hs6: list[str], df, groups: dict[str, list[str]], supplier: set[str],
                            producers: set[str], import_ratio: float, source: str) -> StageFlows:
     """A :class:`StageFlows` from tidy rows (exporter, importer, hs6, qty_t) of one year."""
-    import pandas as pd
-
     df = df[df["qty_t"].notna() & (df["qty_t"] > 0)].copy()
     if "hs6" not in df:
         df["hs6"] = hs6[0]
@@ -82,7 +80,6 @@ def stage_flows_from_frame(stage: str, hs6: list[str], df, groups: dict[str, lis
             np.add.at(a, (np.array([ei[e] for e, _ in g.index], dtype=int),
                           np.array([ni[n] for _, n in g.index], dtype=int)), g.to_numpy())
         flows[h] = a
-    _ = pd
     return StageFlows(stage, hs6, exporters, nodes, flows, source, sorted(hubs), hub_share, notes=notes)
 
 
@@ -97,7 +94,7 @@ def read_stage_flows(wh, chain, stage_id: str, year: int, groups: dict[str, list
 
     cat = load_catalog()
     st = chain.stage(stage_id)
-    hs6 = cat.hs6_for(chain.material, st.catalog_stage) if st.catalog_stage != "ore_concentrate" or True else []
+    hs6 = cat.hs6_for(chain.material, st.catalog_stage)
     producers = set(chain.capacity.get(stage_id, {}))
     production: dict[str, float] = {}
     notes: list[str] = []
@@ -121,7 +118,7 @@ def read_stage_flows(wh, chain, stage_id: str, year: int, groups: dict[str, list
         df = None
         src = ""
     if df is None and stage_id == "magnet" and chain.magnet_fallback is not None:
-        df, src = _magnet_fallback(chain, year, groups)
+        df, src = _magnet_fallback(chain)
         hs6 = hs6 or ["850511"]
         notes.append(f"magnet: no HS {', '.join(hs6)} rows for {year} in the warehouse; stated fallback flows used "
                      "(chains.yaml magnet_fallback; load full BACI with `critmin ingest baci` to replace them)")
@@ -136,7 +133,7 @@ def read_stage_flows(wh, chain, stage_id: str, year: int, groups: dict[str, list
     return sf
 
 
-def _magnet_fallback(chain, year: int, groups: dict[str, list[str]]):
+def _magnet_fallback(chain):
     """Midpoint flows of chains.yaml magnet_fallback (China's magnet exports by destination node; a stated
     set for other makers). Not drawn: a stated placeholder until real HS 850511 rows are loaded."""
     import pandas as pd
@@ -155,10 +152,9 @@ def _magnet_fallback(chain, year: int, groups: dict[str, list[str]]):
         for dest, q in dests.items():
             rows.append((exp, dest, "850511", float(q)))
     df = pd.DataFrame(rows, columns=["exporter", "importer", "hs6", "qty_t"])
-    # a fallback destination that is a group stays one node: expand nothing, the node map keeps it as is
+    # a fallback destination that is a group (EU27) is already one node
     src = (f"magnet: stated fallback (China exports {total:,.0f} t/yr by destination share, midpoints; "
            "other makers' exports ASSUMPTION), not BACI")
-    _ = (year, groups)
     return df, src
 
 

@@ -166,6 +166,7 @@ class Market(_Strict):
     growth_cap_per_year: Cited
     elasticity_demand: Cited
     elasticity_supply: Cited
+    price_cap: Cited
     demand_reduction_lag_weeks: Cited
     substitution_ceiling_per_year: Cited
     substitution_lag_weeks: Cited
@@ -178,6 +179,7 @@ class Licence(_Strict):
     approval_share: Cited
     decision_spread_days: Cited
     leakage: Cited
+    pipeline_days: Cited
     covered_share_of_magnets: Cited
 
 

@@ -19,6 +19,7 @@ def _good_one_draw(g, d: int, cut_row, ploss_row, stock_weeks: float, need: floa
             "demand_reduction_t", "shortfall_t", "price_index", "delivered_t", "terminal_shortfall_t")
     out = {k: [0.0] * weeks for k in keys}
     out["input_missing_share"] = [0.0] * weeks
+    world_stock = float(g.world_stock[d]) if g.world_stock is not None else 0.0
     for w in range(weeks):
         k = float(core.wk_in[w])
         withheld = float(cut_row[w]) * xs
@@ -37,13 +38,17 @@ def _good_one_draw(g, d: int, cut_row, ploss_row, stock_weeks: float, need: floa
         n -= rec
         world = float(g.world_withheld_base[d, w])
         wrep = min(world, pool) if float(g.spare_total[d]) > 0 else 0.0
-        price = max(world - wrep, 0.0) / max(g.world_imports, 1e-12) / eps
-        dr_cap = -float(core.eps_d[d]) * use * price if k >= float(core.dr_lag[d]) else 0.0
+        net = max(world - wrep, 0.0)
+        buffered = min(net, world_stock)  # the world's buyers' stocks absorb the first of it
+        world_stock -= buffered
+        s_net = min(max((net - buffered) / max(g.world_imports, 1e-12), 0.0), 0.99)
+        p = min((1.0 - s_net) ** (-1.0 / eps), float(core.price_cap[d]))  # constant-elasticity clearing, capped
+        dr_cap = (1.0 - p ** float(core.eps_d[d])) * use if k >= float(core.dr_lag[d]) else 0.0
         dr = min(n, dr_cap)
         short = max(n - dr, 0.0)
         for key, val in (("withheld_t", withheld), ("production_loss_t", ploss), ("replacement_t", repl),
                          ("stock_draw_t", draw), ("substitution_t", sub), ("recycling_t", rec),
-                         ("demand_reduction_t", dr), ("shortfall_t", short), ("price_index", 1.0 + price),
+                         ("demand_reduction_t", dr), ("shortfall_t", short), ("price_index", p),
                          ("delivered_t", use - gap + repl)):
             out[key][w] = val
         if need is not None:

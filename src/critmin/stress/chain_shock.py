@@ -102,13 +102,13 @@ class Regime(_Strict):
     approval_share: Param | None = None  # licence: share of applications eventually approved; chains.yaml default
     review_delay_days: Param | None = None  # licence: first decisions after this many days; chains.yaml default
     decision_spread_days: Param | None = None  # licence: decisions spread over this many days; chains.yaml default
-    pipeline_days: float = Field(0.0, ge=0, le=365)  # licence: covered goods already shipping for these days
+    pipeline_days: Param | None = None  # licence: covered goods still shipping for these days; chains.yaml default
     steps: list[ApprovalStep] = Field(default_factory=list)  # licence: approval share changes by date (by hand)
     leakage: Param | None = None  # default from chains.yaml (by regime)
 
     _f = field_validator("cut", "utilisation", "approval_share", "leakage")(classmethod(lambda cls, v: _fraction(v)))
 
-    @field_validator("review_delay_days", "decision_spread_days")
+    @field_validator("review_delay_days", "decision_spread_days", "pipeline_days")
     @classmethod
     def _days(cls, v):
         if v is not None:
@@ -400,7 +400,7 @@ def weekly_states(res: Resolved, cal: Calendar) -> tuple[np.ndarray, np.ndarray,
 
 
 def licensed_share(since_days: np.ndarray, approval: np.ndarray, delay_days: np.ndarray, spread_days: np.ndarray,
-                   pipeline_days: float = 0.0) -> np.ndarray:
+                   pipeline_days: np.ndarray | float = 0.0) -> np.ndarray:
     """(D, T) share of the covered flow that ships ``since_days`` (T,) after the duty began.
 
     Applications arrive at a steady rate from the start; each is decided between ``delay`` and
@@ -414,11 +414,12 @@ def licensed_share(since_days: np.ndarray, approval: np.ndarray, delay_days: np.
     ramp = np.minimum(np.maximum(ramp, 0.0), 1.0)
     a = np.asarray(approval, dtype=np.float32)
     share = (a[:, None] if a.ndim == 1 else a) * ramp
-    return np.where(s < pipeline_days, np.float32(1.0), share)
+    pipe = np.asarray(pipeline_days, dtype=np.float32)
+    return np.where(s < (pipe[:, None] if pipe.ndim else pipe), np.float32(1.0), share)
 
 
 def licence_cut(active_days: np.ndarray, since_days: np.ndarray, approval: np.ndarray, delay_days: np.ndarray,
-                spread_days: np.ndarray, leakage: np.ndarray, pipeline_days: float = 0.0) -> np.ndarray:
+                spread_days: np.ndarray, leakage: np.ndarray, pipeline_days: np.ndarray | float = 0.0) -> np.ndarray:
     """c[d, w]: share of the covered flow withheld in week w under a licence duty, ``since_days`` (W,) the days
     from the start of the current in-force period to mid-week: ``(1 − licensed_share) · active · (1 − leakage)``."""
     lic = licensed_share(since_days, approval, delay_days, spread_days, pipeline_days)

@@ -171,11 +171,33 @@ def test_builtin_rules_cover_the_issue():
     assert rules["import_drop_yoy"].thresholds.yellow == -30
     assert rules["unit_value_jump"].thresholds.yellow == 50
     assert rules["export_control_dependency"].thresholds.red == 50
-    # EU27 rare-earth metals from China at 70 % in 2024 -> orange; 85 % -> red
+    # EU27 rare-earth metals from China at 70 % in 2023 -> orange (a new breach); 85 % in 2024 -> still orange
+    # (15 pp worse, so not a standing breach); concentration alone never reaches red
     alerts = evaluate(load_rules(), series([70.0, 85.0], start=2023, importer="EU27"))
     crma = {a.period: a for a in alerts if a.rule_id == "crma_single_country_share"}
-    assert crma["2023"].level == "orange" and crma["2024"].level == "red"
+    assert crma["2023"].level == "orange" and crma["2024"].level == "orange"
     assert "eu-2024-crma" in crma["2024"].cited_events
+
+
+def test_crma_rule_reads_the_acts_scope_and_steps_down_standing_breaches():
+    """The CRMA benchmark is EU law on strategic raw materials: Japan's or the EU's non-strategic imports raise no
+    CRMA alert; a PGM member counts through the catalog's pgms group; a breach held over without a 5 pp rise is
+    reported one level lower and says which level it reaches."""
+    [rule] = [r for r in load_rules() if r.id == "crma_single_country_share"]
+    assert rule.thresholds.red is None and rule.scope.lists == ["eu_2023_strategic"]
+    assert rule.standing is not None and rule.standing.source.startswith("ASSUMPTION")
+    assert evaluate([rule], series([90.0, 91.0], importer="JPN"), use_kb=False) == []
+    assert evaluate([rule], series([90.0, 91.0], material="antimony"), use_kb=False) == []
+    assert {a.material for a in evaluate([rule], series([70.0], material="rhodium"), use_kb=False)} == {"rhodium"}
+    got = evaluate([rule], series([40.0, 70.0, 72.0, 80.0, 81.0, 55.0, 56.0], start=2018), use_kb=False)
+    by = {a.period: a for a in got}
+    assert {p: a.level for p, a in by.items()} == {
+        "2019": "orange", "2020": "yellow", "2021": "orange", "2022": "yellow", "2023": "yellow", "2024": "blue"}
+    assert by["2019"].transition == "new" and "standing" not in by["2019"].extra
+    assert by["2020"].extra == {"standing": True, "full_level": "orange", "previous_value": 70.0}
+    assert by["2020"].threshold == 65  # the crossed threshold, not the reported level's
+    assert by["2024"].extra["full_level"] == "yellow"  # a standing watch (55 -> 56) is blue
+    assert by["2023"].transition == "deescalated" and "standing" not in by["2023"].extra
 
 
 def test_export_control_rule_uses_kb_and_honours_suspension():
@@ -259,7 +281,7 @@ def test_adapter_from_dependency_table():
     alerts = evaluate(load_rules(), s, use_kb=False)
     got = {(a.rule_id, a.period): a.level for a in alerts}
     assert got[("crma_single_country_share", "2023")] == "orange"
-    assert got[("crma_single_country_share", "2024")] == "red"
+    assert got[("crma_single_country_share", "2024")] == "orange"  # 20 pp worse: no step-down; no red
     assert got[("supplier_hhi", "2024")] == "red" and got[("import_drop_yoy", "2024")] == "yellow"
 
 

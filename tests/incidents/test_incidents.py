@@ -163,7 +163,7 @@ def test_unknown_alert_and_incident_are_refused(monitored):
 def test_cli_open_show_list(monitored):
     from critmin.cli import app
 
-    a = _alert(monitored["alerts"], rule_id="crma_single_country_share", importer="JPN", material="rare_earths")
+    a = _alert(monitored["alerts"], rule_id="supplier_hhi", importer="JPN", material="rare_earths")
     runner = CliRunner()
     res = runner.invoke(app, ["incident", "open", "--alert", a.id, "--warehouse", monitored["wh"], "--format",
                               "json"])
@@ -189,6 +189,6 @@ def test_bad_status_and_date_are_refused(monitored):
 
     with pytest.raises(UsageError, match="--status 'shut'"):
         list_incidents(monitored["wh"], status="shut")
-    a = _alert(monitored["alerts"], rule_id="crma_single_country_share", importer="USA")
+    a = _alert(monitored["alerts"], rule_id="supplier_hhi", importer="USA")
     with pytest.raises(UsageError, match="--as-of"):
         open_incident(a.id, warehouse=monitored["wh"], as_of="2025-02-30")

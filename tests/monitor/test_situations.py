@@ -73,7 +73,8 @@ def test_crma_applies_to_eu_strategic_materials_only(default_run):
     with critmin.open(str(default_run["wh"])) as wh:
         strategic = set(wh.sql("select material_id from critical_lists where list_id = 'eu_2023_strategic'")
                         .df()["material_id"])
-    assert set(crma["material"]) <= strategic
+    strategic |= {"platinum", "palladium", "rhodium", "iridium"}  # the list names PGMs as one item (Annex I)
+    assert set(crma["material"]) <= strategic and {"palladium", "rhodium"} <= set(crma["material"])
     eu_other = s[(s["importer"] == "EU27") & ~s["material"].isin(strategic)]
     assert len(eu_other) and (eu_other["concentration_rule"] == "single_supplier_concentration").all()
     # outside the CRMA, concentration alone is a watch signal: never orange by itself

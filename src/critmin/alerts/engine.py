@@ -100,12 +100,29 @@ def _period_table(raw: pd.Series) -> pd.DataFrame:
     return out
 
 
+def list_materials(list_ids: Iterable[str]) -> set[str]:
+    """Material ids on the catalog critical lists ``list_ids``; a group on a list (PGMs) brings its members."""
+    from critmin.catalog import load_catalog
+
+    cat = load_catalog()
+    out: set[str] = set()
+    for li in list_ids:
+        if li not in cat.critical_lists:
+            raise UsageError(f"unknown critical list '{li}' in a rule scope; known: {', '.join(sorted(cat.critical_lists))}")
+        for item in cat.critical_lists[li].items:
+            if item.material:
+                out.update([item.material, *cat.expand(item.material)])
+    return out
+
+
 def _select(rule: Rule, df: pd.DataFrame) -> pd.DataFrame:
     mask = df["metric"].isin(rule.metrics)
     for f in SCOPE_FIELDS:
         allowed = rule.scope.allowed(f)
         if allowed is not None:
             mask &= df[f].isin(allowed)
+    if rule.scope.lists:
+        mask &= df["material"].isin(list_materials(rule.scope.lists))
     sub = df[mask]
     if rule.normalise == "reference":
         sub = sub[sub["reference"] > 0].copy()
@@ -151,6 +168,25 @@ def threshold_levels(rule: Rule, sub: pd.DataFrame) -> pd.Series:
         active = entered.groupby([seg, hrun]).cummax() & held
         level = np.where(active.to_numpy(), LEVEL_RANK[lvl], level)
     return pd.Series(level, index=sub.index)
+
+
+def standing_levels(rule: Rule, levels: pd.Series, sub: pd.DataFrame) -> pd.Series:
+    """The reported level per row under ``rule.standing``: the level it had in the previous period of the
+    same unbroken run, whose value did not move ``min_change`` the worse way since, steps down (to none at
+    most); anything new, escalated or materially worse keeps its level."""
+    import numpy as np
+    import pandas as pd
+
+    st = rule.standing
+    if st is None or levels.empty:
+        return levels
+    _, seg = _segments(sub)
+    seg = pd.Series(seg, index=sub.index)
+    prev_level = levels.groupby(seg).shift(1).fillna(0).astype("int64")
+    prev_x = sub["cm_x"].groupby(seg).shift(1)
+    moved = sub["cm_x"] - prev_x if rule.higher_is_worse else prev_x - sub["cm_x"]
+    held = (levels > 0) & (prev_level == levels) & ~(moved >= st.min_change)
+    return pd.Series(np.where(held, np.maximum(levels - st.step_down, 0), levels), index=sub.index)
 
 
 def _transitions(levels: pd.Series, sub: pd.DataFrame) -> pd.Series:
@@ -241,15 +277,22 @@ class _Citer:
 
 
 def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Citer,
-                events: dict[int, list[dict]] | None = None) -> list[Alert]:
+                events: dict[int, list[dict]] | None = None, full=None) -> list[Alert]:
     """One alert per row of ``sub`` at a level above 0. ``events`` (control rules): the knowledge-base control
-    events behind each row, keyed by the row's ``cm_row``; they go to ``extra['events']`` and are all cited."""
+    events behind each row, keyed by the row's ``cm_row``; they go to ``extra['events']`` and are all cited.
+    ``full`` (rules with ``standing``): the level the value reaches; where the reported level is lower, the
+    alert keeps the crossed threshold and says so in ``extra`` (standing, full_level, previous value)."""
     out = []
     thr = dict(rule.thresholds.items())
     names = {r: lvl for lvl, r in LEVEL_RANK.items()}
     mask = levels.to_numpy() > 0
     hits = sub[mask]
     lv = levels.to_numpy()[mask]
+    fl = full.to_numpy()[mask] if full is not None else lv
+    prev = None
+    if full is not None:
+        _, seg = _segments(sub)
+        prev = sub["cm_x"].groupby(seg).shift(1).to_numpy()[mask]
     tr = transitions.to_numpy()[mask] if transitions is not None else None
     # the period ends as dates once, and no datetime column in the row tuples (each would become a Timestamp)
     ends = hits["cm_end"].dt.date.to_numpy() if events is None else None
@@ -265,13 +308,16 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
             cited = citer(rule, row.material, row.supplier, ends[i], row.stage)
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
+        crossed = names[int(fl[i])]
+        if crossed != level:
+            extra.update({"standing": True, "full_level": crossed, "previous_value": float(prev[i])})
         # values are produced here from validated rules and a prepared frame: construct without re-validation
         out.append(Alert.model_construct(
             id=alert_id(rule.id, row.metric, row.importer, row.material, row.stage, row.supplier,
                         row.period, level, row.vintage),
             rule_id=rule.id, rule_kind=rule.kind, level=level, title_en=rule.title_en, title_zh=rule.title_zh,
             metric=row.metric, importer=row.importer, material=row.material, stage=row.stage,
-            supplier=row.supplier, period=str(row.period), value=float(row.value), threshold=float(thr[level]),
+            supplier=row.supplier, period=str(row.period), value=float(row.value), threshold=float(thr[crossed]),
             comparison=rule.comparison, transition=str(tr[i]) if tr is not None else "event",
             vintage=row.vintage, source=row.source,
             cited_events=cited,
@@ -295,10 +341,12 @@ def _threshold_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer, latest_only: b
     if levels.empty or not (levels > 0).any():
         return []
     transitions = _transitions(levels, sub)
+    full = levels
+    levels = standing_levels(rule, levels, sub)
     if latest_only:  # levels are computed on the whole history; only the last period is reported
         last = sub.groupby(list(KEYS), sort=False)["cm_pos"].transform("max") == sub["cm_pos"]
         levels = levels.where(last, 0)
-    return _row_alerts(rule, sub, levels, transitions, citer)
+    return _row_alerts(rule, sub, levels, transitions, citer, full=full if rule.standing else None)
 
 
 def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of: dt.date | None,

@@ -115,6 +115,7 @@ class _Builder:
     def build(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         import pandas as pd
 
+        from critmin.alerts.engine import list_materials
         from critmin.monitor.unitvalue import outlier_flows
 
         data, lv = self.data, self.policy.levels
@@ -131,8 +132,7 @@ class _Builder:
         flows_by = _records_by(flows, ["importer"])
         members = _members(self.economies, year)
         own = _own_lists(self.policy, data.importers, self.wh)
-        strategic = set(self.wh.sql("select material_id from critical_lists where list_id in ?",
-                                    [list(lv.crma.lists)]).df()["material_id"].dropna())
+        strategic = list_materials(lv.crma.lists)  # a group on the list (PGMs) brings its members
         at = data.alerts_table
         alerts_by = _records_by(at, ["importer", "material", "stage"])
         stale = data.as_of.year - year
@@ -299,6 +299,13 @@ class _Builder:
                                   "until newer data or a current measure confirm them")
                 reasons_zh.append(f"两项信号（{' + '.join(_FAMILY_ZH[f] for f in oranges)}）均来自{year}年贸易数据："
                                   "在更新数据或现行措施证实前为橙色")
+        if level == "orange" and oranges == ["market"]:
+            # methods_brief 5.4: orange is a breach of a policy cap or two concurrent signals; a volume drop and a
+            # unit-value jump read off the same annual flows are one signal, so on their own they stay yellow
+            level = "yellow"
+            reasons_en.append("a market signal alone (volume or unit value of the same flows): yellow until a "
+                              "second signal or a measure confirms it")
+            reasons_zh.append("仅有市场信号（同一批流量的数量或单位价值）：在出现第二项信号或相关措施前为黄色")
         below = value < self.floor
         if below and LEVEL_RANK[level] > LEVEL_RANK["yellow"]:
             level = "yellow"

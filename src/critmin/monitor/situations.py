@@ -144,7 +144,8 @@ class _Builder:
             rows.append(self._one(r, key, year, by_stage.get(key), alerts_by.get(key, []), flows_by, members,
                                   own.get(r.importer, set()), strategic, mat_totals, stale, conf))
         df = pd.DataFrame(rows, columns=COLUMNS)
-        df = df.sort_values(["priority", "imports_kusd"], ascending=[False, False], kind="stable")
+        df = df.sort_values(["priority", "imports_kusd", "situation_id"], ascending=[False, False, True],
+                            kind="stable")
         df["rank"] = range(1, len(df) + 1)
         return df.reset_index(drop=True), flows
 
@@ -181,7 +182,7 @@ class _Builder:
                                      "china_share_qty": _round(c.china_share_qty)})
         cands = [c for c in cands if c[3] == c[3]]
         material_cands = [c for c in cands if c[4] >= self.floor] or cands
-        worst = max(material_cands, key=lambda c: c[3]) if material_cands else None
+        worst = _worst(material_cands)
         conc_level = "none"
         rule = "crma_65" if crma else "single_supplier_concentration"
         if worst is not None:
@@ -430,6 +431,15 @@ def _cname(code: str, lang: str) -> str:
     return e.id if e.is_group else e.name(lang)
 
 
+def _worst(cands: list[tuple]) -> tuple | None:
+    """The candidate (where, basis, supplier, share %, imports) with the highest share. Ties are broken explicitly,
+    not by arrival order: shares equal to 1e-6 pp (a stage of one code equals that code up to float noise) go to
+    the stage total, then the value basis, then the lowest code, then the supplier."""
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (-round(c[3], 6), c[0] != "stage", c[1] != "value", c[0], _str(c[2])))
+
+
 def _nanmin(a: float, b: float) -> float:
     """The smaller of two shares, ignoring a missing one (a flow without quantities has only the value basis)."""
     vals = [v for v in (a, b) if v == v]
@@ -471,7 +481,8 @@ def _flows_for(flows_by: dict, hs6: tuple[str, ...], member: tuple[set[str], boo
     iso, group = member
     codes = set(hs6)
     out = [f for i in iso for f in flows_by.get(i, []) if f.hs6 in codes and not (group and f.exporter in iso)]
-    return sorted(out, key=lambda f: -f.value_kusd)
+    # members come from a set: equal values are ordered by the flow's own keys, never by hash order
+    return sorted(out, key=lambda f: (-f.value_kusd, f.importer, f.exporter, f.hs6))
 
 
 def build_situations(data: MonitorData, economies, wh, policy: Policy, previous: dict[str, str] | None = None,

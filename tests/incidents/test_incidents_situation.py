@@ -1,0 +1,72 @@
+"""Incidents opened from a situation card (the monitor's triaged unit) on the real bundled data: the card's level,
+its measures cited in the fact check, its highest stored signal re-checked; one open incident per card."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2026-11-23"
+
+
+@pytest.fixture(scope="module")
+def run(built_warehouse, tmp_path_factory):
+    from critmin.monitor import run_monitor
+
+    base = tmp_path_factory.mktemp("incident_situation")
+    wh = base / "critmin.duckdb"
+    shutil.copy(built_warehouse, wh)
+    res = run_monitor(base / "report", importers="EU27,JPN", materials="rare_earths", as_of=AS_OF, warehouse=str(wh))
+    return {"wh": str(wh), "situations": res.situations}
+
+
+def test_open_from_a_situation_card(run):
+    from critmin.errors import UsageError
+    from critmin.incidents import get_incident, open_incident
+
+    s = run["situations"]
+    card = s[s["situation_id"] == "EU27|rare_earths|metal"].iloc[0]
+    assert card.level == "red"
+    inc = open_incident(situation="EU27|rare_earths|metal", warehouse=run["wh"])
+    assert inc.stage == "fact_check" and inc.row["level"] == "red"
+    lead = inc.alert
+    assert lead["extra"]["situation"]["situation_id"] == "EU27|rare_earths|metal"
+    assert lead["extra"]["situation"]["reasons_en"] == card.reasons_en
+    assert (lead["importer"], lead["material"], lead["stage"]) == ("EU27", "rare_earths", "metal")
+    assert lead["rule_kind"] != "changepoint"
+    assert inc.fact_check["verified"] is True  # the lead signal's value is recomputed from the warehouse
+    cited = {e["id"] for e in inc.fact_check["kb_entries"]}
+    assert set(card.measures.split(";")) <= cited  # the card's measures, e.g. No. 18 in force on the as-of date
+    assert "chn-2025-no18-medium-heavy-ree" in cited
+    with pytest.raises(UsageError, match="already has an open incident"):
+        open_incident(situation="EU27|rare_earths|metal", warehouse=run["wh"])
+    assert get_incident(inc.incident_id, run["wh"]).alert["extra"]["situation"]["level"] == "red"
+
+
+def test_situation_errors_and_cli(run):
+    from critmin.cli import app
+    from critmin.errors import UsageError
+    from critmin.incidents import open_incident
+
+    with pytest.raises(UsageError, match="importer\\|material\\|stage"):
+        open_incident(situation="EU27-rare_earths", warehouse=run["wh"])
+    with pytest.raises(UsageError, match="no situation 'USA\\|rare_earths\\|metal'"):
+        open_incident(situation="USA|rare_earths|metal", warehouse=run["wh"])
+    with pytest.raises(UsageError, match="either an alert"):
+        open_incident(warehouse=run["wh"])
+    s = run["situations"]
+    calm = s[s["level"] == "none"]
+    if len(calm):
+        with pytest.raises(UsageError, match="level none"):
+            open_incident(situation=calm.iloc[0].situation_id, warehouse=run["wh"])
+    res = CliRunner().invoke(app, ["incident", "open", "--situation", "JPN|rare_earths|compound", "--through",
+                                   "fact_check", "--warehouse", run["wh"], "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    card = s[s["situation_id"] == "JPN|rare_earths|compound"].iloc[0]
+    assert doc["level"] == card.level and doc["alert"]["extra"]["situation"]["situation_id"] == card.situation_id

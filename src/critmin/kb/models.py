@@ -8,9 +8,9 @@ with a citation: the seed file name and the primary source the seed cites. Title
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from critmin.catalog.models import Stage  # the trade stages: one vocabulary, in the catalog
 
@@ -56,6 +56,26 @@ ACTOR_PATTERN = r"^(?:[A-Z]{3}|EU|EU27|G7|MSP|IPEF|ERGI|WTO|IEA|CMPA|OECD|[A-Z][
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
+
+
+# -- field checks shared by the entry and the measure models (one check per rule) -------------------------
+def _known_seed(v: str | None) -> str | None:
+    if v is not None and v not in SEEDS:
+        raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
+    return v
+
+
+def _known_materials(v: list[str]) -> list[str]:
+    bad = [m for m in v if m not in MATERIALS]
+    if bad:
+        raise ValueError(f"unknown material id(s) {bad}; known: {sorted(MATERIALS)}")
+    return v
+
+
+#: A seed file name of the project (or none).
+SeedName = Annotated[str | None, AfterValidator(_known_seed)]
+#: critmin material ids the knowledge base knows (MATERIALS).
+MaterialIds = Annotated[list[str], AfterValidator(_known_materials)]
 
 
 class StatusPeriod(_Strict):
@@ -132,20 +152,13 @@ class Citation(_Strict):
     """A source of an entry: a seed file and the primary source it cites, or (seed empty) a source read
     directly, with its address, locator and how well it was checked."""
 
-    seed: str | None = None
+    seed: SeedName = None
     primary: str  # title of the primary source (publisher, title)
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     published: dt.date | None = None
     locator: str | None = None  # article / paragraph / page
     supports: str | None = None  # which facts of the entry this source supports
     verification: Literal["primary", "secondary", "unverified"] | None = None
-
-    @field_validator("seed")
-    @classmethod
-    def _seed(cls, v: str | None) -> str | None:
-        if v is not None and v not in SEEDS:
-            raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
-        return v
 
     @model_validator(mode="after")
     def _traceable(self) -> Citation:
@@ -164,7 +177,7 @@ class Entry(_Strict):
     date_precision: Precision = "day"
     basis: Basis = "stated"
     status: list[StatusPeriod] = Field(default_factory=list)
-    materials: list[str] = Field(default_factory=list)
+    materials: MaterialIds = Field(default_factory=list)
     elements: list[str] = Field(default_factory=list)
     stages: list[Stage] = Field(default_factory=list)
     parties: list[Party] = Field(default_factory=list)
@@ -181,14 +194,6 @@ class Entry(_Strict):
     reviewed: dt.date | None = None  # the day the entry was last checked against its sources
     replaces: str | None = None  # user KB: the bundled id this entry replaces
     source_file: str = Field(default="", exclude=True)
-
-    @field_validator("materials")
-    @classmethod
-    def _materials(cls, v: list[str]) -> list[str]:
-        bad = [m for m in v if m not in MATERIALS]
-        if bad:
-            raise ValueError(f"unknown material id(s) {bad}; known: {sorted(MATERIALS)}")
-        return v
 
     @model_validator(mode="after")
     def _checks(self) -> Entry:

@@ -399,7 +399,7 @@ def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes
     if situations is None or policy is None:
         return None
     from critmin.monitor.priority import assumptions
-    from critmin.monitor.situations import level_counts
+    from critmin.monitor.situations import level_counts, tonnes
 
     counts = level_counts(situations)
     year = int(situations["data_year"].max()) if len(situations) else max(data.years)
@@ -416,7 +416,7 @@ def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes
     fl = flagged if flagged is not None else None
     flagged_rows = [] if fl is None else [
         {"hs6": r.hs6, "exporter": _name(r.exporter, tx.lang), "importer": _name(r.importer, tx.lang),
-         "qty_t": f"{r.qty_t:,.0f}", "value": f"{r.value_kusd / 1000:,.1f}", "uv": f"{r.usd_per_kg:,.2f}",
+         "qty_t": tonnes(r.qty_t), "value": f"{r.value_kusd / 1000:,.1f}", "uv": f"{r.usd_per_kg:,.2f}",
          "median": f"{r.median_usd_per_kg:,.2f}", "z": f"{r.robust_z:+.1f}"}
         for r in fl[fl["importer"].isin(_iso_members(data))].head(40).itertuples(index=False)]
     shown = _situation_rows(situations, tx, SITUATION_ROWS)

@@ -251,15 +251,19 @@ class _Builder:
             sh = "an unknown share" if g["share"] != g["share"] else f"{g['share']:.0f} %"
             sh_zh = "未知" if g["share"] != g["share"] else f"{g['share']:.0f}%"
             if by_code:
+                # the share here is the smaller of the value and weight shares (dependence on both bases), which
+                # can sit far below the concentration line's single-basis share of the same code: say which it is
                 reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) cover HS "
-                                  f"{codes_txt}; {who} supplies {sh} of them")
+                                  f"{codes_txt}; {who} supplies {sh} of them (the lower of its value and weight "
+                                  "shares)")
                 reasons_zh.append(f"{who_zh}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，覆盖HS "
-                                  f"{codes_txt}；{who_zh}供应占比{sh_zh}")
+                                  f"{codes_txt}；{who_zh}供应占比{sh_zh}（金额与重量口径中较低者）")
             else:
                 reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) name the "
-                                  f"material but no HS code: they may cover HS {codes_txt}; {who} supplies {sh}")
+                                  f"material but no HS code: they may cover HS {codes_txt}; {who} supplies {sh} "
+                                  "(the lower of its value and weight shares)")
                 reasons_zh.append(f"{who_zh}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，列明该矿产但未列HS"
-                                  f"编码，可能覆盖HS {codes_txt}；{who_zh}供应占比{sh_zh}")
+                                  f"编码，可能覆盖HS {codes_txt}；{who_zh}供应占比{sh_zh}（金额与重量口径中较低者）")
         if ctrl_level != "none":
             signals["control"] = ctrl_level
 
@@ -330,11 +334,11 @@ class _Builder:
             f0 = fl[0]
             reasons_en.append(f"{len(fl)} flow(s) with an implausible unit value, e.g. {_cname(f0.exporter, 'en')}→"
                               f"{_cname(f0.importer, 'en')} "
-                              f"HS {f0.hs6} {f0.qty_t:,.0f} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
+                              f"HS {f0.hs6} {tonnes(f0.qty_t)} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
                               f"{f0.median_usd_per_kg:,.2f})")
             reasons_zh.append(f"{len(fl)}笔流量单位价值异常，如{_cname(f0.exporter, 'zh')}→{_cname(f0.importer, 'zh')} "
                               f"HS {f0.hs6} "
-                              f"{f0.qty_t:,.0f}吨，每千克{f0.usd_per_kg:,.2f}美元（该编码中位数{f0.median_usd_per_kg:,.2f}）")
+                              f"{tonnes(f0.qty_t)}吨，每千克{f0.usd_per_kg:,.2f}美元（该编码中位数{f0.median_usd_per_kg:,.2f}）")
             if flagged_share == flagged_share and flagged_share > 0.1:
                 confidence = _lower(confidence)
         if stale >= lv.staleness.medium_after_years:
@@ -438,6 +442,11 @@ def _worst(cands: list[tuple]) -> tuple | None:
     if not cands:
         return None
     return min(cands, key=lambda c: (-round(c[3], 6), c[0] != "stage", c[1] != "value", c[0], _str(c[2])))
+
+
+def tonnes(t: float) -> str:
+    """A weight for a sentence: whole tonnes from 10 t, two decimals below (a 0.4 t parcel is not '0 t')."""
+    return f"{t:,.0f}" if abs(t) >= 10 else f"{t:,.2f}"
 
 
 def _nanmin(a: float, b: float) -> float:

@@ -301,3 +301,17 @@ def test_export_control_alerts_only_where_items_meet_the_traded_codes():
     no18 = "280530,284690,382499,848690,850511"
     assert _hs6_overlap(no18, "rare_earths", "metal") and _hs6_overlap(no18, "rare_earths", "compound")
     assert not _hs6_overlap("284690", "rare_earths", "metal")  # an item's codes that the flow does not trade
+
+
+def test_rule_citations_follow_the_alerts_material():
+    """import_drop_yoy is calibrated on the 2010 rare-earth quota cut: a rare-earth drop cites it, a cobalt drop
+    does not (it would read as a rare-earth measure behind a cobalt alert); the CRMA, naming no material, is
+    cited on every CRMA alert."""
+    rules = [r for r in load_rules() if r.id in ("import_drop_yoy", "crma_single_country_share")]
+    df = pd.concat([series([100.0, 40.0], metric="import_qty_yoy_pct", material=m, supplier="", start=2023)
+                    .assign(value=[0.0, -50.0]) for m in ("rare_earths", "cobalt")]
+                   + [series([70.0], material="cobalt", start=2024)])
+    got = {(a.rule_id, a.material): a.cited_events for a in evaluate(rules, df)}
+    assert "chn-2010-ree-quota-cut" in got[("import_drop_yoy", "rare_earths")]
+    assert "chn-2010-ree-quota-cut" not in got[("import_drop_yoy", "cobalt")]
+    assert "eu-2024-crma" in got[("crma_single_country_share", "cobalt")]

@@ -259,11 +259,28 @@ class _Citer:
             self._memo[key] = self._cite(rule, material, supplier, until, stage)
         return list(self._memo[key])
 
+    def rule_cites(self, rule: Rule, material: str) -> list[str]:
+        """The rule's own citations that bear on ``material``: an entry naming materials is cited only on alerts
+        about one of them (the 2010 rare-earth quota cut calibrates import_drop_yoy, but a cobalt drop does not
+        cite it); an entry naming none (the CRMA) is cited on every alert of the rule."""
+        if self.kb is None or not material:
+            return list(rule.cites)
+        from critmin.kb.models import MATERIAL_GROUPS
+
+        out = []
+        for c in rule.cites:
+            e = self.kb.find(c)
+            mats = set(getattr(e, "materials", []) or [])
+            mats |= {m for g in mats & set(MATERIAL_GROUPS) for m in MATERIAL_GROUPS[g]}
+            if not mats or material in mats:
+                out.append(c)
+        return out
+
     def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str) -> list[str]:
         from critmin.errors import UsageError
         from critmin.kb import controls_on
 
-        out = list(rule.cites)
+        out = self.rule_cites(rule, material)
         if self.kb is None or not material or not supplier:
             return out
         try:
@@ -303,7 +320,8 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
         if events is not None:
             evs = events[row.cm_row]
             extra["events"] = evs
-            cited = [*rule.cites, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in rule.cites)]
+            own = citer.rule_cites(rule, row.material)
+            cited = [*own, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in own)]
         else:
             cited = citer(rule, row.material, row.supplier, ends[i], row.stage)
         if rule.normalise == "reference":

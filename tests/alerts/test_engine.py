@@ -315,3 +315,24 @@ def test_rule_citations_follow_the_alerts_material():
     assert "chn-2010-ree-quota-cut" in got[("import_drop_yoy", "rare_earths")]
     assert "chn-2010-ree-quota-cut" not in got[("import_drop_yoy", "cobalt")]
     assert "eu-2024-crma" in got[("crma_single_country_share", "cobalt")]
+
+
+def test_a_control_on_exports_to_one_country_alerts_only_that_importer():
+    """MOFCOM/GAC 2024 No. 46 bans dual-use gallium exports to the USA: a US gallium series is raised for it, an
+    EU27 one is not (the monitor's situations apply the same test through their control index)."""
+    from critmin.monitor.controls import ControlIndex
+
+    rules = [r for r in load_rules() if r.id == "export_control_dependency"]
+    df = pd.concat([series([90.0], metric="supplier_share_qty_pct", importer=imp, material="gallium", stage="",
+                           start=2024) for imp in ("USA", "EU27")])
+    by_imp = {a.importer: {e["event_id"] for e in a.extra["events"]} for a in evaluate(rules, df)}
+    assert "chn-2024-no46-dual-use-usa" in by_imp.get("USA", set())
+    assert "chn-2024-no46-dual-use-usa" not in by_imp.get("EU27", set())
+    cited = {a.importer: a.cited_events for a in evaluate([Rule(**SHARE_RULE)], df.assign(metric="top1_share_qty_pct",
+                                                                                          period=2025))}
+    assert "chn-2024-no46-dual-use-usa" in cited["USA"] and "chn-2024-no46-dual-use-usa" not in cited["EU27"]
+    import datetime as dt
+
+    hits = {h.measure_id: h for h in ControlIndex(dt.date(2025, 6, 1)).hits("gallium", ("811291",))}
+    h = hits["chn-2024-no46-dual-use-usa"]
+    assert h.destinations == ("USA",) and h.binds_exports_to({"USA"}) and not h.binds_exports_to({"DEU", "FRA"})

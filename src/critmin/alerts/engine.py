@@ -228,12 +228,30 @@ def _controls_frame(kb: KnowledgeBase) -> pd.DataFrame:
         m = kb.entries[c.measure_id]
         if c.after != "in_force" or c.kind != "goods" or m.item(c.item_id).exporters != "in_jurisdiction":
             continue
+        dests = ",".join(m.item(c.item_id).destinations or m.destinations)
         for mat in c.materials:
             rows.append({"material": mat, "supplier": m.jurisdiction, "event_id": c.measure_id,
                          "item_id": c.item_id, "item_hs6": ",".join(c.hs6), "event_date": pd.Timestamp(c.day),
-                         "change": c.change, "basis": m.verification})
+                         "change": c.change, "basis": m.verification, "destinations": dests})
     return pd.DataFrame(rows, columns=["material", "supplier", "event_id", "item_id", "item_hs6", "event_date",
-                                       "change", "basis"])
+                                       "change", "basis", "destinations"])
+
+
+def _binds(destinations: str, importer: str, year: int, memo: dict) -> bool:
+    """A control binds exports to ``importer`` (a country or a group, members as of ``year``) when it names every
+    destination ('*') or one of the importer's members: a ban on exports to the USA raises nothing for the EU."""
+    dests = set(destinations.split(","))
+    if "*" in dests or not importer:
+        return True
+    key = (importer, year)
+    if key not in memo:
+        from critmin.catalog.economies import resolve_one
+
+        try:
+            memo[key] = set(resolve_one(importer).members(year)) | {importer}
+        except UsageError:  # a feed's own label: only an exact destination matches
+            memo[key] = {importer}
+    return bool(memo[key] & dests)
 
 
 def _hs6_overlap(item_hs6: str, material: str, stage: str) -> bool:
@@ -253,10 +271,11 @@ class _Citer:
         self.kb = kb
         self._memo: dict[tuple, list[str]] = {}
 
-    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str = "") -> list[str]:
-        key = (rule.id, material, supplier, until, stage)
+    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str = "",
+                 importer: str = "") -> list[str]:
+        key = (rule.id, material, supplier, until, stage, importer)
         if key not in self._memo:
-            self._memo[key] = self._cite(rule, material, supplier, until, stage)
+            self._memo[key] = self._cite(rule, material, supplier, until, stage, importer)
         return list(self._memo[key])
 
     def rule_cites(self, rule: Rule, material: str) -> list[str]:
@@ -276,7 +295,8 @@ class _Citer:
                 out.append(c)
         return out
 
-    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str) -> list[str]:
+    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str,
+              importer: str = "") -> list[str]:
         from critmin.errors import UsageError
         from critmin.kb import controls_on
 
@@ -289,6 +309,8 @@ class _Citer:
                                states=("in_force", "suspended", "announced", "unknown"))
         except UsageError:  # a material the catalog does not know: nothing to match
             return out
+        memo: dict = {}
+        hits = [h for h in hits if _binds(",".join(h.destinations or ("*",)), importer, until.year, memo)]
         ids = sorted({h.measure_id for h in hits}, key=lambda i: self.kb.entries[i].date, reverse=True)
         return out + [i for i in ids[:5] if i not in out]
 
@@ -323,7 +345,7 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
             own = citer.rule_cites(rule, row.material)
             cited = [*own, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in own)]
         else:
-            cited = citer(rule, row.material, row.supplier, ends[i], row.stage)
+            cited = citer(rule, row.material, row.supplier, ends[i], row.stage, row.importer)
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
         crossed = names[int(fl[i])]
@@ -399,8 +421,11 @@ def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of
     sub = sub.reset_index(drop=True).rename_axis("cm_row").reset_index()
     m = sub.merge(ctrl, on=["material", "supplier"], how="inner")
     m = m[(m["event_date"] >= m["cm_lo"]) & (m["event_date"] <= m["cm_hi"])]
-    if not m.empty:  # only where the controlled items intersect the HS codes traded
-        keep = [_hs6_overlap(h, mat, st) for h, mat, st in zip(m["item_hs6"], m["material"], m["stage"], strict=True)]
+    if not m.empty:  # only where the controlled items intersect the HS codes traded and bind that destination
+        memo: dict = {}
+        keep = [_hs6_overlap(h, mat, st) and _binds(d, imp, int(hi.year), memo)
+                for h, mat, st, d, imp, hi in zip(m["item_hs6"], m["material"], m["stage"], m["destinations"],
+                                                  m["importer"], m["cm_hi"], strict=True)]
         m = m[keep]
     if m.empty:
         return []
@@ -478,7 +503,7 @@ def _changepoint_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer) -> list[Aler
                 title_zh=rule.title_zh, metric=row.metric, importer=row.importer, material=row.material,
                 stage=row.stage, supplier=row.supplier, period=row.period, value=after, threshold=before,
                 comparison="change", transition="event", vintage=row.vintage, source=row.source,
-                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage),
+                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage, row.importer),
                 extra={"before_mean": before, "after_mean": after,
                        "shift_pct": shift if math.isfinite(shift) else None,
                        "method": cp.method, "penalty": None if cp.n_bkps else _penalty(cp, x), "n": len(x)},

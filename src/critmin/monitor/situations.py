@@ -212,10 +212,15 @@ class _Builder:
                                       f"({worst[1]} basis)")
                     reasons_zh.append(f"单一供应国{_cname(worst[2], 'zh')}占{where_zh}的{share:.0f}%（{basis_zh}口径）")
 
+        tags = ["concentration"] * len(reasons_en)  # the family behind each reason, to put the decisive ones first
+
         # export controls judged by their state on the as-of date (one reason per issuer and state)
         ctrl_level, states = "none", []
         groups: dict[tuple[str, str, bool], dict] = {}
+        dest = members.get(imp, ({imp}, False))[0] or {imp}
         for h in self.controls.hits(mat, hs6):
+            if not h.binds_exports_to(dest):  # e.g. No. 46 bans dual-use exports to the USA only
+                continue
             share = float("nan") if h.abroad else self._actor_share(h, r, codes)
             states.append(f"{h.measure_id}:{h.state}")
             measures.append(h.measure_id)
@@ -266,6 +271,7 @@ class _Builder:
                                   f"编码，可能覆盖HS {codes_txt}；{who_zh}供应占比{sh_zh}（金额与重量口径中较低者）")
         if ctrl_level != "none":
             signals["control"] = ctrl_level
+        tags += ["control"] * (len(reasons_en) - len(tags))
 
         # trade and price signals from the rules; change points as context
         cps = 0
@@ -284,6 +290,7 @@ class _Builder:
                     else:
                         reasons_en.append(f"unit value rose {v:.0f} % year on year")
                         reasons_zh.append(f"单位价值同比上涨{v:.0f}%")
+                    tags.append(fam)
             cp = sorted({str(x.period) for x in alerts if x.rule_kind == "changepoint"})
             cps = len(cp)
             for x in alerts:
@@ -293,6 +300,7 @@ class _Builder:
         level = "none"
         for s in signals.values():
             level = _level_max(level, s)
+        decisive = {f for f, s in signals.items() if s == level}  # the signals the level rests on
         oranges = list(dict.fromkeys(FAMILY[f] for f, s in signals.items() if LEVEL_RANK[s] >= LEVEL_RANK["orange"]))
         if len(oranges) >= 2 and level != "red":
             if "control" in oranges or stale < lv.staleness.medium_after_years:
@@ -317,6 +325,7 @@ class _Builder:
             reasons_en.append(f"imports USD {value / 1000:.2f} M under the USD {self.floor / 1000:g} M floor: "
                               "capped at yellow")
             reasons_zh.append(f"进口额{value / 1000:.2f}百万美元，低于{self.floor / 1000:g}百万美元门槛，最高为黄色")
+        tags += ["verdict"] * (len(reasons_en) - len(tags))  # two signals, market alone, floor
         if level == "none" and cps:
             level = "blue"
         if cps:
@@ -345,6 +354,12 @@ class _Builder:
             reasons_en.append(f"data year {year}, {stale} years before the as-of date")
             reasons_zh.append(f"数据年份{year}，早于评估日期{stale}年")
 
+        tags += ["context"] * (len(reasons_en) - len(tags))
+        # the reason the level rests on comes first (the summary shows one line): a red set by an in-force control
+        # must not open with the concentration line that alone would be yellow
+        order = sorted(range(len(reasons_en)), key=lambda i: 0 if tags[i] in decisive else
+                       (1 if tags[i] == "verdict" else 2))
+        reasons_en, reasons_zh = [reasons_en[i] for i in order], [reasons_zh[i] for i in order]
         sid = situation_id(imp, mat, stage)
         novelty, prev = self._novelty(sid, level, alerts, signals)
         pr = score(self.policy, level, value, stage_share if stage_share == stage_share else 1.0, mat in own,

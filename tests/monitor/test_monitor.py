@@ -212,7 +212,7 @@ def test_format_option_prints_the_orange_and_red_alerts(cold_run, tmp_path):
 
     from critmin.cli import app
 
-    base = ["monitor", "--warehouse", str(cold_run["wh"]), "--importers", "EU27", "--materials", "rare_earths",
+    base = ["monitor", "--warehouse", str(cold_run["wh"]), "--importers", "EU27", "--materials", "rare_earths,cobalt",
             "--as-of", AS_OF, "--no-progress", "--no-save", "--out", str(tmp_path)]
     rows = json.loads(CliRunner().invoke(app, [*base, "--format", "json"]).stdout)
     assert rows and {r["level"] for r in rows} <= {"red", "orange"}

@@ -70,3 +70,16 @@ def test_situation_errors_and_cli(run):
     doc = json.loads(res.output)
     card = s[s["situation_id"] == "JPN|rare_earths|compound"].iloc[0]
     assert doc["level"] == card.level and doc["alert"]["extra"]["situation"]["situation_id"] == card.situation_id
+
+
+def test_show_names_the_situation_in_both_languages(run):
+    from critmin.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["incident", "open", "--situation", "EU27|rare_earths|compound", "--through", "fact_check",
+                              "--warehouse", run["wh"]])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("Opened from situation EU27|rare_earths|compound")
+    iid = res.output.split("Incident ")[1].split()[0]
+    zh = runner.invoke(app, ["incident", "show", iid, "--warehouse", run["wh"], "--lang", "zh"])
+    assert zh.output.startswith("由态势 EU27|rare_earths|compound") and "等级红色" in zh.output

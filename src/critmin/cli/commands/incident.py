@@ -140,4 +140,13 @@ def _print(inc, fmt: Format, lang: str | None) -> None:
     else:
         from critmin.incidents.render import render_text
 
+        sit = ((inc.alert or {}).get("extra") or {}).get("situation")
+        if sit:  # the card's level and first reason; the rendering below shows the lead alert it rests on
+            from critmin.i18n import current_lang, t
+
+            zh = current_lang(lang) == "zh"
+            colour = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"} if zh else {}
+            reason = ((sit.get("reasons_zh") if zh else sit.get("reasons_en")) or "").split(" | ")[0]
+            typer.echo(t("incident.situation", lang, id=sit["situation_id"], run=sit["run_id"],
+                         level=colour.get(sit["level"], sit["level"]), reason=reason))
         typer.echo(render_text(inc, lang))

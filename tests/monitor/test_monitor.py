@@ -222,3 +222,14 @@ def test_format_option_prints_the_orange_and_red_alerts(cold_run, tmp_path):
     assert csv[0].startswith("id,level,") and len(csv) == len(rows) + 1
     table = CliRunner().invoke(app, [*base, "--format", "table"]).stdout
     assert all(r["id"] in table for r in rows)
+
+
+def test_crma_table_marks_materials_outside_the_acts_scope(cold_run):
+    """Antimony (EU 2023 critical, not strategic) at 86 % from Türkiye is shown for comparison, not as a breach."""
+    html = (cold_run["out"] / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="crma">'):]
+    section = section[:section.index("</section>")]
+    row = section[section.index("Antimony"):]
+    row = row[:row.index("</tr>")]
+    assert "not in scope" in row and ">yes<" not in row
+    assert section.index("Rare earths") < section.index("Antimony")  # strategic raw materials first

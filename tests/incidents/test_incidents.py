@@ -4,7 +4,6 @@ check → impact assessment (a stress run cited by id) → transition arrangemen
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -12,20 +11,6 @@ from typer.testing import CliRunner
 pytestmark = pytest.mark.slow
 
 AS_OF = "2026-11-23"
-
-
-@pytest.fixture(scope="module")
-def monitored(built_warehouse, tmp_path_factory):
-    """A private copy of the session warehouse with one monitor run stored in it."""
-    from critmin.alerts import sample_feed_path
-    from critmin.monitor import run_monitor
-
-    base = tmp_path_factory.mktemp("incidents")
-    wh = base / "critmin.duckdb"
-    shutil.copy(built_warehouse, wh)
-    res = run_monitor(base / "report", importers="EU27,USA,JPN", materials="rare_earths,cobalt", as_of=AS_OF,
-                      warehouse=str(wh), feed=sample_feed_path())
-    return {"wh": str(wh), "alerts": res.alerts}
 
 
 def _alert(alerts, **match):

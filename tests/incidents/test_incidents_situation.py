@@ -4,25 +4,15 @@ its measures cited in the fact check, its highest stored signal re-checked; one 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 pytestmark = pytest.mark.slow
 
-AS_OF = "2026-11-23"
-
-
 @pytest.fixture(scope="module")
-def run(built_warehouse, tmp_path_factory):
-    from critmin.monitor import run_monitor
-
-    base = tmp_path_factory.mktemp("incident_situation")
-    wh = base / "critmin.duckdb"
-    shutil.copy(built_warehouse, wh)
-    res = run_monitor(base / "report", importers="EU27,JPN", materials="rare_earths", as_of=AS_OF, warehouse=str(wh))
-    return {"wh": str(wh), "situations": res.situations}
+def run(monitored):
+    return monitored
 
 
 def test_open_from_a_situation_card(run):
@@ -55,8 +45,8 @@ def test_situation_errors_and_cli(run):
 
     with pytest.raises(UsageError, match="importer\\|material\\|stage"):
         open_incident(situation="EU27-rare_earths", warehouse=run["wh"])
-    with pytest.raises(UsageError, match="no situation 'USA\\|rare_earths\\|metal'"):
-        open_incident(situation="USA|rare_earths|metal", warehouse=run["wh"])
+    with pytest.raises(UsageError, match="no situation 'CHN\\|rare_earths\\|metal'"):
+        open_incident(situation="CHN|rare_earths|metal", warehouse=run["wh"])
     with pytest.raises(UsageError, match="either an alert"):
         open_incident(warehouse=run["wh"])
     s = run["situations"]

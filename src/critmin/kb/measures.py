@@ -18,7 +18,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .models import ID_PATTERN, MaterialIds, Precision, SeedName, _Strict
+from .models import ID_PATTERN, KbModel, MaterialIds, Precision, SeedName
 
 ItemKind = Literal["goods", "equipment", "technology"]
 Verification = Literal["primary", "secondary", "unverified"]
@@ -55,7 +55,7 @@ def _actors(v: list[str]) -> list[str]:
 Destinations = Annotated[list[str], AfterValidator(_actors)]
 
 
-class Source(_Strict):
+class Source(KbModel):
     """Where a fact comes from and how well it was checked.
 
     primary: the issuer's own text was read (or quoted in full by the cited page); secondary: a report that
@@ -71,7 +71,7 @@ class Source(_Strict):
     published: dt.date | None = None
 
 
-class Suspension(_Strict):
+class Suspension(KbModel):
     """``from``..``until`` (both inclusive) the measure (or only the listed scope items) does not apply."""
 
     from_: dt.date = Field(alias="from")
@@ -87,7 +87,7 @@ class Suspension(_Strict):
         return self
 
 
-class ScopeItem(_Strict):
+class ScopeItem(KbModel):
     """One controlled thing, at the level the law names it.
 
     ``effective``/``unknown_after`` override the measure's own (No. 61: clauses (1)-(2) start later)."""
@@ -134,7 +134,7 @@ class ScopeItem(_Strict):
         return list(dict.fromkeys([*(ELEMENT_MATERIAL[e] for e in self.elements), *self.materials]))
 
 
-class Exemption(_Strict):
+class Exemption(KbModel):
     """An exemption or general licence the text provides."""
 
     text_en: str = Field(min_length=3)
@@ -142,7 +142,7 @@ class Exemption(_Strict):
     locator: str | None = None
 
 
-class Measure(_Strict):
+class Measure(KbModel):
     """A legal measure with its dates, suspensions and scope (see the module docstring for date rules)."""
 
     id: str = Field(pattern=ID_PATTERN, max_length=80)

@@ -54,7 +54,9 @@ ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 ACTOR_PATTERN = r"^(?:[A-Z]{3}|EU|EU27|G7|MSP|IPEF|ERGI|WTO|IEA|CMPA|OECD|[A-Z][A-Z0-9_]{1,15})$"
 
 
-class _Strict(BaseModel):
+class KbModel(BaseModel):
+    """Strict, frozen base of every knowledge-base model (entries and measures alike)."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
 
 
@@ -78,7 +80,7 @@ SeedName = Annotated[str | None, AfterValidator(_known_seed)]
 MaterialIds = Annotated[list[str], AfterValidator(_known_materials)]
 
 
-class StatusPeriod(_Strict):
+class StatusPeriod(KbModel):
     """A status that holds from ``from`` (inclusive) to ``to`` (exclusive; open when missing)."""
 
     status: Status
@@ -97,7 +99,7 @@ class StatusPeriod(_Strict):
         return self.from_ <= day and (self.to is None or day < self.to)
 
 
-class Party(_Strict):
+class Party(KbModel):
     """A party to an agreement or a member of an alliance, with its join (and leave) date."""
 
     party: str = Field(pattern=ACTOR_PATTERN)
@@ -109,7 +111,7 @@ class Party(_Strict):
     note: str | None = None
 
 
-class Amount(_Strict):
+class Amount(KbModel):
     """A figure: value with currency (ISO 4217) and/or unit (t, kg, project, pct, member, ...)."""
 
     value: float
@@ -128,7 +130,7 @@ class Amount(_Strict):
         return v
 
 
-class Share(_Strict):
+class Share(KbModel):
     """A supply share stated in a source: importer's supply of a material from a supplier."""
 
     importer: str = Field(pattern=ACTOR_PATTERN)
@@ -148,7 +150,7 @@ class Share(_Strict):
         return v
 
 
-class Citation(_Strict):
+class Citation(KbModel):
     """A source of an entry: a seed file and the primary source it cites, or (seed empty) a source read
     directly, with its address, locator and how well it was checked."""
 
@@ -167,7 +169,7 @@ class Citation(_Strict):
         return self
 
 
-class Entry(_Strict):
+class Entry(KbModel):
     id: str = Field(pattern=ID_PATTERN, max_length=80)
     kind: Kind
     actor: str = Field(pattern=ACTOR_PATTERN)

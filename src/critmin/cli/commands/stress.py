@@ -149,20 +149,146 @@ def show(run_id: str = typer.Argument(..., help="run id, e.g. stress-1a2b3c4d5e6
 
 @stress_app.command("backtest")
 def backtest(fmt: Format = _FMT, warehouse: str = _WH, draws: int = typer.Option(2000, "--draws"),
-             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG) -> None:
-    """The 2010 rare-earth episode against actual BACI flows 2010–2012 / 2010 年稀土事件回测."""
+             seed: int = typer.Option(0, "--seed"), chart: Path = _CHART, lang: str = _LANG,
+             episode: str = typer.Option("2010", "--episode", help="2010 (quota, BACI 2010-2012) | 2025 (No. 18 "
+                                         "licensing, published magnet exports)"),
+             model: str = typer.Option("all", "--model", help="comma-separated or 'all'. 2010: engine (30-50 % "
+                                       "cut), law (quota as a ceiling), chain (the chain model's quota regime); "
+                                       "2025: law (review, gradual licensing, backlog), chain (the chain "
+                                       "model's licence path)"),
+             demand_year: int = typer.Option(2008, "--demand-year", help="2010 law model: year whose China exports "
+                                             "stand for demand without the quota"),
+             cdn: bool = typer.Option(False, "--cdn", help="chart loads plotly.js from the CDN (small file)")) -> None:
+    """Backtests against "nothing changes": the 2010 quota episode or 2025 licensing / 回测：2010 年配额事件或 2025 年许可管理."""
+    from critmin.errors import UsageError
     from critmin.i18n import t
+
+    if episode not in ("2010", "2025"):
+        raise UsageError(f"--episode: expected 2010 or 2025, got {episode!r}")
+    allowed = ("engine", "law", "chain") if episode == "2010" else ("law", "chain")
+    models = list(allowed) if model == "all" else [m.strip() for m in model.split(",") if m.strip()]
+    bad = [m for m in models if m not in allowed]
+    if bad or not models:
+        raise UsageError(f"--model for episode {episode}: expected 'all' or some of {', '.join(allowed)}, "
+                         f"got {model!r}")
+    if episode == "2025":
+        _backtest_2025(fmt, draws, seed, chart, lang, cdn, models)
+        return
     from critmin.stress.backtest import backtest_2010, write_backtest_chart
     from critmin.warehouse.handle import using
 
+    others = {}
     with using(warehouse) as wh:
         bt = backtest_2010(wh, draws=draws, seed=seed)
-    emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
-    if fmt is Format.table:
-        emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
-        emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
+        if "law" in models:
+            from critmin.stress.backtest_law import backtest_2010_law
+
+            others["law"] = backtest_2010_law(wh, draws=draws, seed=seed, demand_year=demand_year, engine=bt)
+        if "chain" in models:
+            from critmin.stress.backtest_law import backtest_2010_chain
+
+            others["chain"] = backtest_2010_chain(wh, draws=draws, seed=seed, engine=bt)
+    if fmt is Format.json:
+        doc = {}
+        if "engine" in models:
+            doc["engine"] = {"importers": bt.importers, "suppliers": bt.suppliers, "errors": bt.errors,
+                             "meta": bt.meta}
+        for m, r in others.items():
+            doc[m] = {"importers": r.importers, "suppliers": r.suppliers, "prices": r.prices, "errors": r.errors,
+                      "meta": r.meta}
+            if r.from_china is not None:
+                doc[m]["from_china"] = r.from_china
+        _print_json(doc)
+    elif fmt is Format.csv:
+        import pandas as pd
+
+        parts = [bt.importers.assign(model="engine")] if "engine" in models else []
+        parts += [r.importers.assign(model=m) for m, r in others.items()]
+        emit(pd.concat(parts, ignore_index=True), fmt)
+    else:
+        if "engine" in models:
+            emit(bt.importers, fmt, title=t("stress.backtest.importers", lang))
+            emit(bt.suppliers, fmt, title=t("stress.backtest.suppliers", lang))
+            emit(bt.errors, fmt, title=t("stress.backtest.errors", lang))
+        for m, r in others.items():
+            tag = f" [{m}]"
+            emit(r.importers, fmt, title=t("stress.backtest.law.importers", lang) + tag)
+            if r.from_china is not None:
+                emit(r.from_china, fmt, title=t("stress.backtest.law.from_china", lang) + tag)
+            if len(r.suppliers):
+                emit(r.suppliers, fmt, title=t("stress.backtest.law.suppliers", lang) + tag)
+            emit(r.prices, fmt, title=t("stress.backtest.law.prices", lang) + tag)
+            emit(r.errors, fmt, title=t("stress.backtest.law.errors", lang) + tag)
+            _emit_parameters(r.meta, fmt, lang, "chain" if m == "chain" else "2010")
     if chart:
-        write_backtest_chart(bt, chart)
+        if "law" in others:
+            from critmin.stress.backtest_chart import write_2010_chart
+
+            write_2010_chart(others["law"], chart, engine=bt if "engine" in models else None,
+                             chain=others.get("chain"), offline=not cdn, lang=lang)
+        else:
+            write_backtest_chart(bt, chart, offline=not cdn)
+
+
+def _emit_parameters(meta: dict, fmt: Format, lang, episode: str) -> None:
+    import pandas as pd
+
+    from critmin.i18n import t
+
+    rows = [{"parameter": k, "value": v["value"], "source": v["source"]} for k, v in meta["parameters"].items()]
+    emit(pd.DataFrame(rows), fmt, title=t("stress.backtest.parameters", lang))
+    typer.echo(t(f"stress.backtest.calibration_{episode}", lang))
+
+
+def _print_json(doc: dict) -> None:
+    """One JSON document; data frames become lists of rows, NaN becomes null."""
+    import json
+    import math
+    import sys
+
+    import pandas as pd
+
+    def plain(v):
+        if isinstance(v, pd.DataFrame):
+            return [plain(r) for r in v.to_dict(orient="records")]
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        if hasattr(v, "item"):  # numpy scalars
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v
+
+    sys.stdout.write(json.dumps(plain(doc), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+
+
+def _backtest_2025(fmt: Format, draws: int, seed: int, chart: Path | None, lang, cdn: bool,
+                   models: list[str]) -> None:
+    import pandas as pd
+
+    from critmin.i18n import t
+    from critmin.stress.backtest_2025 import backtest_2025
+
+    bts = {m: backtest_2025(draws=draws, seed=seed, model=m) for m in models}
+    cols = ["month", "destination", "qty_t", "qty_how", "base_t", "ratio", "ratio_how", "model_p10", "model_p50",
+            "model_p90", "sources"]
+    if fmt is Format.json:
+        _print_json({m: {"cells": b.cells, "scores": b.scores, "by_destination": b.by_destination, "path": b.path,
+                         "meta": b.meta} for m, b in bts.items()})
+    elif fmt is Format.csv:
+        emit(pd.concat([b.cells[cols].assign(model=m) for m, b in bts.items()], ignore_index=True), fmt)
+    else:
+        for m, b in bts.items():
+            emit(b.cells[cols], fmt, title=t("stress.backtest.2025.cells", lang) + f" [{m}]")
+            emit(pd.DataFrame([b.scores]), fmt, title=t("stress.backtest.2025.scores", lang) + f" [{m}]")
+            emit(b.by_destination, fmt, title=t("stress.backtest.2025.destinations", lang) + f" [{m}]")
+            _emit_parameters(b.meta, fmt, lang, "chain" if m == "chain" else "2025")
+    if chart:
+        from critmin.stress.backtest_chart import write_2025_chart
+
+        write_2025_chart(list(bts.values()), chart, offline=not cdn, lang=lang)
 
 
 def _run_and_emit(sc, fmt: Format, out: Path | None, chart: Path | None, warehouse, save: bool, lang,

@@ -170,15 +170,15 @@ def _rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kilobytes
 
 
-def _suite_critmin(wh, grid_con):
+def _suite_critmin(wh):
     """The suite through critmin's API on an open handle (DuckDB Warehouse or SparkWarehouse)."""
     import pandas as pd
 
     from critmin.indicators.dependency import all_importers, dependency
     from critmin.indicators.production import import_reliance
 
-    yield "grid_value", lambda: all_importers("value", con=grid_con).to_pandas()
-    yield "grid_qty", lambda: all_importers("qty", con=grid_con).to_pandas()
+    yield "grid_value", lambda: all_importers("value", warehouse=wh).to_pandas()
+    yield "grid_qty", lambda: all_importers("qty", warehouse=wh).to_pandas()
     yield "eu27_by_stage", lambda: dependency("EU27", None, by="stage", warehouse=wh)
     yield "reliance", lambda: pd.concat([import_reliance(",".join(ENTITIES), m, warehouse=wh)
                                          for m in RELIANCE_MATERIALS], ignore_index=True)
@@ -258,7 +258,7 @@ def phase(args) -> dict:
         from critmin.warehouse.handle import Warehouse
 
         with Warehouse.open(wh_path) as wh:
-            times = _run_suite(_suite_critmin(wh, wh.ibis), args.repeat, res)
+            times = _run_suite(_suite_critmin(wh), args.repeat, res)
     elif args.phase == "hand":
         from critmin.warehouse.lock import connect
 
@@ -271,7 +271,7 @@ def phase(args) -> dict:
         t0 = time.perf_counter()
         sw = SparkWarehouse(work / "lake")
         start = time.perf_counter() - t0
-        times = _run_suite(_suite_critmin(sw, sw.ibis), args.repeat, res)
+        times = _run_suite(_suite_critmin(sw), args.repeat, res)
         return {"times": times, "session_s": start, "rss_gb": _rss_gb()}
     else:
         raise SystemExit(f"unknown phase {args.phase}")

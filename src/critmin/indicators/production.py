@@ -21,27 +21,31 @@ from critmin.indicators.years import parse_years
 def production_concentration(commodity: str | None = None, years=None, warehouse=None):
     """Per WMD commodity × year: world total, top-1 producer and share, top-3 share, HHI, n producers,
     China's share, and the year's production provenance ids."""
-    from ibis import _
-
     from critmin.catalog import load_catalog
-    from critmin.indicators.imports import concentration
+    from critmin.indicators.dependency import to_frame
+    from critmin.indicators.imports import concentration_sql
     from critmin.indicators.provenance import add_provenance
+    from critmin.tabletext import Rows
     from critmin.warehouse.handle import using
 
+    where, params = ["TRUE"], []
+    if commodity:
+        m = load_catalog().material(commodity)
+        where.append("commodity = ?")
+        params.append(m.wmd_commodity or commodity)
+    yrs = parse_years(years)
+    if yrs:
+        where.append(f"year IN ({', '.join(str(int(y)) for y in yrs)})")
+    # production rows reuse the import-side maths: "exporter" = producer, "importer" = the world
+    flows = (f"SELECT year, commodity, unit, country AS exporter, qty AS value_kusd, qty AS qty_t FROM production "
+             f"WHERE {' AND '.join(where)}")
+    sql = f"""SELECT commodity, unit, year, total_imports AS world_production, n_suppliers AS n_producers,
+                     top1_supplier AS top1_producer, top1_share, top3_share, hhi, china_share
+              FROM ({concentration_sql(flows, ['commodity', 'unit', 'year'], 'value')}) AS c
+              ORDER BY commodity, year, unit"""
     with using(warehouse) as wh:
-        prod = wh.ibis.table("production")
-        if commodity:
-            m = load_catalog().material(commodity)
-            prod = prod.filter(_.commodity == (m.wmd_commodity or commodity))
-        yrs = parse_years(years)
-        if yrs:
-            prod = prod.filter(_.year.isin(yrs))
-        # production rows reuse the import-side maths: "exporter" = producer, "importer" = the world
-        flows = prod.select("year", "commodity", "unit", exporter=_.country, value_kusd=_.qty, qty_t=_.qty)
-        df = concentration(flows, ["commodity", "unit", "year"], "value").to_pandas()
-        df = (df.rename(columns={"total_imports": "world_production", "n_suppliers": "n_producers",
-                                 "top1_supplier": "top1_producer"})
-              .sort_values(["commodity", "year"]).reset_index(drop=True))
+        df = to_frame(Rows(*wh.rows(sql, params)))
+        df["world_production"] = df["world_production"].astype("float64")
         return add_provenance(df, wh, ("production",))
 
 

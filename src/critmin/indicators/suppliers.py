@@ -1,5 +1,5 @@
 """Supplier-side questions the incident stages ask, on the same flows as the dependency table (Ibis,
-engine-portable; groups as extra-group flows through :func:`critmin.indicators.imports.economy_flows`).
+engine-portable; groups as extra-group flows through :func:`critmin.indicators.imports.flows_sql`).
 
 * flow totals       n rows, Σ v (thousand USD), Σ q (t) of the raw trade rows behind a dependency cell — the
                     importer's (extra-group) imports of the HS6 codes in a year, and those from one supplier
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 
 def _flows(wh, econ: list, hs6: list[str], year: int):
-    """Imports of ``hs6`` in ``year`` into the economies (extra-group for groups)."""
-    from ibis import _
+    """Imports of ``hs6`` in ``year`` into the economies (extra-group for groups), as an Ibis table over the
+    indicators' flows statement (:func:`critmin.indicators.imports.flows_sql`, the selection registered on the
+    handle first). The raw rows of every code count, in any year (no live-year window)."""
+    from critmin.indicators.imports import flows_sql, select
 
-    from critmin.indicators.imports import economy_flows
-
-    trade = wh.ibis.table("trade").filter((_.year == int(year)) & _.hs6.isin(list(hs6)))
-    return economy_flows(trade, econ, [int(year)])
+    select(wh, econ, [("", "", str(h), None, None) for h in hs6], [int(year)])
+    return wh.ibis.sql(flows_sql("trade"))
 
 
 def flow_totals(economy, hs6: list[str], year: int, supplier: str | None = None, warehouse=None) -> dict:

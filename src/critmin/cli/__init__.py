@@ -13,17 +13,22 @@ import sys
 
 import typer
 
-app = typer.Typer(
-    name="critmin",
-    help="Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统",
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
-    pretty_exceptions_enable=False,
-    epilog="Exit codes: 0 done · 1 some inputs refused (each named) · 2 bad input or usage · 3/4/5 compliance "
-           "advisory/warning/error findings · 6/7 ledger chain or balance breaks · 8 nothing matched the query · "
-           "75 warehouse busy, try again / 退出码：0 完成 · 1 部分输入被拒 · 2 输入或用法错误 · 3/4/5 合规提示/警告/错误 · "
-           "6/7 账本断链或不平衡 · 8 查询无结果 · 75 数据仓库忙",
-)
+
+def _new_app() -> typer.Typer:
+    """The root command with its options (the full app, or the one-command app :func:`main` runs)."""
+    root = typer.Typer(
+        name="critmin",
+        help="Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统",
+        no_args_is_help=True,
+        add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+        pretty_exceptions_enable=False,
+        epilog="Exit codes: 0 done · 1 some inputs refused (each named) · 2 bad input or usage · 3/4/5 compliance "
+               "advisory/warning/error findings · 6/7 ledger chain or balance breaks · 8 nothing matched the query · "
+               "75 warehouse busy, try again / 退出码：0 完成 · 1 部分输入被拒 · 2 输入或用法错误 · 3/4/5 合规提示/警告/错误 · "
+               "6/7 账本断链或不平衡 · 8 查询无结果 · 75 数据仓库忙",
+    )
+    root.callback()(_root)
+    return root
 
 
 def _version(value: bool) -> None:
@@ -34,10 +39,16 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
                                        help="print the version and exit / 显示版本")) -> None:
     """Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统"""
+
+
+app = _new_app()
+# command or group name -> the module registering it, so main() can build the one command it runs (typer
+# builds a click command, reading every signature and type hint, for each registered command at each start:
+# ~70 of them cost more than the lookup itself)
+_OWNER: dict[str, object] = {}
 
 
 def _register_all() -> None:
@@ -46,9 +57,26 @@ def _register_all() -> None:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(app)
+        probe = typer.Typer()
+        module.register(probe)
+        names = [c.name or c.callback.__name__.replace("_", "-") for c in probe.registered_commands]
+        names += [g.name or g.typer_instance.info.name for g in probe.registered_groups]
+        for name in names:
+            _OWNER[name] = module
 
 
 _register_all()
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app to run for ``argv``: only the named command's module registered when the first argument names
+    a command (same options, help and behaviour), else the full app (``--help``, ``--version``, completion)."""
+    module = _OWNER.get(argv[0]) if argv else None
+    if module is None:
+        return app
+    one = _new_app()
+    module.register(one)
+    return one
 
 
 def main() -> None:
@@ -57,7 +85,7 @@ def main() -> None:
     from critmin.i18n import UnknownLanguage
 
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except UnknownLanguage as exc:  # CRITMIN_LANG=fr: one line, not a traceback
         typer.echo(str(exc), err=True)
         sys.exit(2)

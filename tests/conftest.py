@@ -104,3 +104,11 @@ def driver(tmp_path_factory):
     drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     yield drv
     drv.quit()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Spark and browser tests belong to the slow tier too: ``pytest -m "not slow"`` is the fast tier (issue 16:
+    ≤ 2 min on the 2-core machine; bench/RESULTS.md), ``pytest`` runs every tier as CI does."""
+    for item in items:
+        if item.get_closest_marker("spark") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

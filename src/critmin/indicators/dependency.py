@@ -138,4 +138,4 @@ def all_importers(basis: Basis = "value", warehouse=None):
             import pyarrow as pa
 
             return pa.Table.from_pandas(wh.sql(sql).df(), preserve_index=False)
-        return wh.con.execute(sql).fetch_arrow_table()
+        return wh.con.sql(sql).to_arrow_table()

@@ -237,66 +237,14 @@ def read_data(path: str | Path, *, error: type[InputError] = InputError, expecte
 
 def read_bundled_yaml(path: str | Path):
     """A YAML file shipped inside the package, parsed by libyaml when present (about 8x faster than the strict
-    pure-Python reader; the catalog's five files cost 0.4 s at every command start otherwise). Only for
-    critmin's own data: ``tests/test_catalog.py`` reads every bundled YAML file through :func:`read_data`, so
-    duplicate keys or non-finite numbers in them still fail a test.
-
-    The parsed data are kept in the per-user cache (:func:`_cache_path`, setting ``cache``), keyed by the file's
-    path, size and modification time: libyaml still builds every node in Python, so the 25 bundled files (KB,
-    catalog, messages) cost 0.15–0.45 s per command; reading the cached copy costs a few milliseconds."""
-    import pickle
-
-    p = Path(path)
-    cached = _cache_path(p)
-    if cached is not None:
-        try:
-            with open(cached, "rb") as fh:
-                return pickle.load(fh)  # noqa: S301 - our own cache of our own package data, in the user's folder
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
-            pass
-    import yaml
-
-    with open(p, encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
-    if cached is not None:
-        _write_cache(cached, data)
-    return data
-
-
-def _cache_path(path: Path) -> Path | None:
-    """Where the parsed copy of a bundled file lives, or None when caching is off (``CRITMIN_CACHE=off``)."""
-    import hashlib
-    import os
-    import sys
-
+    pure-Python reader; the catalog's five files cost 0.4 s at every command start otherwise), and kept parsed
+    in the per-user cache (:mod:`critmin.yamlcache`, setting ``cache``). Only for critmin's own data:
+    ``tests/test_catalog.py`` reads every bundled YAML file through :func:`read_data`, so duplicate keys or
+    non-finite numbers in them still fail a test."""
     from critmin.settings import get
+    from critmin.yamlcache import load
 
-    folder = get("cache")
-    if str(folder).lower() in ("off", "0", "no", ""):
-        return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{sys.version_info[:2]}|{os.name}"
-    return Path(folder).expanduser() / "yaml" / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".pickle")
-
-
-def _write_cache(target: Path, data) -> None:
-    """Write the parsed copy through a temporary file renamed into place; a cache that cannot be written is
-    skipped (the data were read all the same)."""
-    import os
-    import pickle
-    import tempfile
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except OSError:
-        return
+    return load(path, get("cache"))
 
 
 def read_yaml(path: str | Path | None, error: type[InputError], expected: str, *, name: str | None = None,

@@ -29,9 +29,10 @@ def _catalogue() -> dict[str, dict[str, str]]:
         # package data: libyaml when present (the pure-Python loader cost 0.2 s per command start), through the
         # parsed-copy cache when the package is plain files
         if isinstance(entry, Path):
-            from critmin.datafile import read_bundled_yaml
+            from critmin.settings import get
+            from critmin.yamlcache import load
 
-            data = read_bundled_yaml(entry) or {}
+            data = load(entry, get("cache")) or {}
         else:
             import yaml
 

@@ -72,16 +72,21 @@ def dependency_rows(importer, material: str | None = None, stage: str | None = N
         keys = ["importer", "material_id", *([by] if by != "material" else []), "year"]
         k = ", ".join(keys)
         on = " AND ".join(f"c.{x} = u.{x}" for x in keys)
-        conc = (f"SELECT c.*, u.unit_value_usd_per_kg FROM ({concentration_sql(flows, keys, basis)}) AS c "
-                f"JOIN ({unit_value_sql(flows, keys)}) AS u ON {on}")
-        cols = ", ".join([*keys, f"'{basis}' AS basis", "total_imports", "n_suppliers", "top1_supplier",
+        # the flows once, as a common table both aggregates read (inlined twice they are joined twice)
+        f = "SELECT * FROM f"
+        conc = (f"SELECT c.*, u.unit_value_usd_per_kg FROM ({concentration_sql(f, keys, basis)}) AS c "
+                f"JOIN ({unit_value_sql(f, keys)}) AS u ON {on}")
+        cols = ", ".join([*keys, "total_imports", "n_suppliers", "top1_supplier",
                           "top1_share", "top3_share", "hhi", "china_share", "unit_value_usd_per_kg", "yoy_imports",
                           "yoy_unit_value", "top1_share_change_pp", "china_share_change_pp"])
         where = f"WHERE year IN ({', '.join(str(int(y)) for y in yrs)})" if yrs else ""
-        columns, rows = wh.rows(f"SELECT {cols} FROM ({trends_sql(conc, keys[:-1])}) AS d {where} ORDER BY {k}")
+        columns, rows = wh.rows(f"WITH f AS ({flows}) "
+                                f"SELECT {cols} FROM ({trends_sql(conc, keys[:-1])}) AS d {where} ORDER BY {k}")
         if not rows:
             raise EmptyResult(f"no imports found for {_names(econ)} / {material or hs6} / years {years or 'all'}")
-        return add_provenance(Rows.typed(columns, rows), wh, (table_of(source),))
+        at = len(keys)  # the basis, after the year
+        rows = [(*r[:at], basis, *r[at:]) for r in rows]
+        return add_provenance(Rows.typed([*columns[:at], "basis", *columns[at:]], rows), wh, (table_of(source),))
 
 
 def dependency(importer, material: str | None = None, stage: str | None = None, hs6: list[str] | None = None,

@@ -31,14 +31,14 @@ def trade_sql(wh, source: str = "baci") -> str:
     if wh.con.execute("SELECT count(*) FROM trade_comtrade").fetchone()[0] == 0:
         raise UsageError("no Comtrade rows in the warehouse: load extracts with `critmin ingest comtrade FILE`")
 
-    def side(flow: str) -> str:
+    def side(which: str) -> str:
         return f"""SELECT year, exporter, importer, hs6, sum(value_kusd) AS value_kusd, sum(qty_t) AS qty_t,
                           min(provenance_id) AS provenance_id
-                   FROM trade_comtrade WHERE flow = '{flow}' GROUP BY year, exporter, importer, hs6"""
+                   FROM trade_comtrade WHERE {which} GROUP BY year, exporter, importer, hs6"""
 
     return f"""(
-        SELECT m.*, 'importer' AS declared_by FROM ({side('M')}) AS m
+        SELECT m.*, 'importer' AS declared_by FROM ({side("flow = 'M'")}) AS m
         UNION ALL
-        SELECT x.*, 'exporter (mirror)' AS declared_by FROM ({side('X')}) AS x
+        SELECT x.*, 'exporter (mirror)' AS declared_by FROM ({side("flow = 'X'")}) AS x
         WHERE NOT EXISTS (SELECT 1 FROM trade_comtrade AS r WHERE r.flow = 'M' AND r.year = x.year
                           AND r.importer = x.importer AND r.hs6 = x.hs6))"""

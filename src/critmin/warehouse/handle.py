@@ -105,7 +105,7 @@ class Warehouse:
             raise UsageError(f"unknown trade table '{table}'")
         return [r[0] for r in self.con.execute(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
 
-    def _provenance_year_sql(self, table: str) -> str:
+    def _provenance_year_sql(self, table: str) -> tuple[str, list]:
         """(year, provenance_id, rows) of ``table``: read from the ``provenance_year`` lookup a build or ingest
         writes; counted from the table itself in a file that has no lookup yet."""
         from critmin.warehouse.schema import PROVENANCE_YEAR_TABLES
@@ -117,19 +117,20 @@ class Warehouse:
                 "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                 "AND table_name = 'provenance_year'").fetchone()[0])
         if self._has_lookup:
-            return f"""SELECT year, provenance_id, rows FROM provenance_year WHERE "table" = '{table}'"""
-        return f"SELECT year, provenance_id, count(*) AS rows FROM {table} GROUP BY year, provenance_id"
+            return 'SELECT year, provenance_id, rows FROM provenance_year WHERE "table" = ?', [table]
+        return f"SELECT year, provenance_id, count(*) AS rows FROM {table} GROUP BY year, provenance_id", []
 
     def provenance_years(self, table: str = "trade") -> list[tuple[int, str]]:
         """(year, provenance_id) pairs of a table, for labelling indicator rows (no pandas)."""
-        return self.con.execute(f"SELECT year, provenance_id FROM ({self._provenance_year_sql(table)}) "
-                                "ORDER BY 1, 2").fetchall()
+        sql, params = self._provenance_year_sql(table)
+        return self.con.execute(f"SELECT year, provenance_id FROM ({sql}) ORDER BY 1, 2", params).fetchall()
 
     def provenance_by_year(self, table: str = "trade"):
         """Which provenance records feed which years of a table: (year, provenance_id, source, vintage, rows)."""
+        sql, params = self._provenance_year_sql(table)
         return self.con.execute(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, t.rows
-                                    FROM ({self._provenance_year_sql(table)}) t JOIN provenance p USING (provenance_id)
-                                    ORDER BY t.year, t.provenance_id""").df()
+                                    FROM ({sql}) t JOIN provenance p USING (provenance_id)
+                                    ORDER BY t.year, t.provenance_id""", params).df()
 
     def register(self, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
         """A small temporary table on this connection (a selection an indicator statement joins on: codes,

@@ -53,9 +53,11 @@ PROVENANCE_YEAR_TABLES = ("trade", "trade_comtrade", "production", "governance")
 
 def record_provenance_years(con) -> None:
     """(Re)write ``provenance_year`` ("table", year, provenance_id, rows) from the data tables on ``con``."""
-    parts = " UNION ALL ".join(f"""SELECT '{t}' AS "table", year, provenance_id, count(*) AS rows FROM {t}
-                                   GROUP BY year, provenance_id""" for t in PROVENANCE_YEAR_TABLES)
-    con.execute(f"CREATE OR REPLACE TABLE provenance_year AS {parts}")
+    con.execute('CREATE OR REPLACE TABLE provenance_year ("table" VARCHAR, year INTEGER, provenance_id VARCHAR, '
+                "rows BIGINT)")
+    for t in PROVENANCE_YEAR_TABLES:
+        con.execute(f"INSERT INTO provenance_year SELECT ?, year, provenance_id, count(*) FROM {t} "
+                    "GROUP BY year, provenance_id", [t])
 
 
 # Columns the code reads from the catalog tables (the data tables' columns are their DDL's).

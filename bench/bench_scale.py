@@ -291,7 +291,7 @@ def _child(args, name: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ compare
-def compare(work: Path, a: str, b: str) -> dict[str, int]:
+def compare(work: Path, a: str, b: str, items: str | None = None) -> dict[str, int]:
     """Rows compared per suite item between two phases' results; raises on any difference."""
     import numpy as np
     import pandas as pd
@@ -305,7 +305,7 @@ def compare(work: Path, a: str, b: str) -> dict[str, int]:
                "reliance": ["production_t", "imports_t", "exports_t"]}
     cols_of["grid_qty"] = cols_of["grid_value"]
     out = {}
-    for item in SUITE:
+    for item in (items.split(",") if items else SUITE):
         x = pd.read_parquet(work / f"res_{a}" / f"{item}.parquet")
         y = pd.read_parquet(work / f"res_{b}" / f"{item}.parquet")
         keys, cols = keys_of[item], cols_of[item]
@@ -336,7 +336,7 @@ def reuse(args, work: Path) -> None:
     for _ in range(2):  # alternate the sides, so load on a shared machine falls on both
         for side in runs:
             runs[side].append(_child(args, side)["times"])
-    checked = compare(work, "critmin", "hand")
+    checked = compare(work, "critmin", "hand", args.items)
     best = {side: {item: min(t for r in rs for t in r[item]) for item in rs[0]} for side, rs in runs.items()}
     lines = [f"Suite items {', '.join(best['critmin'])} on a kept {n:,}-row warehouse; critmin and hand-written "
              f"DuckDB SQL alternated in separate processes (2 × {args.repeat} runs each, best shown); results equal "

@@ -103,7 +103,8 @@ class Warehouse:
         """The years present in a trade table, ascending."""
         if table not in ("trade", "trade_comtrade"):
             raise UsageError(f"unknown trade table '{table}'")
-        return [r[0] for r in self.con.execute(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+        sql, params = self._provenance_year_sql(table)  # the lookup when the file has one: no scan of the table
+        return [r[0] for r in self.con.execute(f"SELECT DISTINCT year FROM ({sql}) ORDER BY 1", params).fetchall()]
 
     def _provenance_year_sql(self, table: str) -> tuple[str, list]:
         """(year, provenance_id, rows) of ``table``: read from the ``provenance_year`` lookup a build or ingest

@@ -68,3 +68,20 @@ def test_indicator_commands_import_neither_pandas_nor_ibis(demo_warehouse, args)
     assert r.returncode == 0, r.stderr[-800:]
     assert "CHN" in r.stdout or "rank" in r.stdout, r.stdout[-500:]
     assert r.stderr.strip().endswith("[]"), r.stderr[-500:]
+
+
+def test_the_command_map_names_what_each_module_registers():
+    """main() imports only the module of the command it runs, found in COMMANDS: the map must list exactly the
+    commands and groups the modules register."""
+    import typer
+
+    from critmin.cli import COMMANDS, command_modules
+
+    found = {}
+    for module in command_modules():
+        probe = typer.Typer()
+        module.register(probe)
+        names = [c.name or c.callback.__name__.replace("_", "-") for c in probe.registered_commands]
+        names += [g.name or g.typer_instance.info.name for g in probe.registered_groups]
+        found.update(dict.fromkeys(names, module.__name__.rsplit(".", 1)[1]))
+    assert found == COMMANDS

@@ -44,38 +44,55 @@ def _root(version: bool = typer.Option(False, "--version", "-V", callback=_versi
     """Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统"""
 
 
-app = _new_app()
-# command or group name -> the module registering it, so main() can build the one command it runs (typer
-# builds a click command, reading every signature and type hint, for each registered command at each start:
-# ~70 of them cost more than the lookup itself)
-_OWNER: dict[str, object] = {}
+# command or group -> the module of critmin.cli.commands that registers it, so main() imports and builds only
+# the command it runs (typer builds a click command, reading every signature and type hint, for each
+# registered command at each start: ~70 of them, and their 14 modules, cost more than a lookup itself).
+# tests/ux/test_speed.py keeps this map equal to what the modules register.
+COMMANDS = {
+    "alerts": "alerts", "build": "warehouse", "catalog": "warehouse", "comply": "comply",
+    "critical-lists": "criticality", "criticality": "criticality", "crma": "indicators", "dependency": "indicators",
+    "discourse": "discourse", "examples": "about", "export": "warehouse", "geopolrisk": "geopolrisk",
+    "incident": "incident", "ingest": "warehouse", "kb": "kb", "ledger": "ledger", "mirror": "warehouse",
+    "monitor": "monitor", "production": "indicators", "reliance": "indicators", "reproduce": "indicators",
+    "serve": "serve", "settings": "about", "sources": "warehouse", "stress": "stress", "summary": "warehouse",
+    "suppliers": "indicators", "tables": "warehouse", "version": "about",
+}
 
 
-def _register_all() -> None:
+def command_modules() -> list:
+    """Every module of critmin.cli.commands, imported, in name order."""
     from critmin.cli import commands
 
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(app)
-        probe = typer.Typer()
-        module.register(probe)
-        names = [c.name or c.callback.__name__.replace("_", "-") for c in probe.registered_commands]
-        names += [g.name or g.typer_instance.info.name for g in probe.registered_groups]
-        for name in names:
-            _OWNER[name] = module
+    return [importlib.import_module(f"{commands.__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name)]
 
 
-_register_all()
+def _full_app() -> typer.Typer:
+    """The app with every command registered (``--help``, completion, docs, tests): built once."""
+    full = globals().get("_FULL")
+    if full is None:
+        full = _new_app()
+        for module in command_modules():
+            module.register(full)
+        globals()["_FULL"] = full
+    return full
+
+
+def __getattr__(name: str):
+    if name == "app":  # `from critmin.cli import app`: the full app, built on first use
+        return _full_app()
+    raise AttributeError(f"module 'critmin.cli' has no attribute {name!r}")
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
-    """The app to run for ``argv``: only the named command's module registered when the first argument names
-    a command (same options, help and behaviour), else the full app (``--help``, ``--version``, completion)."""
-    module = _OWNER.get(argv[0]) if argv else None
-    if module is None:
-        return app
+    """The app to run for ``argv``: only the named command's module imported and registered when the first
+    argument names a command (same options, help and behaviour), else the full app (``--help``, ``--version``,
+    completion)."""
+    name = COMMANDS.get(argv[0]) if argv else None
+    if name is None:
+        return _full_app()
     one = _new_app()
-    module.register(one)
+    importlib.import_module(f"critmin.cli.commands.{name}").register(one)
     return one
 
 

@@ -170,15 +170,15 @@ def _rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kilobytes
 
 
-def _suite_critmin(wh, grid_con):
+def _suite_critmin(wh):
     """The suite through critmin's API on an open handle (DuckDB Warehouse or SparkWarehouse)."""
     import pandas as pd
 
     from critmin.indicators.dependency import all_importers, dependency
     from critmin.indicators.production import import_reliance
 
-    yield "grid_value", lambda: all_importers("value", con=grid_con).to_pandas()
-    yield "grid_qty", lambda: all_importers("qty", con=grid_con).to_pandas()
+    yield "grid_value", lambda: all_importers("value", warehouse=wh).to_pandas()
+    yield "grid_qty", lambda: all_importers("qty", warehouse=wh).to_pandas()
     yield "eu27_by_stage", lambda: dependency("EU27", None, by="stage", warehouse=wh)
     yield "reliance", lambda: pd.concat([import_reliance(",".join(ENTITIES), m, warehouse=wh)
                                          for m in RELIANCE_MATERIALS], ignore_index=True)
@@ -207,9 +207,11 @@ def _suite_hand(con):
     yield "reliance", reliance
 
 
-def _run_suite(items, repeat: int, out: Path) -> dict:
+def _run_suite(items, repeat: int, out: Path, only: str | None = None) -> dict:
     times: dict[str, list[float]] = {}
     for name, fn in items:
+        if only and name not in only.split(","):
+            continue
         ts = []
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -258,12 +260,12 @@ def phase(args) -> dict:
         from critmin.warehouse.handle import Warehouse
 
         with Warehouse.open(wh_path) as wh:
-            times = _run_suite(_suite_critmin(wh, wh.ibis), args.repeat, res)
+            times = _run_suite(_suite_critmin(wh), args.repeat, res, args.items)
     elif args.phase == "hand":
         from critmin.warehouse.lock import connect
 
         con = connect(wh_path, read_only=True)
-        times = _run_suite(_suite_hand(con), args.repeat, res)
+        times = _run_suite(_suite_hand(con), args.repeat, res, args.items)
         con.close()
     elif args.phase == "spark":
         from critmin.warehouse.lake import SparkWarehouse
@@ -271,7 +273,7 @@ def phase(args) -> dict:
         t0 = time.perf_counter()
         sw = SparkWarehouse(work / "lake")
         start = time.perf_counter() - t0
-        times = _run_suite(_suite_critmin(sw, sw.ibis), args.repeat, res)
+        times = _run_suite(_suite_critmin(sw), args.repeat, res, args.items)
         return {"times": times, "session_s": start, "rss_gb": _rss_gb()}
     else:
         raise SystemExit(f"unknown phase {args.phase}")
@@ -280,7 +282,7 @@ def phase(args) -> dict:
 
 def _child(args, name: str) -> dict:
     cmd = [sys.executable, __file__, "--phase", name, "--warehouse", str(args.warehouse), "--workdir",
-           str(args.workdir), "--repeat", str(args.repeat)]
+           str(args.workdir), "--repeat", str(args.repeat), *(["--items", args.items] if args.items else [])]
     print(f"[{time.strftime('%H:%M:%S')}] {name} …", file=sys.stderr, flush=True)
     p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
     if p.returncode != 0:
@@ -289,7 +291,7 @@ def _child(args, name: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ compare
-def compare(work: Path, a: str, b: str) -> dict[str, int]:
+def compare(work: Path, a: str, b: str, items: str | None = None) -> dict[str, int]:
     """Rows compared per suite item between two phases' results; raises on any difference."""
     import numpy as np
     import pandas as pd
@@ -303,7 +305,7 @@ def compare(work: Path, a: str, b: str) -> dict[str, int]:
                "reliance": ["production_t", "imports_t", "exports_t"]}
     cols_of["grid_qty"] = cols_of["grid_value"]
     out = {}
-    for item in SUITE:
+    for item in (items.split(",") if items else SUITE):
         x = pd.read_parquet(work / f"res_{a}" / f"{item}.parquet")
         y = pd.read_parquet(work / f"res_{b}" / f"{item}.parquet")
         keys, cols = keys_of[item], cols_of[item]
@@ -322,6 +324,36 @@ def compare(work: Path, a: str, b: str) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------------------------------------- main
+def reuse(args, work: Path) -> None:
+    """The suite (or ``--items`` of it) again on a kept warehouse: critmin and hand SQL alternately, each in its
+    own process, ``--repeat`` runs each, results compared; best times and ratios printed (and written to
+    RESULTS.md under their own heading unless --no-write)."""
+    import duckdb
+
+    with duckdb.connect(str(args.warehouse), read_only=True) as con:
+        n = con.execute("SELECT count(*) FROM trade").fetchone()[0]
+    runs = {"critmin": [], "hand": []}
+    for _ in range(2):  # alternate the sides, so load on a shared machine falls on both
+        for side in runs:
+            runs[side].append(_child(args, side)["times"])
+    checked = compare(work, "critmin", "hand", args.items)
+    best = {side: {item: min(t for r in rs for t in r[item]) for item in rs[0]} for side, rs in runs.items()}
+    lines = [f"Suite items {', '.join(best['critmin'])} on a kept {n:,}-row warehouse; critmin and hand-written "
+             f"DuckDB SQL alternated in separate processes (2 × {args.repeat} runs each, best shown); results equal "
+             f"value by value (rows compared {', '.join(f'{k} {v:,}' for k, v in checked.items())}). Load average "
+             f"(1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
+             "| item | hand SQL (s) | critmin on DuckDB (s) | ratio |", "|---|---:|---:|---:|"]
+    for item, h in best["hand"].items():
+        c = best["critmin"][item]
+        lines.append(f"| {item} | {h:.2f} | {c:.2f} | {c / h:.2f}× |")
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        from _results import write_section
+
+        write_section(f"speed: suite items on the kept {n / 1e6:.0f} M-row table (issue 13, per-call cost)", body)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=5_000_000)
@@ -330,6 +362,9 @@ def main() -> None:
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--no-write", action="store_true", help="print, do not write bench/RESULTS.md")
+    ap.add_argument("--items", default=None, help="only these suite items (comma-separated), with --reuse")
+    ap.add_argument("--reuse", action="store_true",
+                    help="suite only, on the warehouse a --keep run left in --workdir (no generation or ingest)")
     ap.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -347,6 +382,9 @@ def main() -> None:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     args.warehouse = work / "scale.duckdb"
+    if args.reuse:
+        reuse(args, work)
+        return
     t0 = time.perf_counter()
     # the catalog, production and governance of the demo build; its trade is replaced by the generated rows
     build_warehouse(args.warehouse, source="demo", progress=False, force=True)

@@ -101,18 +101,10 @@ def _period_table(raw: pd.Series) -> pd.DataFrame:
 
 
 def list_materials(list_ids: Iterable[str]) -> set[str]:
-    """Material ids on the catalog critical lists ``list_ids``; a group on a list (PGMs) brings its members."""
+    """Material ids on the catalog critical lists ``list_ids`` (see :meth:`Catalog.list_materials`)."""
     from critmin.catalog import load_catalog
 
-    cat = load_catalog()
-    out: set[str] = set()
-    for li in list_ids:
-        if li not in cat.critical_lists:
-            raise UsageError(f"unknown critical list '{li}' in a rule scope; known: {', '.join(sorted(cat.critical_lists))}")
-        for item in cat.critical_lists[li].items:
-            if item.material:
-                out.update([item.material, *cat.expand(item.material)])
-    return out
+    return load_catalog().list_materials(list_ids)
 
 
 def _select(rule: Rule, df: pd.DataFrame) -> pd.DataFrame:

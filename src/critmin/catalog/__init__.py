@@ -182,6 +182,17 @@ class Catalog:
         mat = self.material(material)
         return list(mat.members) or [mat.id]
 
+    def list_materials(self, list_ids) -> set[str]:
+        """Material ids on the critical lists ``list_ids``; a group on a list (PGMs) brings its members."""
+        out: set[str] = set()
+        for li in list_ids:
+            if li not in self.critical_lists:
+                raise UsageError(f"unknown critical list '{li}'; known: {', '.join(sorted(self.critical_lists))}")
+            for item in self.critical_lists[li].items:
+                if item.material:
+                    out.update([item.material, *self.expand(item.material)])
+        return out
+
     def hs_code(self, hs6: str):
         """The catalog's :class:`HsCode` entry of a code (reason, coverage, live years), or None."""
         owner = self._hs6_owner.get(str(hs6).zfill(6))

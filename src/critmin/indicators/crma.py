@@ -10,7 +10,10 @@ importer's extra-group imports of the material at that stage, per year, on both 
 
 Apparent consumption (production + imports − exports) would be the Act's denominator; EU production at the
 traded stages is not in the bundled data, and where it is close to zero (rare earths, gallium, magnesium) the
-import share is the usual proxy. A row is in breach when top1_share > cap.
+import share is the usual proxy. ``breach_value``/``breach_qty`` say the share is above the cap on that basis;
+``breach`` is true only for materials the benchmark applies to (``in_scope``: the catalog's
+``crma_single_country_cap.applies_to`` list, the CRMA's strategic raw materials, a group such as PGMs counting
+for its members). Other materials above the cap are shown for comparison, never as a breach.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 from critmin.indicators.years import parse_years
 
 CAP = 0.65
-COLUMNS = ("importer", "material_id", "stage", "hs6", "year", "top1_supplier_value", "top1_share_value",
+COLUMNS = ("importer", "material_id", "in_scope", "stage", "hs6", "year", "top1_supplier_value", "top1_share_value",
            "top1_supplier_qty", "top1_share_qty", "imports_kusd", "imports_t", "breach_value", "breach_qty",
            "breach", "cap", "years_in_breach", "provenance_ids")
 
@@ -33,6 +36,8 @@ def crma_rows(importer: str = "EU27", years=None, cap: float = CAP, materials: l
     from critmin.warehouse.handle import using
 
     cat = load_catalog()
+    bench = next(b for b in cat.benchmarks.benchmarks if b.id == "crma_single_country_cap")
+    in_scope = cat.list_materials([bench.applies_to]) if bench.applies_to else set(cat.materials)
     econ = economies(importer)
     mats = {cat.material(m).id for m in materials} if materials else None
     codes = [r for r in code_rows(cat, None, None, None) if mats is None or r[0] in mats]
@@ -57,21 +62,23 @@ def crma_rows(importer: str = "EU27", years=None, cap: float = CAP, materials: l
     for key in sorted(got, key=lambda k: (k[1], k[2], k[3], k[0])):
         r = got[key]
         bv, bq = (r.get(f"top1_share_{b}") is not None and r[f"top1_share_{b}"] > cap for b in ("value", "qty"))
-        out.append({"importer": key[0], "material_id": key[1], "stage": key[2],
+        scoped = key[1] in in_scope
+        out.append({"importer": key[0], "material_id": key[1], "in_scope": scoped, "stage": key[2],
                     "hs6": ",".join(sorted(hs6.get((key[1], key[2]), []))), "year": key[3],
                     **{c: r.get(c) for c in ("top1_supplier_value", "top1_share_value", "top1_supplier_qty",
                                              "top1_share_qty", "imports_kusd", "imports_t")},
-                    "breach_value": bv, "breach_qty": bq, "breach": bv or bq, "cap": cap,
+                    "breach_value": bv, "breach_qty": bq, "breach": scoped and (bv or bq), "cap": cap,
                     "provenance_ids": ids.get(int(key[3]), "")})
     breach_years: dict[tuple, list[int]] = {}
     for r in out:
-        if r["breach"]:
+        if r["breach_value"] or r["breach_qty"]:
             breach_years.setdefault((r["importer"], r["material_id"], r["stage"]), []).append(int(r["year"]))
     for r in out:
         years_in = breach_years.get((r["importer"], r["material_id"], r["stage"]))
         r["years_in_breach"] = ",".join(str(y) for y in sorted(years_in)) if years_in else None
-    if only_breaches:
-        out = [r for r in out if r["breach"]]
+    if only_breaches:  # above the cap on either basis; the benchmark's own materials first
+        out = [r for r in out if r["breach_value"] or r["breach_qty"]]
+    out.sort(key=lambda r: not r["in_scope"])
     return Rows.typed(list(COLUMNS), [tuple(r[c] for c in COLUMNS) for r in out])
 
 
@@ -79,14 +86,15 @@ def crma_check(importer: str = "EU27", years=None, cap: float = CAP, materials: 
                warehouse=None, only_breaches: bool = True):
     """Per material × stage × year: top third-country supplier and share on value and qty bases vs the cap.
 
-    Returns columns importer, material_id, stage, hs6 (codes), year, top1_supplier_value, top1_share_value,
-    top1_supplier_qty, top1_share_qty, breach_value, breach_qty, breach (either basis), years_in_breach
-    (all breach years of that material × stage × supplier within the selection), provenance_ids.
+    Returns columns importer, material_id, in_scope (the benchmark applies: a strategic raw material), stage,
+    hs6 (codes), year, top1_supplier_value, top1_share_value,
+    top1_supplier_qty, top1_share_qty, breach_value, breach_qty (above the cap on that basis), breach (either
+    basis, in scope only), years_in_breach (all years above the cap of that material × stage × supplier within the selection), provenance_ids.
     ``importer``: ISO3 codes, groups or country names (see :func:`critmin.catalog.economies.resolve`).
     """
     df = crma_rows(importer, years, cap, materials, warehouse, only_breaches).to_pandas()
     for c in ("top1_share_value", "top1_share_qty", "imports_kusd", "imports_t"):
         df[c] = df[c].astype("float64")
-    for c in ("breach_value", "breach_qty", "breach"):
+    for c in ("in_scope", "breach_value", "breach_qty", "breach"):
         df[c] = df[c].astype(bool)
     return df

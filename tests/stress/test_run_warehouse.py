@@ -37,7 +37,15 @@ def test_eu27_quick_run_on_real_flows(eu_result):
     assert 0 <= s["shortfall_t_p10"] <= s["shortfall_t_p50"] <= s["shortfall_t_p90"]
     # a 40 % cut of the exposed flow bounds what can go missing
     assert s["shortfall_t_p90"] <= 0.4 * s["exposed_t"] + 1e-6
-    assert "World Mining Data" in r.meta["spare_source"]
+    # a compound shock is replaced by separation plants (the chain data's capacities), never by mine output,
+    # and re-export hubs replace nothing (issue 14: USA mine output, Madagascar, Nigeria; Lynas got none)
+    assert "capacity of refiners" in r.meta["spare_source"] and "World Mining Data" not in r.meta["spare_source"]
+    alts = set(r.suppliers["exporter"])
+    assert "MYS" in alts and r.suppliers.iloc[0]["exporter"] == "MYS"
+    assert not alts & {"MDG", "NGA", "HKG", "SGP", "CHE", "CHN"}
+    # the EU holds no strategic stockpile: its stock is firm inventories of weeks, from the one stock table
+    assert "none for the EU" in r.meta["parameters"]["stock_days"]
+    assert s["shortfall_t_p50"] > 0
     assert set(r.downstream["sector"]) == {"ev_traction_motor", "wind_direct_drive", "industrial_motor"}
     pp = r.market[r.market["metric"] == "price_pressure"]
     assert (pp["p50"] > 0).all()

@@ -93,6 +93,28 @@ def checked_draws_seed(sc: Scenario, draws: int | None, seed: int | None) -> tup
     return int(draws), seed
 
 
+_STOCK_TEXT = ("per importer from stress/data/chains.yaml stocks: state stockpile days where one exists (none for "
+               "the EU) plus firm inventories in weeks of the stage (default 2-13 weeks [U]); see the notes")
+# catalog stage -> the stage of the stock table (stages outside the rare-earth chain use the generic firm inventory)
+_STOCK_STAGE = {"ore_concentrate": "ore", "compound": "oxide", "metal": "metal", "manufactured": "magnet"}
+
+
+def _sourced_stocks(sc: Scenario, net, rng, draws: int) -> dict:
+    """Days of consumption held per importer node when the scenario sets no ``stock_days``: the state
+    stockpile (only where one exists) plus firm inventories, from the chain data's stock table — the one place
+    stocks are sourced — instead of a blanket 60 days that would pass for a strategic stock."""
+    from critmin.stress.chain_data import load_chains
+    from critmin.stress.params import sample
+
+    cf = load_chains()
+    stage = _STOCK_STAGE.get(sc.shock.stage or "", "oxide")
+    out = {}
+    for node in net.importers:
+        state, firm = cf.stock(node, stage)
+        out[node] = sample(state.value, rng, draws) + 7.0 * sample(firm.value, rng, draws)
+    return out
+
+
 def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None = None, seed: int | None = None,
              lang: str = "en") -> StressResult:
     """Run the engine on a resolved scenario and its baseline arrays (no warehouse access)."""
@@ -115,6 +137,9 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     rng = np.random.default_rng(ss)
     common = sample(sc.parameters.stock_days, rng, draws)
     overrides = {k: sample(v, rng, draws) for k, v in sorted(sc.parameters.stock_days_by_importer.items())}
+    stock_text = describe(sc.parameters.stock_days)
+    if "stock_days" not in sc.parameters.model_fields_set:  # no stock given: the one sourced stock table
+        overrides, stock_text = _sourced_stocks(sc, net, rng, draws) | overrides, _STOCK_TEXT
     sectors = sectors_for(res.material)
     intens = {s.id: sample(s.kg_per_unit, rng, draws) for s in sectors}
     months = np.arange(1, net.months + 1)
@@ -196,7 +221,7 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
         "supplier_exports_t": float(base.annual[base.supplier].sum()),
         "world_imports_t": float(base.annual.sum()),
         "parameters": {k: describe(v) for k, v in specs.items()} | {
-            "stock_days": describe(sc.parameters.stock_days),
+            "stock_days": stock_text,
             "stock_days_by_importer": {k: describe(v) for k, v in sc.parameters.stock_days_by_importer.items()},
         },
         "notes": base.notes,
@@ -258,17 +283,51 @@ def _baseline(wh, sc: Scenario, res: Resolved, feed) -> Baseline:
     )
 
     trade = read_trade(wh, res.hs6, sc.baseline.year)
-    prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year)
+    # World Mining Data is mine output: capacity for an ore/concentrate shock only, never for a refined stage;
+    # where a chain covers the material and stage, its refiner / metal / magnet-maker capacities stand in
+    mine_stage = sc.shock.stage in (None, "ore_concentrate")
+    prod, pyear, unit = read_production(wh, res.wmd_commodity, sc.baseline.year) if mine_stage else (None, None, None)
+    capacity_source = None if mine_stage else _chain_capacity(res.material, sc.shock.stage)
+    if capacity_source is not None:
+        prod, capacity_source = capacity_source
+        pyear, unit = sc.baseline.year, "t per year of stage output"
     prov = wh.sql(f"select distinct provenance_id from trade where year = ? and hs6 in ({placeholders(res.hs6)}) "
                   "order by 1", [int(sc.baseline.year), *res.hs6]).df()["provenance_id"].astype(str).tolist()
-    if prod is not None:
+    if prod is not None and capacity_source is None:
         prov += wh.sql("select distinct provenance_id from production where commodity = ? and year = ?",
                        [res.wmd_commodity, pyear]).df()["provenance_id"].astype(str).tolist()
     base = build_baseline(res, trade, prod, pyear, unit, year=sc.baseline.year)
+    if capacity_source is not None:  # a plant's idle share of its capacity, not capacity minus all exports
+        cap = prod.groupby("country")["qty"].sum()
+        spare = np.array([float(cap.get(e, 0.0)) for e in base.exporters])
+        base.spare_annual = np.where(base.supplier, 0.0, spare)
+        base.spare_source = capacity_source
     base.provenance_ids = prov
     if feed is not None:
         base.monthly = monthly_array(feed, base, sc.baseline.monthly_feed)
     return base
+
+
+def _chain_capacity(material: str, stage: str | None):
+    """(capacities as a production-shaped frame, spare-capacity text) from the chain data when a chain covers
+    ``material`` at the catalog ``stage``; else None."""
+    import pandas as pd
+
+    from critmin.stress.chain_data import load_chains, stage_capacities
+
+    for cid, ch in load_chains().chains.items():
+        if ch.material != material:
+            continue
+        for st in ch.stages:
+            if st.catalog_stage == stage and st.id != "ore":
+                cap = stage_capacities(cid, st.id)
+                if cap.empty:
+                    return None
+                frame = pd.DataFrame({"country": cap["iso3"], "qty": cap["t_per_year_mid"]})
+                return frame, (f"{st.id} capacity of refiners / metal / magnet makers outside the shocked set "
+                               f"(stress/data/chains.yaml, mid of each cited range), of which "
+                               f"spare_share_of_headroom can be mobilised; mine output is not capacity at this stage")
+    return None
 
 
 def run(scenario: Scenario | str | Path | dict, *, warehouse=None, draws: int | None = None,

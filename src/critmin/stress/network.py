@@ -8,10 +8,13 @@ Rules (docs/stress.md §Rules):
   the share imputed is reported.
 * A reported group (e.g. EU27) is one importer node: its members' imports from outside the group are summed
   and flows between members are dropped (they are internal to the node).
-* Spare capacity of a supplier outside the shocked set = max(0, production − exports) when the material has
+* Spare capacity of a supplier outside the shocked set = max(0, production − exports) when the shock hits the
+  ore/concentrate stage (or every stage) and the material has
   a World Mining Data production series within two years of the baseline (WMD unit, usually tonnes of
   content such as REO), else — a stated assumption — its baseline exports of the same HS6 codes; the
   scenario's ``spare_share_of_headroom`` or ``spare_share_of_exports`` says which share can be mobilised.
+  Mine output never counts as capacity of a refined stage (a compound or metal shock). Re-export hubs (the
+  chain data's hub rule) get no spare capacity.
 """
 
 from __future__ import annotations
@@ -237,6 +240,17 @@ def build_baseline(res: Resolved, trade: pd.DataFrame, production: pd.DataFrame 
     target = np.array([all(_targeted(m, res.targets_mode, res.target_members) for m in members_of[i])
                        for i in importers])
     exports = annual.sum(axis=1)
+    # re-export hubs (the chain data's hub rule, one place): no production of the material and imports of the
+    # same codes at least `hubs.import_ratio` of their exports; they pass the shocked supplier's goods on and
+    # cannot replace them, so they get no spare capacity
+    from critmin.stress.chain_data import load_chains
+
+    ratio = load_chains().hubs.import_ratio.bounds()[0]
+    imports_of = trade[trade["qty_t"].notna()].groupby("importer")["qty_t"].sum()
+    producing = set() if production is None or production.empty else \
+        set(production.loc[production["qty"] > 0, "country"])
+    hubs = sorted(e for k, e in enumerate(exporters) if not supplier[k] and exports[k] > 0 and e not in producing
+                  and float(imports_of.get(e, 0.0)) >= ratio * exports[k])
     if production is not None and not production.empty:
         prod = production.groupby("country")["qty"].sum()
         p = np.array([float(prod.get(e, 0.0)) for e in exporters])
@@ -252,6 +266,10 @@ def build_baseline(res: Resolved, trade: pd.DataFrame, production: pd.DataFrame 
                         "(spare_share_of_exports) of each other supplier's baseline exports")
         spare_param = "spare_share_of_exports"
     spare = np.where(supplier, 0.0, spare)
+    if hubs:
+        spare = np.where(np.isin(np.array(exporters, dtype=object), hubs), 0.0, spare)
+        notes.append(f"re-export hubs given no spare capacity (imports ≥ {ratio:g} × exports, no production; "
+                     f"ASSUMPTION ratio, chains.yaml hubs): {', '.join(hubs)}")
     _ = pd  # pandas used above via frames
     return Baseline(exporters, importers, annual, spare, supplier, target, spare_source, spare_param, notes,
                     members_of)

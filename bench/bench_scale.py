@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ RELEASE = "V202401b"
 ENTITIES = ("EU27", "USA", "JPN", "CHN")
 RELIANCE_MATERIALS = ("rare_earths", "cobalt", "lithium", "graphite", "nickel")
 SUITE = ("grid_value", "grid_qty", "eu27_by_stage", "reliance")
+GRID = ("grid_value", "grid_qty")  # written to Parquet by the engine itself (the result has millions of rows)
+GRID_KEYS = ["importer", "hs6", "year"]
 
 
 # ----------------------------------------------------------------------------------------------- generation
@@ -64,6 +65,9 @@ def generate(rows: int, out: Path, warehouse: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    # generation is not measured: a larger cap than the phases', spilling into the work folder
+    con.execute(f"SET memory_limit = '{os.environ.get('SCALE_GEN_MEMORY', '6GB')}'")
+    con.execute(f"SET temp_directory = '{out.parent / 'gen.tmp'}'")
     # rank -> code: a fixed shuffle of the codes, so the heavy codes are spread over the nomenclature
     con.execute("CREATE TABLE k AS SELECT row_number() OVER (ORDER BY hash(code)) - 1 AS r, code FROM "
                 "(SELECT unnest(?) AS code)", [codes])
@@ -166,19 +170,35 @@ def _members_frame(years):
 
 
 # ------------------------------------------------------------------------------------------------- phases
-def _rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kilobytes
+def _rss_gb(pid: int | str = "self") -> float:
+    """Peak resident memory of a process (VmHWM). Not ru_maxrss: on Linux a child started from a large parent
+    inherits the parent's peak across fork and exec, which would charge the generator's memory to a phase."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1e6  # kB
+    return float("nan")
+
+
+def _jvm_rss_gb() -> float:
+    """Peak memory of the Spark JVM (local mode: the whole of Spark), read before the session ends."""
+    try:
+        from pyspark import SparkContext
+
+        return _rss_gb(SparkContext._gateway.proc.pid)
+    except Exception:  # noqa: BLE001 — a gateway started otherwise (a cluster's): not measured here
+        return float("nan")
 
 
 def _suite_critmin(wh, grid_con):
     """The suite through critmin's API on an open handle (DuckDB Warehouse or SparkWarehouse)."""
     import pandas as pd
 
-    from critmin.indicators.dependency import all_importers, dependency
+    from critmin.indicators.dependency import dependency
+    from critmin.indicators.imports import concentration
     from critmin.indicators.production import import_reliance
 
-    yield "grid_value", lambda: all_importers("value", con=grid_con).to_pandas()
-    yield "grid_qty", lambda: all_importers("qty", con=grid_con).to_pandas()
+    yield "grid_value", lambda p: concentration(grid_con.table("trade"), GRID_KEYS, "value").to_parquet(p)
+    yield "grid_qty", lambda p: concentration(grid_con.table("trade"), GRID_KEYS, "qty").to_parquet(p)
     yield "eu27_by_stage", lambda: dependency("EU27", None, by="stage", warehouse=wh)
     yield "reliance", lambda: pd.concat([import_reliance(",".join(ENTITIES), m, warehouse=wh)
                                          for m in RELIANCE_MATERIALS], ignore_index=True)
@@ -187,8 +207,8 @@ def _suite_critmin(wh, grid_con):
 def _suite_hand(con):
     import pandas as pd
 
-    yield "grid_value", lambda: con.execute(hand_grid("value")).df()
-    yield "grid_qty", lambda: con.execute(hand_grid("qty")).df()
+    yield "grid_value", lambda p: con.execute(f"COPY ({hand_grid('value')}) TO '{p}' (FORMAT parquet)")
+    yield "grid_qty", lambda p: con.execute(f"COPY ({hand_grid('qty')}) TO '{p}' (FORMAT parquet)")
     yield "eu27_by_stage", lambda: con.execute(HAND_EU27).df()
 
     def reliance():
@@ -208,15 +228,22 @@ def _suite_hand(con):
 
 
 def _run_suite(items, repeat: int, out: Path) -> dict:
+    """Time each item (the grid items ``repeat`` times, the small ones at least 3) and keep its result."""
+    import shutil
+
     times: dict[str, list[float]] = {}
     for name, fn in items:
         ts = []
-        for _ in range(repeat):
+        target = out / f"{name}.parquet"
+        for _ in range(repeat if name in GRID else max(repeat, 3)):
+            shutil.rmtree(target, ignore_errors=True)  # Spark writes a folder of parts, DuckDB one file
+            target.unlink(missing_ok=True)
             t0 = time.perf_counter()
-            df = fn()
+            df = fn(str(target)) if name in GRID else fn()
             ts.append(time.perf_counter() - t0)
         times[name] = ts
-        df.to_parquet(out / f"{name}.parquet")
+        if name not in GRID:
+            df.to_parquet(target)
     return times
 
 
@@ -245,6 +272,7 @@ def phase(args) -> dict:
         db = work / "floor.duckdb"
         db.unlink(missing_ok=True)
         with duckdb.connect(str(db)) as con:
+            con.execute(f"SET memory_limit = '{os.environ['CRITMIN_MEMORY_LIMIT']}'")
             t0 = time.perf_counter()
             con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header = true, nullstr = 'NA')",
                         [[str(f) for f in files]])
@@ -272,7 +300,7 @@ def phase(args) -> dict:
         sw = SparkWarehouse(work / "lake")
         start = time.perf_counter() - t0
         times = _run_suite(_suite_critmin(sw, sw.ibis), args.repeat, res)
-        return {"times": times, "session_s": start, "rss_gb": _rss_gb()}
+        return {"times": times, "session_s": start, "rss_gb": _rss_gb(), "jvm_rss_gb": _jvm_rss_gb()}
     else:
         raise SystemExit(f"unknown phase {args.phase}")
     return {"times": times, "rss_gb": _rss_gb()}
@@ -280,65 +308,145 @@ def phase(args) -> dict:
 
 def _child(args, name: str) -> dict:
     cmd = [sys.executable, __file__, "--phase", name, "--warehouse", str(args.warehouse), "--workdir",
-           str(args.workdir), "--repeat", str(args.repeat)]
+           str(args.workdir), "--repeat", str(args.repeat), "--memory-limit", args.memory_limit]
     print(f"[{time.strftime('%H:%M:%S')}] {name} …", file=sys.stderr, flush=True)
-    p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    spark_tmp = Path(args.workdir) / "spark.tmp"
+    p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1",
+                                                                  "SPARK_LOCAL_DIRS": str(spark_tmp)})
     if p.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{p.stderr[-4000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------------------------------------ compare
-def compare(work: Path, a: str, b: str) -> dict[str, int]:
-    """Rows compared per suite item between two phases' results; raises on any difference."""
-    import numpy as np
-    import pandas as pd
+KEYS_OF = {"grid_value": GRID_KEYS, "grid_qty": GRID_KEYS, "eu27_by_stage": ["material_id", "stage", "year"],
+           "reliance": ["material_id", "entity", "year"]}
+_SHARES = ["total_imports", "n_suppliers", "top1_supplier", "top1_share", "top3_share", "hhi", "china_share"]
+COLS_OF = {"grid_value": _SHARES, "grid_qty": _SHARES, "eu27_by_stage": [*_SHARES, "unit_value_usd_per_kg"],
+           "reliance": ["production_t", "imports_t", "exports_t"]}
 
-    keys_of = {"grid_value": ["importer", "hs6", "year"], "grid_qty": ["importer", "hs6", "year"],
-               "eu27_by_stage": ["material_id", "stage", "year"], "reliance": ["material_id", "entity", "year"]}
-    cols_of = {"grid_value": ["total_imports", "n_suppliers", "top1_supplier", "top1_share", "top3_share", "hhi",
-                              "china_share"],
-               "eu27_by_stage": ["total_imports", "n_suppliers", "top1_supplier", "top1_share", "top3_share", "hhi",
-                                 "china_share", "unit_value_usd_per_kg"],
-               "reliance": ["production_t", "imports_t", "exports_t"]}
-    cols_of["grid_qty"] = cols_of["grid_value"]
+
+def _parquet(work: Path, side: str, item: str) -> str:
+    p = work / f"res_{side}" / f"{item}.parquet"
+    return f"{p}/*.parquet" if p.is_dir() else str(p)  # Spark writes a folder of parts
+
+
+def compare(work: Path, a: str, b: str) -> dict[str, int]:
+    """Rows compared per suite item between two phases' results (a full join on the keys in DuckDB, so a
+    result of tens of millions of rows needs no pandas); raises on any difference beyond relative 1e-9."""
+    import duckdb
+
     out = {}
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '4GB'")
+    con.execute(f"SET temp_directory = '{work / 'compare.tmp'}'")
     for item in SUITE:
-        x = pd.read_parquet(work / f"res_{a}" / f"{item}.parquet")
-        y = pd.read_parquet(work / f"res_{b}" / f"{item}.parquet")
-        keys, cols = keys_of[item], cols_of[item]
-        x = x.sort_values(keys).reset_index(drop=True)[keys + cols]
-        y = y.sort_values(keys).reset_index(drop=True)[keys + cols]
-        if len(x) != len(y):
-            raise SystemExit(f"{item}: {a} has {len(x)} rows, {b} {len(y)}")
-        for c in keys + cols:
-            if pd.api.types.is_float_dtype(x[c]) or pd.api.types.is_float_dtype(y[c]):
-                np.testing.assert_allclose(x[c].astype(float), y[c].astype(float), rtol=1e-9, atol=1e-9,
-                                           err_msg=f"{item}.{c}: {a} vs {b}")
-            elif not (x[c].astype(str).values == y[c].astype(str).values).all():
-                raise SystemExit(f"{item}.{c}: {a} and {b} differ")
-        out[item] = len(x)
+        keys, cols = KEYS_OF[item], COLS_OF[item]
+        x, y = _parquet(work, a, item), _parquet(work, b, item)
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{x}')").fetchall()}
+        on = " AND ".join(f"x.{k}::VARCHAR IS NOT DISTINCT FROM y.{k}::VARCHAR" for k in keys)
+        diff = []
+        for c in cols:
+            if types.get(c, "VARCHAR") in ("VARCHAR",):
+                diff.append(f"x.{c} IS DISTINCT FROM y.{c}")
+            else:
+                diff.append(f"(x.{c} IS NULL) <> (y.{c} IS NULL) OR abs(x.{c}::DOUBLE - y.{c}::DOUBLE) > "
+                            f"1e-9 + 1e-9 * abs(y.{c}::DOUBLE)")
+        nx, ny, nj, bad = con.execute(f"""
+            WITH x AS (SELECT * FROM read_parquet('{x}')), y AS (SELECT * FROM read_parquet('{y}'))
+            SELECT (SELECT count(*) FROM x), (SELECT count(*) FROM y), count(*),
+                   count(*) FILTER (WHERE {' OR '.join(f'({d})' for d in diff)})
+            FROM x JOIN y ON {on}""").fetchall()[0]
+        if not (nx == ny == nj) or bad:
+            raise SystemExit(f"{item}: {a} has {nx:,} rows, {b} {ny:,}, {nj:,} match on the keys, "
+                             f"{bad:,} of them differ beyond 1e-9")
+        out[item] = nx
+    con.close()
     return out
 
 
 # ---------------------------------------------------------------------------------------------------- main
+def _report(args, st: dict) -> str:
+    """The RESULTS section from whatever phases have finished (a run cut off still leaves its numbers)."""
+    lines = []
+    g = st.get("generate")
+    if g:
+        lines.append(f"Generated BACI-shaped table: **{g['rows']:,} rows** ({args.rows:,} drawn; self-flows and "
+                     f"repeated keys dropped), {g['files']} yearly CSV files, {g['csv_gb']:.2f} GB; generation "
+                     f"{g['seconds']:.0f} s. DuckDB memory_limit {args.memory_limit} in every measured DuckDB "
+                     f"process (the setting `memory_limit`); peak RSS is each phase's own process.")
+    for a, b in (("critmin", "hand"), ("spark", "critmin")):
+        if f"compare_{a}_{b}" in st:
+            lines.append(f"Compared {a} with {b} value by value (relative 1e-9), rows: "
+                         + ", ".join(f"{k} {v:,}" for k, v in st[f"compare_{a}_{b}"].items()) + ".")
+    fl, ing = st.get("floor"), st.get("ingest")
+    if fl or ing:
+        lines += ["", "| ingest | seconds | rows/s | ratio to floor | peak RSS |", "|---|---:|---:|---:|---:|"]
+        if fl:
+            lines.append(f"| DuckDB read_csv into a table (floor) | {fl['seconds']:.1f} | "
+                         f"{fl['rows'] / fl['seconds']:,.0f} | 1.00× | {fl['rss_gb']:.2f} GB |")
+        if ing:
+            ratio = f"{ing['seconds'] / fl['seconds']:.2f}×" if fl else "—"
+            lines.append(f"| `critmin ingest baci` (validate, map codes, screen unit values, provenance) | "
+                         f"{ing['seconds']:.1f} | {ing['rows'] / ing['seconds']:,.0f} | {ratio} | "
+                         f"{ing['rss_gb']:.2f} GB |")
+            lines += ["", f"The warehouse's trade table then holds {ing['kept']:,} rows; the suite below runs on them."]
+    sides = [k for k in ("hand", "critmin", "spark") if k in st]
+    if sides:
+        best = {k: {item: min(v) for item, v in st[k]["times"].items()} for k in sides}
+        lines += ["", f"Indicator suite, best of {args.repeat} for the grid items and of {max(args.repeat, 3)} for "
+                  "the others (seconds; ratio to hand-written DuckDB SQL in the same run). The grid items write their "
+                  "result (one row per importer × HS6 × year) to Parquet from the engine on every side.", "",
+                  "| item | " + " | ".join(f"{k} | ratio" if k != "hand" else "hand SQL" for k in sides) + " |",
+                  "|---|" + "|".join("---:" if k == "hand" else "---:|---:" for k in sides) + "|"]
+        for item in [*SUITE, "total"]:
+            row = [f"**{item}**" if item == "total" else item]
+            vals = {k: (sum(best[k].values()) if item == "total" else best[k].get(item)) for k in sides}
+            h = vals.get("hand")
+            for k in sides:
+                v = vals[k]
+                row.append("—" if v is None else f"{v:.2f}")
+                if k != "hand":
+                    row.append(f"{v / h:.2f}×" if v is not None and h else "—")
+            lines.append("| " + " | ".join(row) + " |")
+        lines += ["", "Peak RSS: " + ", ".join(
+            f"{k} {st[k]['rss_gb']:.2f} GB" for k in sides)
+            + (f" (Spark: the driver's Python side; its JVM, the whole of Spark in local mode, "
+               f"{st['spark'].get('jvm_rss_gb', float('nan')):.2f} GB with driver memory "
+               f"{os.environ.get('CRITMIN_SPARK_DRIVER_MEMORY', '2g')})" if "spark" in st else "") + "."]
+    if "lake" in st:
+        lines.append(f"Spark: lake export {st['lake']['seconds']:.1f} s ({st['lake']['files']} files, "
+                     f"{st['lake']['gb']:.2f} GB)" + (f", session start and views {st['spark']['session_s']:.1f} s "
+                                                      "(not in the suite times)" if "spark" in st else "") + ".")
+    done = [k for k in ("generate", "floor", "ingest", "hand", "critmin", "lake", "spark") if k in st]
+    todo = [k for k in ("generate", "floor", "ingest", "hand", "critmin", *(() if args.no_spark else ("lake", "spark")))
+            if k not in st]
+    if todo:
+        lines += ["", f"**Partial run**: finished {', '.join(done) or 'nothing'}; not finished: {', '.join(todo)}."]
+    lines += ["", f"Reproduce: `python bench/bench_scale.py --rows {args.rows} --memory-limit {args.memory_limit}"
+              f"{' --no-spark' if args.no_spark else ''}`."]
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=5_000_000)
-    ap.add_argument("--repeat", type=int, default=2, help="runs per suite item (best is reported)")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per grid item (best is reported; others ≥ 3)")
+    ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit of the measured processes")
     ap.add_argument("--no-spark", action="store_true")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the phases already recorded in WORKDIR/state.json (the generated files too)")
+    ap.add_argument("--redo", default="", help="with --resume: phases to run again (e.g. critmin,hand)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--no-write", action="store_true", help="print, do not write bench/RESULTS.md")
     ap.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    os.environ["CRITMIN_MEMORY_LIMIT"] = args.memory_limit  # every warehouse connection of the children
     if args.phase:
         print(json.dumps(phase(args)))
         return
-
-    from critmin.warehouse.build import build_warehouse
-    from critmin.warehouse.lake import export_lake
 
     tmp = None
     if args.workdir is None:
@@ -347,72 +455,63 @@ def main() -> None:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     args.warehouse = work / "scale.duckdb"
-    t0 = time.perf_counter()
-    # the catalog, production and governance of the demo build; its trade is replaced by the generated rows
-    build_warehouse(args.warehouse, source="demo", progress=False, force=True)
-    from critmin.warehouse.handle import Warehouse
+    state_file = work / "state.json"
+    st = json.loads(state_file.read_text()) if args.resume and state_file.exists() else {}
+    for k in filter(None, args.redo.split(",")):
+        st.pop(k, None)
+    title = f"Scale: {args.rows // 1_000_000} M-row BACI-shaped table (issue 13)"
 
-    with Warehouse.open(args.warehouse, read_only=False, command="bench") as wh, wh.transaction() as con:
-        con.execute("DELETE FROM trade")
-        con.execute("""DELETE FROM provenance WHERE "table" = 'trade'""")
-    files, n = generate(args.rows, work / "csv", args.warehouse)
-    gen_s = time.perf_counter() - t0
-    csv_gb = sum(f.stat().st_size for f in files) / 1e9
-    ingest = _child(args, "ingest")
-    floor = _child(args, "floor")
-    critmin_run = _child(args, "critmin")
-    hand = _child(args, "hand")
-    checked = compare(work, "critmin", "hand")
-    spark = lake_s = None
+    def record(key: str, value) -> None:
+        st[key] = value
+        tmp_state = state_file.with_suffix(".tmp")
+        tmp_state.write_text(json.dumps(st, indent=1))
+        os.replace(tmp_state, state_file)
+        body = _report(args, st)
+        print(f"[{time.strftime('%H:%M:%S')}] {key} done: {json.dumps(value)[:300]}", file=sys.stderr, flush=True)
+        if not args.no_write:
+            from _results import write_section
+
+            write_section(title, body)
+
+    if "generate" not in st:
+        from critmin.warehouse.build import build_warehouse
+        from critmin.warehouse.handle import Warehouse
+
+        t0 = time.perf_counter()
+        # the catalog, production and governance of the demo build; its trade is replaced by the generated rows
+        build_warehouse(args.warehouse, source="demo", progress=False, force=True)
+        with Warehouse.open(args.warehouse, read_only=False, command="bench") as wh, wh.transaction() as con:
+            con.execute("DELETE FROM trade")
+            con.execute("""DELETE FROM provenance WHERE "table" = 'trade'""")
+        import shutil
+
+        shutil.copy(args.warehouse, work / "base.duckdb")  # the empty-trade warehouse, for a re-run of ingest
+        files, n = generate(args.rows, work / "csv", args.warehouse)
+        record("generate", {"rows": n, "files": len(files), "seconds": time.perf_counter() - t0,
+                            "csv_gb": sum(f.stat().st_size for f in files) / 1e9})
+    for name in ("floor", "ingest"):
+        if name not in st:
+            if name == "ingest":
+                import shutil
+
+                shutil.copy(work / "base.duckdb", args.warehouse)
+            record(name, _child(args, name))
+    for name in ("hand", "critmin"):
+        if name not in st:
+            record(name, _child(args, name))
+    if "compare_critmin_hand" not in st or "critmin" in args.redo or "hand" in args.redo:
+        record("compare_critmin_hand", compare(work, "critmin", "hand"))
     if not args.no_spark:
-        t = time.perf_counter()
-        rep = export_lake(work / "lake", args.warehouse, replace=True)
-        lake_s = time.perf_counter() - t
-        spark = _child(args, "spark")
-        compare(work, "spark", "critmin")
+        if "lake" not in st:
+            from critmin.warehouse.lake import export_lake
 
-    best = {k: {item: min(v) for item, v in r["times"].items()} for k, r in
-            (("critmin", critmin_run), ("hand", hand), *((("spark", spark),) if spark else ()))}
-    tot = {k: sum(v.values()) for k, v in best.items()}
-    lines = [
-        f"Generated BACI-shaped table: **{n:,} rows** ({args.rows:,} drawn; self-flows and repeated keys dropped), "
-        f"{len(files)} yearly CSV files, {csv_gb:.2f} GB; generation {gen_s:.0f} s. Every result below was compared "
-        f"value by value between the sides (relative 1e-9): rows compared {', '.join(f'{k} {v:,}' for k, v in checked.items())}.",
-        "",
-        "| ingest | seconds | rows/s | ratio to floor | peak RSS |",
-        "|---|---:|---:|---:|---:|",
-        f"| DuckDB read_csv into a table (floor) | {floor['seconds']:.1f} | {floor['rows'] / floor['seconds']:,.0f} | 1.00× | {floor['rss_gb']:.2f} GB |",
-        f"| `critmin ingest baci` (validate, map codes, screen unit values, provenance) | {ingest['seconds']:.1f} | "
-        f"{n / ingest['seconds']:,.0f} | {ingest['seconds'] / floor['seconds']:.2f}× | {ingest['rss_gb']:.2f} GB |",
-        "",
-        f"The warehouse's trade table then holds {ingest['kept']:,} rows; the suite below runs on them.",
-        "",
-        f"Indicator suite, best of {args.repeat} (seconds; ratio to hand-written DuckDB SQL in the same run):",
-        "",
-        "| item | hand SQL | critmin on DuckDB | ratio |" + (" Spark local[2] | ratio |" if spark else ""),
-        "|---|---:|---:|---:|" + ("---:|---:|" if spark else ""),
-    ]
-    for item in [*SUITE, "total"]:
-        h = tot["hand"] if item == "total" else best["hand"][item]
-        c = tot["critmin"] if item == "total" else best["critmin"][item]
-        row = f"| {'**total**' if item == 'total' else item} | {h:.2f} | {c:.2f} | {c / h:.2f}× |"
-        if spark:
-            s = tot["spark"] if item == "total" else best["spark"][item]
-            row += f" {s:.2f} | {s / h:.1f}× |"
-        lines.append(row)
-    lines += ["", f"Peak RSS: critmin on DuckDB {critmin_run['rss_gb']:.2f} GB, hand SQL {hand['rss_gb']:.2f} GB"
-              + (f", Spark driver's Python side {spark['rss_gb']:.2f} GB (the JVM not counted; driver memory "
-                 f"setting {os.environ.get('CRITMIN_SPARK_DRIVER_MEMORY', '2g')})" if spark else "") + "."]
-    if spark:
-        lines += [f"Spark: lake export {lake_s:.1f} s ({rep.files} files, {rep.bytes / 1e9:.2f} GB), session start and "
-                  f"views {spark['session_s']:.1f} s (not in the suite times)."]
-    lines += ["", f"Reproduce: `python bench/bench_scale.py --rows {args.rows}`."]
-    body = "\n".join(lines)
-    print(body)
-    if not args.no_write:
-        from _results import write_section
-
-        write_section(f"Scale: {args.rows // 1_000_000} M-row BACI-shaped table (issue 13)", body)
+            t = time.perf_counter()
+            rep = export_lake(work / "lake", args.warehouse, replace=True)
+            record("lake", {"seconds": time.perf_counter() - t, "files": rep.files, "gb": rep.bytes / 1e9})
+        if "spark" not in st:
+            record("spark", _child(args, "spark"))
+        record("compare_spark_critmin", compare(work, "spark", "critmin"))
+    print(_report(args, st))
     if tmp is not None and not args.keep:
         tmp.cleanup()
 

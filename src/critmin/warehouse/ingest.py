@@ -160,6 +160,10 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
             con.execute("""UPDATE provenance SET row_count = row_count - ?,
                            note = trim(note || ' ' || ?) WHERE provenance_id = ?""",
                         [n, f"{n} rows superseded by {pid};", old_pid])
+        if superseded:  # the replaced rows' conversion marks go with them
+            from critmin.sources.hs_correlation import prune_conversions
+
+            prune_conversions(con)
     con.execute(f"DELETE FROM {table} WHERE provenance_id = ?", [pid])  # the same file again: replace its rows
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM canon")
     rep.rows = con.execute(f"SELECT count(*) FROM {table} WHERE provenance_id = ?", [pid]).fetchall()[0][0]

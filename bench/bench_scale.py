@@ -377,7 +377,7 @@ def _report(args, st: dict) -> str:
                      f"process (the setting `memory_limit`); peak RSS is each phase's own process.")
     for a, b in (("critmin", "hand"), ("spark", "critmin")):
         if f"compare_{a}_{b}" in st:
-            lines.append(f"Compared {a} with {b} value by value (relative 1e-9), rows: "
+            lines.append(f"Results of {a} and {b} compared value by value (relative 1e-9), rows: "
                          + ", ".join(f"{k} {v:,}" for k, v in st[f"compare_{a}_{b}"].items()) + ".")
     fl, ing = st.get("floor"), st.get("ingest")
     if fl or ing:

@@ -447,7 +447,9 @@ def _report(args, st: dict) -> str:
             lines.append(f"| `critmin ingest baci` (validate, map codes, screen unit values, provenance) | "
                          f"{ing['seconds']:.1f} | {ing['rows'] / ing['seconds']:,.0f} | {ratio} | "
                          f"{ing.get('cpu', float('nan')):.1f} | {cratio} | {ing['rss_gb']:.2f} GB |")
-            lines += ["", f"The warehouse's trade table then holds {ing['kept']:,} rows; the suite below runs on them."]
+            lines += ["", f"The ingest's trade table then holds {ing['kept']:,} rows"
+                      + ("; the suite below ran on the same rows loaded without checks (`--fast-load`)."
+                         if "load" in st else "; the suite below runs on them.")]
     if "load" in st and "ingest" not in st:
         lines += ["", f"The suite's trade table ({st['load']['kept']:,} rows) was loaded by the benchmark without "
                   "critmin's checks (`--fast-load`, untimed): the measured ingest runs last, after the suite."]

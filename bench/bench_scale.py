@@ -438,9 +438,9 @@ def _report(args, st: dict) -> str:
         lines += ["", "| ingest | wall s | rows/s | ratio to floor | CPU s | CPU ratio | peak RSS |",
                   "|---|---:|---:|---:|---:|---:|---:|"]
         if fl:
+            fcpu = f"{fl['cpu']:.1f} | 1.00×" if "cpu" in fl else "— | —"
             lines.append(f"| DuckDB read_csv into a table (floor) | {fl['seconds']:.1f} | "
-                         f"{fl['rows'] / fl['seconds']:,.0f} | 1.00× | {fl.get('cpu', float('nan')):.1f} | 1.00× | "
-                         f"{fl['rss_gb']:.2f} GB |")
+                         f"{fl['rows'] / fl['seconds']:,.0f} | 1.00× | {fcpu} | {fl['rss_gb']:.2f} GB |")
         if ing:
             ratio = f"{ing['seconds'] / fl['seconds']:.2f}×" if fl else "—"
             cratio = f"{ing['cpu'] / fl['cpu']:.2f}×" if fl and fl.get("cpu") else "—"
@@ -503,7 +503,7 @@ def _report(args, st: dict) -> str:
     if todo:
         lines += ["", f"**Partial run**: finished {', '.join(done) or 'nothing'}; not finished: {', '.join(todo)}."]
     lines += ["", f"Reproduce: `python bench/bench_scale.py --rows {args.rows} --memory-limit {args.memory_limit}"
-              f"{' --no-spark' if args.no_spark else ''}`."]
+              f"{' --no-spark' if args.no_spark else ''}{' --fast-load' if args.fast_load else ''}`."]
     return "\n".join(lines)
 
 

@@ -191,16 +191,31 @@ def _jvm_rss_gb() -> float:
         return float("nan")
 
 
-def _suite_critmin(wh, grid_con):
+def _grid(wh, basis: str, path: str) -> None:
+    """critmin's full grid (its concentration SQL) written to Parquet: by DuckDB itself on a warehouse, from the
+    Arrow result on Spark."""
+    if getattr(wh, "engine", None) == "spark":
+        import pyarrow.parquet as pq
+
+        from critmin.indicators.dependency import all_importers
+
+        pq.write_table(all_importers(basis, warehouse=wh), path)
+        return
+    from critmin.indicators.imports import concentration_sql
+
+    sql = concentration_sql("SELECT * FROM trade", GRID_KEYS, basis)
+    wh.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
+
+
+def _suite_critmin(wh):
     """The suite through critmin's API on an open handle (DuckDB Warehouse or SparkWarehouse)."""
     import pandas as pd
 
     from critmin.indicators.dependency import dependency
-    from critmin.indicators.imports import concentration
     from critmin.indicators.production import import_reliance
 
-    yield "grid_value", lambda p: concentration(grid_con.table("trade"), GRID_KEYS, "value").to_parquet(p)
-    yield "grid_qty", lambda p: concentration(grid_con.table("trade"), GRID_KEYS, "qty").to_parquet(p)
+    yield "grid_value", lambda p: _grid(wh, "value", p)
+    yield "grid_qty", lambda p: _grid(wh, "qty", p)
     yield "eu27_by_stage", lambda: dependency("EU27", None, by="stage", warehouse=wh)
     yield "reliance", lambda: pd.concat([import_reliance(",".join(ENTITIES), m, warehouse=wh)
                                          for m in RELIANCE_MATERIALS], ignore_index=True)
@@ -339,7 +354,7 @@ def phase(args) -> dict:
         from critmin.warehouse.handle import Warehouse
 
         with Warehouse.open(wh_path) as wh:
-            out = _run_suite(_suite_critmin(wh, wh.ibis), args.repeat, res, only)
+            out = _run_suite(_suite_critmin(wh), args.repeat, res, only)
     elif args.phase == "hand":
         from critmin.warehouse.lock import connect
 
@@ -352,7 +367,7 @@ def phase(args) -> dict:
         t0 = time.perf_counter()
         sw = SparkWarehouse(work / "lake")
         start = time.perf_counter() - t0
-        out = _run_suite(_suite_critmin(sw, sw.ibis), args.repeat, res, only, jvm=_jvm_pid())
+        out = _run_suite(_suite_critmin(sw), args.repeat, res, only, jvm=_jvm_pid())
         return {**out, "session_s": start, "rss_gb": _rss_gb(), "jvm_rss_gb": _jvm_rss_gb()}
     else:
         raise SystemExit(f"unknown phase {args.phase}")
@@ -507,6 +522,36 @@ def _report(args, st: dict) -> str:
     return "\n".join(lines)
 
 
+def reuse(args, work: Path) -> None:
+    """The suite (or ``--items`` of it) again on a kept warehouse: critmin and hand SQL alternately, each in its
+    own process, ``--repeat`` runs each, results compared; best times and ratios printed (and written to
+    RESULTS.md under their own heading unless --no-write)."""
+    import duckdb
+
+    with duckdb.connect(str(args.warehouse), read_only=True) as con:
+        n = con.execute("SELECT count(*) FROM trade").fetchone()[0]
+    runs = {"critmin": [], "hand": []}
+    for _ in range(2):  # alternate the sides, so load on a shared machine falls on both
+        for side in runs:
+            runs[side].append(_child(args, side, args.items)["times"])
+    checked = compare(work, "critmin", "hand", args.items.split(",") if args.items else SUITE)
+    best = {side: {item: min(t for r in rs for t in r[item]) for item in rs[0]} for side, rs in runs.items()}
+    lines = [f"Suite items {', '.join(best['critmin'])} on a kept {n:,}-row warehouse; critmin and hand-written "
+             f"DuckDB SQL alternated in separate processes (2 × {args.repeat} runs each, best shown); results equal "
+             f"value by value (rows compared {', '.join(f'{k} {v:,}' for k, v in checked.items())}). Load average "
+             f"(1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
+             "| item | hand SQL (s) | critmin on DuckDB (s) | ratio |", "|---|---:|---:|---:|"]
+    for item, h in best["hand"].items():
+        c = best["critmin"][item]
+        lines.append(f"| {item} | {h:.2f} | {c:.2f} | {c / h:.2f}× |")
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        from _results import write_section
+
+        write_section(f"speed: suite items on the kept {n / 1e6:.0f} M-row table (issue 13, per-call cost)", body)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=5_000_000)
@@ -524,7 +569,9 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true", help="with --resume: rewrite the section, run nothing")
     ap.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--items", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--items", default=None, help="only these suite items (comma-separated), with --reuse")
+    ap.add_argument("--reuse", action="store_true",
+                    help="suite only, on the warehouse a --keep run left in --workdir (no generation or ingest)")
     args = ap.parse_args()
     os.environ["CRITMIN_MEMORY_LIMIT"] = args.memory_limit  # every warehouse connection of the children
     if args.phase:
@@ -538,6 +585,9 @@ def main() -> None:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     args.warehouse = work / "scale.duckdb"
+    if args.reuse:
+        reuse(args, work)
+        return
     state_file = work / "state.json"
     st = json.loads(state_file.read_text()) if args.resume and state_file.exists() else {}
     for k in filter(None, args.redo.split(",")):

@@ -34,6 +34,14 @@ COMMANDS = {
 }
 
 
+def _bytecode_env(env: dict) -> dict:
+    """Children may read and write bytecode as an installed package does (pip compiles it at install); a
+    shell with PYTHONDONTWRITEBYTECODE would otherwise recompile every module of both sides on every run."""
+    env = dict(env)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _run(src: Path, args: list[str], env: dict) -> tuple[float, float]:
     """(wall seconds, CPU seconds user+sys) of one fresh ``critmin`` process. CPU time is reported beside wall
     time because the machine is shared: under load the wall time mostly measures the queue."""
@@ -41,7 +49,7 @@ def _run(src: Path, args: list[str], env: dict) -> tuple[float, float]:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "critmin", *args], env={**env, "PYTHONPATH": str(src)},
+    r = subprocess.run([sys.executable, "-m", "critmin", *args], env=_bytecode_env({**env, "PYTHONPATH": str(src)}),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -71,13 +79,17 @@ def latency(before: Path, repeat: int, env: dict) -> str:
 FLOOR = {
     "python -c pass": "pass",
     "import duckdb": "import duckdb",
+    "typer + its pydantic coercion + duckdb + rich (the CLI's own floor)":
+        "import typer, typer._adapters, duckdb, rich.console, rich.table",
     "import pandas": "import pandas",
     "import ibis; ibis.duckdb.connect()": "import ibis; ibis.duckdb.connect()",
 }
 
 
 def floor(repeat: int) -> str:
-    """What the indicator commands cannot go below while their expressions are Ibis and results pandas."""
+    """What a command costs before it does anything: the libraries every command imports (typer, which
+    coerces options through pydantic, DuckDB, rich), and for comparison pandas and Ibis, which the indicator
+    commands imported before they answered from DuckDB rows."""
     import resource
 
     lines = ["| fresh process doing only | wall | CPU |", "|---|---:|---:|"]
@@ -86,7 +98,7 @@ def floor(repeat: int) -> str:
         for _ in range(repeat):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True)
+            subprocess.run([sys.executable, "-c", code], check=True, env=_bytecode_env(dict(os.environ)))
             w.append(time.perf_counter() - t0)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             c.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
@@ -148,6 +160,8 @@ def html_sizes(env: dict, before: Path) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", default="d474cbd", help="reference revision (default: before issue 16)")
+    ap.add_argument("--section", default="ux (issue 16)", help="heading of the section in bench/RESULTS.md")
+    ap.add_argument("--no-html", action="store_true", help="skip the HTML sizes")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--venv-core", type=Path)
     ap.add_argument("--venv-all", type=Path)
@@ -159,7 +173,7 @@ def main() -> None:
     before = Path(tempfile.mkdtemp(prefix="critmin-before-"))
     subprocess.run(f"git -C {ROOT} archive {args.before} src | tar -x -C {before}", shell=True, check=True)
     load = os.getloadavg()[0]
-    body = [f"Reference: `{args.before}` (before issue 16). Load average (1 min) at start: {load:.2f} on "
+    body = [f"Reference: `{args.before}`. Load average (1 min) at start: {load:.2f} on "
             f"{os.cpu_count()} cores; CPU time (user + sys of the process) is the fairer comparison when the "
             "machine is shared.", "",
             f"**Command latency**, fresh process each, interleaved, median of {args.repeat}:", "",
@@ -168,16 +182,14 @@ def main() -> None:
         body += ["", "**Install size** (fresh virtual environments, Python "
                  f"{sys.version_info.major}.{sys.version_info.minor}):", "", install_size(args.venv_core, args.venv_all)]
     body += ["", f"Load average (1 min) after the latency runs: {os.getloadavg()[0]:.2f}.", "",
-             "**The floor** of a command that imports pandas and Ibis (same run, median of "
-             f"{args.repeat}):", "", floor(args.repeat), "",
-             "**HTML outputs** (one plotly.js file per output folder instead of one per page):", "",
-             html_sizes(env, before / "src")]
-    body += ["", "Reading: the indicator commands (dependency, crma) run Ibis expressions and return pandas frames, so "
-             "their floor is the two imports above plus DuckDB; this issue removed what sat on top of that "
-             "(building country_converter's converter for group membership) but not the floor. "
-             "`kb events` imports neither pandas nor Ibis any more and reads the bundled knowledge base with libyaml. Wall times taken on a loaded shared machine "
-             "mostly measure the run queue; compare the CPU columns."]
-    write_section("ux (issue 16)", "\n".join(body))
+             "**The floor**: fresh processes importing only libraries (same run, median of "
+             f"{args.repeat}):", "", floor(args.repeat)]
+    if not args.no_html:
+        body += ["", "**HTML outputs** (one plotly.js file per output folder instead of one per page):", "",
+                 html_sizes(env, before / "src")]
+    body += ["", "Children run with bytecode caching on, as an installed package runs. Wall times taken on a loaded "
+             "shared machine mostly measure the run queue; compare the CPU columns."]
+    write_section(args.section, "\n".join(body))
 
 
 if __name__ == "__main__":

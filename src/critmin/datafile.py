@@ -237,13 +237,14 @@ def read_data(path: str | Path, *, error: type[InputError] = InputError, expecte
 
 def read_bundled_yaml(path: str | Path):
     """A YAML file shipped inside the package, parsed by libyaml when present (about 8x faster than the strict
-    pure-Python reader; the catalog's five files cost 0.4 s at every command start otherwise). Only for
-    critmin's own data: ``tests/test_catalog.py`` reads every bundled YAML file through :func:`read_data`, so
-    duplicate keys or non-finite numbers in them still fail a test."""
-    import yaml
+    pure-Python reader; the catalog's five files cost 0.4 s at every command start otherwise), and kept parsed
+    in the per-user cache (:mod:`critmin.yamlcache`, setting ``cache``). Only for critmin's own data:
+    ``tests/test_catalog.py`` reads every bundled YAML file through :func:`read_data`, so duplicate keys or
+    non-finite numbers in them still fail a test."""
+    from critmin.settings import get
+    from critmin.yamlcache import load
 
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+    return load(path, get("cache"))
 
 
 def read_yaml(path: str | Path | None, error: type[InputError], expected: str, *, name: str | None = None,

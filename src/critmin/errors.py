@@ -85,6 +85,18 @@ class WarehouseMissing(CritminError):
         )
 
 
+class WarehouseOutdated(CritminError):
+    """The warehouse file was built by a critmin whose tables lack columns this version reads; one sentence in
+    English and Chinese says which file and to rebuild it (a rebuild carries user-ingested rows over)."""
+
+    def __init__(self, path: str, missing: list[str]):
+        from critmin.i18n import t
+
+        self.path, self.missing = path, missing
+        shown = ", ".join(missing[:4]) + (f" (+{len(missing) - 4})" if len(missing) > 4 else "")
+        super().__init__(t("warehouse.outdated", path=path, columns=shown))
+
+
 class ValidationFailed(CritminError):
     """A freshly built warehouse failed its checks; the previous warehouse was left in place."""
 

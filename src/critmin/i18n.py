@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 LANGS = ("en", "zh")
 
@@ -20,15 +21,23 @@ class UnknownLanguage(ValueError):
 
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, dict[str, str]]:
-    import yaml
-
     merged: dict[str, dict[str, str]] = {}
     folder = resources.files("critmin") / "messages"
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith((".yaml", ".yml")):
             continue
-        # package data: libyaml when present (the pure-Python loader cost 0.2 s per command start)
-        data = yaml.load(entry.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        # package data: libyaml when present (the pure-Python loader cost 0.2 s per command start), through the
+        # parsed-copy cache when the package is plain files
+        if isinstance(entry, Path):
+            from critmin.settings import get
+            from critmin.yamlcache import load
+
+            data = load(entry, get("cache")) or {}
+        else:
+            import yaml
+
+            data = yaml.load(entry.read_text(encoding="utf-8"),
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         for key, texts in data.items():
             if key in merged:
                 raise ValueError(f"messages/{entry.name}: key '{key}' is defined twice")

@@ -51,6 +51,12 @@ class Setting:
         return value
 
 
+def _default_cache() -> str:
+    from platformdirs import user_cache_dir
+
+    return user_cache_dir("critmin", appauthor=False)
+
+
 def _default_warehouse() -> str:
     from platformdirs import user_data_dir
 
@@ -111,6 +117,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("serve_anonymous", 0, int, "0|1",
                 "1: anonymous visitors may read the public indicators (read-only)",
                 "1：匿名访问者可只读公开指标"),
+        Setting("cache", _default_cache, str, "path",
+                "folder for parsed copies of critmin's bundled YAML files (catalog, knowledge base, messages), "
+                "so a command starts fast; 'off' to read the YAML every time",
+                "存放 critmin 内置 YAML 文件（目录、知识库、消息）解析结果的文件夹，加快命令启动；设为 off 则每次读取 YAML"),
     ]
 }
 

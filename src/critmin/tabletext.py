@@ -55,6 +55,14 @@ class Rows:
         return Rows([self.columns[i] for i in keep], [tuple(r[i] for i in keep) for r in self.rows],
                     self.numeric - set(columns))
 
+    @classmethod
+    def typed(cls, columns: list[str], rows: list[tuple]) -> Rows:
+        """Rows whose numeric columns (any int or float value, booleans aside) are right-aligned, as a
+        DataFrame's would be."""
+        num = {c for i, c in enumerate(columns)
+               if any(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows)}
+        return cls(list(columns), rows, frozenset(num))
+
     def to_pandas(self) -> pd.DataFrame:
         import pandas as pd
 

@@ -171,11 +171,33 @@ def test_builtin_rules_cover_the_issue():
     assert rules["import_drop_yoy"].thresholds.yellow == -30
     assert rules["unit_value_jump"].thresholds.yellow == 50
     assert rules["export_control_dependency"].thresholds.red == 50
-    # EU27 rare-earth metals from China at 70 % in 2024 -> orange; 85 % -> red
+    # EU27 rare-earth metals from China at 70 % in 2023 -> orange (a new breach); 85 % in 2024 -> still orange
+    # (15 pp worse, so not a standing breach); concentration alone never reaches red
     alerts = evaluate(load_rules(), series([70.0, 85.0], start=2023, importer="EU27"))
     crma = {a.period: a for a in alerts if a.rule_id == "crma_single_country_share"}
-    assert crma["2023"].level == "orange" and crma["2024"].level == "red"
+    assert crma["2023"].level == "orange" and crma["2024"].level == "orange"
     assert "eu-2024-crma" in crma["2024"].cited_events
+
+
+def test_crma_rule_reads_the_acts_scope_and_steps_down_standing_breaches():
+    """The CRMA benchmark is EU law on strategic raw materials: Japan's or the EU's non-strategic imports raise no
+    CRMA alert; a PGM member counts through the catalog's pgms group; a breach held over without a 5 pp rise is
+    reported one level lower and says which level it reaches."""
+    [rule] = [r for r in load_rules() if r.id == "crma_single_country_share"]
+    assert rule.thresholds.red is None and rule.scope.lists == ["eu_2023_strategic"]
+    assert rule.standing is not None and rule.standing.source.startswith("ASSUMPTION")
+    assert evaluate([rule], series([90.0, 91.0], importer="JPN"), use_kb=False) == []
+    assert evaluate([rule], series([90.0, 91.0], material="antimony"), use_kb=False) == []
+    assert {a.material for a in evaluate([rule], series([70.0], material="rhodium"), use_kb=False)} == {"rhodium"}
+    got = evaluate([rule], series([40.0, 70.0, 72.0, 80.0, 81.0, 55.0, 56.0], start=2018), use_kb=False)
+    by = {a.period: a for a in got}
+    assert {p: a.level for p, a in by.items()} == {
+        "2019": "orange", "2020": "yellow", "2021": "orange", "2022": "yellow", "2023": "yellow", "2024": "blue"}
+    assert by["2019"].transition == "new" and "standing" not in by["2019"].extra
+    assert by["2020"].extra == {"standing": True, "full_level": "orange", "previous_value": 70.0}
+    assert by["2020"].threshold == 65  # the crossed threshold, not the reported level's
+    assert by["2024"].extra["full_level"] == "yellow"  # a standing watch (55 -> 56) is blue
+    assert by["2023"].transition == "deescalated" and "standing" not in by["2023"].extra
 
 
 def test_export_control_rule_uses_kb_and_honours_suspension():
@@ -259,8 +281,10 @@ def test_adapter_from_dependency_table():
     alerts = evaluate(load_rules(), s, use_kb=False)
     got = {(a.rule_id, a.period): a.level for a in alerts}
     assert got[("crma_single_country_share", "2023")] == "orange"
-    assert got[("crma_single_country_share", "2024")] == "red"
-    assert got[("supplier_hhi", "2024")] == "red" and got[("import_drop_yoy", "2024")] == "yellow"
+    assert got[("crma_single_country_share", "2024")] == "orange"  # 20 pp worse: no step-down; no red
+    # 5200 -> 8200: orange both years, 3000 points worse, so not stepped down; no red from concentration alone
+    assert got[("supplier_hhi", "2023")] == "orange" and got[("supplier_hhi", "2024")] == "orange"
+    assert got[("import_drop_yoy", "2024")] == "yellow"
 
 
 def test_export_control_alerts_only_where_items_meet_the_traded_codes():
@@ -279,3 +303,38 @@ def test_export_control_alerts_only_where_items_meet_the_traded_codes():
     no18 = "280530,284690,382499,848690,850511"
     assert _hs6_overlap(no18, "rare_earths", "metal") and _hs6_overlap(no18, "rare_earths", "compound")
     assert not _hs6_overlap("284690", "rare_earths", "metal")  # an item's codes that the flow does not trade
+
+
+def test_rule_citations_follow_the_alerts_material():
+    """import_drop_yoy is calibrated on the 2010 rare-earth quota cut: a rare-earth drop cites it, a cobalt drop
+    does not (it would read as a rare-earth measure behind a cobalt alert); the CRMA, naming no material, is
+    cited on every CRMA alert."""
+    rules = [r for r in load_rules() if r.id in ("import_drop_yoy", "crma_single_country_share")]
+    df = pd.concat([series([100.0, 40.0], metric="import_qty_yoy_pct", material=m, supplier="", start=2023)
+                    .assign(value=[0.0, -50.0]) for m in ("rare_earths", "cobalt")]
+                   + [series([70.0], material="cobalt", start=2024)])
+    got = {(a.rule_id, a.material): a.cited_events for a in evaluate(rules, df)}
+    assert "chn-2010-ree-quota-cut" in got[("import_drop_yoy", "rare_earths")]
+    assert "chn-2010-ree-quota-cut" not in got[("import_drop_yoy", "cobalt")]
+    assert "eu-2024-crma" in got[("crma_single_country_share", "cobalt")]
+
+
+def test_a_control_on_exports_to_one_country_alerts_only_that_importer():
+    """MOFCOM/GAC 2024 No. 46 bans dual-use gallium exports to the USA: a US gallium series is raised for it, an
+    EU27 one is not (the monitor's situations apply the same test through their control index)."""
+    from critmin.monitor.controls import ControlIndex
+
+    rules = [r for r in load_rules() if r.id == "export_control_dependency"]
+    df = pd.concat([series([90.0], metric="supplier_share_qty_pct", importer=imp, material="gallium", stage="",
+                           start=2024) for imp in ("USA", "EU27")])
+    by_imp = {a.importer: {e["event_id"] for e in a.extra["events"]} for a in evaluate(rules, df)}
+    assert "chn-2024-no46-dual-use-usa" in by_imp.get("USA", set())
+    assert "chn-2024-no46-dual-use-usa" not in by_imp.get("EU27", set())
+    cited = {a.importer: a.cited_events for a in evaluate([Rule(**SHARE_RULE)], df.assign(metric="top1_share_qty_pct",
+                                                                                          period=2025))}
+    assert "chn-2024-no46-dual-use-usa" in cited["USA"] and "chn-2024-no46-dual-use-usa" not in cited["EU27"]
+    import datetime as dt
+
+    hits = {h.measure_id: h for h in ControlIndex(dt.date(2025, 6, 1)).hits("gallium", ("811291",))}
+    h = hits["chn-2024-no46-dual-use-usa"]
+    assert h.destinations == ("USA",) and h.binds_exports_to({"USA"}) and not h.binds_exports_to({"DEU", "FRA"})

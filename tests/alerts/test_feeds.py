@@ -103,7 +103,8 @@ def test_cli_rules_and_feed(tmp_path):
     assert res.exit_code == 0, res.output
     rules = json.loads(res.output)
     crma = next(r for r in rules if r["id"] == "crma_single_country_share")
-    assert (crma["blue"], crma["yellow"], crma["orange"], crma["red"]) == (50, 60, 65, 80)
+    assert (crma["blue"], crma["yellow"], crma["orange"], crma["red"]) == (None, 50, 65, None)
+    assert crma["scope"] == "importer=EU27; lists=eu_2023_strategic"
     res = runner.invoke(app, ["alerts", "feed", str(sample_feed_path()), "--latest", "--format", "csv"])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()

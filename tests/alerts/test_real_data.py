@@ -20,7 +20,9 @@ def test_eu27_rare_earth_metals_crma_alert_2024(built_warehouse):
     assert alerts, "no CRMA alert for EU27 rare-earth metals in 2024"
     [a] = alerts
     row = dep[dep.year == 2024].iloc[0]
-    assert a.supplier == "CHN" and a.level in ("orange", "red")
+    # 96.4 % in 2023, 92.6 % in 2024: a standing breach of the 65 % benchmark, reported one level lower
+    assert a.supplier == "CHN" and a.level == "yellow"
+    assert a.extra["full_level"] == "orange" and a.threshold == 65
     assert a.value == pytest.approx(row.top1_share * 100)
     assert "eu-2024-crma" in a.cited_events and "chn-2025-no18-medium-heavy-ree" not in a.cited_events
     control = [a for a in evaluate(load_rules(), series, as_of="2025-12-01")

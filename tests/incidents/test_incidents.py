@@ -4,7 +4,6 @@ check → impact assessment (a stress run cited by id) → transition arrangemen
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -12,20 +11,6 @@ from typer.testing import CliRunner
 pytestmark = pytest.mark.slow
 
 AS_OF = "2026-11-23"
-
-
-@pytest.fixture(scope="module")
-def monitored(built_warehouse, tmp_path_factory):
-    """A private copy of the session warehouse with one monitor run stored in it."""
-    from critmin.alerts import sample_feed_path
-    from critmin.monitor import run_monitor
-
-    base = tmp_path_factory.mktemp("incidents")
-    wh = base / "critmin.duckdb"
-    shutil.copy(built_warehouse, wh)
-    res = run_monitor(base / "report", importers="EU27,USA,JPN", materials="rare_earths,cobalt", as_of=AS_OF,
-                      warehouse=str(wh), feed=sample_feed_path())
-    return {"wh": str(wh), "alerts": res.alerts}
 
 
 def _alert(alerts, **match):
@@ -80,8 +65,10 @@ def test_full_walk_on_the_eu27_rare_earth_metal_crma_alert(monitored):
     eu = set(load_catalog().members("EU27", 2024))
     assert alts and [r["rank"] for r in alts] == list(range(1, len(alts) + 1))
     assert all(r["iso3"] != "CHN" and r["iso3"] not in eu for r in alts)
-    assert [r["score"] for r in alts] == sorted((r["score"] for r in alts), reverse=True)
-    assert tr["capacity_criterion"] == "spare_t" and tr["wmd_commodity"]
+    # metal makers by spare capacity (the chain model's, issue 14), never mine output
+    assert [r["spare_t_per_year_mid"] for r in alts] == sorted((r["spare_t_per_year_mid"] for r in alts),
+                                                                reverse=True)
+    assert tr["capacity_criterion"] == "spare_t_per_year" and {r["stage"] for r in alts} == {"metal"}
     cover = tr["stock_cover"]
     assert cover["importer"] == "EU27" and cover["cover_months_p50"] > 0
     assert tr["arrangements"]
@@ -163,7 +150,7 @@ def test_unknown_alert_and_incident_are_refused(monitored):
 def test_cli_open_show_list(monitored):
     from critmin.cli import app
 
-    a = _alert(monitored["alerts"], rule_id="crma_single_country_share", importer="JPN", material="rare_earths")
+    a = _alert(monitored["alerts"], rule_id="supplier_hhi", importer="JPN", material="rare_earths")
     runner = CliRunner()
     res = runner.invoke(app, ["incident", "open", "--alert", a.id, "--warehouse", monitored["wh"], "--format",
                               "json"])
@@ -189,6 +176,6 @@ def test_bad_status_and_date_are_refused(monitored):
 
     with pytest.raises(UsageError, match="--status 'shut'"):
         list_incidents(monitored["wh"], status="shut")
-    a = _alert(monitored["alerts"], rule_id="crma_single_country_share", importer="USA")
+    a = _alert(monitored["alerts"], rule_id="supplier_hhi", importer="USA")
     with pytest.raises(UsageError, match="--as-of"):
         open_incident(a.id, warehouse=monitored["wh"], as_of="2025-02-30")

@@ -26,29 +26,38 @@ def spark_and_trade(built_warehouse, spark_session, tmp_path_factory):
     return trade, members
 
 
-def _both(spark_session, trade, members, build):
-    import ibis
+def _both(spark_session, trade, members, sql_of):
+    """The statement ``sql_of(trade)`` on Spark (through SQLGlot, as ``--engine spark`` runs it) and on DuckDB,
+    over the same rows and the same selection tables."""
+    import duckdb
 
-    from critmin.indicators.engine import spark_backend
+    from critmin.indicators.imports import SEL_CODES, SEL_ECONOMY
+    from critmin.warehouse.handle import register
+    from critmin.warehouse.lake import to_spark
 
-    sp = spark_backend(spark_session)
-    on_spark = build(sp.table("trade"), sp.table("group_members")).to_pandas()
-    on_duck = build(ibis.memtable(trade), ibis.memtable(members)).to_pandas()
-    return on_spark, on_duck
+    years = sorted(int(y) for y in trade["year"].unique())
+    econ = [(c, y, c) for c in ("JPN", "USA", "KOR") for y in years]
+    econ += [(g, int(y), m) for g, y, m in members[["group_id", "year", "iso3"]].itertuples(index=False)
+             if int(y) in years]
+    codes = [("m", "s", h, None, None) for h in ("280530", "284610", "284690", "810510", "282200")]
+    con = duckdb.connect()
+    con.register("trade", trade)
+    for name, cols, rows in (("sel_economy", SEL_ECONOMY, econ), ("sel_codes", SEL_CODES, codes)):
+        register(con, name, cols, rows)
+        types = {"VARCHAR": "STRING", "INTEGER": "INT"}
+        spark_session.createDataFrame(rows, ", ".join(f"`{c}` {types[t]}" for c, t in cols.items())) \
+            .createOrReplaceTempView(name)
+    sql = sql_of("trade")
+    return spark_session.sql(to_spark(sql)).toPandas(), con.execute(sql).df()
 
 
 @pytest.mark.parametrize("basis", ["value", "qty"])
 def test_concentration_same_on_spark_and_duckdb(spark_session, spark_and_trade, basis):
-    from critmin.indicators.imports import concentration, importer_flows
+    from critmin.indicators.imports import concentration_sql, flows_sql
 
     trade, members = spark_and_trade
     keys = ["importer", "hs6", "year"]
-
-    def build(t, gm):
-        flows = importer_flows(t, gm, ["JPN", "USA", "KOR"], ["EU27", "EU"])
-        return concentration(flows, keys, basis)
-
-    s, d = _both(spark_session, trade, members, build)
+    s, d = _both(spark_session, trade, members, lambda t: concentration_sql(flows_sql(t), keys, basis))
     s = s.sort_values(keys).reset_index(drop=True)
     d = d.sort_values(keys).reset_index(drop=True)
     assert len(s) == len(d) > 100

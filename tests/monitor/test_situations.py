@@ -73,7 +73,8 @@ def test_crma_applies_to_eu_strategic_materials_only(default_run):
     with critmin.open(str(default_run["wh"])) as wh:
         strategic = set(wh.sql("select material_id from critical_lists where list_id = 'eu_2023_strategic'")
                         .df()["material_id"])
-    assert set(crma["material"]) <= strategic
+    strategic |= {"platinum", "palladium", "rhodium", "iridium"}  # the list names PGMs as one item (Annex I)
+    assert set(crma["material"]) <= strategic and {"palladium", "rhodium"} <= set(crma["material"])
     eu_other = s[(s["importer"] == "EU27") & ~s["material"].isin(strategic)]
     assert len(eu_other) and (eu_other["concentration_rule"] == "single_supplier_concentration").all()
     # outside the CRMA, concentration alone is a watch signal: never orange by itself
@@ -257,3 +258,18 @@ def test_diff_classifies_changes():
     got = diff(now, before).set_index("situation_id")["change"].to_dict()
     assert got == {"EU27|cobalt|metal": "escalated", "EU27|nickel|metal": "cleared",
                    "USA|cobalt|metal": "deescalated", "USA|nickel|metal": "new"}
+
+
+@pytest.mark.slow
+def test_first_reason_is_what_the_level_rests_on_and_one_country_bans_stay_home(default_run):
+    """The summary shows one reason per card: a red set by an in-force control opens with the control, not with the
+    single-supplier line that alone is yellow. A ban on exports to one country (No. 46: USA; 2026 No. 1: Japan)
+    appears only on that country's cards."""
+    s = default_run["res"].situations
+    usa = _sit(default_run["res"], "USA", "rare_earths", "compound")
+    assert usa.level == "red" and "control=red" in usa.signals and "concentration=yellow" in usa.signals
+    assert usa.reasons_en.split(" | ")[0].startswith("China export control(s) in force")
+    for r in s[s["signals"].str.contains("control=red")].itertuples():
+        assert "export control" in r.reasons_en.split(" | ")[0], r.situation_id
+    assert not s[s["importer"] != "USA"]["measures"].str.contains("chn-2024-no46-dual-use-usa").any()
+    assert not s[s["importer"] != "JPN"]["measures"].str.contains("chn-2026-no1-dual-use-japan").any()

@@ -100,12 +100,21 @@ def _period_table(raw: pd.Series) -> pd.DataFrame:
     return out
 
 
+def list_materials(list_ids: Iterable[str]) -> set[str]:
+    """Material ids on the catalog critical lists ``list_ids`` (see :meth:`Catalog.list_materials`)."""
+    from critmin.catalog import load_catalog
+
+    return load_catalog().list_materials(list_ids)
+
+
 def _select(rule: Rule, df: pd.DataFrame) -> pd.DataFrame:
     mask = df["metric"].isin(rule.metrics)
     for f in SCOPE_FIELDS:
         allowed = rule.scope.allowed(f)
         if allowed is not None:
             mask &= df[f].isin(allowed)
+    if rule.scope.lists:
+        mask &= df["material"].isin(list_materials(rule.scope.lists))
     sub = df[mask]
     if rule.normalise == "reference":
         sub = sub[sub["reference"] > 0].copy()
@@ -153,6 +162,25 @@ def threshold_levels(rule: Rule, sub: pd.DataFrame) -> pd.Series:
     return pd.Series(level, index=sub.index)
 
 
+def standing_levels(rule: Rule, levels: pd.Series, sub: pd.DataFrame) -> pd.Series:
+    """The reported level per row under ``rule.standing``: the level it had in the previous period of the
+    same unbroken run, whose value did not move ``min_change`` the worse way since, steps down (to none at
+    most); anything new, escalated or materially worse keeps its level."""
+    import numpy as np
+    import pandas as pd
+
+    st = rule.standing
+    if st is None or levels.empty:
+        return levels
+    _, seg = _segments(sub)
+    seg = pd.Series(seg, index=sub.index)
+    prev_level = levels.groupby(seg).shift(1).fillna(0).astype("int64")
+    prev_x = sub["cm_x"].groupby(seg).shift(1)
+    moved = sub["cm_x"] - prev_x if rule.higher_is_worse else prev_x - sub["cm_x"]
+    held = (levels > 0) & (prev_level == levels) & ~(moved >= st.min_change)
+    return pd.Series(np.where(held, np.maximum(levels - st.step_down, 0), levels), index=sub.index)
+
+
 def _transitions(levels: pd.Series, sub: pd.DataFrame) -> pd.Series:
     import numpy as np
     import pandas as pd
@@ -192,12 +220,30 @@ def _controls_frame(kb: KnowledgeBase) -> pd.DataFrame:
         m = kb.entries[c.measure_id]
         if c.after != "in_force" or c.kind != "goods" or m.item(c.item_id).exporters != "in_jurisdiction":
             continue
+        dests = ",".join(m.item(c.item_id).destinations or m.destinations)
         for mat in c.materials:
             rows.append({"material": mat, "supplier": m.jurisdiction, "event_id": c.measure_id,
                          "item_id": c.item_id, "item_hs6": ",".join(c.hs6), "event_date": pd.Timestamp(c.day),
-                         "change": c.change, "basis": m.verification})
+                         "change": c.change, "basis": m.verification, "destinations": dests})
     return pd.DataFrame(rows, columns=["material", "supplier", "event_id", "item_id", "item_hs6", "event_date",
-                                       "change", "basis"])
+                                       "change", "basis", "destinations"])
+
+
+def _binds(destinations: str, importer: str, year: int, memo: dict) -> bool:
+    """A control binds exports to ``importer`` (a country or a group, members as of ``year``) when it names every
+    destination ('*') or one of the importer's members: a ban on exports to the USA raises nothing for the EU."""
+    dests = set(destinations.split(","))
+    if "*" in dests or not importer:
+        return True
+    key = (importer, year)
+    if key not in memo:
+        from critmin.catalog.economies import resolve_one
+
+        try:
+            memo[key] = set(resolve_one(importer).members(year)) | {importer}
+        except UsageError:  # a feed's own label: only an exact destination matches
+            memo[key] = {importer}
+    return bool(memo[key] & dests)
 
 
 def _hs6_overlap(item_hs6: str, material: str, stage: str) -> bool:
@@ -217,17 +263,36 @@ class _Citer:
         self.kb = kb
         self._memo: dict[tuple, list[str]] = {}
 
-    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str = "") -> list[str]:
-        key = (rule.id, material, supplier, until, stage)
+    def __call__(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str = "",
+                 importer: str = "") -> list[str]:
+        key = (rule.id, material, supplier, until, stage, importer)
         if key not in self._memo:
-            self._memo[key] = self._cite(rule, material, supplier, until, stage)
+            self._memo[key] = self._cite(rule, material, supplier, until, stage, importer)
         return list(self._memo[key])
 
-    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str) -> list[str]:
+    def rule_cites(self, rule: Rule, material: str) -> list[str]:
+        """The rule's own citations that bear on ``material``: an entry naming materials is cited only on alerts
+        about one of them (the 2010 rare-earth quota cut calibrates import_drop_yoy, but a cobalt drop does not
+        cite it); an entry naming none (the CRMA) is cited on every alert of the rule."""
+        if self.kb is None or not material:
+            return list(rule.cites)
+        from critmin.kb.models import MATERIAL_GROUPS
+
+        out = []
+        for c in rule.cites:
+            e = self.kb.find(c)
+            mats = set(getattr(e, "materials", []) or [])
+            mats |= {m for g in mats & set(MATERIAL_GROUPS) for m in MATERIAL_GROUPS[g]}
+            if not mats or material in mats:
+                out.append(c)
+        return out
+
+    def _cite(self, rule: Rule, material: str, supplier: str, until: dt.date, stage: str,
+              importer: str = "") -> list[str]:
         from critmin.errors import UsageError
         from critmin.kb import controls_on
 
-        out = list(rule.cites)
+        out = self.rule_cites(rule, material)
         if self.kb is None or not material or not supplier:
             return out
         try:
@@ -236,20 +301,29 @@ class _Citer:
                                states=("in_force", "suspended", "announced", "unknown"))
         except UsageError:  # a material the catalog does not know: nothing to match
             return out
+        memo: dict = {}
+        hits = [h for h in hits if _binds(",".join(h.destinations or ("*",)), importer, until.year, memo)]
         ids = sorted({h.measure_id for h in hits}, key=lambda i: self.kb.entries[i].date, reverse=True)
         return out + [i for i in ids[:5] if i not in out]
 
 
 def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Citer,
-                events: dict[int, list[dict]] | None = None) -> list[Alert]:
+                events: dict[int, list[dict]] | None = None, full=None) -> list[Alert]:
     """One alert per row of ``sub`` at a level above 0. ``events`` (control rules): the knowledge-base control
-    events behind each row, keyed by the row's ``cm_row``; they go to ``extra['events']`` and are all cited."""
+    events behind each row, keyed by the row's ``cm_row``; they go to ``extra['events']`` and are all cited.
+    ``full`` (rules with ``standing``): the level the value reaches; where the reported level is lower, the
+    alert keeps the crossed threshold and says so in ``extra`` (standing, full_level, previous value)."""
     out = []
     thr = dict(rule.thresholds.items())
     names = {r: lvl for lvl, r in LEVEL_RANK.items()}
     mask = levels.to_numpy() > 0
     hits = sub[mask]
     lv = levels.to_numpy()[mask]
+    fl = full.to_numpy()[mask] if full is not None else lv
+    prev = None
+    if full is not None:
+        _, seg = _segments(sub)
+        prev = sub["cm_x"].groupby(seg).shift(1).to_numpy()[mask]
     tr = transitions.to_numpy()[mask] if transitions is not None else None
     # the period ends as dates once, and no datetime column in the row tuples (each would become a Timestamp)
     ends = hits["cm_end"].dt.date.to_numpy() if events is None else None
@@ -260,18 +334,22 @@ def _row_alerts(rule: Rule, sub: pd.DataFrame, levels, transitions, citer: _Cite
         if events is not None:
             evs = events[row.cm_row]
             extra["events"] = evs
-            cited = [*rule.cites, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in rule.cites)]
+            own = citer.rule_cites(rule, row.material)
+            cited = [*own, *dict.fromkeys(e["event_id"] for e in evs if e["event_id"] not in own)]
         else:
-            cited = citer(rule, row.material, row.supplier, ends[i], row.stage)
+            cited = citer(rule, row.material, row.supplier, ends[i], row.stage, row.importer)
         if rule.normalise == "reference":
             extra.update({"reference": float(row.reference), "ratio": float(row.cm_x)})
+        crossed = names[int(fl[i])]
+        if crossed != level:
+            extra.update({"standing": True, "full_level": crossed, "previous_value": float(prev[i])})
         # values are produced here from validated rules and a prepared frame: construct without re-validation
         out.append(Alert.model_construct(
             id=alert_id(rule.id, row.metric, row.importer, row.material, row.stage, row.supplier,
                         row.period, level, row.vintage),
             rule_id=rule.id, rule_kind=rule.kind, level=level, title_en=rule.title_en, title_zh=rule.title_zh,
             metric=row.metric, importer=row.importer, material=row.material, stage=row.stage,
-            supplier=row.supplier, period=str(row.period), value=float(row.value), threshold=float(thr[level]),
+            supplier=row.supplier, period=str(row.period), value=float(row.value), threshold=float(thr[crossed]),
             comparison=rule.comparison, transition=str(tr[i]) if tr is not None else "event",
             vintage=row.vintage, source=row.source,
             cited_events=cited,
@@ -295,10 +373,12 @@ def _threshold_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer, latest_only: b
     if levels.empty or not (levels > 0).any():
         return []
     transitions = _transitions(levels, sub)
+    full = levels
+    levels = standing_levels(rule, levels, sub)
     if latest_only:  # levels are computed on the whole history; only the last period is reported
         last = sub.groupby(list(KEYS), sort=False)["cm_pos"].transform("max") == sub["cm_pos"]
         levels = levels.where(last, 0)
-    return _row_alerts(rule, sub, levels, transitions, citer)
+    return _row_alerts(rule, sub, levels, transitions, citer, full=full if rule.standing else None)
 
 
 def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of: dt.date | None,
@@ -333,8 +413,11 @@ def _control_rule(rule: Rule, sub: pd.DataFrame, kb: KnowledgeBase | None, as_of
     sub = sub.reset_index(drop=True).rename_axis("cm_row").reset_index()
     m = sub.merge(ctrl, on=["material", "supplier"], how="inner")
     m = m[(m["event_date"] >= m["cm_lo"]) & (m["event_date"] <= m["cm_hi"])]
-    if not m.empty:  # only where the controlled items intersect the HS codes traded
-        keep = [_hs6_overlap(h, mat, st) for h, mat, st in zip(m["item_hs6"], m["material"], m["stage"], strict=True)]
+    if not m.empty:  # only where the controlled items intersect the HS codes traded and bind that destination
+        memo: dict = {}
+        keep = [_hs6_overlap(h, mat, st) and _binds(d, imp, int(hi.year), memo)
+                for h, mat, st, d, imp, hi in zip(m["item_hs6"], m["material"], m["stage"], m["destinations"],
+                                                  m["importer"], m["cm_hi"], strict=True)]
         m = m[keep]
     if m.empty:
         return []
@@ -412,7 +495,7 @@ def _changepoint_rule(rule: Rule, sub: pd.DataFrame, citer: _Citer) -> list[Aler
                 title_zh=rule.title_zh, metric=row.metric, importer=row.importer, material=row.material,
                 stage=row.stage, supplier=row.supplier, period=row.period, value=after, threshold=before,
                 comparison="change", transition="event", vintage=row.vintage, source=row.source,
-                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage),
+                cited_events=citer(rule, row.material, row.supplier, row.cm_end.date(), row.stage, row.importer),
                 extra={"before_mean": before, "after_mean": after,
                        "shift_pct": shift if math.isfinite(shift) else None,
                        "method": cp.method, "penalty": None if cp.n_bkps else _penalty(cp, x), "n": len(x)},

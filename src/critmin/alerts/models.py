@@ -42,12 +42,16 @@ class Thresholds(_UserInput):
 
 
 class Scope(_Strict):
-    """Which series a rule applies to; each field is '*' (any), one value, or a list of values."""
+    """Which series a rule applies to; each field is '*' (any), one value, or a list of values.
+
+    ``lists``: only materials on one of these catalog critical lists (a group such as PGMs counts for its
+    members), so a rule bound to a law's material scope reads that scope where the catalog keeps it."""
 
     importer: str | list[str] = "*"
     material: str | list[str] = "*"
     stage: str | list[str] = "*"
     supplier: str | list[str] = "*"
+    lists: list[str] = Field(default_factory=list)
 
     def allowed(self, name: str) -> list[str] | None:
         v = getattr(self, name)
@@ -73,6 +77,16 @@ class ChangePoint(_UserInput):
     level: Level = "blue"
 
 
+class Standing(_UserInput):
+    """How a level held over from the previous period is reported: ``step_down`` levels lower, unless the value
+    moved at least ``min_change`` (rule units) the worse way since then. A breach that is years old and unchanged
+    is known; what crossed or worsened this period keeps the full level."""
+
+    step_down: int = Field(default=1, ge=1, le=3)
+    min_change: float = Field(gt=0)
+    source: str = ""
+
+
 class Rule(_UserInput):
     id: str = Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
     title_en: str
@@ -88,6 +102,7 @@ class Rule(_UserInput):
     clear: Thresholds | None = None  # explicit clearing thresholds per level (override hysteresis)
     normalise: Literal["reference"] | None = None  # compare value / reference (e.g. stock vs warning line)
     changepoint: ChangePoint | None = None
+    standing: Standing | None = None  # threshold rules: report an unchanged, held-over level lower
     control_window_days: int = Field(default=366, ge=1, le=36600)  # control rules with as_of: look-back window
     cites: list[str] = Field(default_factory=list)  # knowledge-base entry ids behind the rule
     source: Literal["indicator", "feed"] = "indicator"

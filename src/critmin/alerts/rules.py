@@ -42,6 +42,18 @@ def check_cites(rules: list[Rule], file: str = "rules") -> None:
                 raise RuleError(file, r.id, "cites", "ids of knowledge-base entries", c)
 
 
+def check_lists(rules: list[Rule], file: str = "rules") -> None:
+    """Every critical list a rule's scope names must be in the catalog."""
+    from critmin.catalog import load_catalog
+
+    known = load_catalog().critical_lists
+    for r in rules:
+        for li in r.scope.lists:
+            if li not in known:
+                raise RuleError(file, r.id, "scope.lists", f"ids of catalog critical lists ({', '.join(sorted(known))})",
+                                li)
+
+
 def builtin_rules_path() -> Path:
     return Path(str(resources.files("critmin.alerts") / "data" / "rules.yaml"))
 
@@ -50,6 +62,7 @@ def builtin_rules_path() -> Path:
 def _builtin() -> tuple[Rule, ...]:
     rules = parse_rules(builtin_rules_path())
     check_cites(rules, "rules.yaml")
+    check_lists(rules, "rules.yaml")
     return tuple(rules)
 
 
@@ -59,7 +72,17 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
         return list(_builtin())
     rules = parse_rules(path)
     check_cites(rules, Path(path).name)
+    check_lists(rules, Path(path).name)
     return rules
+
+
+def _scope_text(r: Rule) -> str:
+    """The rule's scope in one cell ('' = every series)."""
+    parts = [f"{f}={','.join(v)}" for f in ("importer", "material", "stage", "supplier")
+             if (v := r.scope.allowed(f)) is not None]
+    if r.scope.lists:
+        parts.append(f"lists={','.join(r.scope.lists)}")
+    return "; ".join(parts)
 
 
 def rules_frame(rules: list[Rule]):
@@ -73,7 +96,7 @@ def rules_frame(rules: list[Rule]):
             "id": r.id, "kind": r.kind, "source": r.source, "metric": ",".join(r.metrics), "unit": r.unit,
             "comparison": r.comparison if r.kind != "changepoint" else "change",
             "blue": th.get("blue"), "yellow": th.get("yellow"), "orange": th.get("orange"), "red": th.get("red"),
-            "persistence": r.persistence, "hysteresis": r.hysteresis,
+            "persistence": r.persistence, "hysteresis": r.hysteresis, "scope": _scope_text(r),
             "title_en": r.title_en, "title_zh": r.title_zh, "cites": ",".join(r.cites),
         })
     return pd.DataFrame(rows)

@@ -182,6 +182,17 @@ class Catalog:
         mat = self.material(material)
         return list(mat.members) or [mat.id]
 
+    def list_materials(self, list_ids) -> set[str]:
+        """Material ids on the critical lists ``list_ids``; a group on a list (PGMs) brings its members."""
+        out: set[str] = set()
+        for li in list_ids:
+            if li not in self.critical_lists:
+                raise UsageError(f"unknown critical list '{li}'; known: {', '.join(sorted(self.critical_lists))}")
+            for item in self.critical_lists[li].items:
+                if item.material:
+                    out.update([item.material, *self.expand(item.material)])
+        return out
+
     def hs_code(self, hs6: str):
         """The catalog's :class:`HsCode` entry of a code (reason, coverage, live years), or None."""
         owner = self._hs6_owner.get(str(hs6).zfill(6))
@@ -225,6 +236,25 @@ class Catalog:
         for col in ("name_short", "name_official", "regex"):
             d = d.drop_duplicates(subset=[col], keep="last")
         return d.reset_index(drop=True)
+
+    def _coco_column(self, column: str) -> dict[str, str]:
+        """ISO3 -> the value of one country_converter classification column, for the rows where it is set: the
+        rows of :attr:`_coco_data` read with the csv module (same obsolete filter and de-duplication), so group
+        membership costs no pandas import on the everyday commands. A test keeps it equal to the pandas table."""
+        return {r["ISO3"]: r[column] for r in self._coco_rows if r.get(column, "").strip() and r.get("ISO3")}
+
+    @cached_property
+    def _coco_rows(self) -> list[dict[str, str]]:
+        import csv
+        from importlib.util import find_spec
+
+        tsv = Path(find_spec("country_converter").origin).with_name("country_data.tsv")
+        with open(tsv, encoding="utf-8") as fh:
+            rows = [r for r in csv.DictReader(fh, delimiter="\t") if not (r.get("obsolete") or "").strip()]
+        for col in ("name_short", "name_official", "regex"):  # drop_duplicates(keep="last"), in pandas' order
+            last = {r[col]: i for i, r in enumerate(rows)}
+            rows = [r for i, r in enumerate(rows) if last[r[col]] == i]
+        return rows
 
     @cached_property
     def countries(self) -> pd.DataFrame:
@@ -318,20 +348,16 @@ class Catalog:
         g = self.groups[entity]
         if (g.valid_to is not None and year > g.valid_to) or (g.valid_from is not None and year < g.valid_from):
             raise UsageError(f"group {g.id} exists for years {g.valid_from or '…'}–{g.valid_to or '…'}, not {year}")
-        data = self._coco_data
         if g.kind == "coco_fixed":
-            out = data.loc[data[g.coco_column].notna(), "ISO3"]
+            out = set(self._coco_column(g.coco_column))
         elif g.kind == "coco_accession":
-            col = data[g.coco_column]
-            import pandas as pd
-
-            years = pd.to_numeric(col, errors="coerce")
-            out = data.loc[years.notna() & (years <= year), "ISO3"]
+            out = {iso for iso, v in self._coco_column(g.coco_column).items() if _number(v) is not None
+                   and _number(v) <= year}
         elif g.kind == "eu_waves":
             out = set()
             for w in g.waves:
                 if w.from_year <= year:
-                    out |= set(data.loc[data[w.coco_column].notna(), "ISO3"])
+                    out |= set(self._coco_column(w.coco_column))
             out -= {e.iso3 for e in g.exits if year > e.last_year}
         else:
             out = [
@@ -351,6 +377,13 @@ class Catalog:
                     continue
                 rows += [(gid, y, iso) for iso in self.members(gid, y)]
         return pd.DataFrame(rows, columns=["group_id", "year", "iso3"])
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=4)

@@ -13,17 +13,22 @@ import sys
 
 import typer
 
-app = typer.Typer(
-    name="critmin",
-    help="Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统",
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
-    pretty_exceptions_enable=False,
-    epilog="Exit codes: 0 done · 1 some inputs refused (each named) · 2 bad input or usage · 3/4/5 compliance "
-           "advisory/warning/error findings · 6/7 ledger chain or balance breaks · 8 nothing matched the query · "
-           "75 warehouse busy, try again / 退出码：0 完成 · 1 部分输入被拒 · 2 输入或用法错误 · 3/4/5 合规提示/警告/错误 · "
-           "6/7 账本断链或不平衡 · 8 查询无结果 · 75 数据仓库忙",
-)
+
+def _new_app() -> typer.Typer:
+    """The root command with its options (the full app, or the one-command app :func:`main` runs)."""
+    root = typer.Typer(
+        name="critmin",
+        help="Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统",
+        no_args_is_help=True,
+        add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+        pretty_exceptions_enable=False,
+        epilog="Exit codes: 0 done · 1 some inputs refused (each named) · 2 bad input or usage · 3/4/5 compliance "
+               "advisory/warning/error findings · 6/7 ledger chain or balance breaks · 8 nothing matched the query · "
+               "75 warehouse busy, try again / 退出码：0 完成 · 1 部分输入被拒 · 2 输入或用法错误 · 3/4/5 合规提示/警告/错误 · "
+               "6/7 账本断链或不平衡 · 8 查询无结果 · 75 数据仓库忙",
+    )
+    root.callback()(_root)
+    return root
 
 
 def _version(value: bool) -> None:
@@ -34,21 +39,61 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
                                        help="print the version and exit / 显示版本")) -> None:
     """Critical-minerals supply-chain intelligence / 关键矿产供应链情报系统"""
 
 
-def _register_all() -> None:
+# command or group -> the module of critmin.cli.commands that registers it, so main() imports and builds only
+# the command it runs (typer builds a click command, reading every signature and type hint, for each
+# registered command at each start: ~70 of them, and their 14 modules, cost more than a lookup itself).
+# tests/ux/test_speed.py keeps this map equal to what the modules register.
+COMMANDS = {
+    "alerts": "alerts", "build": "warehouse", "catalog": "warehouse", "comply": "comply",
+    "critical-lists": "criticality", "criticality": "criticality", "crma": "indicators", "dependency": "indicators",
+    "discourse": "discourse", "examples": "about", "export": "warehouse", "geopolrisk": "geopolrisk",
+    "incident": "incident", "ingest": "warehouse", "kb": "kb", "ledger": "ledger", "mirror": "warehouse",
+    "monitor": "monitor", "production": "indicators", "reliance": "indicators", "reproduce": "indicators",
+    "serve": "serve", "settings": "about", "sources": "warehouse", "stress": "stress", "summary": "warehouse",
+    "suppliers": "indicators", "tables": "warehouse", "version": "about",
+}
+
+
+def command_modules() -> list:
+    """Every module of critmin.cli.commands, imported, in name order."""
     from critmin.cli import commands
 
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(app)
+    return [importlib.import_module(f"{commands.__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name)]
 
 
-_register_all()
+def _full_app() -> typer.Typer:
+    """The app with every command registered (``--help``, completion, docs, tests): built once."""
+    full = globals().get("_FULL")
+    if full is None:
+        full = _new_app()
+        for module in command_modules():
+            module.register(full)
+        globals()["_FULL"] = full
+    return full
+
+
+def __getattr__(name: str):
+    if name == "app":  # `from critmin.cli import app`: the full app, built on first use
+        return _full_app()
+    raise AttributeError(f"module 'critmin.cli' has no attribute {name!r}")
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app to run for ``argv``: only the named command's module imported and registered when the first
+    argument names a command (same options, help and behaviour), else the full app (``--help``, ``--version``,
+    completion)."""
+    name = COMMANDS.get(argv[0]) if argv else None
+    if name is None:
+        return _full_app()
+    one = _new_app()
+    importlib.import_module(f"critmin.cli.commands.{name}").register(one)
+    return one
 
 
 def main() -> None:
@@ -57,7 +102,7 @@ def main() -> None:
     from critmin.i18n import UnknownLanguage
 
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except UnknownLanguage as exc:  # CRITMIN_LANG=fr: one line, not a traceback
         typer.echo(str(exc), err=True)
         sys.exit(2)

@@ -170,33 +170,15 @@ def evaluate(split: str = "test", methods: tuple[str, ...] = ("lexicon", "embedd
     'all') of the team's set, or of ``items`` (e.g. :func:`load_real_set`)."""
     import pandas as pd
 
-    items = load_eval_set() if items is None else items
-    if split != "all":
-        if split not in ("dev", "test", "heldout"):
-            raise UsageError(f"unknown split {split!r}: expected dev, test, heldout or all")
-        items = [i for i in items if i.split == split]
-    if language:
-        items = [i for i in items if i.language == language]
-    if not items:
-        raise UsageError("no evaluation items for this selection")
     rows = []
-    for method in methods:
-        if method == "lexicon":
-            pred = predict_lexicon(items)
-        elif method == "embedding":
-            pred = predict_embedding(items, classifier)
-        else:
-            raise UsageError(f"unknown method {method!r}: expected lexicon or embedding")
-        for task, labels in TASKS.items():
-            gold = [getattr(i, task) for i in items]
-            per = prf(gold, pred[task], labels)
-            acc = sum(g == p for g, p in zip(gold, pred[task], strict=True)) / len(gold)
-            for r in per:
-                rows.append({"method": method, "task": task, **r})
-            rows.append({"method": method, "task": task, "label": "macro",
-                         "precision": sum(r["precision"] for r in per) / len(per),
-                         "recall": sum(r["recall"] for r in per) / len(per),
-                         "f1": sum(r["f1"] for r in per) / len(per), "support": len(gold), "accuracy": acc})
+    for method, task, labels, gold, pred in _gold_pred(split, methods, language, classifier, items):
+        per = prf(gold, pred, labels)
+        acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+        rows += [{"method": method, "task": task, **r} for r in per]
+        rows.append({"method": method, "task": task, "label": "macro",
+                     "precision": sum(r["precision"] for r in per) / len(per),
+                     "recall": sum(r["recall"] for r in per) / len(per),
+                     "f1": sum(r["f1"] for r in per) / len(per), "support": len(gold), "accuracy": acc})
     df = pd.DataFrame(rows)
     for c in ("precision", "recall", "f1", "accuracy"):
         if c in df:
@@ -212,6 +194,7 @@ def macro_table(df):
 
 
 def _select(split: str, language: str | None, items: list[EvalItem] | None) -> list[EvalItem]:
+    """The items of ``split`` (dev, test, heldout or all) in ``language``; an empty selection is refused."""
     items = load_eval_set() if items is None else items
     if split != "all":
         if split not in ("dev", "test", "heldout"):
@@ -224,18 +207,31 @@ def _select(split: str, language: str | None, items: list[EvalItem] | None) -> l
     return items
 
 
+def _predict(method: str, items: list[EvalItem], classifier=None) -> dict[str, list[str]]:
+    """Labels per task from ``method`` (lexicon or embedding); any other name is refused."""
+    if method == "lexicon":
+        return predict_lexicon(items)
+    if method == "embedding":
+        return predict_embedding(items, classifier)
+    raise UsageError(f"unknown method {method!r}: expected lexicon or embedding")
+
+
+def _gold_pred(split, methods, language, classifier, items):
+    """(method, task, labels, gold labels, predicted labels) for every method and task on the selection."""
+    items = _select(split, language, items)
+    for method in methods:
+        pred = _predict(method, items, classifier)
+        for task, labels in TASKS.items():
+            yield method, task, labels, [getattr(i, task) for i in items], pred[task]
+
+
 def confusion_table(split: str = "test", methods: tuple[str, ...] = ("lexicon",), language: str | None = None,
                     classifier=None, items: list[EvalItem] | None = None):
     """Long table of confusion counts: method, task, gold, predicted, n (rows only where n > 0)."""
     import pandas as pd
 
-    items = _select(split, language, items)
     rows = []
-    for method in methods:
-        pred = predict_lexicon(items) if method == "lexicon" else predict_embedding(items, classifier)
-        for task, labels in TASKS.items():
-            gold = [getattr(i, task) for i in items]
-            for g, row in confusion(gold, pred[task], labels).items():
-                rows += [{"method": method, "task": task, "gold": g, "predicted": p, "n": n}
-                         for p, n in row.items() if n]
+    for method, task, labels, gold, pred in _gold_pred(split, methods, language, classifier, items):
+        for g, row in confusion(gold, pred, labels).items():
+            rows += [{"method": method, "task": task, "gold": g, "predicted": p, "n": n} for p, n in row.items() if n]
     return pd.DataFrame(rows, columns=["method", "task", "gold", "predicted", "n"])

@@ -71,28 +71,51 @@ def _alert(inc: Incident):
     return Alert.model_validate(inc.alert)
 
 
-def open_incident(alert_id: str, warehouse=None, through: str = "fact_check", as_of: str | dt.date | None = None,
-                  note: str | None = None, **stress) -> Incident:
-    """Open an incident from a stored alert (``critmin monitor`` stores them) and run stage 1 (fact check);
-    ``through`` runs the later stages too ('impact_assessment' or 'transition_arrangements')."""
+def open_incident(alert_id: str | None = None, warehouse=None, through: str = "fact_check",
+                  as_of: str | dt.date | None = None, note: str | None = None, situation: str | None = None,
+                  run_id: str | None = None, **stress) -> Incident:
+    """Open an incident from a stored alert or from a situation card (``critmin monitor`` stores both) and run
+    stage 1 (fact check); ``through`` runs the later stages too ('impact_assessment' or 'transition_arrangements').
+
+    ``situation``: a situation id (``EU27|rare_earths|metal``) of run ``run_id`` (default: the latest run holding
+    it). The incident takes the situation's level, and its lead signal (the situation's highest stored alert) is
+    what the stages re-check and shock; the situation's reasons and measures travel with it."""
     from critmin.errors import UsageError
     from critmin.kb.query import parse_day
     from critmin.warehouse.handle import using
 
     if through not in STAGES:
         raise UsageError(f"--through '{through}': expected one of {', '.join(STAGES)}")
+    if (alert_id is None) == (situation is None):
+        raise UsageError("name either an alert (--alert ID from alerts.csv) or a situation (--situation ID from "
+                         "situations.csv), not both and not neither")
+    if run_id is not None and situation is None:
+        raise UsageError("--run goes with --situation (an alert id already names its run)")
     as_of_d = parse_day(str(as_of), "--as-of") if as_of else None
     with using(warehouse, read_only=False, command="incident open") as wh:
-        return _open(alert_id, wh, through, as_of_d, note, **stress)
+        return _open(alert_id, wh, through, as_of_d, note, situation=situation, run_id=run_id, **stress)
 
 
-def _open(alert_id: str, wh, through: str, as_of_d: dt.date | None, note, **stress) -> Incident:
+def _lead(alert_id: str | None, situation: str | None, run_id: str | None, wh) -> tuple[Any, dict, dict | None]:
+    """The alert the stages work on, its stored row, and the situation it leads (None when opened from an alert)."""
+    from critmin.monitor.store import load_alert, load_situation
+
+    if situation is None:
+        rec = load_alert(alert_id, wh)
+        return rec["alert"], rec["row"], None
+    rec = load_situation(situation, wh, run_id)
+    sit, alert = rec["situation"], rec["alert"]
+    cited = list(dict.fromkeys([*alert.cited_events, *[m for m in (sit["measures"] or "").split(";") if m]]))
+    alert = alert.model_copy(update={"cited_events": cited, "extra": {**alert.extra, "situation": sit}})
+    return alert, rec["row"], sit
+
+
+def _open(alert_id: str | None, wh, through: str, as_of_d: dt.date | None, note, situation: str | None = None,
+          run_id: str | None = None, **stress) -> Incident:
     from critmin.incidents import store
     from critmin.incidents.stages import fact_check
-    from critmin.monitor.store import load_alert
 
-    rec = load_alert(alert_id, wh)
-    alert, row = rec["alert"], rec["row"]
+    alert, row, sit = _lead(alert_id, situation, run_id, wh)
     as_of_d = as_of_d or (
         row["as_of"].date() if hasattr(row.get("as_of"), "date") else dt.date.fromisoformat(str(row["as_of"])[:10]))
     fact = fact_check(alert, as_of=as_of_d, warehouse=wh)
@@ -102,7 +125,9 @@ def _open(alert_id: str, wh, through: str, as_of_d: dt.date | None, note, **stre
         "material_stage": alert.stage, "supplier": fact.get("supplier") or alert.supplier, "period": alert.period,
         "as_of": as_of_d, "stress_run_id": None, "fact_check": fact,
     }
-    iid = store.create(case, alert.model_dump_json(), note, wh)
+    if sit is not None:  # the card's level, not its lead signal's; one open incident per situation
+        case["level"] = sit["level"]
+    iid = store.create(case, alert.model_dump_json(), note, wh, situation_id=None if sit is None else sit["situation_id"])
     inc = get_incident(iid, wh)
     while STAGES.index(inc.stage) < STAGES.index(through):
         inc = advance_incident(iid, wh, **stress)

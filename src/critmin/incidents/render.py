@@ -88,6 +88,11 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
             table(im.get("affected_importers"), ["importer", "demand_t", "exposure_share", "shortfall_t_p50",
                                                  "shortfall_share_p50", "stockout_month_p50", "stock0_t_p50"],
                   t("incident.impact.importers", lang))
+            ch = im.get("chain")
+            if ch:
+                table(ch.get("magnet_shortfall_t"), ["importer", "p10", "p50", "p90"],
+                      t("incident.impact.chain", lang, run_id=ch.get("run_id"), shock=ch.get("shock"),
+                        first_day=ch.get("first_day"), weeks=ch.get("weeks")))
             sect = [{"importer": r["importer"], "sector": r["name_zh" if zh else "name_en"], "unit": r.get("unit"),
                      "units_at_risk_p50": r.get("units_at_risk_p50")} for r in im.get("downstream_sectors", [])]
             table(sect, ["importer", "sector", "unit", "units_at_risk_p50"], t("incident.impact.sectors", lang))
@@ -98,13 +103,25 @@ def render_text(inc: Incident, lang: str | None = None) -> str:
         if tr.get("skipped"):
             line(t("incident.trans.skipped", lang, reason=tr["skipped"]))
         alts = [{**r, "name": r.get("name_zh" if zh else "name_en")} for r in tr.get("alternatives", [])]
-        table(alts, ["rank", "iso3", "name", "production_t", "exports_t", "spare_t", "pv_estimate", "tie_kusd",
-                     "stress_extra_t_p50", "score"], t("incident.trans.alternatives", lang))
+        table(alts, ["rank", "iso3", "name", "stage", "capacity_t_low", "capacity_t_high", "spare_t_per_year_mid",
+                     "exports_to_importer_t", "production_t", "exports_t", "spare_t", "pv_estimate", "tie_kusd",
+                     "stress_extra_t_p50", "score", "tag"],
+              t("incident.trans.alternatives_chain" if tr.get("chain") else "incident.trans.alternatives", lang))
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for r in tr.get("excluded") or []:  # one line per stage and reason, not one per economy
+            grouped.setdefault((r.get("stage") or "", str(r.get("reason", "")).split(":")[0]), []).append(r["iso3"])
+        table([{"stage": st, "reason": why, "n": len(v), "iso3": ", ".join(v[:12]) + (" …" if len(v) > 12 else "")}
+               for (st, why), v in grouped.items()], ["stage", "reason", "n", "iso3"],
+              t("incident.trans.excluded", lang))
         c = tr.get("stock_cover")
         if c:
             line(t("incident.trans.cover", lang, importer=c["importer"], months=_n(c.get("cover_months_p50")),
                    stock=_n(c.get("stock0_t_p50")), p10=_n(c.get("stockout_month_p10"), 0),
                    p50=_n(c.get("stockout_month_p50"), 0), p90=_n(c.get("stockout_month_p90"), 0)))
+        ms = [{"measure": m["zh"] if zh else m["en"], "cited": m["citation"],
+               "evidence": "; ".join(f"{e.get('date', '')} {e.get('id')}" for e in m.get("evidence", []))}
+              for m in tr.get("transition_measures", [])]
+        table(ms, ["measure", "evidence", "cited"], t("incident.trans.measures", lang))
         if tr.get("arrangements"):
             line(t("incident.trans.arrangements", lang) + ":")
             for k, s in enumerate(tr["arrangements"], 1):

@@ -7,9 +7,10 @@
 2. impact assessment — the stress-test engine run for the alert's shock (supplier, material, stage; a modest
    default cut over twelve months, fixed seed), saved under its run id: affected importers, shortfalls, stock-out
    months and downstream sectors.
-3. transition arrangements — alternative suppliers ranked by the indicator core
-   (:func:`critmin.indicators.suppliers.alternative_suppliers`: spare production, governance, trade ties with
-   the importer); stock cover from the stress run; the arrangements that follow.
+3. transition arrangements — alternative suppliers by stage with capacity (:mod:`critmin.incidents.alternatives`:
+   the chain model's refiners, metal and magnet makers where a chain covers the material, without the shock's
+   source, re-export hubs or economies hit by the same shock); stock cover from the stress run; seed 002's
+   transition measures (:mod:`critmin.incidents.process`); the arrangements that follow.
 
 Economies (the alert's importer, the supplier, the importers reported) resolve through
 :mod:`critmin.catalog.economies`; every function takes the command's warehouse handle (or a path) and returns
@@ -21,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
+
+from critmin.incidents.kbentry import kb_entry
 
 if TYPE_CHECKING:  # pragma: no cover
     from critmin.alerts import Alert
@@ -74,21 +77,6 @@ def metric_value(metric: str, row: dict[str, Any], supplier_share: float | None)
     if m.supplier == "controlling":
         return None if supplier_share is None else supplier_share * m.scale
     return m.value(row)
-
-
-def kb_entry(entry_id: str, as_of: dt.date) -> dict[str, Any]:
-    from critmin.kb import load_kb, state_on
-    from critmin.kb.query import citations, derived_periods
-
-    e = load_kb().find(entry_id)
-    if e is None:
-        return {"id": entry_id, "missing": True}
-    return {
-        "id": e.id, "kind": e.kind, "actor": e.actor, "date": e.date.isoformat(), "title_en": e.title_en,
-        "title_zh": e.title_zh, "reference": e.reference, "basis": e.basis, "status_on_as_of": state_on(e, as_of),
-        "derived_status": derived_periods(e), "materials": list(e.materials), "stages": list(e.stages),
-        "citations": citations(e),
-    }
 
 
 def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None) -> dict[str, Any]:
@@ -149,6 +137,8 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
         out.update({"basis": None, "supplier": alert.supplier, "verified": None, "recomputed_value": None,
                     "note": f"value reported by {alert.source or 'a feed'} (vintage {alert.vintage or 'n/a'}); "
                             "not recomputable from the warehouse"})
+        if not alert.supplier and hs6:
+            out.update(top_supplier(alert, hs6, warehouse))
     out["vintage"] = alert.vintage
     out["kb_entries"] = [kb_entry(i, as_of) for i in alert.cited_events]
     events = alert.extra.get("events") or []
@@ -166,6 +156,34 @@ def fact_check(alert: Alert, as_of: dt.date | str | None = None, warehouse=None)
                                            "title_zh": e.title_zh, "reference": e.reference,
                                            "items": [h.item_id for h in hits if h.measure_id == mid]})
     return out
+
+
+def top_supplier(alert: Alert, hs6: list[str], warehouse=None) -> dict[str, Any]:
+    """The shock's source when the alert names none (a strategic-stock or a core-firm alert): the importer's
+    largest supplier of the alert's codes by quantity in the latest trade year, recorded with how it was found.
+    Without it stage 3 would rank that very supplier first as an alternative."""
+    from critmin.catalog.economies import resolve_one
+    from critmin.errors import UsageError
+    from critmin.indicators.dependency import suppliers
+    from critmin.warehouse.handle import using
+
+    try:
+        econ = resolve_one(alert.importer, what="importer")
+    except UsageError:
+        return {}
+    with using(warehouse) as wh:
+        year = min(_year(alert) or wh.trade_years()[-1], wh.trade_years()[-1])
+        try:
+            sup = suppliers([econ], hs6=hs6, years=[year], basis="qty", warehouse=wh)
+        except UsageError:
+            return {}
+    if sup.empty:
+        return {}
+    top = sup.iloc[0]
+    return {"supplier": str(top["supplier"]), "supplier_inferred": {
+        "year": year, "share_qty": _clean(top["share"]), "hs6": hs6,
+        "note": f"the alert names no supplier: {top['supplier']} is {econ.id}'s largest supplier of HS "
+                f"{', '.join(hs6)} by quantity in {year} ({float(top['share']) * 100:.0f} %)"}}
 
 
 def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: float = DEFAULT_CUT,
@@ -203,6 +221,7 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
         sc = quick_scenario(supplier, alert.material, cut, months, stage=stage, importers=report, year=year,
                             draws=draws, seed=seed)
         res = run(sc, warehouse=wh, save=save)
+        chain = chain_impact(alert, fact, supplier, report, year, draws, seed, wh)
     summary = res.summary.copy()
     summary["exposure_share"] = summary["exposed_t"] / summary["demand_t"].where(summary["demand_t"] > 0)
     down = res.downstream
@@ -218,22 +237,52 @@ def impact_assessment(alert: Alert, fact: dict[str, Any], warehouse=None, cut: f
                        if k in res.meta.get("parameters", {})},
         "provenance_ids": res.meta.get("provenance_ids", []),
     })
+    if chain is not None:  # the chain's sector split replaces gross tonnage over motor intensities
+        out["chain"] = chain
+        out["downstream_sectors"] = chain.pop("sectors")
+        out["sectors"] = sorted({r["sector"] for r in out["downstream_sectors"]})
     return out
+
+
+def chain_impact(alert: Alert, fact: dict[str, Any], supplier: str, report: list[str], year: int, draws: int,
+                 seed: int, wh) -> dict[str, Any] | None:
+    """Where a chain of the chain model covers the material: the same shock stage 3 judges against (the
+    supplier's control in force, else all stages) run week by week over a year for the reported importers —
+    the magnet shortfall per importer and its split across end uses, which add up (no gross tonnage of all
+    rare earths over motor intensities)."""
+    from critmin.incidents import alternatives as alt
+    from critmin.stress.chain import run_chain
+
+    if alt.chain_stages(alert.material, None) is None or not supplier:
+        return None
+    shock = alt.measure_shock(fact, supplier)
+    r = run_chain(shock, report, year=year, draws=draws, seed=seed, weeks=52, warehouse=wh)
+    t = r.totals
+    mag = t[(t["stage"] == "magnet") & (t["good"] == "magnet") & (t["metric"] == "shortfall_t")]
+    nodes = records(mag.rename(columns={"node": "importer"})[["importer", "p10", "p50", "p90"]])
+    st = r.sector_totals.rename(columns={"node": "importer", "name_en": "name_en", "name_zh": "name_zh"})
+    return {"run_id": r.run_id, "shock": shock if isinstance(shock, str) else f"all stages of {supplier}",
+            "weeks": 52, "first_day": str(r.meta.get("first_day")), "magnet_shortfall_t": nodes,
+            "sectors": records(st.drop(columns=[c for c in ("tag_share", "tag_intensity") if c in st.columns])),
+            "assumptions": [a for a in records(r.assumptions) if a.get("assumption")],
+            "notes": list(r.meta.get("notes", []))}
 
 
 def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str, Any], warehouse=None,
                             top: int = 10) -> dict[str, Any]:
-    """Stage 3: alternative suppliers ranked, stock cover, and the arrangements that follow."""
+    """Stage 3: alternative suppliers by stage with capacity (:mod:`critmin.incidents.alternatives`: the chain
+    model's where it covers the material), stock cover, the seed's transition measures and the arrangements."""
     from critmin.catalog import load_catalog
     from critmin.catalog.economies import resolve_one
+    from critmin.incidents import alternatives as alt
     from critmin.indicators.provenance import split
-    from critmin.indicators.suppliers import alternative_suppliers
     from critmin.warehouse.handle import using
 
     cat = load_catalog()
     stage = alert.stage or None
     hs6 = fact.get("hs6") or _hs6(alert.material, stage)
     supplier = fact.get("supplier") or alert.supplier
+    chain = alt.chain_stages(alert.material, stage)
     with using(warehouse) as wh:
         years = wh.trade_years()
         year = min(_year(alert) or years[-1], years[-1])
@@ -243,27 +292,38 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
                               f"{' at stage ' + stage if stage else ''}: no trade data to rank alternatives on")
             return out
         importer = resolve_one(alert.importer, what="importer")
-        excluded = set(importer.members(year))
-        if supplier:
-            excluded |= set(resolve_one(supplier, what="supplier").members(year)) | {supplier}
         try:
             commodity = cat.material(alert.material).wmd_commodity
         except Exception:  # noqa: BLE001
             commodity = None
-        ranked = alternative_suppliers(importer, hs6, year, excluded, commodity, warehouse=wh)
-    capacity, prov = ranked.attrs["capacity"], ranked.attrs["provenance"]
+        if chain is not None:
+            shock = alt.measure_shock(fact, supplier)
+            ok, excluded = alt.by_chain(chain[0], chain[1], importer, supplier or "CHN", shock, year, wh)
+            capacity, prov = "spare_t_per_year", {}
+            method = ("chain model (docs/stress.md, 'Chain model'): refiners, metal and magnet makers with cited "
+                      "capacity at each stage, never mine output above the ore stage; spare = capacity × the idle "
+                      "share; the shock's source, re-export hubs, economies taking half or more of their input "
+                      "from the source (hit by the same shock) and the importer's own members are left out")
+            out["chain"] = {"id": chain[0], "stages": chain[1],
+                            "shock": shock if isinstance(shock, str) else "all stages of " + str(supplier)}
+        else:
+            ok, excluded, capacity = alt.generic(importer, hs6, year, supplier, commodity, stage, wh)
+            prov = ok.attrs.get("provenance", {})
+            method = ("score = mean percentile rank of capacity (spare production = WMD mine production − exports "
+                      "of the codes, counted only for an ore/concentrate alert; exports otherwise), WGI "
+                      "pv_estimate and the importer's imports from the country; the supplier, its group, the "
+                      "importer's own members and re-export hubs (hub rule) are left out")
     extra = {d["exporter"]: d.get("extra_t_p50") for d in impact.get("alternative_deliveries", [])}
-    df = ranked.head(top).reset_index(drop=True)
+    df = ok.head(top).reset_index(drop=True)
     df["stress_extra_t_p50"] = df["iso3"].map(extra)
     df.insert(0, "rank", range(1, len(df) + 1))
     df.insert(2, "name_en", [cat.country_name(c, "en") if cat.is_country(c) else c for c in df["iso3"]])
     df.insert(3, "name_zh", [cat.country_name(c, "zh") if cat.is_country(c) else c for c in df["iso3"]])
     out.update({
-        "capacity_criterion": capacity, "wmd_commodity": commodity,
-        "method": "score = mean percentile rank of capacity (spare production = WMD production − exports of the "
-                  "codes, or exports where no production series), WGI pv_estimate and the importer's imports from "
-                  "the country; the supplier, its group and the importer's own members are left out",
-        "alternatives": records(df),
+        "capacity_criterion": capacity, "wmd_commodity": commodity, "method": method,
+        "alternatives": records(df.drop(columns=["groups"], errors="ignore")),
+        "excluded": records(excluded[[c for c in ("iso3", "stage", "reason", "dependence_on_supplier")
+                                      if c in excluded.columns]]) if len(excluded) else [],
         "governance_provenance_ids": split(prov.get("governance")),
     })
     # stock cover from the stress run, for the alert's importer
@@ -292,5 +352,12 @@ def transition_arrangements(alert: Alert, fact: dict[str, Any], impact: dict[str
     steps.append({"key": "incident.step.watch", "fields": {"material": alert.material, "supplier": supplier or "—"}})
     if fact.get("rests_on_derived_date"):
         steps.append({"key": "incident.step.derived", "fields": {}})
+    # the transition measures seed 002 proposes for this stage, cited, with what later happened (KB)
+    from critmin.incidents.process import measures_for
+
+    out["transition_measures"] = measures_for(fact.get("as_of"))
+    steps.append({"key": "incident.step.seed_measures",
+                  "fields": {"en": "; ".join(m["en"] for m in out["transition_measures"]),
+                             "zh": "；".join(m["zh"] for m in out["transition_measures"])}})
     out["arrangements"] = steps
     return out

@@ -39,16 +39,24 @@ def _history(con, incident_id: str, action: str, from_stage: str | None, to_stag
                 [incident_id, seq, now(), action, from_stage, to_stage, note])
 
 
-def create(case: dict[str, Any], alert_json: str, note: str | None, warehouse=None) -> str:
-    """Insert a new incident (id INC-0001, INC-0002, … per warehouse) and its first history line."""
+def create(case: dict[str, Any], alert_json: str, note: str | None, warehouse=None,
+           situation_id: str | None = None) -> str:
+    """Insert a new incident (id INC-0001, INC-0002, … per warehouse) and its first history line. One open
+    incident per alert, and per situation when opened from one (the situation travels in the alert's JSON)."""
+    from critmin.errors import UsageError
     from critmin.warehouse.tables import insert_row
 
     def fn(con):
+        if situation_id is not None:
+            tag = json.dumps({"situation_id": situation_id}, ensure_ascii=False, separators=(",", ":"))[1:-1]
+            same = con.execute("""select c.incident_id from incident_cases c join incident_alerts a using (incident_id)
+                                  where c.status = 'open' and contains(a.alert_json, ?)""", [tag]).fetchall()
+            if same:
+                raise UsageError(f"situation {situation_id} already has an open incident {same[0][0]}: use "
+                                 f"`critmin incident show {same[0][0]}` or `advance`")
         open_same = con.execute("select incident_id from incident_cases where alert_id = ? and status = 'open'",
                                 [case["alert_id"]]).fetchall()
         if open_same:
-            from critmin.errors import UsageError
-
             raise UsageError(f"alert {case['alert_id']} already has an open incident {open_same[0][0]}: use "
                              f"`critmin incident show {open_same[0][0]}` or `advance`")
         n = con.execute("select coalesce(max(cast(substr(incident_id, 5) as integer)), 0) + 1 from incident_cases "

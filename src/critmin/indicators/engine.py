@@ -1,7 +1,8 @@
 """Where indicator expressions run: DuckDB on the warehouse file (the default) or Spark on its Parquet lake.
 
-Indicator maths is written once as Ibis expressions (see :mod:`critmin.indicators.imports`) and SQL statements
-in DuckDB's dialect (GeoPolRisk, transpiled by SQLGlot); this module only chooses the handle they run on.
+Indicator maths is written once: SQL statements in DuckDB's dialect (:mod:`critmin.indicators.imports`,
+GeoPolRisk; Spark runs them transpiled by SQLGlot) and Ibis expressions (import reliance, the incident stages'
+supplier questions); this module only chooses the handle they run on.
 :func:`open_engine` gives a :class:`~critmin.warehouse.handle.Warehouse` for ``duckdb`` and a
 :class:`~critmin.warehouse.lake.SparkWarehouse` for ``spark``; both answer the same questions (``ibis``,
 ``trade_years``, ``provenance_by_year``, ``sql``), so the indicator functions take either as ``warehouse``.

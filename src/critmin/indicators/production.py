@@ -21,40 +21,69 @@ from critmin.indicators.years import parse_years
 def production_concentration(commodity: str | None = None, years=None, warehouse=None):
     """Per WMD commodity × year: world total, top-1 producer and share, top-3 share, HHI, n producers,
     China's share, and the year's production provenance ids."""
-    from ibis import _
-
     from critmin.catalog import load_catalog
-    from critmin.indicators.imports import concentration
+    from critmin.indicators.dependency import to_frame
+    from critmin.indicators.imports import concentration_sql
     from critmin.indicators.provenance import add_provenance
+    from critmin.tabletext import Rows
     from critmin.warehouse.handle import using
 
+    where, params = ["TRUE"], []
+    if commodity:
+        m = load_catalog().material(commodity)
+        where.append("commodity = ?")
+        params.append(m.wmd_commodity or commodity)
+    yrs = parse_years(years)
+    if yrs:
+        where.append(f"year IN ({', '.join(str(int(y)) for y in yrs)})")
+    # production rows reuse the import-side maths: "exporter" = producer, "importer" = the world
+    flows = (f"SELECT year, commodity, unit, country AS exporter, qty AS value_kusd, qty AS qty_t FROM production "
+             f"WHERE {' AND '.join(where)}")
+    sql = f"""SELECT commodity, unit, year, total_imports AS world_production, n_suppliers AS n_producers,
+                     top1_supplier AS top1_producer, top1_share, top3_share, hhi, china_share
+              FROM ({concentration_sql(flows, ['commodity', 'unit', 'year'], 'value')}) AS c
+              ORDER BY commodity, year, unit"""
     with using(warehouse) as wh:
-        prod = wh.ibis.table("production")
-        if commodity:
-            m = load_catalog().material(commodity)
-            prod = prod.filter(_.commodity == (m.wmd_commodity or commodity))
-        yrs = parse_years(years)
-        if yrs:
-            prod = prod.filter(_.year.isin(yrs))
-        # production rows reuse the import-side maths: "exporter" = producer, "importer" = the world
-        flows = prod.select("year", "commodity", "unit", exporter=_.country, value_kusd=_.qty, qty_t=_.qty)
-        df = concentration(flows, ["commodity", "unit", "year"], "value").to_pandas()
-        df = (df.rename(columns={"total_imports": "world_production", "n_suppliers": "n_producers",
-                                 "top1_supplier": "top1_producer"})
-              .sort_values(["commodity", "year"]).reset_index(drop=True))
+        df = to_frame(Rows(*wh.rows(sql, params)))
+        df["world_production"] = df["world_production"].astype("float64")
         return add_provenance(df, wh, ("production",))
+
+
+RELIANCE_SQL = """
+WITH t AS (SELECT t.year, t.exporter, t.importer, t.qty_t FROM trade AS t JOIN sel_codes AS c ON t.hs6 = c.hs6
+           WHERE t.qty_t IS NOT NULL AND t.year >= coalesce(c.first_year, 0) AND t.year <= coalesce(c.last_year, 9999)),
+{sides},
+p AS (SELECT e.importer AS entity, p.year, sum(p.qty_t) AS production_t, count(*) AS n_rows
+      FROM production AS p JOIN sel_economy AS e ON e.iso3 = p.country AND e.year = p.year
+      WHERE p.commodity = ? GROUP BY e.importer, p.year),
+k AS (SELECT entity, year FROM imp UNION SELECT entity, year FROM exp UNION SELECT entity, year FROM p)
+SELECT k.entity, k.year, p.production_t, p.n_rows, coalesce(imp.imports_t, 0) AS imports_t,
+       coalesce(exp.exports_t, 0) AS exports_t
+FROM k LEFT JOIN imp ON imp.entity = k.entity AND imp.year = k.year
+       LEFT JOIN exp ON exp.entity = k.entity AND exp.year = k.year
+       LEFT JOIN p ON p.entity = k.entity AND p.year = k.year
+ORDER BY k.entity, k.year"""
+
+
+def _side(name: str, inside: str, outside: str, column: str) -> str:
+    """Extra-group flows whose ``inside`` party is a member of the entity that year and ``outside`` party is
+    not (a country is its own single member), summed per entity and year."""
+    return f"""{name} AS (SELECT e.importer AS entity, t.year, sum(t.qty_t) AS {column}
+      FROM t JOIN sel_economy AS e ON e.iso3 = t.{inside} AND e.year = t.year
+      LEFT JOIN sel_economy AS x ON x.importer = e.importer AND x.year = t.year AND x.iso3 = t.{outside}
+      WHERE x.iso3 IS NULL GROUP BY e.importer, t.year)"""
 
 
 def import_reliance(entity, material: str, years=None, warehouse=None):
     """Net import reliance of countries or groups (ISO3 codes, groups or names) for a material, per year
-    (tonnes basis), with the year's trade and production provenance ids."""
-    import ibis
+    (tonnes basis), with the year's trade and production provenance ids. One statement for every economy at
+    once (:data:`RELIANCE_SQL`, the selection as in :mod:`critmin.indicators.imports`), so trade is scanned
+    once per direction whatever the number of economies."""
     import pandas as pd
-    from ibis import _
 
     from critmin.catalog import load_catalog
     from critmin.errors import UsageError
-    from critmin.indicators.imports import economies
+    from critmin.indicators.imports import code_rows, economies, select
     from critmin.indicators.provenance import add_provenance
     from critmin.warehouse.handle import using
 
@@ -62,37 +91,21 @@ def import_reliance(entity, material: str, years=None, warehouse=None):
     mat = cat.material(material)
     if not mat.wmd_commodity:
         raise UsageError(f"{mat.id} has no production series in World Mining Data; import reliance needs one")
-    codes = cat.hs6_for(mat.id)
-    if not codes:
+    if not cat.hs6_for(mat.id):
         raise UsageError(f"{mat.id} has no HS6 code in the trade data; import reliance needs its trade")
     econ = economies(entity)
+    sql = RELIANCE_SQL.format(sides=",\n".join([_side("imp", "importer", "exporter", "imports_t"),
+                                                 _side("exp", "exporter", "importer", "exports_t")]))
     with using(warehouse) as wh:
         yrs = parse_years(years)
-        trade = wh.ibis.table("trade").filter(_.hs6.isin(codes) & _.qty_t.notnull())
-        for h in (h for m in cat.expand(mat.id) for h in cat.materials[m].hs if h.first_year or h.last_year):
-            trade = trade.filter((_.hs6 != h.hs6) | _.year.between(h.first_year or 0, h.last_year or 9999))
-        prod = wh.ibis.table("production").filter(_.commodity == mat.wmd_commodity)
-        if yrs:
-            trade, prod = trade.filter(_.year.isin(yrs)), prod.filter(_.year.isin(yrs))
-        # every economy at once: (entity, year, member) rows, countries as their own single member, so trade is
-        # scanned once per direction whatever the number of economies (a loop per economy scanned it 3 × N times)
-        ys = yrs or wh.trade_years()
-        ent = ibis.memtable(pd.DataFrame([(e.id, y, m) for e in econ for y in ys
-                                          for m in (e.members(y) if e.is_group else [e.id])],
-                                         columns=["entity", "m_year", "iso3"]).astype({"m_year": "int32"}),
-                            schema={"entity": "string", "m_year": "int32", "iso3": "string"})
-        imp = _group_flow(trade, ent, "importer", "exporter").select("entity", "year", imports_t=_.qty_t,
-                                                                       exports_t=ibis.literal(0.0))
-        exp = _group_flow(trade, ent, "exporter", "importer").select("entity", "year", imports_t=ibis.literal(0.0),
-                                                                       exports_t=_.qty_t)
-        flows = imp.union(exp).group_by(["entity", "year"]).aggregate(imports_t=_.imports_t.sum(),
-                                                                       exports_t=_.exports_t.sum())
-        # tonnes converted once at build time (qty_t); a unit without a tonnes equivalent stays missing
-        p = prod.join(ent, [prod.country == ent.iso3, prod.year == ent.m_year])
-        pr = p.group_by(["entity", "year"]).aggregate(production_t=_.qty_t.sum(), _rows=_.count()).to_pandas()
-        df = flows.to_pandas().merge(pr, on=["entity", "year"], how="outer").fillna(
-            {"imports_t": 0.0, "exports_t": 0.0})
-        df["production_t"] = df["production_t"].where(df["_rows"].notna(), 0.0)  # no row = no production
+        select(wh, econ, code_rows(cat, mat.id, None, None), yrs or wh.trade_years())
+        columns, rows = wh.rows(sql, [mat.wmd_commodity])
+        df = pd.DataFrame(rows, columns=columns)
+        for c in ("production_t", "imports_t", "exports_t"):
+            df[c] = df[c].astype("float64")
+        # tonnes converted once at build time (qty_t); no production row = no production (0), a row whose unit
+        # has no tonnes equivalent stays missing
+        df["production_t"] = df["production_t"].where(df["n_rows"].notna(), 0.0)
         df["import_reliance"], df["reliance_status"] = reliance_ratio(
             df["production_t"], df["imports_t"], df["exports_t"])
         df["material_id"] = mat.id
@@ -121,11 +134,3 @@ def reliance_ratio(production, imports, exports):
     status = np.where((net < 0) & ~defined & p.notna(),
                       "net exporter (n/a: exports exceed production + imports)", status)
     return ratio.to_numpy(), status
-
-
-def _group_flow(trade, members, inside: str, outside: str):
-    """Flows whose ``inside`` party is a member of an entity and ``outside`` party is not (extra-group flows),
-    tagged with the entity; ``members``: (entity, m_year, iso3)."""
-    j = trade.join(members, [trade[inside] == members.iso3, trade.year == members.m_year]).drop("iso3", "m_year")
-    m2 = members.select(x_entity=members.entity, x_iso3=members.iso3, x_year=members.m_year)
-    return j.anti_join(m2, [j.entity == m2.x_entity, j[outside] == m2.x_iso3, j.year == m2.x_year])

@@ -1,5 +1,5 @@
-"""Supplier-side questions the incident stages ask, on the same flows as the dependency table (Ibis,
-engine-portable; groups as extra-group flows through :func:`critmin.indicators.imports.economy_flows`).
+"""Supplier-side questions the incident stages ask, on the same flows as the dependency table (SQL and Ibis,
+engine-portable; groups as extra-group flows through :func:`critmin.indicators.imports.flows_sql`).
 
 * flow totals       n rows, Σ v (thousand USD), Σ q (t) of the raw trade rows behind a dependency cell — the
                     importer's (extra-group) imports of the HS6 codes in a year, and those from one supplier
@@ -15,40 +15,41 @@ engine-portable; groups as extra-group flows through :func:`critmin.indicators.i
 from __future__ import annotations
 
 
-def _flows(wh, econ: list, hs6: list[str], year: int):
-    """Imports of ``hs6`` in ``year`` into the economies (extra-group for groups)."""
-    from ibis import _
+def _flows(wh, econ: list, hs6: list[str], year: int) -> str:
+    """Imports of ``hs6`` in ``year`` into the economies (extra-group for groups): the indicators' flows
+    statement (:func:`critmin.indicators.imports.flows_sql`), the selection registered on the handle first. The
+    raw rows of every code count, in any year (no live-year window)."""
+    from critmin.indicators.imports import flows_sql, select
 
-    from critmin.indicators.imports import economy_flows
-
-    trade = wh.ibis.table("trade").filter((_.year == int(year)) & _.hs6.isin(list(hs6)))
-    return economy_flows(trade, econ, [int(year)])
+    select(wh, econ, [("", "", str(h), None, None) for h in hs6], [int(year)])
+    return flows_sql("trade")
 
 
 def flow_totals(economy, hs6: list[str], year: int, supplier: str | None = None, warehouse=None) -> dict:
     """``{"n_rows", "value_kusd", "qty_t", "supplier_rows": {...}}`` over the economy's (extra-group) imports of
-    ``hs6`` in ``year``; ``supplier_rows`` the same for flows from ``supplier`` ({} without one)."""
-    from ibis import _
-
+    ``hs6`` in ``year``; ``supplier_rows`` the same for flows from ``supplier`` ({} without one). A sum over no
+    rows is NaN."""
     from critmin.indicators.imports import economies
     from critmin.warehouse.handle import using
 
     with using(warehouse) as wh:
         f = _flows(wh, economies(economy), hs6, year)
-        s = _.exporter == (supplier or "")
-        r = f.aggregate(n_rows=_.count(), value_kusd=_.value_kusd.sum(), qty_t=_.qty_t.sum(),
-                        s_n_rows=_.count(where=s), s_value_kusd=_.value_kusd.sum(where=s),
-                        s_qty_t=_.qty_t.sum(where=s)).to_pandas().iloc[0].to_dict()
-    out = {k: r[k] for k in ("n_rows", "value_kusd", "qty_t")}
-    out["supplier_rows"] = {k: r["s_" + k] for k in ("n_rows", "value_kusd", "qty_t")} if supplier else {}
+        s = "exporter = ?"
+        _, rows = wh.rows(f"""SELECT count(*), sum(value_kusd), sum(qty_t),
+                                     coalesce(sum(CASE WHEN {s} THEN 1 ELSE 0 END), 0),
+                                     sum(CASE WHEN {s} THEN value_kusd END), sum(CASE WHEN {s} THEN qty_t END)
+                              FROM ({f}) AS f""", [supplier or ""] * 3)
+    n, v, q, sn, sv, sq = rows[0]
+    nan = float("nan")
+    out = {"n_rows": int(n), "value_kusd": nan if v is None else v, "qty_t": nan if q is None else q}
+    out["supplier_rows"] = ({"n_rows": int(sn), "value_kusd": nan if sv is None else sv,
+                             "qty_t": nan if sq is None else sq} if supplier else {})
     return out
 
 
 def importers_with_imports(candidates, hs6: list[str], year: int, warehouse=None) -> list[str]:
     """The ids of the candidate economies (in the order given) with (extra-group) imports of ``hs6`` in
     ``year`` that report a quantity above zero."""
-    from ibis import _
-
     from critmin.indicators.imports import economies
     from critmin.warehouse.handle import using
 
@@ -56,8 +57,8 @@ def importers_with_imports(candidates, hs6: list[str], year: int, warehouse=None
     if not econ:
         return []
     with using(warehouse) as wh:
-        f = _flows(wh, econ, hs6, year).filter(_.qty_t > 0).select("importer").distinct()
-        found = set(f.to_pyarrow()["importer"].to_pylist())
+        _, rows = wh.rows(f"SELECT DISTINCT importer FROM ({_flows(wh, econ, hs6, year)}) AS f WHERE qty_t > 0")
+        found = {r[0] for r in rows}
     return [e.id for e in econ if e.id in found]
 
 
@@ -90,9 +91,11 @@ def alternative_suppliers(importer, hs6: list[str], year: int, exclude: set[str]
         trade = wh.ibis.table("trade").filter((_.year == int(year)) & _.hs6.isin(list(hs6)))
         exports = trade.group_by(iso3=_.exporter).aggregate(exports_t=_.qty_t.sum(),
                                                              exports_kusd=_.value_kusd.sum()).to_pandas()
-        ties = (_flows(wh, economies(importer), hs6, year).group_by(iso3=_.exporter)
-                .aggregate(tie_kusd=_.value_kusd.sum()).to_pandas())
-        prod, pyear = pd.DataFrame(columns=["iso3", "production_t", "production_year"]), None
+        cols, rows = wh.rows(f"SELECT exporter AS iso3, sum(value_kusd) AS tie_kusd "
+                             f"FROM ({_flows(wh, economies(importer), hs6, year)}) AS f GROUP BY exporter")
+        ties = pd.DataFrame(rows, columns=cols).astype({"iso3": "object", "tie_kusd": "float64"})
+        prod, pyear = pd.DataFrame({"iso3": pd.Series(dtype=str), "production_t": pd.Series(dtype=float),
+                                    "production_year": pd.Series(dtype=float)}), None
         if commodity:
             p, pyear = _latest(wh.ibis.table("production"), year, commodity=commodity)
             # World Mining Data in tonnes, converted once at build time (qty_t)

@@ -5,7 +5,8 @@ BACI reconciles each flow from both declarations (FOB values). Comtrade rows are
 an importer's dependency is read from its own import declarations (flow M, CIF values): the reporter side.
 Where an importer declared nothing for a product and year, its partners' export declarations (flow X, FOB)
 stand in — the mirror — and each row says which side it came from (``declared_by``). Monthly extracts are
-summed to the year. The output has the columns of ``trade``, so every indicator expression runs on it as is.
+summed to the year. The output has the columns of ``trade`` the indicators read, so every indicator statement
+runs on it as is.
 """
 
 from __future__ import annotations
@@ -18,28 +19,26 @@ def table_of(source: str) -> str:
     return "trade_comtrade" if source == "comtrade" else "trade"
 
 
-def trade_table(wh, source: str = "baci"):
-    """The trade relation for ``source`` (an Ibis table with the ``trade`` columns)."""
-    import ibis
-    from ibis import _
-
+def trade_sql(wh, source: str = "baci") -> str:
+    """The trade relation for ``source`` as SQL text (a table name or a subquery with the ``trade`` columns
+    the indicators read: year, exporter, importer, hs6, value_kusd, qty_t, provenance_id)."""
     from critmin.errors import UsageError
 
     if source not in SOURCES:
         raise UsageError(f"trade source '{source}': expected one of {', '.join(SOURCES)}")
     if source == "baci":
-        return wh.ibis.table("trade")
-    ct = wh.ibis.table("trade_comtrade")
-    if ct.count().to_pyarrow().as_py() == 0:
+        return "trade"
+    if wh.con.execute("SELECT count(*) FROM trade_comtrade").fetchone()[0] == 0:
         raise UsageError("no Comtrade rows in the warehouse: load extracts with `critmin ingest comtrade FILE`")
-    keys = ["year", "exporter", "importer", "hs6"]
-    agg = dict(value_kusd=_.value_kusd.sum(), qty_t=_.qty_t.sum(), provenance_id=_.provenance_id.min())
-    imports = ct.filter(_.flow == "M").group_by(keys).aggregate(**agg)
-    exports = ct.filter(_.flow == "X").group_by(keys).aggregate(**agg)
-    reported = imports.select("year", "importer", "hs6").distinct()
-    mirror = exports.anti_join(reported, ["year", "importer", "hs6"])
-    parts = [imports.mutate(declared_by=ibis.literal("importer")),
-             mirror.mutate(declared_by=ibis.literal("exporter (mirror)"))]
-    # an anti-join marks columns non-nullable; both sides as nullable so the union's schemas agree
-    parts = [p.select(**{c: p[c].cast(t.copy(nullable=True)) for c, t in p.schema().items()}) for p in parts]
-    return parts[0].union(parts[1]).mutate(uv_flag=ibis.null("string"))
+
+    def side(which: str) -> str:
+        return f"""SELECT year, exporter, importer, hs6, sum(value_kusd) AS value_kusd, sum(qty_t) AS qty_t,
+                          min(provenance_id) AS provenance_id
+                   FROM trade_comtrade WHERE {which} GROUP BY year, exporter, importer, hs6"""
+
+    return f"""(
+        SELECT m.*, 'importer' AS declared_by FROM ({side("flow = 'M'")}) AS m
+        UNION ALL
+        SELECT x.*, 'exporter (mirror)' AS declared_by FROM ({side("flow = 'X'")}) AS x
+        WHERE NOT EXISTS (SELECT 1 FROM trade_comtrade AS r WHERE r.flow = 'M' AND r.year = x.year
+                          AND r.importer = x.importer AND r.hs6 = x.hs6))"""

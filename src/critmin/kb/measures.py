@@ -14,11 +14,11 @@ a suspension covers ``from``..``until`` both included (the texts say "自即日�
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .models import ID_PATTERN, MATERIALS, SEEDS, Precision
+from .models import ID_PATTERN, KbModel, MaterialIds, Precision, SeedName
 
 ItemKind = Literal["goods", "equipment", "technology"]
 Verification = Literal["primary", "secondary", "unverified"]
@@ -42,11 +42,20 @@ ELEMENT_MATERIAL = {
 ACTOR = r"^(?:[A-Z]{3}|\*)$"  # ISO3, or "*" for every destination
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
+def _actors(v: list[str]) -> list[str]:
+    import re
+
+    bad = [d for d in v if not re.fullmatch(ACTOR, d)]
+    if bad:
+        raise ValueError(f"destinations are ISO3 codes or '*', got {bad}")
+    return v
 
 
-class Source(_Strict):
+#: Destination economies: ISO3 codes, or '*' for every destination.
+Destinations = Annotated[list[str], AfterValidator(_actors)]
+
+
+class Source(KbModel):
     """Where a fact comes from and how well it was checked.
 
     primary: the issuer's own text was read (or quoted in full by the cited page); secondary: a report that
@@ -58,18 +67,11 @@ class Source(_Strict):
     locator: str | None = None  # article / paragraph / annex, e.g. "art. 1(1)-(2); annex 1"
     supports: str = Field(min_length=3)  # which facts this source supports
     verification: Verification
-    seed: str | None = None
+    seed: SeedName = None
     published: dt.date | None = None
 
-    @field_validator("seed")
-    @classmethod
-    def _seed(cls, v: str | None) -> str | None:
-        if v is not None and v not in SEEDS:
-            raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
-        return v
 
-
-class Suspension(_Strict):
+class Suspension(KbModel):
     """``from``..``until`` (both inclusive) the measure (or only the listed scope items) does not apply."""
 
     from_: dt.date = Field(alias="from")
@@ -85,7 +87,7 @@ class Suspension(_Strict):
         return self
 
 
-class ScopeItem(_Strict):
+class ScopeItem(KbModel):
     """One controlled thing, at the level the law names it.
 
     ``effective``/``unknown_after`` override the measure's own (No. 61: clauses (1)-(2) start later)."""
@@ -95,11 +97,11 @@ class ScopeItem(_Strict):
     title_en: str = Field(min_length=3)
     title_zh: str | None = None
     elements: list[str] = Field(default_factory=list)  # chemical symbols
-    materials: list[str] = Field(default_factory=list)  # critmin material ids not named by an element
+    materials: MaterialIds = Field(default_factory=list)  # critmin material ids not named by an element
     forms: list[Form] = Field(default_factory=list)  # type: ignore[valid-type]
     hs6: list[str] = Field(default_factory=list)
     control_list: list[str] = Field(default_factory=list)  # e.g. 1C902.a
-    destinations: list[str] = Field(default_factory=list, json_schema_extra={"pattern": ACTOR})  # empty: measure's
+    destinations: Destinations = Field(default_factory=list, json_schema_extra={"pattern": ACTOR})  # empty: measure's
     end_users: list[str] = Field(default_factory=list)  # e.g. military; empty: any end user
     # who exports: from inside the issuing jurisdiction, or abroad (No. 61: foreign re-exports/products)
     exporters: Literal["in_jurisdiction", "abroad"] = "in_jurisdiction"
@@ -117,14 +119,6 @@ class ScopeItem(_Strict):
             raise ValueError(f"unknown element symbol(s) {bad}; known: {sorted(ELEMENT_MATERIAL)}")
         return v
 
-    @field_validator("materials")
-    @classmethod
-    def _materials(cls, v: list[str]) -> list[str]:
-        bad = [m for m in v if m not in MATERIALS]
-        if bad:
-            raise ValueError(f"unknown material id(s) {bad}")
-        return v
-
     @field_validator("hs6")
     @classmethod
     def _hs6(cls, v: list[str]) -> list[str]:
@@ -135,22 +129,12 @@ class ScopeItem(_Strict):
             raise ValueError(f"HS6 codes must be six digits, got {bad}")
         return v
 
-    @field_validator("destinations")
-    @classmethod
-    def _dest(cls, v: list[str]) -> list[str]:
-        import re
-
-        bad = [d for d in v if not re.fullmatch(ACTOR, d)]
-        if bad:
-            raise ValueError(f"destinations are ISO3 codes or '*', got {bad}")
-        return v
-
     def material_ids(self) -> list[str]:
         """The critmin material ids this item names (elements mapped, explicit materials added)."""
         return list(dict.fromkeys([*(ELEMENT_MATERIAL[e] for e in self.elements), *self.materials]))
 
 
-class Exemption(_Strict):
+class Exemption(KbModel):
     """An exemption or general licence the text provides."""
 
     text_en: str = Field(min_length=3)
@@ -158,7 +142,7 @@ class Exemption(_Strict):
     locator: str | None = None
 
 
-class Measure(_Strict):
+class Measure(KbModel):
     """A legal measure with its dates, suspensions and scope (see the module docstring for date rules)."""
 
     id: str = Field(pattern=ID_PATTERN, max_length=80)
@@ -179,7 +163,7 @@ class Measure(_Strict):
     unknown_after: dt.date | None = None
     suspends: list[str] = Field(default_factory=list)  # for a relaxing measure: the ids it suspends
     scope: list[ScopeItem] = Field(default_factory=list)
-    destinations: list[str] = Field(default_factory=lambda: ["*"])
+    destinations: Destinations = Field(default_factory=lambda: ["*"])
     operators: list[str] = Field(default_factory=list)  # who the duty binds, e.g. exporters in China
     exemptions: list[Exemption] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
@@ -189,16 +173,6 @@ class Measure(_Strict):
     reviewed: dt.date | None = None  # the day every fact was last checked against its sources
     replaces: str | None = None  # user KB: the bundled id this record replaces
     source_file: str = Field(default="", exclude=True)
-
-    @field_validator("destinations")
-    @classmethod
-    def _dest(cls, v: list[str]) -> list[str]:
-        import re
-
-        bad = [d for d in v if not re.fullmatch(ACTOR, d)]
-        if bad:
-            raise ValueError(f"destinations are ISO3 codes or '*', got {bad}")
-        return v
 
     @model_validator(mode="after")
     def _checks(self) -> Measure:

@@ -8,9 +8,9 @@ with a citation: the seed file name and the primary source the seed cites. Title
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from critmin.catalog.models import Stage  # the trade stages: one vocabulary, in the catalog
 
@@ -54,11 +54,33 @@ ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 ACTOR_PATTERN = r"^(?:[A-Z]{3}|EU|EU27|G7|MSP|IPEF|ERGI|WTO|IEA|CMPA|OECD|[A-Z][A-Z0-9_]{1,15})$"
 
 
-class _Strict(BaseModel):
+class KbModel(BaseModel):
+    """Strict, frozen base of every knowledge-base model (entries and measures alike)."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False)
 
 
-class StatusPeriod(_Strict):
+# -- field checks shared by the entry and the measure models (one check per rule) -------------------------
+def _known_seed(v: str | None) -> str | None:
+    if v is not None and v not in SEEDS:
+        raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
+    return v
+
+
+def _known_materials(v: list[str]) -> list[str]:
+    bad = [m for m in v if m not in MATERIALS]
+    if bad:
+        raise ValueError(f"unknown material id(s) {bad}; known: {sorted(MATERIALS)}")
+    return v
+
+
+#: A seed file name of the project (or none).
+SeedName = Annotated[str | None, AfterValidator(_known_seed)]
+#: critmin material ids the knowledge base knows (MATERIALS).
+MaterialIds = Annotated[list[str], AfterValidator(_known_materials)]
+
+
+class StatusPeriod(KbModel):
     """A status that holds from ``from`` (inclusive) to ``to`` (exclusive; open when missing)."""
 
     status: Status
@@ -77,7 +99,7 @@ class StatusPeriod(_Strict):
         return self.from_ <= day and (self.to is None or day < self.to)
 
 
-class Party(_Strict):
+class Party(KbModel):
     """A party to an agreement or a member of an alliance, with its join (and leave) date."""
 
     party: str = Field(pattern=ACTOR_PATTERN)
@@ -89,7 +111,7 @@ class Party(_Strict):
     note: str | None = None
 
 
-class Amount(_Strict):
+class Amount(KbModel):
     """A figure: value with currency (ISO 4217) and/or unit (t, kg, project, pct, member, ...)."""
 
     value: float
@@ -108,7 +130,7 @@ class Amount(_Strict):
         return v
 
 
-class Share(_Strict):
+class Share(KbModel):
     """A supply share stated in a source: importer's supply of a material from a supplier."""
 
     importer: str = Field(pattern=ACTOR_PATTERN)
@@ -128,24 +150,17 @@ class Share(_Strict):
         return v
 
 
-class Citation(_Strict):
+class Citation(KbModel):
     """A source of an entry: a seed file and the primary source it cites, or (seed empty) a source read
     directly, with its address, locator and how well it was checked."""
 
-    seed: str | None = None
+    seed: SeedName = None
     primary: str  # title of the primary source (publisher, title)
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     published: dt.date | None = None
     locator: str | None = None  # article / paragraph / page
     supports: str | None = None  # which facts of the entry this source supports
     verification: Literal["primary", "secondary", "unverified"] | None = None
-
-    @field_validator("seed")
-    @classmethod
-    def _seed(cls, v: str | None) -> str | None:
-        if v is not None and v not in SEEDS:
-            raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
-        return v
 
     @model_validator(mode="after")
     def _traceable(self) -> Citation:
@@ -154,7 +169,7 @@ class Citation(_Strict):
         return self
 
 
-class Entry(_Strict):
+class Entry(KbModel):
     id: str = Field(pattern=ID_PATTERN, max_length=80)
     kind: Kind
     actor: str = Field(pattern=ACTOR_PATTERN)
@@ -164,7 +179,7 @@ class Entry(_Strict):
     date_precision: Precision = "day"
     basis: Basis = "stated"
     status: list[StatusPeriod] = Field(default_factory=list)
-    materials: list[str] = Field(default_factory=list)
+    materials: MaterialIds = Field(default_factory=list)
     elements: list[str] = Field(default_factory=list)
     stages: list[Stage] = Field(default_factory=list)
     parties: list[Party] = Field(default_factory=list)
@@ -181,14 +196,6 @@ class Entry(_Strict):
     reviewed: dt.date | None = None  # the day the entry was last checked against its sources
     replaces: str | None = None  # user KB: the bundled id this entry replaces
     source_file: str = Field(default="", exclude=True)
-
-    @field_validator("materials")
-    @classmethod
-    def _materials(cls, v: list[str]) -> list[str]:
-        bad = [m for m in v if m not in MATERIALS]
-        if bad:
-            raise ValueError(f"unknown material id(s) {bad}; known: {sorted(MATERIALS)}")
-        return v
 
     @model_validator(mode="after")
     def _checks(self) -> Entry:

@@ -25,7 +25,8 @@ CORE_MATERIALS = ("rare_earths", "cobalt", "lithium", "graphite", "germanium", "
                   "niobium", "manganese", "nickel", "copper", "platinum", "palladium")
 ALERT_COLUMNS = ["id", "level", "rule_id", "rule_kind", "metric", "importer", "material", "stage", "hs6",
                  "supplier", "period", "value", "threshold", "comparison", "transition", "vintage",
-                 "provenance_ids", "source", "cited_events", "control_events", "date_basis", "title_en", "title_zh"]
+                 "provenance_ids", "source", "cited_events", "control_events", "date_basis", "full_level", "level_note",
+                 "title_en", "title_zh"]
 
 
 @dataclass
@@ -136,9 +137,18 @@ def alerts_table(alerts: list, prov_by_year: dict[int, list[str]]) -> pd.DataFra
                                        for e in events),
             "date_basis": "derived" if any(e.get("basis") == "derived" for e in events)
             else ("stated" if events else ""),
+            "full_level": a.extra.get("full_level", ""), "level_note": _level_note(a),
             "title_en": a.title_en, "title_zh": a.title_zh,
         })
     return pd.DataFrame(rows, columns=ALERT_COLUMNS)
+
+
+def _level_note(a) -> str:
+    """Why a rule with ``standing`` reports an alert below the level its value reaches (empty otherwise)."""
+    if not a.extra.get("standing"):
+        return ""
+    return (f"{a.extra['full_level']} held over from the previous period (then {a.extra['previous_value']:.1f}) "
+            f"and not materially worse: reported as {a.level} (ASSUMPTION: rule {a.rule_id}, 'standing')")
 
 
 #: Change points this many years before the latest trade year or later reach the situations (as context).

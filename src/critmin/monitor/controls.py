@@ -25,6 +25,12 @@ class Hit:
     abroad: bool  # the items bind exporters outside the issuer (extraterritorial), not the issuer's own exports
     verification: str
     by_code: bool  # a matching item lists the traded HS6 code (else it matched by element only: coverage unproven)
+    destinations: tuple[str, ...] = ("*",)  # where the matching items bind ('*': every destination)
+
+    def binds_exports_to(self, members: set[str]) -> bool:
+        """Whether the control reaches exports to an economy with these members (a US-only ban does not bind
+        exports to the EU)."""
+        return "*" in self.destinations or bool(members & set(self.destinations))
 
 
 class ControlIndex:
@@ -57,7 +63,9 @@ class ControlIndex:
                 if h.kind != "goods":
                     continue
                 g = got.setdefault(h.measure_id, {"state": h.state, "codes": set(), "abroad": True,
-                                                  "verification": h.verification, "by_code": False})
+                                                  "verification": h.verification, "by_code": False,
+                                                  "dest": set()})
+                g["dest"].update(h.destinations or ("*",))
                 g["by_code"] = g["by_code"] or code in h.hs6
                 if _WORST[h.state] > _WORST[g["state"]]:
                     g["state"] = h.state
@@ -68,5 +76,6 @@ class ControlIndex:
             m = self.kb.find(mid) if hasattr(self.kb, "find") else self.kb.entries.get(mid)
             actor = getattr(m, "jurisdiction", "") or ""
             out.append(Hit(measure_id=mid, actor=actor, state=g["state"], hs6=tuple(sorted(g["codes"])),
-                           abroad=g["abroad"], verification=g["verification"], by_code=g["by_code"]))
+                           abroad=g["abroad"], verification=g["verification"], by_code=g["by_code"],
+                           destinations=("*",) if "*" in g["dest"] else tuple(sorted(g["dest"]))))
         return sorted(out, key=lambda x: x.measure_id)

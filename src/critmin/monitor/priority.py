@@ -1,7 +1,7 @@
 """The monitor's policy: how a situation's signals become a level, and how levels become a priority order.
 
 One file (``monitor/data/priority.yaml``, or the user's own through ``--priority FILE``) holds every threshold and
-weight with its source. A source starting with ``ASSUMPTION`` marks a project choice; :func:`assumptions` lists
+weight with its source. A source containing ``ASSUMPTION`` marks a project choice; :func:`assumptions` lists
 them so every output can say which numbers nobody published.
 
 priority = level weight × materiality × criticality × novelty × user material weight, where
@@ -31,6 +31,12 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+class _Sourced(_In):
+    """A parameter group and where its numbers come from (ASSUMPTION... for a project choice)."""
+
+    source: str
+
+
 class Crma(_In):
     benchmark_pct: float = Field(gt=0, le=100)
     benchmark_source: str
@@ -40,10 +46,9 @@ class Crma(_In):
     lists: list[str]
 
 
-class Concentration(_In):
+class Concentration(_Sourced):
     yellow_pct: float = Field(gt=0, le=100)
     orange_pct: float | None = Field(default=None, gt=0, le=100)
-    source: str
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -52,27 +57,24 @@ class Concentration(_In):
         return self
 
 
-class Control(_In):
+class Control(_Sourced):
     red_share_pct: float = Field(gt=0, le=100)
     orange_share_pct: float = Field(gt=0, le=100)
-    source: str
 
 
-class Signals(_In):
-    source: str
+class Signals(_Sourced):
+    """Only a source: how signals combine is fixed in monitor/situations.py."""
 
 
-class Staleness(_In):
+class Staleness(_Sourced):
     medium_after_years: int = Field(ge=0)
     low_after_years: int = Field(ge=0)
-    source: str
 
 
-class UnitValue(_In):
+class UnitValue(_Sourced):
     robust_z: float = Field(gt=0)
     min_factor: float = Field(ge=1)
     min_value_kusd: float = Field(ge=0)
-    source: str
 
 
 class Levels(_In):
@@ -86,10 +88,9 @@ class Levels(_In):
     unit_value: UnitValue
 
 
-class Criticality(_In):
+class Criticality(_Sourced):
     own_list: float = Field(gt=0)
     other: float = Field(gt=0)
-    source: str
 
 
 class Priority(_In):
@@ -151,16 +152,28 @@ def load_policy(path: str | Path | None = None) -> Policy:
 
 
 def assumptions(policy: Policy) -> list[dict[str, str]]:
-    """Every parameter group whose source is an ASSUMPTION: ``{"parameter", "source"}`` rows for the outputs."""
-    lv, pr = policy.levels, policy.priority
-    rows = [
-        ("levels.crma.watch_pct", lv.crma.watch_source), ("levels.concentration", lv.concentration.source),
-        ("levels.control", lv.control.source), ("levels.floor_kusd", lv.floor_source),
-        ("levels.staleness", lv.staleness.source), ("levels.unit_value", lv.unit_value.source),
-        ("priority.level", pr.level_source), ("priority.materiality", pr.materiality_source),
-        ("priority.criticality", pr.criticality.source), ("priority.novelty", pr.novelty_source),
-    ]
-    return [{"parameter": p, "source": s} for p, s in rows if s.strip().upper().startswith("ASSUMPTION")]
+    """Every parameter whose source is, or includes, an ASSUMPTION: ``{"parameter", "source"}`` rows for the outputs.
+
+    Read off the policy itself: a group's ``source`` names the group (``levels.staleness``), an ``x_source`` field
+    names its sibling parameter (``floor_source`` → ``levels.floor_kusd``), so a new group cannot be left out."""
+    rows: list[dict[str, str]] = []
+
+    def walk(model: BaseModel, path: str) -> None:
+        names = list(type(model).model_fields)
+        for name in names:
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                walk(value, f"{path}.{name}")
+            elif name == "source" or name.endswith("_source"):
+                stem = name[: -len("_source")] if name != "source" else ""
+                sib = [f for f in names if f != name and (f == stem or f.startswith(stem + "_"))] if stem else []
+                param = path if not stem else f"{path}.{sib[0] if len(sib) == 1 else stem}"
+                if "ASSUMPTION" in str(value).upper():  # also a partly assumed group (unit_value)
+                    rows.append({"parameter": param, "source": value})
+
+    walk(policy.levels, "levels")
+    walk(policy.priority, "priority")
+    return rows
 
 
 def materiality(imports_kusd: float, stage_share: float, floor_kusd: float) -> float:

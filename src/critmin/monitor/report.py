@@ -361,13 +361,23 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
     key = at[at["level"].isin(["red", "orange"])]
     other = at[~at["level"].isin(["red", "orange"])]
     other_limit = 400
+    from critmin.alerts.engine import list_materials
+    from critmin.monitor.priority import load_policy
+
+    # the 65 % benchmark binds strategic raw materials only (Art. 5(1)(b), Annex I): other rows are shown for
+    # comparison, never as a breach
+    strategic = list_materials((policy or load_policy()).levels.crma.lists)
     crma_rows = [{
+        "in_scope": r.material_id in strategic,
         "material": _material_name(r.material_id, tx.lang), "stage": r.stage, "hs6": r.hs6,
         "top_value": r.top1_supplier_value or "", "share_value": _fmt_share(r.top1_share_value),
         "top_qty": r.top1_supplier_qty if isinstance(r.top1_supplier_qty, str) else "",
         "share_qty": _fmt_share(r.top1_share_qty), "imports_kusd": _fmt_value(r.imports_kusd),
-        "breach": bool(r.breach), "years_in_breach": r.years_in_breach if isinstance(r.years_in_breach, str) else "",
+        "breach": bool(r.breach) and r.material_id in strategic,
+        "years_in_breach": r.years_in_breach if isinstance(r.years_in_breach, str) and r.material_id in strategic
+        else "",
     } for r in data.crma.itertuples(index=False)]
+    crma_rows.sort(key=lambda r: not r["in_scope"])  # strategic raw materials first
     prov = [{"id": r.provenance_id, "table": r.table, "source": r.source, "vintage": r.vintage,
              "licence": r.licence, "url": getattr(r, "url", "") or ""}
             for r in data.provenance.itertuples(index=False)] if "url" in data.provenance.columns else \
@@ -399,7 +409,7 @@ def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes
     if situations is None or policy is None:
         return None
     from critmin.monitor.priority import assumptions
-    from critmin.monitor.situations import level_counts
+    from critmin.monitor.situations import level_counts, tonnes
 
     counts = level_counts(situations)
     year = int(situations["data_year"].max()) if len(situations) else max(data.years)
@@ -416,7 +426,7 @@ def _situation_context(data: MonitorData, tx: Texts, situations, policy, changes
     fl = flagged if flagged is not None else None
     flagged_rows = [] if fl is None else [
         {"hs6": r.hs6, "exporter": _name(r.exporter, tx.lang), "importer": _name(r.importer, tx.lang),
-         "qty_t": f"{r.qty_t:,.0f}", "value": f"{r.value_kusd / 1000:,.1f}", "uv": f"{r.usd_per_kg:,.2f}",
+         "qty_t": tonnes(r.qty_t), "value": f"{r.value_kusd / 1000:,.1f}", "uv": f"{r.usd_per_kg:,.2f}",
          "median": f"{r.median_usd_per_kg:,.2f}", "z": f"{r.robust_z:+.1f}"}
         for r in fl[fl["importer"].isin(_iso_members(data))].head(40).itertuples(index=False)]
     shown = _situation_rows(situations, tx, SITUATION_ROWS)

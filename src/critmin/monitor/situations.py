@@ -115,6 +115,7 @@ class _Builder:
     def build(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         import pandas as pd
 
+        from critmin.alerts.engine import list_materials
         from critmin.monitor.unitvalue import outlier_flows
 
         data, lv = self.data, self.policy.levels
@@ -131,8 +132,7 @@ class _Builder:
         flows_by = _records_by(flows, ["importer"])
         members = _members(self.economies, year)
         own = _own_lists(self.policy, data.importers, self.wh)
-        strategic = set(self.wh.sql("select material_id from critical_lists where list_id in ?",
-                                    [list(lv.crma.lists)]).df()["material_id"].dropna())
+        strategic = list_materials(lv.crma.lists)  # a group on the list (PGMs) brings its members
         at = data.alerts_table
         alerts_by = _records_by(at, ["importer", "material", "stage"])
         stale = data.as_of.year - year
@@ -144,7 +144,8 @@ class _Builder:
             rows.append(self._one(r, key, year, by_stage.get(key), alerts_by.get(key, []), flows_by, members,
                                   own.get(r.importer, set()), strategic, mat_totals, stale, conf))
         df = pd.DataFrame(rows, columns=COLUMNS)
-        df = df.sort_values(["priority", "imports_kusd"], ascending=[False, False], kind="stable")
+        df = df.sort_values(["priority", "imports_kusd", "situation_id"], ascending=[False, False, True],
+                            kind="stable")
         df["rank"] = range(1, len(df) + 1)
         return df.reset_index(drop=True), flows
 
@@ -181,7 +182,7 @@ class _Builder:
                                      "china_share_qty": _round(c.china_share_qty)})
         cands = [c for c in cands if c[3] == c[3]]
         material_cands = [c for c in cands if c[4] >= self.floor] or cands
-        worst = max(material_cands, key=lambda c: c[3]) if material_cands else None
+        worst = _worst(material_cands)
         conc_level = "none"
         rule = "crma_65" if crma else "single_supplier_concentration"
         if worst is not None:
@@ -211,10 +212,15 @@ class _Builder:
                                       f"({worst[1]} basis)")
                     reasons_zh.append(f"单一供应国{_cname(worst[2], 'zh')}占{where_zh}的{share:.0f}%（{basis_zh}口径）")
 
+        tags = ["concentration"] * len(reasons_en)  # the family behind each reason, to put the decisive ones first
+
         # export controls judged by their state on the as-of date (one reason per issuer and state)
         ctrl_level, states = "none", []
         groups: dict[tuple[str, str, bool], dict] = {}
+        dest = members.get(imp, ({imp}, False))[0] or {imp}
         for h in self.controls.hits(mat, hs6):
+            if not h.binds_exports_to(dest):  # e.g. No. 46 bans dual-use exports to the USA only
+                continue
             share = float("nan") if h.abroad else self._actor_share(h, r, codes)
             states.append(f"{h.measure_id}:{h.state}")
             measures.append(h.measure_id)
@@ -250,17 +256,22 @@ class _Builder:
             sh = "an unknown share" if g["share"] != g["share"] else f"{g['share']:.0f} %"
             sh_zh = "未知" if g["share"] != g["share"] else f"{g['share']:.0f}%"
             if by_code:
+                # the share here is the smaller of the value and weight shares (dependence on both bases), which
+                # can sit far below the concentration line's single-basis share of the same code: say which it is
                 reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) cover HS "
-                                  f"{codes_txt}; {who} supplies {sh} of them")
+                                  f"{codes_txt}; {who} supplies {sh} of them (the lower of its value and weight "
+                                  "shares)")
                 reasons_zh.append(f"{who_zh}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，覆盖HS "
-                                  f"{codes_txt}；{who_zh}供应占比{sh_zh}")
+                                  f"{codes_txt}；{who_zh}供应占比{sh_zh}（金额与重量口径中较低者）")
             else:
                 reasons_en.append(f"{who} export control(s) {state.replace('_', ' ')} on {day} ({ids}) name the "
-                                  f"material but no HS code: they may cover HS {codes_txt}; {who} supplies {sh}")
+                                  f"material but no HS code: they may cover HS {codes_txt}; {who} supplies {sh} "
+                                  "(the lower of its value and weight shares)")
                 reasons_zh.append(f"{who_zh}出口管制（{ids}）于{day}状态为{_STATE_ZH.get(state, state)}，列明该矿产但未列HS"
-                                  f"编码，可能覆盖HS {codes_txt}；{who_zh}供应占比{sh_zh}")
+                                  f"编码，可能覆盖HS {codes_txt}；{who_zh}供应占比{sh_zh}（金额与重量口径中较低者）")
         if ctrl_level != "none":
             signals["control"] = ctrl_level
+        tags += ["control"] * (len(reasons_en) - len(tags))
 
         # trade and price signals from the rules; change points as context
         cps = 0
@@ -279,6 +290,7 @@ class _Builder:
                     else:
                         reasons_en.append(f"unit value rose {v:.0f} % year on year")
                         reasons_zh.append(f"单位价值同比上涨{v:.0f}%")
+                    tags.append(fam)
             cp = sorted({str(x.period) for x in alerts if x.rule_kind == "changepoint"})
             cps = len(cp)
             for x in alerts:
@@ -288,6 +300,7 @@ class _Builder:
         level = "none"
         for s in signals.values():
             level = _level_max(level, s)
+        decisive = {f for f, s in signals.items() if s == level}  # the signals the level rests on
         oranges = list(dict.fromkeys(FAMILY[f] for f, s in signals.items() if LEVEL_RANK[s] >= LEVEL_RANK["orange"]))
         if len(oranges) >= 2 and level != "red":
             if "control" in oranges or stale < lv.staleness.medium_after_years:
@@ -299,12 +312,20 @@ class _Builder:
                                   "until newer data or a current measure confirm them")
                 reasons_zh.append(f"两项信号（{' + '.join(_FAMILY_ZH[f] for f in oranges)}）均来自{year}年贸易数据："
                                   "在更新数据或现行措施证实前为橙色")
+        if level == "orange" and oranges == ["market"]:
+            # methods_brief 5.4: orange is a breach of a policy cap or two concurrent signals; a volume drop and a
+            # unit-value jump read off the same annual flows are one signal, so on their own they stay yellow
+            level = "yellow"
+            reasons_en.append("a market signal alone (volume or unit value of the same flows): yellow until a "
+                              "second signal or a measure confirms it")
+            reasons_zh.append("仅有市场信号（同一批流量的数量或单位价值）：在出现第二项信号或相关措施前为黄色")
         below = value < self.floor
         if below and LEVEL_RANK[level] > LEVEL_RANK["yellow"]:
             level = "yellow"
             reasons_en.append(f"imports USD {value / 1000:.2f} M under the USD {self.floor / 1000:g} M floor: "
                               "capped at yellow")
             reasons_zh.append(f"进口额{value / 1000:.2f}百万美元，低于{self.floor / 1000:g}百万美元门槛，最高为黄色")
+        tags += ["verdict"] * (len(reasons_en) - len(tags))  # two signals, market alone, floor
         if level == "none" and cps:
             level = "blue"
         if cps:
@@ -322,17 +343,23 @@ class _Builder:
             f0 = fl[0]
             reasons_en.append(f"{len(fl)} flow(s) with an implausible unit value, e.g. {_cname(f0.exporter, 'en')}→"
                               f"{_cname(f0.importer, 'en')} "
-                              f"HS {f0.hs6} {f0.qty_t:,.0f} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
+                              f"HS {f0.hs6} {tonnes(f0.qty_t)} t at USD {f0.usd_per_kg:,.2f}/kg (code median "
                               f"{f0.median_usd_per_kg:,.2f})")
             reasons_zh.append(f"{len(fl)}笔流量单位价值异常，如{_cname(f0.exporter, 'zh')}→{_cname(f0.importer, 'zh')} "
                               f"HS {f0.hs6} "
-                              f"{f0.qty_t:,.0f}吨，每千克{f0.usd_per_kg:,.2f}美元（该编码中位数{f0.median_usd_per_kg:,.2f}）")
+                              f"{tonnes(f0.qty_t)}吨，每千克{f0.usd_per_kg:,.2f}美元（该编码中位数{f0.median_usd_per_kg:,.2f}）")
             if flagged_share == flagged_share and flagged_share > 0.1:
                 confidence = _lower(confidence)
         if stale >= lv.staleness.medium_after_years:
             reasons_en.append(f"data year {year}, {stale} years before the as-of date")
             reasons_zh.append(f"数据年份{year}，早于评估日期{stale}年")
 
+        tags += ["context"] * (len(reasons_en) - len(tags))
+        # the reason the level rests on comes first (the summary shows one line): a red set by an in-force control
+        # must not open with the concentration line that alone would be yellow
+        order = sorted(range(len(reasons_en)), key=lambda i: 0 if tags[i] in decisive else
+                       (1 if tags[i] == "verdict" else 2))
+        reasons_en, reasons_zh = [reasons_en[i] for i in order], [reasons_zh[i] for i in order]
         sid = situation_id(imp, mat, stage)
         novelty, prev = self._novelty(sid, level, alerts, signals)
         pr = score(self.policy, level, value, stage_share if stage_share == stage_share else 1.0, mat in own,
@@ -423,6 +450,20 @@ def _cname(code: str, lang: str) -> str:
     return e.id if e.is_group else e.name(lang)
 
 
+def _worst(cands: list[tuple]) -> tuple | None:
+    """The candidate (where, basis, supplier, share %, imports) with the highest share. Ties are broken explicitly,
+    not by arrival order: shares equal to 1e-6 pp (a stage of one code equals that code up to float noise) go to
+    the stage total, then the value basis, then the lowest code, then the supplier."""
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (-round(c[3], 6), c[0] != "stage", c[1] != "value", c[0], _str(c[2])))
+
+
+def tonnes(t: float) -> str:
+    """A weight for a sentence: whole tonnes from 10 t, two decimals below (a 0.4 t parcel is not '0 t')."""
+    return f"{t:,.0f}" if abs(t) >= 10 else f"{t:,.2f}"
+
+
 def _nanmin(a: float, b: float) -> float:
     """The smaller of two shares, ignoring a missing one (a flow without quantities has only the value basis)."""
     vals = [v for v in (a, b) if v == v]
@@ -464,7 +505,8 @@ def _flows_for(flows_by: dict, hs6: tuple[str, ...], member: tuple[set[str], boo
     iso, group = member
     codes = set(hs6)
     out = [f for i in iso for f in flows_by.get(i, []) if f.hs6 in codes and not (group and f.exporter in iso)]
-    return sorted(out, key=lambda f: -f.value_kusd)
+    # members come from a set: equal values are ordered by the flow's own keys, never by hash order
+    return sorted(out, key=lambda f: (-f.value_kusd, f.importer, f.exporter, f.hs6))
 
 
 def build_situations(data: MonitorData, economies, wh, policy: Policy, previous: dict[str, str] | None = None,

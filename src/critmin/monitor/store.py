@@ -142,3 +142,60 @@ def run_scope(warehouse, run_id: str) -> tuple[set[str], set[str]]:
     if not got:
         return set(), set()
     return set(filter(None, (got[0][0] or "").split(","))), set(filter(None, (got[0][1] or "").split(",")))
+
+
+#: Which stored alert of a situation leads its incident when levels tie: a control first (it names the measure),
+#: then the legal benchmark, the market rules and the concentration index.
+LEAD_RULES = ("export_control_dependency", "crma_single_country_share", "import_drop_yoy", "unit_value_jump",
+              "supplier_hhi")
+
+
+def load_situation(situation_id: str, warehouse=None, run_id: str | None = None) -> dict[str, Any]:
+    """A stored situation and the alert that leads its incident: ``{"situation": {...}, "alert": Alert,
+    "row": {...}}`` (``row`` as :func:`load_alert` gives it). The run is ``run_id``, else the latest run holding
+    the situation. The lead is the situation's highest stored signal (change points are context, never a lead),
+    so stage 1 re-checks a real rule value; a situation without one is refused."""
+    from critmin.alerts import Alert
+    from critmin.alerts.models import LEVEL_RANK
+    from critmin.errors import UsageError
+    from critmin.warehouse.handle import using
+
+    parts = situation_id.split("|")
+    if len(parts) != 3 or not all(parts):
+        raise UsageError(f"--situation '{situation_id}': expected importer|material|stage as in situations.csv "
+                         "(e.g. EU27|rare_earths|metal)")
+    with using(warehouse) as wh:
+        if "monitor_situations" not in wh.tables():
+            raise UsageError(f"no situations stored in {wh.path}: run `critmin monitor` first")
+        q = """select s.*, r.as_of as run_as_of, r.importers as run_importers, r.created_at
+               from monitor_situations s join monitor_runs r using (run_id) where s.situation_id = ?"""
+        params: list = [situation_id]
+        if run_id is not None:
+            q += " and s.run_id = ?"
+            params.append(run_id)
+        got = wh.sql(q + " order by r.created_at desc limit 1", params).df()
+        if got.empty:
+            where = f" in run '{run_id}'" if run_id else ""
+            raise UsageError(f"no situation '{situation_id}' stored{where}: use a situation_id from situations.csv")
+        sit = got.iloc[0].to_dict()
+        alerts = wh.sql("""select a.*, r.as_of, r.importers as run_importers, r.created_at
+                           from monitor_alerts a join monitor_runs r using (run_id)
+                           where a.run_id = ? and a.importer = ? and a.material = ? and a.stage = ?
+                           and a.rule_kind <> 'changepoint'""", [sit["run_id"], *parts]).df()
+    if sit["level"] not in LEVEL_RANK:
+        raise UsageError(f"situation '{situation_id}' is at level {sit['level']} in run {sit['run_id']}: "
+                         "nothing to open an incident on")
+    situation = {k: sit[k] for k in ("situation_id", "run_id", "level", "signals", "reasons_en", "reasons_zh",
+                                     "measures", "worst_share", "worst_where", "worst_basis", "worst_supplier",
+                                     "data_year", "confidence")}
+    situation = {k: (None if isinstance(v, float) and v != v else v) for k, v in situation.items()}
+    if not alerts.empty:
+        pref = {r: i for i, r in enumerate(LEAD_RULES)}
+        alerts["k_level"] = -alerts["level"].map(LEVEL_RANK)
+        alerts["k_rule"] = alerts["rule_id"].map(pref).fillna(len(pref))
+        row = alerts.sort_values(["k_level", "k_rule", "metric", "alert_id"]).iloc[0].to_dict()
+        alert = Alert.model_validate(json.loads(row["alert_json"]))
+    else:
+        raise UsageError(f"situation '{situation_id}' has no stored rule signal to re-check in run {sit['run_id']} "
+                         "(its level rests on knowledge-base states alone): open an incident from an alert instead")
+    return {"situation": situation, "alert": alert, "row": row}

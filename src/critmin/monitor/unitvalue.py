@@ -50,4 +50,7 @@ def outlier_flows(wh, year: int, hs6: list[str], robust_z: float = 3.5, min_valu
             & (f["dev"] >= np.log(min_factor))].copy()
     hit["usd_per_kg"] = hit["value_kusd"] / hit["qty_t"]
     hit["median_usd_per_kg"] = np.exp(hit["med"])
-    return hit.sort_values("value_kusd", ascending=False)[COLUMNS].reset_index(drop=True)
+    # the query returns rows in no set order: equal values are ordered by the flow's keys
+    hit = hit.sort_values(["value_kusd", "hs6", "importer", "exporter"], ascending=[False, True, True, True],
+                          kind="stable")
+    return hit[COLUMNS].reset_index(drop=True)

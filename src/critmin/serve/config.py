@@ -9,7 +9,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class ServeConfig:
     """``warehouse``: the DuckDB file served; ``state``: the server's folder (tokens.json, audit.jsonl,
-    sharing.yaml, ledgers/, kb/, snapshots/); ``anonymous``: public indicators readable without a token."""
+    sharing.yaml, ledgers/, kb/, jobs/, snapshots/); ``anonymous``: public indicators readable without a token."""
 
     warehouse: Path
     state: Path
@@ -34,6 +34,10 @@ class ServeConfig:
     @property
     def kb_dir(self) -> Path:
         return self.state / "kb"
+
+    @property
+    def jobs(self) -> Path:
+        return self.state / "jobs"
 
     @property
     def snapshots(self) -> Path:

@@ -49,7 +49,7 @@ class Workspace:
         self.audit = AuditLog(config.audit)
         self.agreement = AgreementFile(config.sharing)
         self.store = SnapshotStore(config.warehouse, config.snapshots)
-        self.jobs = Jobs()
+        self.jobs = Jobs(folder=config.jobs)
         self.kb = WorkspaceKB(config.kb_dir)
         self.cache = ResponseCache()
 

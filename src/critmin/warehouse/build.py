@@ -278,6 +278,9 @@ def _build_into(tmp: Path, old: Path | None, todo: dict[str, str], base, last: d
                 from critmin.warehouse.unit_value import screen_unit_values
 
                 report.uv_flagged = screen_unit_values(con)
+            from critmin.warehouse.schema import record_provenance_years
+
+            record_provenance_years(con)
             task = bar.add_task("validate", total=1)
             validate(con, expect_bundle=True)
             bar.advance(task)

@@ -36,6 +36,14 @@ class Warehouse:
         except BaseException:
             self._stack.close()
             raise
+        from critmin.warehouse.schema import outdated
+
+        missing = outdated(self.con)  # one catalog query: an older file fails here in one sentence, not in a query
+        if missing:
+            self.close()
+            from critmin.errors import WarehouseOutdated
+
+            raise WarehouseOutdated(str(self.path), missing)
 
     @classmethod
     def open(cls, path=None, read_only: bool = True, command: str = "write") -> Warehouse:
@@ -95,15 +103,45 @@ class Warehouse:
         """The years present in a trade table, ascending."""
         if table not in ("trade", "trade_comtrade"):
             raise UsageError(f"unknown trade table '{table}'")
-        return [r[0] for r in self.con.execute(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+        sql, params = self._provenance_year_sql(table)  # the lookup when the file has one: no scan of the table
+        return [r[0] for r in self.con.execute(f"SELECT DISTINCT year FROM ({sql}) ORDER BY 1", params).fetchall()]
+
+    def _provenance_year_sql(self, table: str) -> tuple[str, list]:
+        """(year, provenance_id, rows) of ``table``: read from the ``provenance_year`` lookup a build or ingest
+        writes; counted from the table itself in a file that has no lookup yet."""
+        from critmin.warehouse.schema import PROVENANCE_YEAR_TABLES
+
+        if table not in PROVENANCE_YEAR_TABLES:
+            raise UsageError(f"no provenance by year for table '{table}'")
+        if self.__dict__.get("_has_lookup") is None:
+            self.__dict__["_has_lookup"] = bool(self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND table_name = 'provenance_year'").fetchone()[0])
+        if self._has_lookup:
+            return 'SELECT year, provenance_id, rows FROM provenance_year WHERE "table" = ?', [table]
+        return f"SELECT year, provenance_id, count(*) AS rows FROM {table} GROUP BY year, provenance_id", []
+
+    def provenance_years(self, table: str = "trade") -> list[tuple[int, str]]:
+        """(year, provenance_id) pairs of a table, for labelling indicator rows (no pandas)."""
+        sql, params = self._provenance_year_sql(table)
+        return self.con.execute(f"SELECT year, provenance_id FROM ({sql}) ORDER BY 1, 2", params).fetchall()
 
     def provenance_by_year(self, table: str = "trade"):
         """Which provenance records feed which years of a table: (year, provenance_id, source, vintage, rows)."""
-        if table not in ("trade", "trade_comtrade", "production", "governance"):
-            raise UsageError(f"no provenance by year for table '{table}'")
-        return self.con.execute(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, count(*) AS rows
-                                    FROM {table} t JOIN provenance p USING (provenance_id)
-                                    GROUP BY ALL ORDER BY t.year, t.provenance_id""").df()
+        sql, params = self._provenance_year_sql(table)
+        return self.con.execute(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, t.rows
+                                    FROM ({sql}) t JOIN provenance p USING (provenance_id)
+                                    ORDER BY t.year, t.provenance_id""", params).df()
+
+    def register(self, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
+        """A small temporary table on this connection (a selection an indicator statement joins on: codes,
+        economies), replacing one of the same name; the file itself is not written."""
+        register(self.con, name, columns, rows)
+
+    def rows(self, query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+        """Column names and row tuples of a statement (no pandas, no Arrow)."""
+        cur = self.con.execute(query, params) if params else self.con.execute(query)
+        return [d[0] for d in cur.description], cur.fetchall()
 
     # reading -----------------------------------------------------------------------------------------------
     def tables(self) -> list[str]:
@@ -203,6 +241,16 @@ class Warehouse:
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
+
+
+def register(con, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    """``rows`` as the temporary table ``name`` on a DuckDB connection (one INSERT of column lists)."""
+    cols = ", ".join(f"{c} {t}" for c, t in columns.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
+    if rows:
+        lists = [list(col) for col in zip(*rows, strict=True)]
+        sel = ", ".join(f"unnest(?::{t}[])" for t in columns.values())
+        con.execute(f"INSERT INTO {name} SELECT {sel}", lists)
 
 
 @contextmanager

@@ -82,6 +82,9 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
             for f, a in zip(files, chosen, strict=True):
                 reports.append(_ingest_one(con, a, f, allow_unknown, hs_scope, options))
                 bar.advance(task)
+            from critmin.warehouse.schema import record_provenance_years
+
+            record_provenance_years(con)  # the year -> provenance lookup the indicators label rows with
             validate(con, expect_bundle=False)
             if dry_run:
                 for r in reports:

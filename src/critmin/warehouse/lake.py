@@ -267,7 +267,8 @@ def _spark_schema(columns: list[list[str]]) -> str | None:
 class SparkWarehouse:
     """A read-only warehouse handle over a lake, running on Spark: what the indicator code asks of a
     :class:`~critmin.warehouse.handle.Warehouse` (``ibis``, ``trade_years``, ``provenance``,
-    ``provenance_by_year``, ``tables``, ``sql``), with the lake's tables as temporary views of the session.
+    ``provenance_by_year``, ``provenance_years``, ``tables``, ``sql``, ``rows``, ``register``), with the lake's
+    tables as temporary views of the session.
 
     ``sql`` takes the DuckDB SQL the indicator code writes and runs it on Spark through SQLGlot, so a query is
     written once. Views are named after the tables, so one lake at a time per session.
@@ -353,6 +354,21 @@ class SparkWarehouse:
             return pd.DataFrame(columns=cols)
         df["row_count"] = pd.to_numeric(df["row_count"], errors="coerce").astype("Int64")
         return df[cols].sort_values(["table", "source"]).reset_index(drop=True)
+
+    def provenance_years(self, table: str = "trade") -> list[tuple[int, str]]:
+        df = self.provenance_by_year(table)
+        return [(int(y), str(p)) for y, p in zip(df["year"], df["provenance_id"], strict=True)]
+
+    def register(self, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
+        """A small temporary view of the session (the selection an indicator statement joins on)."""
+        types = {"VARCHAR": "STRING", "INTEGER": "INT", "DOUBLE": "DOUBLE", "BIGINT": "BIGINT"}
+        schema = ", ".join(f"`{c}` {types[t]}" for c, t in columns.items())
+        self.session.createDataFrame([tuple(r) for r in rows], schema).createOrReplaceTempView(name)
+
+    def rows(self, query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+        """Column names and row tuples of a DuckDB-dialect statement run on Spark."""
+        frame = self.session.sql(to_spark(query, params))
+        return list(frame.columns), [tuple(r) for r in frame.collect()]
 
     def provenance_by_year(self, table: str = "trade"):
         if table not in ("trade", "trade_comtrade", "production", "governance"):

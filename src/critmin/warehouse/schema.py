@@ -44,7 +44,50 @@ CATALOG_TABLES = ("materials", "material_hs6", "countries", "groups", "group_mem
 # Tables a build of the bundled data produces. Any other table in an existing warehouse (user-ingested data,
 # discourse corpora, incidents, stress results, ...) is carried over into the new file by a rebuild.
 BUILD_TABLES = ("provenance", "build_history", "trade", "trade_comtrade", "production", "governance",
-                *CATALOG_TABLES)
+                *CATALOG_TABLES, "provenance_year")
+
+# Which provenance records feed which year of each data table: a lookup written by every build and ingest
+# (record_provenance_years), so an indicator labels its rows without scanning the trade table per call.
+PROVENANCE_YEAR_TABLES = ("trade", "trade_comtrade", "production", "governance")
+
+
+def record_provenance_years(con) -> None:
+    """(Re)write ``provenance_year`` ("table", year, provenance_id, rows) from the data tables on ``con``."""
+    con.execute('CREATE OR REPLACE TABLE provenance_year ("table" VARCHAR, year INTEGER, provenance_id VARCHAR, '
+                "rows BIGINT)")
+    for t in PROVENANCE_YEAR_TABLES:
+        con.execute(f"INSERT INTO provenance_year SELECT ?, year, provenance_id, count(*) FROM {t} "
+                    "GROUP BY year, provenance_id", [t])
+
+
+# Columns the code reads from the catalog tables (the data tables' columns are their DDL's).
+CATALOG_COLUMNS = {
+    "material_hs6": ("material_id", "hs6", "stage", "first_year", "last_year"),
+    "materials": ("material_id", "name_en", "name_zh", "wmd_commodity"),
+    "countries": ("iso3", "m49", "name_en", "name_zh"),
+}
+
+
+def expected_columns() -> dict[str, set[str]]:
+    """Table -> the columns this version of critmin reads from it."""
+    import re
+
+    out = {name: set(re.findall(r'(?:\(|,)\s*"?(\w+)"?\s+(?:VARCHAR|INTEGER|DOUBLE|BIGINT)', ddl))
+           for name, ddl in DDL.items()}
+    out.update({name: set(cols) for name, cols in CATALOG_COLUMNS.items()})
+    return out
+
+
+def outdated(con) -> list[str]:
+    """``table.column`` entries this version reads that the open warehouse lacks (tables it does not have are
+    not checked: a warehouse holding only discourse data is not outdated). One catalog query; empty when the
+    file matches."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                     "WHERE database_name = current_database()").fetchall():
+        have.setdefault(table, set()).add(column)
+    return [f"{t}.{c}" for t, cols in expected_columns().items() if t in have for c in sorted(cols - have[t])]
+
 
 TABLE_TITLES = {
     "trade": ("Bilateral trade flows (BACI, reconciled)", "双边贸易流量（BACI，镜像调和）"),

@@ -1,4 +1,4 @@
-"""`critmin incident ...`: incidents opened from alerts, walking fact check → impact assessment → transition
+"""`critmin incident ...`: incidents opened from alerts or situation cards, walking fact check → impact assessment → transition
 arrangements / 由预警立案的事件：事实核查、影响评估、过渡安排.
 
 Each command opens one warehouse handle (writable for open, advance and close) and passes it down."""
@@ -39,7 +39,12 @@ def _open(warehouse, command: str | None = None):
 
 
 def open_cmd(
-    alert: str = typer.Option(..., "--alert", help="an alert id from `critmin monitor` (alerts.csv)"),
+    alert: str = typer.Option(None, "--alert", help="an alert id from `critmin monitor` (alerts.csv)"),
+    situation: str = typer.Option(None, "--situation",
+                                  help="or a situation id from `critmin monitor` (situations.csv), e.g. "
+                                       "'EU27|rare_earths|metal': the incident takes the card's level and re-checks "
+                                       "its highest signal"),
+    run: str = typer.Option(None, "--run", help="with --situation: the monitor run (default: the latest holding it)"),
     through: str = typer.Option("transition_arrangements", "--through",
                                 help=f"run the stages up to this one: {_STAGE_CHOICES}"),
     as_of: str = typer.Option(None, "--as-of", help="date for the knowledge-base checks (default: the monitor's)"),
@@ -52,12 +57,12 @@ def open_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table|json (csv: the history)"),
     lang: str = _LANG,
 ) -> None:
-    """Open an incident from an alert and run its stages / 由预警立案并执行各阶段."""
+    """Open an incident from an alert or a situation card and run its stages / 由预警或态势立案并执行各阶段."""
     from critmin.incidents import open_incident
 
     with _open(warehouse, "incident open") as wh:
-        inc = open_incident(alert, warehouse=wh, through=through, as_of=as_of, note=note, cut=cut,
-                            months=months, draws=draws, seed=seed)
+        inc = open_incident(alert, warehouse=wh, through=through, as_of=as_of, note=note, situation=situation,
+                            run_id=run, cut=cut, months=months, draws=draws, seed=seed)
     _print(inc, fmt, lang)
 
 
@@ -135,4 +140,13 @@ def _print(inc, fmt: Format, lang: str | None) -> None:
     else:
         from critmin.incidents.render import render_text
 
+        sit = ((inc.alert or {}).get("extra") or {}).get("situation")
+        if sit:  # the card's level and first reason; the rendering below shows the lead alert it rests on
+            from critmin.i18n import current_lang, t
+
+            zh = current_lang(lang) == "zh"
+            colour = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"} if zh else {}
+            reason = ((sit.get("reasons_zh") if zh else sit.get("reasons_en")) or "").split(" | ")[0]
+            typer.echo(t("incident.situation", lang, id=sit["situation_id"], run=sit["run_id"],
+                         level=colour.get(sit["level"], sit["level"]), reason=reason))
         typer.echo(render_text(inc, lang))

@@ -63,8 +63,12 @@ def _explain(df, wh, lang) -> None:
 
     lang = current_lang(lang)
 
-    ids = df["provenance_ids"] if "provenance_ids" in df.columns else None
-    emit(explain(df.columns, wh, lang, ids), Format.table, title="definitions, units and sources / 口径、单位与来源")
+    cols = list(df.columns)
+    ids = None
+    if "provenance_ids" in cols:
+        i = cols.index("provenance_ids")
+        ids = [r[i] for r in df.rows] if hasattr(df, "rows") else df["provenance_ids"]
+    emit(explain(cols, wh, lang, ids), Format.table, title="definitions, units and sources / 口径、单位与来源")
 
 
 def dependency(
@@ -87,7 +91,7 @@ def dependency(
     lake: Path = LAKE_OPT,
 ) -> None:
     """Supplier concentration and dependency by year / 进口依赖与供应集中度."""
-    from critmin.indicators.dependency import dependency as run
+    from critmin.indicators.dependency import dependency_rows as run
 
     with _open(warehouse, engine, lake) as wh:
         df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, by, wh,
@@ -115,12 +119,15 @@ def suppliers(
     lake: Path = LAKE_OPT,
 ) -> None:
     """Supplier shares per year, rank 1 = largest / 各供应国份额（第 1 名为最大）."""
-    from critmin.indicators.dependency import suppliers as run
+    from critmin.indicators.dependency import suppliers_rows as run
+    from critmin.tabletext import Rows
 
     with _open(warehouse, engine, lake) as wh:
-        df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, wh, source=source)
-        df = df.assign(rank=df["rank"] + 1)  # people count from 1 (the expression ranks from 0)
-        emit(df[df["rank"] <= top], fmt, title=f"suppliers of {importer} · {material or hs6}", path=out,
+        df = run(importer, material, stage, hs6.split(",") if hs6 else None, years, basis.value, wh, source=source,
+                 top=top)
+        r = df.columns.index("rank")  # people count from 1 (the statement ranks from 0)
+        df = Rows(df.columns, [(*row[:r], row[r] + 1, *row[r + 1:]) for row in df.rows], df.numeric)
+        emit(df, fmt, title=f"suppliers of {importer} · {material or hs6}", path=out,
              names=country_names(wh))
 
 
@@ -140,10 +147,10 @@ def crma(
 ) -> None:
     """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
     from critmin.i18n import t
-    from critmin.indicators.crma import crma_check
+    from critmin.indicators.crma import crma_rows
 
     with _open(warehouse, engine, lake) as wh:
-        df = crma_check(importer, years, cap, material.split(",") if material else None, wh,
+        df = crma_rows(importer, years, cap, material.split(",") if material else None, wh,
                         only_breaches=not all_rows)
         if df.empty:
             have = wh.trade_years()

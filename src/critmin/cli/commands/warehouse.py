@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, Rows, check_lang, emit
+from critmin.cli.output import FORMAT_OPT, WAREHOUSE_OPT, Format, Rows, check_lang, country_names, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -183,7 +183,7 @@ def summary(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:
                 FROM trade t JOIN material_hs6 m USING (hs6)
                 WHERE m.material_id = 'rare_earths' AND t.year = (SELECT max(year) FROM trade)
                 GROUP BY ALL ORDER BY value_musd DESC LIMIT 8""").df()
-            emit(top, fmt, title="Largest rare-earth importers, latest year (BACI) / 稀土最大进口方（最新年份）")
+            emit(top, fmt, title=t("summary.top_rare_earths"), names=country_names(wh))
 
 
 def tables(warehouse: Path = WAREHOUSE_OPT, fmt: Format = FORMAT_OPT) -> None:

@@ -24,6 +24,10 @@ STAGE_NAMES = {
 # materials jointly (``shared_with``), so it cannot be split between them.
 Coverage = Literal["exact", "broader", "shared"]
 COVERAGES: tuple[str, ...] = get_args(Coverage)
+# Whether flows that a later HS revision moved out of a code can be followed: material_total — every later code
+# that took them is linked only to codes of the same material, so the material's total carries on; none — a
+# later code mixes them with other products, so no series carries them alone.
+Bridge = Literal["material_total", "none"]
 
 
 class _Strict(BaseModel):
@@ -43,11 +47,22 @@ class HsCode(_Strict):
     first_year: int | None = None
     last_year: int | None = None
     description: str | None = None
+    # the later-revision codes the bundled UNSD table links to this code ("HS17:811292"), and whether the flows
+    # they took can be followed (``Bridge``); stated for every dead series, checked against the table by a test
+    successors: list[str] = Field(default_factory=list)
+    bridge: Bridge | None = None
 
     @model_validator(mode="after")
     def _shared(self):
         if (self.coverage == "shared") != bool(self.shared_with):
             raise ValueError("shared_with lists the other materials exactly when coverage is 'shared'")
+        if self.last_year is not None and self.bridge is None:
+            raise ValueError("a dead series (last_year) says whether it is bridged: bridge material_total or none")
+        if bool(self.successors) != (self.bridge is not None):
+            raise ValueError("successors (e.g. 'HS17:811292') are listed exactly when bridge is given")
+        bad = [c for c in self.successors if not re.fullmatch(r"HS(96|02|07|12|17|22):\d{6}", c)]
+        if bad:
+            raise ValueError(f"successors as 'HS17:811292' (revision:code), got {', '.join(bad)}")
         if self.first_year and self.last_year and self.first_year > self.last_year:
             raise ValueError("first_year after last_year")
         return self

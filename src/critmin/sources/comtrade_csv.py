@@ -125,12 +125,15 @@ class ComtradeCsv:
     def canonical_select(self, raw: Raw, checked: Checked) -> str:
         """Declared flows as exporter → importer; USD to thousand USD, kg to tonnes."""
         wgt = "TRY_CAST(nullif(trim(netWgt), '') AS DOUBLE) / 1000" if "netWgt" in raw.info["header"] else "NULL"
+        # the month of a monthly extract (period YYYYMM); NULL for an annual row, which covers the whole year
+        period = ("CASE WHEN regexp_full_match(trim(period), '\\d{6}') THEN trim(period) END"
+                  if "period" in raw.info["header"] else "NULL")
         return f"""SELECT CAST(trim(refYear) AS INTEGER) AS year, trim(reporterISO) AS reporter,
                 trim(partnerISO) AS partner, trim(flowCode) AS flow,
                 CASE WHEN trim(flowCode) = 'M' THEN trim(partnerISO) ELSE trim(reporterISO) END AS exporter,
                 CASE WHEN trim(flowCode) = 'M' THEN trim(reporterISO) ELSE trim(partnerISO) END AS importer,
                 lpad(trim(cmdCode), 6, '0') AS hs6, CAST(primaryValue AS DOUBLE) / 1000 AS value_kusd,
-                {wgt} AS qty_t, $provenance_id AS provenance_id FROM {checked.relation}"""
+                {wgt} AS qty_t, $provenance_id AS provenance_id, {period} AS period FROM {checked.relation}"""
 
     def provenance(self, raw: Raw, row_count: int) -> Provenance:
         path = raw.path

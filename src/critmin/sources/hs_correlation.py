@@ -92,6 +92,20 @@ def record_one_to_many(con, corr: Correlation, relation: str, provenance_id: str
     return out
 
 
+def prune_conversions(con) -> int:
+    """Drop ``trade_hs_conversion`` rows that point at no trade row any more (their file's rows of that HS92 code
+    were replaced by a later file, or are gone), so the table never marks flows that are not there; returns
+    how many were dropped. Run after every change to ``trade`` (ingest, rebuild)."""
+    exists = con.execute("""SELECT count(*) FROM duckdb_tables() WHERE table_name = 'trade_hs_conversion'
+                            AND database_name = current_database()""").fetchall()[0][0]
+    if not exists:
+        return 0
+    (n,) = con.execute("""DELETE FROM trade_hs_conversion c WHERE NOT EXISTS (
+                              SELECT 1 FROM trade t WHERE t.provenance_id = c.provenance_id AND t.hs6 = c.hs92)
+                          """).fetchall()[0]
+    return int(n)
+
+
 def read_correlation(path, revisions: tuple[str, ...]) -> Correlation:
     from critmin.sources.provenance import sha256_file
 

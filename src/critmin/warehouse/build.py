@@ -271,6 +271,9 @@ def _build_into(tmp: Path, old: Path | None, todo: dict[str, str], base, last: d
                 # (an adapter since removed); any other rows are the user's and are carried over
                 built = build_sources() | {s for rec in (last or {}).values() for s in rec.get("sources", [])}
                 report.carried_over = _carry_over(con, todo, old_tables, sorted(built))
+                from critmin.sources.hs_correlation import prune_conversions
+
+                prune_conversions(con)  # conversion marks of rows no longer present are not carried
             if "trade" in todo:  # after the user rows are back: they share the slices' distributions
                 from critmin.warehouse.unit_value import screen_unit_values
 

@@ -163,6 +163,12 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
             con.execute("""UPDATE provenance SET row_count = row_count - ?,
                            note = trim(note || ' ' || ?) WHERE provenance_id = ?""",
                         [n, f"{n} rows superseded by {pid};", old_pid])
+        if superseded:  # the replaced rows' conversion marks go with them
+            from critmin.sources.hs_correlation import prune_conversions
+
+            prune_conversions(con)
+    if table == "trade_comtrade":
+        _supersede_comtrade(con, path, pid, rep, options)
     con.execute(f"DELETE FROM {table} WHERE provenance_id = ?", [pid])  # the same file again: replace its rows
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM canon")
     rep.rows = con.execute(f"SELECT count(*) FROM {table} WHERE provenance_id = ?", [pid]).fetchall()[0][0]
@@ -176,3 +182,39 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     prov.row_count = rep.rows
     rep.provenance_id = insert_provenance(con, prov)
     return rep
+
+
+# Two Comtrade extracts declare the same flow when reporter, partner, flow, HS6 and year agree and their periods
+# meet: the same month, or an annual row (period NULL) against any month of its year.
+_SAME_FLOW = """o.year = n.year AND o.reporter = n.reporter AND o.partner = n.partner AND o.flow = n.flow
+                AND o.hs6 = n.hs6 AND (o.period IS NULL OR n.period IS NULL OR o.period = n.period)"""
+
+
+def _supersede_comtrade(con, path: Path, pid: str, rep: IngestReport, options: dict) -> None:
+    """Rows of other extracts that declare a flow this file declares too: summed with it, they would count the
+    flow twice. Refused unless ``replace`` (then the older rows go, their provenance counts reduced)."""
+    con.execute("ALTER TABLE trade_comtrade ADD COLUMN IF NOT EXISTS period VARCHAR")  # warehouses before it
+    con.execute("""CREATE OR REPLACE TEMP TABLE ct_keys AS
+                   SELECT DISTINCT year, reporter, partner, flow, hs6, period FROM canon""")
+    overlap = f"o.provenance_id <> $pid AND EXISTS (SELECT 1 FROM ct_keys n WHERE {_SAME_FLOW})"
+    superseded = con.execute(f"""
+        SELECT o.provenance_id, coalesce(any_value(p.file), any_value(p.source)), count(*), min(o.year),
+               max(o.year), count(DISTINCT o.hs6)
+        FROM trade_comtrade o LEFT JOIN provenance p USING (provenance_id)
+        WHERE {overlap} GROUP BY 1 ORDER BY 1""", {"pid": pid}).fetchall()
+    rep.replaced = sum(r[2] for r in superseded)
+    rep.replaced_detail = [{"provenance_id": r[0], "source": Path(r[1]).name if r[1] else "?", "rows": r[2],
+                            "years": f"{r[3]}–{r[4]}" if r[3] != r[4] else str(r[3]), "codes": r[5]}
+                           for r in superseded]
+    if rep.replaced and not options.get("replace"):
+        from critmin.errors import UsageError
+        from critmin.i18n import t
+
+        detail = "; ".join(f"{d['rows']} of {d['source']}, years {d['years']}" for d in rep.replaced_detail)
+        raise UsageError(t("warehouse.comtrade_overlap", file=path, rows=f"{rep.replaced:,}", detail=detail))
+    if superseded:
+        con.execute(f"DELETE FROM trade_comtrade o WHERE {overlap}", {"pid": pid})
+        for old_pid, _, n, *_ in superseded:
+            con.execute("""UPDATE provenance SET row_count = row_count - ?,
+                           note = trim(note || ' ' || ?) WHERE provenance_id = ?""",
+                        [n, f"{n} rows superseded by {pid} (same flows declared again);", old_pid])

@@ -228,6 +228,15 @@ def _set_aside(wal: Path, why: str) -> str:
     return f"set aside: {target}"
 
 
+def _cap_memory(con) -> None:
+    """Every warehouse connection honours the ``memory_limit`` setting (DuckDB's own default is 80 % of the
+    machine's RAM, too much on a machine shared with other work); larger intermediates spill to disk."""
+    from critmin.settings import get
+
+    limit = str(get("memory_limit")).replace("'", "")
+    con.execute(f"SET memory_limit = '{limit}'")
+
+
 def connect(path: Path, read_only: bool = True, wait: float | None = None):
     """``duckdb.connect`` that waits (up to ``lock_wait``) while another process has the file open for writing,
     and turns DuckDB's lock and WAL errors into one-line critmin errors."""
@@ -239,6 +248,7 @@ def connect(path: Path, read_only: bool = True, wait: float | None = None):
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             CONNECTIONS["opened"] += 1
+            _cap_memory(con)
             return con
         except duckdb.IOException as exc:
             msg = str(exc)

@@ -21,7 +21,7 @@ DDL = {
     "trade_comtrade": """
         CREATE TABLE trade_comtrade (year INTEGER NOT NULL, reporter VARCHAR NOT NULL, partner VARCHAR NOT NULL,
             flow VARCHAR NOT NULL, exporter VARCHAR NOT NULL, importer VARCHAR NOT NULL, hs6 VARCHAR NOT NULL,
-            value_kusd DOUBLE NOT NULL, qty_t DOUBLE, provenance_id VARCHAR NOT NULL)""",
+            value_kusd DOUBLE NOT NULL, qty_t DOUBLE, provenance_id VARCHAR NOT NULL, period VARCHAR)""",
     "production": """
         CREATE TABLE production (year INTEGER NOT NULL, country VARCHAR NOT NULL, commodity VARCHAR NOT NULL,
             qty DOUBLE NOT NULL, unit VARCHAR NOT NULL, qty_t DOUBLE, flag VARCHAR,

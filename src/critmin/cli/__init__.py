@@ -51,7 +51,7 @@ def _root(version: bool = typer.Option(False, "--version", "-V", callback=_versi
 COMMANDS = {
     "alerts": "alerts", "build": "warehouse", "catalog": "warehouse", "comply": "comply",
     "critical-lists": "criticality", "criticality": "criticality", "crma": "indicators", "dependency": "indicators",
-    "discourse": "discourse", "examples": "about", "export": "warehouse", "geopolrisk": "geopolrisk",
+    "discourse": "discourse", "examples": "about", "exercise": "exercise", "export": "warehouse", "geopolrisk": "geopolrisk",
     "incident": "incident", "ingest": "warehouse", "kb": "kb", "ledger": "ledger", "mirror": "warehouse",
     "monitor": "monitor", "production": "indicators", "reliance": "indicators", "reproduce": "indicators",
     "serve": "serve", "settings": "about", "sources": "warehouse", "stress": "stress", "summary": "warehouse",

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,7 @@ QS = (10, 50, 90)
 F32 = np.float32
 BAND_DRAWS = 10_000  # weekly bands use at most this many draws (the first ones; totals use all)
 CHUNK_DRAWS = 4_096  # draws per pass through the stages: (chunk × weeks) arrays stay in cache
+PARALLEL_SLICES = max(1, min(4, os.cpu_count() or 1))  # threads over slices of draws (order of results kept)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -425,7 +427,7 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
     bounds = [0, min(d, max(bd, 1))] if not keep else [0, d]
     while bounds[-1] < d:
         bounds.append(min(d, bounds[-1] + chunk))
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    def one(a: int, b: int):
         sl = slice(a, b)
         c_l, c_b = (np.ascontiguousarray(x.T) for x in cuts(sl))  # (W, draws)
         cut = node_cut(c_l, c_b)
@@ -433,7 +435,19 @@ def _propagate_chunks(inputs: NodeInputs, cuts, node_cut, core: Core, stage_orde
         cc = core.chunk(sl).prepare()
         nb = max(0, min(bd - a, sl.stop - a))
         out, mag = propagate(inp, cut, cc, stage_order, nb, keep)
-        parts.append((out, mag[:, :nb], mag.sum(axis=0).astype(np.float64)))
+        return (out, mag[:, :nb], mag.sum(axis=0).astype(np.float64)), inp, cut, mag, sl
+
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    workers = min(PARALLEL_SLICES, len(spans)) if not keep else 1
+    if workers > 1:  # slices are independent (every draw is sampled before): NumPy releases the GIL in its loops
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(lambda ab: one(*ab), spans))
+    else:
+        results = [one(a, b) for a, b in spans]
+    for part, inp, cut, mag, sl in results:
+        parts.append(part)
         if keep:
             tin = NodeInputs(inp.node, {s: {g: gi.transposed() for g, gi in gs.items()} for s, gs in inp.goods.items()},
                              inp.need, inp.stock_weeks)
@@ -1070,7 +1084,16 @@ def _band_stack(arrays: list[np.ndarray]) -> np.ndarray:
     """P10/P50/P90 over draws of each (W, D) array: (3, K, W); the partition runs along contiguous rows."""
     if not arrays:
         return np.zeros((3, 0, 0))
-    return np.stack([np.percentile(a, QS, axis=1, method="linear") for a in arrays], axis=1)
+
+    def band(a: np.ndarray) -> np.ndarray:
+        return np.percentile(a, QS, axis=1, method="linear")
+
+    if PARALLEL_SLICES > 1 and len(arrays) > 1:  # independent arrays; NumPy's partition releases the GIL
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(PARALLEL_SLICES) as pool:
+            return np.stack(list(pool.map(band, arrays)), axis=1)
+    return np.stack([band(a) for a in arrays], axis=1)
 
 
 def _run_id(meta: dict) -> str:

@@ -113,11 +113,18 @@ class Warehouse:
 
         if table not in PROVENANCE_YEAR_TABLES:
             raise UsageError(f"no provenance by year for table '{table}'")
-        if self.__dict__.get("_has_lookup") is None:
-            self.__dict__["_has_lookup"] = bool(self.con.execute(
+        fresh = self.__dict__.setdefault("_lookup_fresh", {})
+        if table not in fresh:
+            has = bool(self.con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                 "AND table_name = 'provenance_year'").fetchone()[0])
-        if self._has_lookup:
+            # a lookup whose row total differs from the table's (rows written by something other than a build
+            # or an ingest) would silently drop years: then the table itself is counted. count(*) of a whole
+            # DuckDB table reads row-group metadata, not the rows.
+            fresh[table] = has and self.con.execute(
+                f'SELECT (SELECT coalesce(sum(rows), 0) FROM provenance_year WHERE "table" = ?) '
+                f"= (SELECT count(*) FROM {table})", [table]).fetchone()[0]
+        if fresh[table]:
             return 'SELECT year, provenance_id, rows FROM provenance_year WHERE "table" = ?', [table]
         return f"SELECT year, provenance_id, count(*) AS rows FROM {table} GROUP BY year, provenance_id", []
 

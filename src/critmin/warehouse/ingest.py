@@ -85,7 +85,8 @@ def ingest_files(files, warehouse=None, allow_unknown: bool = False, progress: b
             from critmin.warehouse.schema import record_provenance_years
 
             record_provenance_years(con)  # the year -> provenance lookup the indicators label rows with
-            validate(con, expect_bundle=False)
+            # the rows already there passed these checks when they were loaded: only the new files' rows are checked
+            validate(con, expect_bundle=False, provenance_ids=[r.provenance_id for r in reports])
             if dry_run:
                 for r in reports:
                     r.dry_run = True
@@ -142,8 +143,14 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     outside = [n for code, n in con.execute("SELECT hs6, count(*) FROM canon GROUP BY 1").fetchall()
                if code not in scope]
     rep.uncatalogued, rep.uncatalogued_codes = sum(outside), len(outside)
+    # the file's year range as constants: DuckDB skips every row group of ``trade`` outside it (zone maps), so
+    # the checks and deletes below read the rows of the file's years, not the whole table once per file
+    lo, hi = con.execute("SELECT coalesce(min(year), 0), coalesce(max(year), -1) FROM canon").fetchall()[0]
+    in_years = f"year BETWEEN {int(lo)} AND {int(hi)}"
+    if table == "trade":
+        _require_unique_flows(con, path)
     if table == "trade":  # the file's (year, HS6) slices supersede every other provenance's rows there
-        slices = "(year, hs6) IN (SELECT DISTINCT year, hs6 FROM canon)"
+        slices = f"{in_years} AND (year, hs6) IN (SELECT DISTINCT year, hs6 FROM canon)"
         superseded = con.execute(f"""
             SELECT t.provenance_id, any_value(p.source), count(*), min(t.year), max(t.year), count(DISTINCT t.hs6)
             FROM trade t LEFT JOIN provenance p USING (provenance_id)
@@ -169,11 +176,15 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
             prune_conversions(con)
     if table == "trade_comtrade":
         _supersede_comtrade(con, path, pid, rep, options)
-    con.execute(f"DELETE FROM {table} WHERE provenance_id = ?", [pid])  # the same file again: replace its rows
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM canon")
-    rep.rows = con.execute(f"SELECT count(*) FROM {table} WHERE provenance_id = ?", [pid]).fetchall()[0][0]
+    if con.execute("SELECT 1 FROM provenance WHERE provenance_id = ?", [pid]).fetchall():
+        # the same file again (same checksum, so the same years): its earlier rows are replaced
+        con.execute(f"DELETE FROM {table} WHERE provenance_id = ? AND {in_years}", [pid])
     if table == "trade":
-        rep.uv_flagged = screen_unit_values(con, provenance_id=pid)
+        # after the supersede above, the file's (year, HS6) slices of trade hold only the file's rows, so the
+        # screen judged on ``canon`` alone is the screen judged in the table, without an UPDATE of the table
+        rep.uv_flagged = screen_unit_values(con, table="canon")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM canon")
+    rep.rows = con.execute("SELECT count(*) FROM canon").fetchall()[0][0]
     corr = raw.info.get("correlation")
     if corr is not None:
         from critmin.sources.hs_correlation import record_one_to_many
@@ -182,6 +193,19 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     prov.row_count = rep.rows
     rep.provenance_id = insert_provenance(con, prov)
     return rep
+
+
+def _require_unique_flows(con, path: Path) -> None:
+    """Each flow once in the file's canonical rows: the raw check saw each (t, i, j, k) once, but two country
+    codes of one economy (or two codes converted to one HS92 code and not summed) would state a flow twice."""
+    dup = con.execute("""SELECT year, exporter, importer, hs6, count(*) FROM canon GROUP BY ALL
+                         HAVING count(*) > 1 ORDER BY ALL LIMIT 1""").fetchall()
+    if dup:
+        from critmin.errors import InputError
+
+        y, e, i, k, n = dup[0]
+        raise InputError(str(path), None, "i, j", "each flow once after country codes are mapped to ISO3 codes "
+                         "and product codes to HS92", f"{n} rows for {e}→{i}, HS {k}, {y}")
 
 
 # Two Comtrade extracts declare the same flow when reporter, partner, flow, HS6 and year agree and their periods

@@ -128,6 +128,11 @@ class Warehouse:
             return 'SELECT year, provenance_id, rows FROM provenance_year WHERE "table" = ?', [table]
         return f"SELECT year, provenance_id, count(*) AS rows FROM {table} GROUP BY year, provenance_id", []
 
+    def provenance_year_rows(self, table: str = "trade") -> list[tuple[int, str, int]]:
+        """(year, provenance_id, rows) of a table, from the lookup when it is fresh."""
+        sql, params = self._provenance_year_sql(table)
+        return self.con.execute(f"SELECT year, provenance_id, rows FROM ({sql}) ORDER BY 1, 2", params).fetchall()
+
     def provenance_years(self, table: str = "trade") -> list[tuple[int, str]]:
         """(year, provenance_id) pairs of a table, for labelling indicator rows (no pandas)."""
         sql, params = self._provenance_year_sql(table)

@@ -86,6 +86,7 @@ def export_lake(out, warehouse=None, tables: list[str] | None = None, replace: b
 
     import critmin
     from critmin.warehouse.handle import using
+    from critmin.warehouse.schema import PROVENANCE_YEAR_TABLES
 
     t0 = time.perf_counter()
     out = Path(out).expanduser()
@@ -121,6 +122,11 @@ def export_lake(out, warehouse=None, tables: list[str] | None = None, replace: b
                 if progress:
                     progress(name)
                 manifest["tables"][name] = _write_table(wh, name, tmp)
+            # which provenance feeds which year, from the warehouse's lookup: a Spark handle then labels rows
+            # and lists years without a pass over the (possibly huge) table
+            manifest["provenance_year"] = {
+                t: [[int(y), str(p), int(n)] for y, p, n in wh.provenance_year_rows(t)]
+                for t in PROVENANCE_YEAR_TABLES if t in names}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         verify_lake(tmp, checksums=False)
         os.chmod(tmp, 0o777 & ~_umask())
@@ -342,7 +348,9 @@ class SparkWarehouse:
             raise UsageError(f"unknown trade table '{table}'")
         key = ("years", table)  # a lake never changes after export: each answer is computed once per handle
         if key not in self._memo:
-            self._memo[key] = [int(r[0]) for r in self.sql(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+            looked_up = self.manifest.get("provenance_year", {}).get(table)
+            self._memo[key] = (sorted({int(r[0]) for r in looked_up}) if looked_up is not None else
+                               [int(r[0]) for r in self.sql(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()])
         return list(self._memo[key])
 
     def provenance(self):
@@ -374,6 +382,20 @@ class SparkWarehouse:
         if table not in ("trade", "trade_comtrade", "production", "governance"):
             raise UsageError(f"no provenance by year for table '{table}'")
         key = ("provenance_by_year", table)
+        looked_up = self.manifest.get("provenance_year", {}).get(table)
+        if key not in self._memo and looked_up is not None:  # written at export (lakes before it: counted here)
+            import pandas as pd
+
+            prov = {p["provenance_id"]: p for p in self.manifest["provenance"]}
+
+            def text(pid, col):  # the manifest holds the provenance table as text ('None' for a missing value)
+                v = prov[pid].get(col)
+                return None if v in (None, "None", "nan") else v
+
+            self._memo[key] = pd.DataFrame(
+                [(y, pid, text(pid, "source"), text(pid, "vintage"), n) for y, pid, n in sorted(looked_up)
+                 if pid in prov],  # as the join on provenance does
+                columns=["year", "provenance_id", "source", "vintage", "rows"])
         if key not in self._memo:
             self._memo[key] = self.sql(f"""SELECT t.year, t.provenance_id, p.source, p.vintage, count(*) AS rows
                                            FROM {table} t JOIN provenance p USING (provenance_id)

@@ -26,15 +26,15 @@ def _baci(tmp_path, year: int, rows: str):
 
 
 def test_one_flow_written_two_ways_is_refused_after_canonicalisation(wh, tmp_path):
-    """The raw check compares fields as written; "80530" and "080530" are one HS6 code, so the staged typed rows
-    catch the second statement of the flow, naming the file and the flow."""
+    """"80530" and "080530" are one HS6 code: the grouping of the staged typed rows catches the second statement
+    of the flow, and the error names the file and both lines."""
     f = _baci(tmp_path, 2022, "2022,156,392,80530,5,1\n2022,156,392,080530,6,1\n")
     with duckdb.connect(str(wh), read_only=True) as con:
         before = con.execute("SELECT count(*) FROM trade").fetchall()[0][0]
     with pytest.raises(InputError) as exc:
         ingest_baci([f], wh, progress=False, replace=True)
     msg = str(exc.value)
-    assert f.name in msg and "each flow once" in msg and "CHN→JPN, HS 080530, 2022" in msg
+    assert f.name in msg and "line 3" in msg and "the same key is at line 2" in msg
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trade").fetchall()[0][0] == before
 

@@ -110,20 +110,14 @@ class BaciCsv:
         yield Raw("trade", "raw", str(path), path, describe(path))
 
     def check(self, con, raw: Raw, allow_unknown: bool = False) -> Checked:
-        """Numbers, codes and years (one scan), each flow once, the year the file name states, known country
-        codes and, for HS92 files, codes in CEPII's HS92 list (unknown ones listed in full, or allowed)."""
-        from critmin.sources.trade_checks import (
-            check_raw,
-            first_duplicate,
-            raise_unknown_countries,
-            unknown_countries,
-        )
+        """Numbers, codes and years (one scan), the year the file name states, known country codes and, for HS92
+        files, codes in CEPII's HS92 list (unknown ones listed in full, or allowed). Each flow once is checked
+        by the ingest on the canonical rows (one grouping of typed keys catches a flow repeated as written and
+        one written two ways), then :meth:`locate_duplicate` finds the line."""
+        from critmin.sources.trade_checks import check_raw, raise_unknown_countries, unknown_countries
 
         label, r = raw.label, raw.relation
         check_raw(con, r, label)
-        # the fields as written (no casts: half the cost on 5 M rows); the same flow written differently ("1996"
-        # and " 1996", "10110" and "010110") is caught after canonicalisation, on the staged typed rows
-        first_duplicate(con, r, ["t", "i", "j", "k"], label, "each flow (year t, exporter i, importer j, product k)")
         revision = _revision(raw)
         named_year = raw.info["year"]
         if named_year is not None:
@@ -162,6 +156,16 @@ class BaciCsv:
                                        bad_k[0][0], extra={"offenders": [b[0] for b in bad_k]})
             unknown = [*unknown, *((code, line, "k") for code, line in bad_k)]
         return Checked(r, unknown=unknown)
+
+    def locate_duplicate(self, con, raw: Raw) -> None:
+        """Raise InputError at the second line of the first flow the file states twice (only called once the
+        canonical rows are known to repeat a flow: the window over line numbers sorts the file)."""
+        from critmin.sources.trade_checks import canonical_select, first_duplicate
+
+        con.execute(f"CREATE OR REPLACE TEMP TABLE canon_lines AS {canonical_select(raw.relation, with_line=True)}",
+                    {"provenance_id": ""})
+        first_duplicate(con, "canon_lines", ["year", "exporter", "importer", "hs6"], raw.label,
+                        "each flow (year t, exporter i, importer j, product k)")
 
     def canonical_select(self, raw: Raw, checked: Checked) -> str:
         from critmin.sources.trade_checks import canonical_select

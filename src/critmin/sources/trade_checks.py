@@ -90,11 +90,12 @@ def raise_unknown_countries(offenders, file_label: str) -> None:
     )
 
 
-def canonical_select(raw: str) -> str:
+def canonical_select(raw: str, with_line: bool = False) -> str:
     """SQL turning validated raw rows into canonical trade rows (unknown countries kept as their number);
-    the provenance id is bound as ``$provenance_id``. ``raw`` is a relation name chosen by critmin."""
+    the provenance id is bound as ``$provenance_id``. ``raw`` is a relation name chosen by critmin;
+    ``with_line`` keeps the raw line number (to point at a row in an error)."""
     return f"""
-        SELECT CAST(trim(t) AS INTEGER) AS year,
+        SELECT {"r.line," if with_line else ""} CAST(trim(t) AS INTEGER) AS year,
                coalesce(ce.iso3, 'M49:' || trim(r.i)) AS exporter,
                coalesce(ci.iso3, 'M49:' || trim(r.j)) AS importer,
                lpad(trim(k), 6, '0') AS hs6,

@@ -148,7 +148,7 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     lo, hi = con.execute("SELECT coalesce(min(year), 0), coalesce(max(year), -1) FROM canon").fetchall()[0]
     in_years = f"year BETWEEN {int(lo)} AND {int(hi)}"
     if table == "trade":
-        _require_unique_flows(con, path)
+        _require_unique_flows(con, path, adapter, raw)
     if table == "trade":  # the file's (year, HS6) slices supersede every other provenance's rows there
         slices = f"{in_years} AND (year, hs6) IN (SELECT DISTINCT year, hs6 FROM canon)"
         superseded = con.execute(f"""
@@ -195,14 +195,17 @@ def _ingest_one(con, adapter, path: Path, allow_unknown: bool, hs_scope: list[st
     return rep
 
 
-def _require_unique_flows(con, path: Path) -> None:
-    """Each flow once in the file's canonical rows: the raw check saw each (t, i, j, k) once, but two country
-    codes of one economy (or two codes converted to one HS92 code and not summed) would state a flow twice."""
+def _require_unique_flows(con, path: Path, adapter, raw) -> None:
+    """Each flow once in the file's canonical rows (a flow repeated as written, or written two ways: two
+    country codes of one economy, "10110" and "010110"): loading both would count it twice. One grouping of
+    the typed keys; only when it finds a repeat, the adapter (if it can) points at the line."""
     dup = con.execute("""SELECT year, exporter, importer, hs6, count(*) FROM canon GROUP BY ALL
                          HAVING count(*) > 1 ORDER BY ALL LIMIT 1""").fetchall()
     if dup:
         from critmin.errors import InputError
 
+        if hasattr(adapter, "locate_duplicate"):
+            adapter.locate_duplicate(con, raw)  # raises with the line when the raw rows repeat a canonical key
         y, e, i, k, n = dup[0]
         raise InputError(str(path), None, "i, j", "each flow once after country codes are mapped to ISO3 codes "
                          "and product codes to HS92", f"{n} rows for {e}→{i}, HS {k}, {y}")

@@ -33,9 +33,10 @@ def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:
 
 def _with_benchmarks(data: dict, name: str) -> dict:
     """Thresholds written ``{benchmark: <id>}`` replaced by the catalog benchmark's value in the rule's unit, and
-    noted in the rule's ``from_benchmark`` (level -> id), so a law's figure lives only in benchmarks.yaml.
+    noted in the rule's ``from_benchmark`` (level -> id), so a law's figure lives only in benchmarks.yaml; a
+    ``scope.lists`` written so becomes the benchmark's own scope (``applies_to``).
     Changes the freshly parsed ``data`` in place, which keeps the line numbers later errors name."""
-    from critmin.catalog import benchmark_ref
+    from critmin.catalog import benchmark_ref, benchmark_scope
     from critmin.datafile import line_of
     from critmin.i18n import t
 
@@ -55,6 +56,12 @@ def _with_benchmarks(data: dict, name: str) -> dict:
                                                      record=record, field=f"{block}.{lvl}")
                     if block == "thresholds":
                         refs[lvl] = bid
+        scope = rule.get("scope")
+        if isinstance(scope, dict) and isinstance(scope.get("lists"), dict):
+            line = line_of(data, [rid, "scope", "lists"])
+            record = f"{rid}" + (t("error.sep") + t("error.line", n=line) if line else "")
+            scope["lists"] = benchmark_scope(scope["lists"], error=RuleError, file=name, record=record,
+                                             field="scope.lists")
         rule["from_benchmark"] = refs
     return data
 

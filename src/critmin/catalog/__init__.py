@@ -431,6 +431,21 @@ def benchmark_ref(ref, unit: str, *, error: type[InputError], file: str, record:
     return (b.pct if b.is_share else b.value), bid
 
 
+def benchmark_scope(ref, *, error: type[InputError], file: str, record: str | int | None, field: str) -> list[str]:
+    """A list of critical lists written ``{benchmark: <id>}``: the benchmark's own scope (``applies_to``), so a
+    law's material scope is read where the benchmark keeps it. Errors name the file, record and field."""
+    ids = benchmark_ids()
+    if not (isinstance(ref, dict) and set(ref) == {"benchmark"} and isinstance(ref["benchmark"], str)):
+        raise error(file, record, field, "a list of critical-list ids or {benchmark: <id of "
+                    "catalog/data/benchmarks.yaml>}", dict(ref) if isinstance(ref, dict) else ref)
+    b = ids.get(ref["benchmark"])
+    if b is None or b.applies_to is None:
+        known = [k for k, v in ids.items() if v.applies_to]
+        raise error(file, record, f"{field}.benchmark", f"an id of catalog/data/benchmarks.yaml with a scope "
+                    f"(applies_to): {', '.join(known)}", ref["benchmark"])
+    return [b.applies_to]
+
+
 def clear_caches() -> None:
     """Forget the parsed catalog and benchmarks (after the files changed, e.g. in a test)."""
     _benchmarks_file.cache_clear()

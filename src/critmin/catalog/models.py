@@ -218,7 +218,7 @@ class Benchmark(_Strict):
     @property
     def is_share(self) -> bool:
         """A share benchmark holds a fraction (0.65); rules and the monitor compare percentages (65)."""
-        return self.metric.endswith("_share")
+        return "share" in self.metric.split("_")
 
     @property
     def pct(self) -> float:

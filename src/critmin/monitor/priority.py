@@ -154,8 +154,8 @@ def _load(path: Path) -> Policy:
 def _benchmarks(data: dict, file: str) -> dict[str, str]:
     """Replace each ``levels.<group>.<x>_pct: {benchmark: <id>}`` by the catalog benchmark in percent (in place,
     keeping the parsed lines for later errors); the CRMA group's ``benchmark_source`` becomes the benchmark's
-    citation. Returns parameter -> benchmark id."""
-    from critmin.catalog import benchmark, benchmark_ref
+    citation, and ``lists: {benchmark: <id>}`` the benchmark's scope. Returns parameter -> benchmark id."""
+    from critmin.catalog import benchmark, benchmark_ref, benchmark_scope
     from critmin.datafile import line_of
 
     refs: dict[str, str] = {}
@@ -172,6 +172,10 @@ def _benchmarks(data: dict, file: str) -> dict[str, str]:
                 if group == "crma" and name == "benchmark_pct":
                     b = benchmark(bid)
                     params["benchmark_source"] = f"{b.citation} (catalog benchmark {bid}: {b.name_en})"
+            elif name == "lists" and isinstance(v, dict):
+                loc = ["levels", group, name]
+                params[name] = benchmark_scope(v, error=PolicyError, file=file, record=line_of(data, loc),
+                                               field=".".join(loc))
     return refs
 
 

@@ -109,11 +109,13 @@ def suppliers(importer, material: str | None = None, *, stage: str | None = None
                    go, warehouse)
 
 
-def crma(importer="EU27", years=None, *, cap: float = 0.65, materials: list[str] | None = None,
+def crma(importer="EU27", years=None, *, cap: float | None = None, materials: list[str] | None = None,
          all_rows: bool = False, warehouse=None) -> Result:
     """Material × stage × year rows where one third country supplies more than ``cap`` (CRMA Art. 5(1)(b));
-    every row with ``all_rows=True``."""
-    from critmin.indicators.crma import crma_check
+    every row with ``all_rows=True``. ``cap`` None: the catalog's ``crma_single_country_cap`` benchmark."""
+    from critmin.indicators.crma import crma_check, default_cap
+
+    cap = default_cap() if cap is None else cap
 
     params = dict(importer=importer, years=years, cap=cap, materials=materials, all_rows=all_rows)
     return _result("crma", params,

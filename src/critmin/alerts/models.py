@@ -97,6 +97,9 @@ class Rule(_UserInput):
     scope: Scope = Scope()
     comparison: Comparison = ">"
     thresholds: Thresholds = Thresholds()
+    # levels whose threshold is a catalog benchmark (level -> benchmark id); set by the rule loader from
+    # ``{benchmark: <id>}`` thresholds, whatever a file writes here
+    from_benchmark: dict[Level, str] = Field(default_factory=dict)
     persistence: int = Field(default=1, ge=1, le=120)  # consecutive periods beyond a level's threshold to raise it
     hysteresis: float = Field(default=0.0, ge=0)  # margin beyond which a raised level clears
     clear: Thresholds | None = None  # explicit clearing thresholds per level (override hysteresis)

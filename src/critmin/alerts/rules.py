@@ -28,7 +28,42 @@ def parse_rules(path: str | Path, text: str | None = None) -> list[Rule]:
     data = read_yaml(path, RuleError, "a YAML rule file", name=name, text=text)
     if not isinstance(data, dict):
         raise RuleError(name, None, None, "a mapping of rule id -> rule", type(data).__name__)
-    return list(validate(data, _RuleFile, name, error=RuleError).root.values())
+    return list(validate(_with_benchmarks(data, name), _RuleFile, name, error=RuleError).root.values())
+
+
+def _with_benchmarks(data: dict, name: str) -> dict:
+    """Thresholds written ``{benchmark: <id>}`` replaced by the catalog benchmark's value in the rule's unit, and
+    noted in the rule's ``from_benchmark`` (level -> id), so a law's figure lives only in benchmarks.yaml; a
+    ``scope.lists`` written so becomes the benchmark's own scope (``applies_to``).
+    Changes the freshly parsed ``data`` in place, which keeps the line numbers later errors name."""
+    from critmin.catalog import benchmark_ref, benchmark_scope
+    from critmin.datafile import line_of
+    from critmin.i18n import t
+
+    for rid, rule in data.items():
+        if not isinstance(rule, dict):
+            continue
+        refs: dict[str, str] = {}
+        for block in ("thresholds", "clear"):
+            levels = rule.get(block)
+            if not isinstance(levels, dict):
+                continue
+            for lvl, v in list(levels.items()):
+                if isinstance(v, dict):
+                    line = line_of(data, [rid, block, lvl])
+                    record = f"{rid}" + (t("error.sep") + t("error.line", n=line) if line else "")
+                    levels[lvl], bid = benchmark_ref(v, str(rule.get("unit", "")), error=RuleError, file=name,
+                                                     record=record, field=f"{block}.{lvl}")
+                    if block == "thresholds":
+                        refs[lvl] = bid
+        scope = rule.get("scope")
+        if isinstance(scope, dict) and isinstance(scope.get("lists"), dict):
+            line = line_of(data, [rid, "scope", "lists"])
+            record = f"{rid}" + (t("error.sep") + t("error.line", n=line) if line else "")
+            scope["lists"] = benchmark_scope(scope["lists"], error=RuleError, file=name, record=record,
+                                             field="scope.lists")
+        rule["from_benchmark"] = refs
+    return data
 
 
 def check_cites(rules: list[Rule], file: str = "rules") -> None:

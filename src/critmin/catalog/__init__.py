@@ -13,12 +13,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from critmin.errors import CatalogError, UsageError
+from critmin.errors import CatalogError, InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from critmin.catalog.models import BenchmarksFile, CriticalList, Group, Material
+    from critmin.catalog.models import Benchmark, BenchmarksFile, CriticalList, Group, Material
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -115,8 +115,7 @@ class Catalog:
         self.critical_lists: dict[str, CriticalList] = {
             c.id: c for c in _validate(f, m.CriticalListsFile, _read_yaml(f), "lists").lists
         }
-        f = self.data_dir / "benchmarks.yaml"
-        self.benchmarks: BenchmarksFile = _validate(f, m.BenchmarksFile, _read_yaml(f), "benchmarks")
+        self.benchmarks: BenchmarksFile = _benchmarks_file(str(self.data_dir))
         f = self.data_dir / "baci_country_codes.yaml"
         self.country_corrections = _validate(f, m.CountryCorrectionsFile, _read_yaml(f), "corrections").corrections
         self.materials: dict[str, Material] = {x.id: x for x in self._materials_file.materials}
@@ -387,6 +386,73 @@ def _number(text: str) -> float | None:
 
 
 @lru_cache(maxsize=4)
+def _benchmarks_file(data_dir: str) -> BenchmarksFile:
+    """benchmarks.yaml of ``data_dir``, validated once: the catalog and :func:`benchmark` share this read."""
+    from critmin.catalog import models as m
+
+    f = Path(data_dir) / "benchmarks.yaml"
+    return _validate(f, m.BenchmarksFile, _read_yaml(f), "benchmarks")
+
+
+def benchmark(benchmark_id: str, data_dir: str | os.PathLike | None = None) -> Benchmark:
+    """A policy benchmark of ``benchmarks.yaml`` by id: value, citation and scope (``applies_to``).
+
+    The one place a benchmark's figure lives: code defaults (``crma`` cap), alert rules and the monitor's levels
+    read it here rather than repeating the number. Reads only that file (cached), so a CLI help text can show it
+    without loading the whole catalog. An unknown id is a :class:`~critmin.errors.UsageError` listing the known."""
+    items = benchmark_ids(data_dir)
+    if benchmark_id not in items:
+        raise UsageError(f"unknown benchmark '{benchmark_id}'; known: {', '.join(items)}")
+    return items[benchmark_id]
+
+
+def benchmark_ids(data_dir: str | os.PathLike | None = None) -> dict[str, Benchmark]:
+    """Every benchmark of ``benchmarks.yaml`` by id, in file order."""
+    return {b.id: b for b in _benchmarks_file(str(data_dir or DATA_DIR)).benchmarks}
+
+
+def benchmark_ref(ref, unit: str, *, error: type[InputError], file: str, record: str | int | None,
+                  field: str) -> tuple[float, str]:
+    """A threshold written as ``{benchmark: <id>}`` in a data file (alert rules, monitor levels): the benchmark's
+    value in the field's ``unit`` (``pct``: a share's fraction in percent, 0.65 -> 65) and its id. A malformed
+    reference or an unknown id raises ``error`` naming the file, record and field."""
+    ids = benchmark_ids()
+    if not (isinstance(ref, dict) and set(ref) == {"benchmark"} and isinstance(ref["benchmark"], str)):
+        raise error(file, record, field, "a number or {benchmark: <id of catalog/data/benchmarks.yaml>}",
+                    ref if not isinstance(ref, dict) else dict(ref))
+    bid = ref["benchmark"]
+    if bid not in ids:
+        raise error(file, record, f"{field}.benchmark", f"an id of catalog/data/benchmarks.yaml ({', '.join(ids)})",
+                    bid)
+    b = ids[bid]
+    if b.is_share != (unit == "pct"):
+        raise error(file, record, f"{field}.benchmark", f"a benchmark in the field's unit ({unit or 'none'}); "
+                    f"{bid} is {'a share (for pct fields)' if b.is_share else 'not a share'}", bid)
+    return (b.pct if b.is_share else b.value), bid
+
+
+def benchmark_scope(ref, *, error: type[InputError], file: str, record: str | int | None, field: str) -> list[str]:
+    """A list of critical lists written ``{benchmark: <id>}``: the benchmark's own scope (``applies_to``), so a
+    law's material scope is read where the benchmark keeps it. Errors name the file, record and field."""
+    ids = benchmark_ids()
+    if not (isinstance(ref, dict) and set(ref) == {"benchmark"} and isinstance(ref["benchmark"], str)):
+        raise error(file, record, field, "a list of critical-list ids or {benchmark: <id of "
+                    "catalog/data/benchmarks.yaml>}", dict(ref) if isinstance(ref, dict) else ref)
+    b = ids.get(ref["benchmark"])
+    if b is None or b.applies_to is None:
+        known = [k for k, v in ids.items() if v.applies_to]
+        raise error(file, record, f"{field}.benchmark", f"an id of catalog/data/benchmarks.yaml with a scope "
+                    f"(applies_to): {', '.join(known)}", ref["benchmark"])
+    return [b.applies_to]
+
+
+def clear_caches() -> None:
+    """Forget the parsed catalog and benchmarks (after the files changed, e.g. in a test)."""
+    _benchmarks_file.cache_clear()
+    _cached.cache_clear()
+
+
+@lru_cache(maxsize=4)
 def _cached(data_dir: str, user_groups: str | None) -> Catalog:
     return Catalog(Path(data_dir), Path(user_groups) if user_groups else None)
 
@@ -400,4 +466,4 @@ def load_catalog(data_dir: str | os.PathLike | None = None, user_groups: str | o
     return _cached(str(data_dir or DATA_DIR), str(user_groups) if user_groups else None)
 
 
-__all__ = ["Catalog", "load_catalog", "read_user_groups", "DATA_DIR"]
+__all__ = ["Catalog", "load_catalog", "read_user_groups", "benchmark", "benchmark_ids", "DATA_DIR"]

@@ -209,6 +209,24 @@ class Benchmark(_Strict):
     applies_to: str | None
     citation: str
 
+    @model_validator(mode="after")
+    def _share_is_fraction(self):
+        if self.is_share and not 0 < self.value <= 1:
+            raise ValueError(f"a share benchmark ({self.metric}) holds a fraction in (0, 1], e.g. 0.65")
+        return self
+
+    @property
+    def is_share(self) -> bool:
+        """A share benchmark holds a fraction (0.65); rules and the monitor compare percentages (65)."""
+        return "share" in self.metric.split("_")
+
+    @property
+    def pct(self) -> float:
+        """The value in percent for a share benchmark, rounded so 0.65 reads 65.0, not 65.00000000000001."""
+        if not self.is_share:
+            raise ValueError(f"benchmark {self.id} is not a share ({self.metric}); it has no percentage")
+        return round(self.value * 100, 9)
+
 
 class BenchmarksFile(_Strict):
     benchmarks: list[Benchmark]

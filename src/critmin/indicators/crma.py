@@ -1,4 +1,4 @@
-"""EU Critical Raw Materials Act diversification benchmark: no single third country above 65 %.
+"""EU Critical Raw Materials Act diversification benchmark: no single third country above the cap.
 
 Regulation (EU) 2024/1252, Art. 5(1)(b): by 2030 no single third country should supply more than 65 % of the
 Union's annual consumption of a strategic raw material at any relevant stage of processing.
@@ -14,29 +14,40 @@ import share is the usual proxy. ``breach_value``/``breach_qty`` say the share i
 ``breach`` is true only for materials the benchmark applies to (``in_scope``: the catalog's
 ``crma_single_country_cap.applies_to`` list, the CRMA's strategic raw materials, a group such as PGMs counting
 for its members). Other materials above the cap are shown for comparison, never as a breach.
+
+The cap itself is read from the catalog too (``benchmarks.yaml``, :func:`default_cap`): ``cap=None`` everywhere
+means the catalog's figure, so the law's number lives in one place.
 """
 
 from __future__ import annotations
 
 from critmin.indicators.years import parse_years
 
-CAP = 0.65
+BENCHMARK = "crma_single_country_cap"
 COLUMNS = ("importer", "material_id", "in_scope", "stage", "hs6", "year", "top1_supplier_value", "top1_share_value",
            "top1_supplier_qty", "top1_share_qty", "imports_kusd", "imports_t", "breach_value", "breach_qty",
            "breach", "cap", "years_in_breach", "provenance_ids")
 
 
-def crma_rows(importer: str = "EU27", years=None, cap: float = CAP, materials: list[str] | None = None,
+def default_cap() -> float:
+    """The catalog's single-third-country cap (a fraction, 0.65 in Art. 5(1)(b))."""
+    from critmin.catalog import benchmark
+
+    return benchmark(BENCHMARK).value
+
+
+def crma_rows(importer: str = "EU27", years=None, cap: float | None = None, materials: list[str] | None = None,
               warehouse=None, only_breaches: bool = True):
     """:func:`crma_check` as :class:`~critmin.tabletext.Rows` (the CLI's hot path: no pandas, no Ibis)."""
-    from critmin.catalog import load_catalog
+    from critmin.catalog import benchmark, load_catalog
     from critmin.indicators.imports import code_rows, concentration_sql, economies, flows_sql, select
     from critmin.indicators.provenance import by_year
     from critmin.tabletext import Rows
     from critmin.warehouse.handle import using
 
     cat = load_catalog()
-    bench = next(b for b in cat.benchmarks.benchmarks if b.id == "crma_single_country_cap")
+    bench = benchmark(BENCHMARK, cat.data_dir)
+    cap = bench.value if cap is None else cap
     in_scope = cat.list_materials([bench.applies_to]) if bench.applies_to else set(cat.materials)
     econ = economies(importer)
     mats = {cat.material(m).id for m in materials} if materials else None
@@ -82,9 +93,10 @@ def crma_rows(importer: str = "EU27", years=None, cap: float = CAP, materials: l
     return Rows.typed(list(COLUMNS), [tuple(r[c] for c in COLUMNS) for r in out])
 
 
-def crma_check(importer: str = "EU27", years=None, cap: float = CAP, materials: list[str] | None = None,
+def crma_check(importer: str = "EU27", years=None, cap: float | None = None, materials: list[str] | None = None,
                warehouse=None, only_breaches: bool = True):
-    """Per material × stage × year: top third-country supplier and share on value and qty bases vs the cap.
+    """Per material × stage × year: top third-country supplier and share on value and qty bases vs the cap
+    (``cap``: a fraction; None = the catalog's ``crma_single_country_cap``).
 
     Returns columns importer, material_id, in_scope (the benchmark applies: a strategic raw material), stage,
     hs6 (codes), year, top1_supplier_value, top1_share_value,

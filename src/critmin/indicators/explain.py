@@ -29,8 +29,10 @@ DEFINITIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
                          "最大第三国供应份额（按金额）", "fraction 0–1", ("trade",)),
     "top1_share_qty": ("largest third-country supplier's share of extra-group imports, quantity basis",
                        "最大第三国供应份额（按数量）", "fraction 0–1", ("trade",)),
-    "breach": ("top1 share above the CRMA cap of 65 % (Reg. (EU) 2024/1252 Art. 5(1)(b)) on either basis",
-               "任一口径下超过《关键原材料法案》65%上限", "bool", ("trade", "benchmarks")),
+    "breach": ("top1 share above the CRMA single-third-country cap (column cap; the catalog's benchmark "
+               "crma_single_country_cap, Reg. (EU) 2024/1252 Art. 5(1)(b)) on either basis",
+               "任一口径下超过《关键原材料法案》单一第三国上限（cap列；目录基准crma_single_country_cap）", "bool",
+               ("trade", "benchmarks")),
     "world_production": ("sum of country production rows", "各国产量合计", "commodity unit", ("production",)),
     "provenance_ids": ("provenance records (';'-separated) of the source rows feeding the row's year",
                        "该行年份所用源数据的来源记录编号（以分号分隔）", "ids", ()),

@@ -39,7 +39,7 @@ class _Sourced(_In):
 
 class Crma(_In):
     benchmark_pct: float = Field(gt=0, le=100)
-    benchmark_source: str
+    benchmark_source: str = ""  # from the catalog when benchmark_pct is {benchmark: <id>}
     watch_pct: float = Field(gt=0, le=100)
     watch_source: str
     importers: list[str]
@@ -126,6 +126,9 @@ class Policy(_In):
     priority: Priority
     watchlist: list[Watch] = Field(default_factory=list)
     path: str = ""
+    # set by the loader (whatever the file writes): parameter -> catalog benchmark id, for the ``*_pct`` levels
+    # written ``{benchmark: <id>}``; a parameter missing here holds the file's own number
+    from_benchmark: dict[str, str] = Field(default_factory=dict)
 
 
 def builtin_path() -> Path:
@@ -143,7 +146,50 @@ def _load(path: Path) -> Policy:
     data = read_yaml(path, PolicyError, "a monitor priority file (see monitor/data/priority.yaml)")
     if not isinstance(data, dict):
         raise PolicyError(str(path), None, None, "a mapping with levels, priority and watchlist", type(data).__name__)
-    return validate({**data, "path": str(path)}, Policy, str(path), error=PolicyError)
+    refs = _benchmarks(data, str(path))
+    data["path"], data["from_benchmark"] = str(path), refs
+    return validate(data, Policy, str(path), error=PolicyError)
+
+
+def _benchmarks(data: dict, file: str) -> dict[str, str]:
+    """Replace each ``levels.<group>.<x>_pct: {benchmark: <id>}`` by the catalog benchmark in percent (in place,
+    keeping the parsed lines for later errors); the CRMA group's ``benchmark_source`` becomes the benchmark's
+    citation, and ``lists: {benchmark: <id>}`` the benchmark's scope. Returns parameter -> benchmark id."""
+    from critmin.catalog import benchmark, benchmark_ref, benchmark_scope
+    from critmin.datafile import line_of
+
+    refs: dict[str, str] = {}
+    levels = data.get("levels")
+    for group, params in (levels.items() if isinstance(levels, dict) else ()):
+        if not isinstance(params, dict):
+            continue
+        for name, v in list(params.items()):
+            if name.endswith("_pct") and isinstance(v, dict):
+                loc = ["levels", group, name]
+                params[name], bid = benchmark_ref(v, "pct", error=PolicyError, file=file,
+                                                  record=line_of(data, loc), field=".".join(loc))
+                refs[".".join(loc)] = bid
+                if group == "crma" and name == "benchmark_pct":
+                    b = benchmark(bid)
+                    params["benchmark_source"] = f"{b.citation} (catalog benchmark {bid}: {b.name_en})"
+            elif name == "lists" and isinstance(v, dict):
+                loc = ["levels", group, name]
+                params[name] = benchmark_scope(v, error=PolicyError, file=file, record=line_of(data, loc),
+                                               field=".".join(loc))
+    return refs
+
+
+def benchmark_pct(policy: Policy, parameter: str = "levels.crma.benchmark_pct") -> float | None:
+    """The catalog benchmark (percent) that ``parameter`` reads in the bundled policy, when ``policy`` gives its
+    own number there instead (a user's file); None when the parameter reads the benchmark itself."""
+    if parameter in policy.from_benchmark:
+        return None
+    bid = _builtin().from_benchmark.get(parameter)
+    if bid is None:
+        return None
+    from critmin.catalog import benchmark
+
+    return benchmark(bid).pct
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -173,6 +219,25 @@ def assumptions(policy: Policy) -> list[dict[str, str]]:
 
     walk(policy.levels, "levels")
     walk(policy.priority, "priority")
+    return _own_numbers(policy) + rows
+
+
+def _own_numbers(policy: Policy) -> list[dict[str, str]]:
+    """Rows for the levels a user's file sets to its own number where the bundled policy reads a catalog
+    benchmark: the figure is the user's, not the law's, and the outputs say so."""
+    from critmin.catalog import benchmark
+
+    rows = []
+    for param, bid in (_builtin().from_benchmark.items() if policy.path != str(builtin_path()) else ()):
+        if param in policy.from_benchmark:
+            continue
+        group, name = param.split(".")[1:]
+        own = getattr(getattr(policy.levels, group), name)
+        if own is None:
+            continue
+        b = benchmark(bid)
+        rows.append({"parameter": param, "source": f"USER: {own:g} from {policy.path}, in place of the catalog "
+                                                   f"benchmark {bid} ({b.pct:g} %, {b.citation})"})
     return rows
 
 

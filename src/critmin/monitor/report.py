@@ -95,6 +95,14 @@ def _div(fig: dict | go.Figure, div_id: str) -> str:
             f'.push(["{div_id}",{text},{cfg}]);</script>')
 
 
+def _crma_pct() -> float:
+    """The CRMA single-third-country cap in percent, as the catalog's benchmarks.yaml holds it."""
+    from critmin.catalog import benchmark
+    from critmin.indicators.crma import BENCHMARK
+
+    return benchmark(BENCHMARK).pct
+
+
 def _layout(**kw) -> dict:
     out = json_copy(LAYOUT)
     for k, v in kw.items():
@@ -128,9 +136,11 @@ def summary_figure(data: MonitorData, tx: Texts) -> dict:
 
 
 def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: Texts) -> dict | None:
-    """Largest supplier's share (solid) and China's share (dotted) of each importer's imports, by year."""
+    """Largest supplier's share (solid) and China's share (dotted) of each importer's imports, by year; a dashed
+    line at the CRMA cap."""
     if d.empty:
         return None
+    cap = _crma_pct()
     traces = []
     for imp in importers:
         s = d[d["importer"] == imp].sort_values("year")
@@ -154,9 +164,9 @@ def dependency_figure(d: pd.DataFrame, importers: list[str], material: str, tx: 
         title={"text": tx.T("monitor.chart.dependency", material=_material_name(material, tx.lang)), "font": {"size": 14}},
         height=360, margin={"l": 50, "r": 20, "t": 50, "b": 40}, legend={"font": {"size": 10}},
         yaxis={"range": [0, 102], "title": {"text": tx.T("monitor.chart.share_pct")}}, xaxis={"dtick": 1},
-        shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 65, "y1": 65,
+        shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": cap, "y1": cap,
                  "line": {"color": "#888888", "dash": "dash", "width": 1}}],
-        annotations=[{"xref": "paper", "x": 0, "yref": "y", "y": 65, "text": tx.T("monitor.chart.cap"),
+        annotations=[{"xref": "paper", "x": 0, "yref": "y", "y": cap, "text": tx.T("monitor.chart.cap", pct=f"{cap:g}"),
                       "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 10}}])
     return {"data": traces, "layout": layout}
 
@@ -398,6 +408,7 @@ def render_html(data: MonitorData, lang: str = "en", situations=None, policy=Non
         key_more=max(0, len(key) - KEY_ALERT_ROWS),
         other_alerts=_alert_rows(other.head(other_limit), tx), other_more=max(0, len(other) - other_limit),
         any_derived=bool((at["date_basis"] == "derived").any()), crma=crma_rows, crma_year=latest,
+        crma_pct=f"{_crma_pct():g}",
         provenance=prov, cited=_citation_rows(data, tx), rules=_rule_rows(tx), definitions=_definition_rows(tx),
         level_colours=LEVEL_COLOURS, kb_currency=_kb_currency(tx),
     ))

@@ -4,7 +4,7 @@ A situation holds every metric on both bases and per HS6 code, the signals that 
 reasons, the cited measures, the trend, the data year against the as-of date and a priority score.
 
 Signals (each gives at most one level; families are independent of each other):
-- concentration: the CRMA 65 % benchmark where the law applies (EU27, strategic raw materials, per stage and per
+- concentration: the CRMA single-country benchmark (catalog benchmarks.yaml) where the law applies (EU27, strategic raw materials, per stage and per
   code), elsewhere a plainly named single-supplier rule. A breach at one HS6 code is a breach of the stage.
   Concentration alone never makes red;
 - control: an export control whose state on the as-of date is in force, from a supplier holding more than the
@@ -21,7 +21,7 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from critmin.monitor.priority import LEVEL_ORDER, LEVEL_RANK, Policy, score
+from critmin.monitor.priority import LEVEL_ORDER, LEVEL_RANK, Policy, benchmark_pct, score
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -106,6 +106,7 @@ class _Builder:
         from critmin.monitor.controls import ControlIndex
 
         self.data, self.wh, self.policy = data, wh, policy
+        self.law_pct = benchmark_pct(policy)  # the CRMA figure when the policy sets its own, else None
         self.economies = economies
         self.controls = ControlIndex(data.as_of)
         self.previous = previous
@@ -201,11 +202,18 @@ class _Builder:
                 where = f"HS {worst[0]}" if worst[0] != "stage" else "stage total"
                 where_zh = f"HS {worst[0]}" if worst[0] != "stage" else "环节合计"
                 basis_zh = {"value": "金额", "qty": "重量"}[worst[1]]
-                if crma:
+                if crma and self.law_pct is None:
                     reasons_en.append(f"{_cname(worst[2], 'en')} {share:.0f} % of {where} ({worst[1]} basis) vs CRMA "
                                       f"{lv.crma.benchmark_pct:g} % benchmark")
                     reasons_zh.append(f"{_cname(worst[2], 'zh')}占{where_zh}的{share:.0f}%（{basis_zh}口径），CRMA基准"
                                       f"{lv.crma.benchmark_pct:g}%")
+                    measures.append("eu-2024-crma")
+                elif crma:  # a user's priority file set its own figure: say it is theirs, not the law's
+                    reasons_en.append(f"{_cname(worst[2], 'en')} {share:.0f} % of {where} ({worst[1]} basis) vs "
+                                      f"{lv.crma.benchmark_pct:g} % set in the priority file (CRMA benchmark "
+                                      f"{self.law_pct:g} %)")
+                    reasons_zh.append(f"{_cname(worst[2], 'zh')}占{where_zh}的{share:.0f}%（{basis_zh}口径），优先级文件"
+                                      f"自定{lv.crma.benchmark_pct:g}%（CRMA基准{self.law_pct:g}%）")
                     measures.append("eu-2024-crma")
                 else:
                     reasons_en.append(f"single supplier {_cname(worst[2], 'en')} {share:.0f} % of {where} "

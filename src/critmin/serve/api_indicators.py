@@ -88,9 +88,10 @@ async def suppliers(request: Request, importer: str = IMPORTER, material: str | 
     return await answer(request, "suppliers", format, compute)
 
 
-@router.get("/crma", summary="CRMA 65 % single-third-country benchmark check")
+@router.get("/crma", summary="CRMA single-third-country benchmark check")
 async def crma(request: Request, importer: str = Query("EU27", max_length=200), years: str | None = YEARS,
-         cap: float = Query(0.65, gt=0, le=1), material: str | None = Query(None, max_length=200),
+         cap: float | None = Query(None, gt=0, le=1, description="single-country cap, a fraction (default: the "
+                                   "catalog's crma_single_country_cap benchmark)"), material: str | None = Query(None, max_length=200),
          all: bool = Query(False, description="every material x stage x year, not only breaches"),
          format: str | None = FMT, p: Principal = Depends(reads("crma"))):
     from critmin.indicators.crma import crma_check

@@ -206,8 +206,8 @@ def _latest_year(df) -> int | None:
 def material_page(request: Request, material: str, importer: str | None = None):
     import plotly.graph_objects as go
 
-    from critmin.catalog import load_catalog
-    from critmin.indicators.crma import crma_check
+    from critmin.catalog import benchmark, load_catalog
+    from critmin.indicators.crma import BENCHMARK, crma_check
     from critmin.indicators.dependency import dependency, suppliers
     from critmin.serve.context import importer_allowed
 
@@ -222,7 +222,7 @@ def material_page(request: Request, material: str, importer: str | None = None):
     with ws.store.read() as wh:
         dep = dependency(importer, material, None, None, None, "value", None, wh)
         sup = suppliers(importer, material, None, None, None, "value", wh)
-        crma = crma_check(importer, None, 0.65, [material], wh, only_breaches=False) \
+        crma = crma_check(importer, None, None, [material], wh, only_breaches=False) \
             if can_read(ws, p, "crma") else None
     year = _latest_year(dep)
     trend = go.Figure()
@@ -261,7 +261,8 @@ def material_page(request: Request, material: str, importer: str | None = None):
                 title=m.name_zh if lang == "zh" else m.name_en,
                 importer=importer, year=year, trend=fig_json(trend), geo=fig_json(geo),
                 suppliers=latest.head(10)[["supplier", "imports_kusd", "share"]].to_dict(orient="records"),
-                crma=crma_rows, measures=measures, today=str(dt.date.today()), provenance=prov,
+                crma=crma_rows, crma_pct=f"{benchmark(BENCHMARK).pct:g}", measures=measures,
+                today=str(dt.date.today()), provenance=prov,
                 materials=sorted(cat.materials))
 
 

@@ -26,7 +26,7 @@ from critmin.errors import InputError
 DATASETS: dict[str, tuple[str, bool]] = {
     "dependency": ("import dependency and supplier concentration (HHI, top supplier share)", True),
     "suppliers": ("supplier shares per year", True),
-    "crma": ("CRMA 65 % single-country benchmark check", True),
+    "crma": ("CRMA single-third-country benchmark check", True),
     "production": ("producer concentration (World Mining Data)", True),
     "reliance": ("net import reliance", True),
     "geopolrisk": ("GeoPolRisk score, characterisation factor, HHI", True),

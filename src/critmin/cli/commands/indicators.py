@@ -38,10 +38,23 @@ class BasisOpt(StrEnum):
 def register(app: typer.Typer) -> None:
     app.command("dependency")(dependency)
     app.command("suppliers")(suppliers)
-    app.command("crma")(crma)
+    app.command("crma", help=_crma_help())(crma)
     app.command("production")(production)
     app.command("reliance")(reliance)
     app.command("reproduce")(reproduce)
+
+
+def _crma_cap() -> float:
+    """The catalog's CRMA single-third-country cap (benchmarks.yaml), for the help texts."""
+    from critmin.indicators.crma import default_cap
+
+    return default_cap()
+
+
+def _crma_help() -> str:
+    pct = f"{_crma_cap() * 100:g}"
+    return (f"Materials and stages above the CRMA {pct} % single-third-country cap / "
+            f"超过《关键原材料法案》{pct}%上限的品种与环节.")
 
 
 def _years(spec):
@@ -134,7 +147,9 @@ def suppliers(
 def crma(
     importer: str = typer.Option("EU27", "--importer", help=IMPORTER_HELP),
     years: str = YEARS_OPT,
-    cap: float = typer.Option(0.65, "--cap", help="single-country cap (CRMA: 0.65)"),
+    cap: float = typer.Option(None, "--cap", show_default=False,
+                              help=f"single-country cap, a fraction (default: the catalog's CRMA benchmark, "
+                                   f"{_crma_cap():g})"),
     material: str = typer.Option(None, "--material", help="restrict to comma-separated materials"),
     all_rows: bool = typer.Option(False, "--all", help="list every material × stage × year, not only breaches"),
     fmt: Format = FORMAT_OPT,
@@ -145,10 +160,11 @@ def crma(
     engine: str = ENGINE_OPT,
     lake: Path = LAKE_OPT,
 ) -> None:
-    """Materials and stages above the CRMA 65 % single-third-country cap / 超过《关键原材料法案》65%上限的品种与环节."""
+    """Materials and stages above the CRMA single-third-country cap (help text: :func:`_crma_help`)."""
     from critmin.i18n import t
-    from critmin.indicators.crma import crma_rows
+    from critmin.indicators.crma import crma_rows, default_cap
 
+    cap = default_cap() if cap is None else cap
     with _open(warehouse, engine, lake) as wh:
         df = crma_rows(importer, years, cap, material.split(",") if material else None, wh,
                         only_breaches=not all_rows)

@@ -113,6 +113,20 @@ class ParamSet:
         return pd.DataFrame(rows, columns=["parameter", "value", "tag", "assumption", "source", "used_in"])
 
 
+def add_stock(ps: ParamSet, cfile, node: str, stage: str) -> None:
+    """Enter a node's stocks at a stage from the chain file's one stock table (state stockpile days, firm
+    inventory weeks), each on its own named stream: the chain model and the single-stage engine both draw
+    them here, so one seed gives both the same stocks."""
+    state, firm = cfile.stock(node, stage)
+    ps.add(f"stock.{node}.{stage}.state_days", state.value, state.label(), state.tag, f"{node} {stage}")
+    ps.add(f"stock.{node}.{stage}.firm_weeks", firm.value, firm.label(), firm.tag, f"{node} {stage}")
+
+
+def node_stock_weeks(ps: ParamSet, node: str, stage: str) -> np.ndarray:
+    """Weeks of use a node's stocks cover at a stage, per draw (after :func:`add_stock` and ``ps.draw()``)."""
+    return ps[f"stock.{node}.{stage}.state_days"] / WEEK_DAYS + ps[f"stock.{node}.{stage}.firm_weeks"]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The per-economy arrays (what the vectorised core needs)
 
@@ -683,9 +697,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             ps.add_cited(f"capacity.{sid}.{iso}", e.t_per_year, sid)
     for node in nodes:
         for sid in stage_order:
-            state, firm = cfile.stock(node, sid)
-            ps.add(f"stock.{node}.{sid}.state_days", state.value, state.label(), state.tag, f"{node} {sid}")
-            ps.add(f"stock.{node}.{sid}.firm_weeks", firm.value, firm.label(), firm.tag, f"{node} {sid}")
+            add_stock(ps, cfile, node, sid)
     ps.draw()
     t_sample = time.perf_counter()
     c_sample = time.process_time()
@@ -893,8 +905,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                     conv = ps.values.get(f"conversion.{nxt}.{gid}")
                     need[gid] = qn * conv if conv is not None else np.zeros(D)
                 inputs.need[sid] = need
-            inputs.stock_weeks[sid] = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + \
-                ps[f"stock.{node}.{sid}.firm_weeks"]
+            inputs.stock_weeks[sid] = node_stock_weeks(ps, node, sid)
         node_data, mag_short, last = _propagate_chunks(inputs, cuts, functools.partial(node_cut, node), core,
                                                        stage_order, bd, keep_draws, chunk_draws)
         # who replaces: the node's replacement apportioned by each supplier's claim

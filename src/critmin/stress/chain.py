@@ -642,20 +642,15 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         ps.add_cited(f"market.{name}", getattr(mk, name), "all stages")
     rg = sh.regime
     lic, quo = cfile.licence, cfile.quota
-    if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage", "pipeline_days"):
+    if rg.kind in ("licence", "quota"):  # the caller's value where given, else the chain file's default
+        defaults, names = (lic, ("approval_share", "review_delay_days", "decision_spread_days", "leakage",
+                                 "pipeline_days")) if rg.kind == "licence" else (quo, ("utilisation", "leakage"))
+        for name in names:
             given = getattr(rg, name)
             if given is not None:
-                ps.add(f"licence.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
+                ps.add(f"{rg.kind}.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
             else:
-                ps.add_cited(f"licence.{name}", getattr(lic, name), "shock")
-    elif rg.kind == "quota":
-        for name in ("utilisation", "leakage"):
-            given = getattr(rg, name)
-            if given is not None:
-                ps.add(f"quota.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
-            else:
-                ps.add_cited(f"quota.{name}", getattr(quo, name), "shock")
+                ps.add_cited(f"{rg.kind}.{name}", getattr(defaults, name), "shock")
     else:
         ps.add("volume.cut", rg.cut, f"shock '{sh.name}' (given by the caller)", "given", "shock")
         ps.add("volume.leakage", rg.leakage if rg.leakage is not None else 0.0,

@@ -52,6 +52,7 @@ from critmin.stress.chain_shock import (
     Calendar,
     ChainShock,
     Resolved,
+    as_shock,
     licence_cut,
     parse_shock,
     resolve_shock,
@@ -547,10 +548,7 @@ def run_chain(shock: ChainShock | dict | str, importers: list[str] | str = ("EU2
     from critmin.warehouse.handle import using
 
     t0 = time.perf_counter()
-    if isinstance(shock, str):
-        shock = shock_from_measure(shock)
-    elif isinstance(shock, dict):
-        shock = parse_shock(shock, "<dict>")
+    shock = as_shock(shock)
     if not 1 <= draws <= MAX_DRAWS:
         from critmin.errors import UsageError
 
@@ -1125,10 +1123,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     the one before it. A period's share is the mean of its days (licence delay evaluated daily)."""
     from critmin.stress.chain_data import load_chains
 
-    if isinstance(shock, str):
-        shock = shock_from_measure(shock)
-    elif isinstance(shock, dict):
-        shock = parse_shock(shock, "<dict>")
+    shock = as_shock(shock)
     days = [dt.date.fromisoformat(p) if isinstance(p, str) else p for p in periods]
     if len(days) < 1:
         from critmin.errors import UsageError
@@ -1240,10 +1235,7 @@ def alternatives(stage: str, importer: str = "EU27", *, year: int = 2024, shock:
 
     cf = load_chains()
     ch = cf.chain(chain)
-    if isinstance(shock, str):
-        shock = shock_from_measure(shock)
-    elif isinstance(shock, dict):
-        shock = parse_shock(shock, "<dict>")
+    shock = as_shock(shock)
     supplier = shock.supplier if shock is not None else "CHN"
     sup = supplier_members(supplier, year)
     nodes, groups = resolve_nodes([importer], year)

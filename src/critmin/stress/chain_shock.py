@@ -172,6 +172,16 @@ def parse_shock(data: Any, file: str = "<shock>") -> ChainShock:
     return sh
 
 
+def as_shock(shock: ChainShock | dict | str | None) -> ChainShock | None:
+    """What the chain functions accept as a shock, as a :class:`ChainShock`: a KB measure id (with
+    :func:`shock_from_measure`'s defaults), a ``shock:`` mapping, or a shock already (None passes)."""
+    if isinstance(shock, str):
+        return shock_from_measure(shock)
+    if isinstance(shock, dict):
+        return parse_shock(shock, "<dict>")
+    return shock
+
+
 def _check_names(sh: ChainShock, file: str) -> None:
     from critmin.stress.chain_data import STAGE_ORDER, load_chains
 

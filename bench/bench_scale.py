@@ -192,19 +192,10 @@ def _jvm_rss_gb() -> float:
 
 
 def _grid(wh, basis: str, path: str) -> None:
-    """critmin's full grid (its concentration SQL) written to Parquet: by DuckDB itself on a warehouse, from the
-    Arrow result on Spark."""
-    if getattr(wh, "engine", None) == "spark":
-        import pyarrow.parquet as pq
+    """critmin's full grid written to Parquet by the engine itself (a file from DuckDB, parts from Spark)."""
+    from critmin.indicators.dependency import write_all_importers
 
-        from critmin.indicators.dependency import all_importers
-
-        pq.write_table(all_importers(basis, warehouse=wh), path)
-        return
-    from critmin.indicators.imports import concentration_sql
-
-    sql = concentration_sql("SELECT * FROM trade", GRID_KEYS, basis)
-    wh.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
+    write_all_importers(path, basis, warehouse=wh)
 
 
 def _suite_critmin(wh):

@@ -114,3 +114,20 @@ def test_year_lookup_travels_with_the_lake(engines):
     b = counted.sort_values(key).reset_index(drop=True)
     assert a[key + ["source", "vintage"]].astype(str).equals(b[key + ["source", "vintage"]].astype(str))
     assert a["rows"].tolist() == b["rows"].tolist()
+
+
+def test_full_grid_written_by_each_engine(engines, tmp_path):
+    """The every-importer grid goes to Parquet from the engine (DuckDB: a file; Spark: a folder of parts), the same
+    rows on both."""
+    import duckdb
+
+    from critmin.indicators.dependency import write_all_importers
+
+    sw, dw = engines
+    write_all_importers(tmp_path / "duck.parquet", "value", warehouse=dw)
+    write_all_importers(tmp_path / "spark.parquet", "value", warehouse=sw)
+    assert (tmp_path / "spark.parquet").is_dir()
+    con = duckdb.connect()
+    d = con.execute(f"SELECT * FROM '{tmp_path / 'duck.parquet'}'").df()
+    s = con.execute(f"SELECT * FROM '{tmp_path / 'spark.parquet'}/*.parquet'").df()
+    assert same(s[list(d.columns)], d) > 1000

@@ -132,6 +132,21 @@ def suppliers(importer, material: str | None = None, stage: str | None = None, h
     return to_frame(suppliers_rows(importer, material, stage, hs6, years, basis, warehouse, source))
 
 
+def write_all_importers(path, basis: Basis = "value", warehouse=None) -> None:
+    """The full grid of :func:`all_importers` written to Parquet by the engine itself, never through Python: a
+    file from DuckDB, a folder of parts from Spark (on a cluster, written by the executors). At full BACI size
+    the grid has tens of millions of rows, more than a driver should hold."""
+    from critmin.indicators.imports import concentration_sql
+    from critmin.warehouse.handle import using
+
+    sql = concentration_sql("SELECT * FROM trade", ["importer", "hs6", "year"], basis)
+    with using(warehouse) as wh:
+        if getattr(wh, "engine", None) == "spark":
+            wh.sql(sql).frame.write.mode("overwrite").parquet(str(path))
+        else:
+            wh.con.sql(sql).write_parquet(str(path))  # the path as an argument, never as SQL text
+
+
 def all_importers(basis: Basis = "value", warehouse=None):
     """Every country importer × HS6 × year of the trade table (the benchmark's full grid), as Arrow."""
     from critmin.indicators.imports import concentration_sql

@@ -99,20 +99,21 @@ _STOCK_TEXT = ("per importer from stress/data/chains.yaml stocks: state stockpil
 _STOCK_STAGE = {"ore_concentrate": "ore", "compound": "oxide", "metal": "metal", "manufactured": "magnet"}
 
 
-def _sourced_stocks(sc: Scenario, net, rng, draws: int) -> dict:
+def _sourced_stocks(sc: Scenario, nodes: list[str], draws: int, seed: int | None) -> dict:
     """Days of consumption held per importer node when the scenario sets no ``stock_days``: the state
-    stockpile (only where one exists) plus firm inventories, from the chain data's stock table — the one place
-    stocks are sourced — instead of a blanket 60 days that would pass for a strategic stock."""
+    stockpile (only where one exists) plus firm inventories, read and drawn by the chain model's code from the
+    one stock table (each node's stocks on their own named stream, as in a chain run with the same seed),
+    instead of a blanket 60 days that would pass for a strategic stock."""
+    from critmin.stress.chain import WEEK_DAYS, ParamSet, add_stock, node_stock_weeks
     from critmin.stress.chain_data import load_chains
-    from critmin.stress.params import sample
 
     cf = load_chains()
     stage = _STOCK_STAGE.get(sc.shock.stage or "", "oxide")
-    out = {}
-    for node in net.importers:
-        state, firm = cf.stock(node, stage)
-        out[node] = sample(state.value, rng, draws) + 7.0 * sample(firm.value, rng, draws)
-    return out
+    ps = ParamSet(draws, seed)
+    for node in nodes:
+        add_stock(ps, cf, node, stage)
+    ps.draw()
+    return {node: WEEK_DAYS * node_stock_weeks(ps, node, stage) for node in nodes}
 
 
 def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None = None, seed: int | None = None,
@@ -139,7 +140,8 @@ def simulate(sc: Scenario, res: Resolved, base: Baseline, *, draws: int | None =
     overrides = {k: sample(v, rng, draws) for k, v in sorted(sc.parameters.stock_days_by_importer.items())}
     stock_text = describe(sc.parameters.stock_days)
     if "stock_days" not in sc.parameters.model_fields_set:  # no stock given: the one sourced stock table
-        overrides, stock_text = _sourced_stocks(sc, net, rng, draws) | overrides, _STOCK_TEXT
+        sourced = _sourced_stocks(sc, [net.importers[i] for i in idx], draws, seed)
+        overrides, stock_text = sourced | overrides, _STOCK_TEXT
     sectors = sectors_for(res.material)
     intens = {s.id: sample(s.kg_per_unit, rng, draws) for s in sectors}
     months = np.arange(1, net.months + 1)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from critmin.stress.params import Uniform, describe, sample
+from critmin.stress.params import Uniform
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -77,8 +77,9 @@ def _effective_day() -> tuple[dt.date, str]:
 def licence_path(months: list[str], draws: int, seed: int, effective: dt.date) -> np.ndarray:
     """Ratio of each month's exports to normal, per draw: (draws, months). Vectorised over draws; the only
     loop is over the days of the simulated window."""
-    rng = np.random.default_rng(seed)
-    p = {k: sample(v, rng, draws) for k, (v, _) in PARAMETERS.items()}
+    from critmin.stress.backtest_params import draw
+
+    p = draw(PARAMETERS, draws, seed)
     first = dt.date(int(months[0][:4]), int(months[0][5:7]), 1)
     y, mo = int(months[-1][:4]), int(months[-1][5:7])
     last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1))
@@ -108,14 +109,13 @@ def chain_path(months: list[str], draws: int, seed: int) -> tuple[np.ndarray, di
     """The chain model's licence path for No. 18 with its own defaults (``critmin.stress.chain.licence_path``,
     built from the KB measure), as (draws, months), and its parameters with their sources. No. 18 targets
     every destination, so one destination stands for all."""
+    from critmin.stress.backtest_params import chain_listed
     from critmin.stress.chain import licence_path as chain_licence_path
     from critmin.stress.chain import shock_from_measure
 
     share, table = chain_licence_path(shock_from_measure(MEASURE), ["DEU"], [f"{m}-01" for m in months],
                                       stage="magnet", good="magnet", draws=draws, seed=seed)
-    params = {str(r["parameter"]): {"value": str(r["value"]), "source": f"{r['tag']}: {r['source']}"}
-              for _, r in table.iterrows()}
-    return share[:, 0, :], params
+    return share[:, 0, :], chain_listed(table)
 
 
 def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None,
@@ -127,13 +127,14 @@ def backtest_2025(*, draws: int = 4000, seed: int = 0, path: str | None = None,
     import pandas as pd
 
     from critmin.stress.backtest_data import load_magnets, magnet_table
+    from critmin.stress.backtest_params import listed
     from critmin.stress.backtest_score import score_ratios
 
     eff, eff_src = _effective_day()
     months = [f"2025-{m:02d}" for m in range(4, 13)]
     if model == "law":
         ratios = licence_path(months, draws, seed, eff)
-        params = {k: {"value": describe(v), "source": s} for k, (v, s) in PARAMETERS.items()}
+        params = listed(PARAMETERS)
     elif model == "chain":
         ratios, params = chain_path(months, draws, seed)
     else:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from critmin.errors import CatalogError
 
@@ -128,15 +128,11 @@ class AnchorFile(BaseModel):
 
 
 def _load(path: Path | str, model, what: str):
-    from critmin.datafile import line_of, read_yaml
-    from critmin.stress.scenario import validation_error
+    from critmin.datafile import line_of
+    from critmin.stress.scenario import read_validated
 
     p = str(path)
-    data = read_yaml(p, CatalogError, what)
-    try:
-        f = model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, data, p, CatalogError) from None
+    f, data = read_validated(p, model, what, CatalogError)
     for key in ("observations", "quotas", "china_reported", "destination_halts", "prices"):
         for k, row in enumerate(getattr(f, key, None) or []):
             if row.source not in f.sources:

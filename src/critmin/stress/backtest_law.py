@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from critmin.stress.params import Triangular, Uniform, describe, sample
+from critmin.stress.params import Triangular, Uniform
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -95,6 +95,15 @@ def _uv_ratios(wh, hs6: list[str], base_year: int, years: list[int]) -> dict[int
     return {y: uv[y] / uv[base_year] for y in years if y in uv}
 
 
+def _engine_and_prices(wh, draws: int, seed: int, engine):
+    """The engine backtest (``engine``, run here when not given) whose importer-years both models are scored
+    on, and BACI's unit-value index of China's exports over its years."""
+    from critmin.stress.backtest import backtest_2010
+
+    bt = engine if engine is not None else backtest_2010(wh, draws=draws, seed=seed)
+    return bt, _uv_ratios(wh, bt.meta["hs6"], bt.meta["baseline_year"], bt.meta["years"])
+
+
 def _importer_row(r, m: np.ndarray) -> dict:
     """One importer-year: the model's draws ``m`` against BACI and against nothing changes."""
     q = np.percentile(m, QS)
@@ -130,14 +139,13 @@ def _price_rows(price_of, uv: dict[int, float], years: list[int], anchors):
 def _errors(imp, sup, prices):
     import pandas as pd
 
-    from critmin.stress.backtest_score import skill
+    from critmin.stress.backtest_score import pct_errors
 
-    mape = float(imp["error_pct"].abs().mean())
-    mape0 = float(imp["baseline_error_pct"].abs().mean())
+    mape, mape0, sk = pct_errors(imp)
     rows = [
         {"measure": "importer supply: mean absolute % error of P50", "value": mape},
         {"measure": "reference: nothing changes (2009 imports) mean absolute % error", "value": mape0},
-        {"measure": "skill vs nothing changes (goal >= 0.30)", "value": skill(mape, mape0)},
+        {"measure": "skill vs nothing changes (goal >= 0.30)", "value": sk},
         {"measure": "importer supply: share of importer-years inside P10-P90", "value": float(imp["in_band"].mean())},
     ]
     if len(sup):
@@ -157,15 +165,13 @@ def backtest_2010_law(warehouse=None, *, draws: int = 2000, seed: int = 0, deman
     here when not given), against the same baseline."""
     import pandas as pd
 
-    from critmin.stress.backtest import backtest_2010
     from critmin.stress.backtest_data import load_anchors
+    from critmin.stress.backtest_params import draw, listed
     from critmin.warehouse.handle import using
 
     with using(warehouse) as wh:
-        bt = engine if engine is not None else backtest_2010(wh, draws=draws, seed=seed)
-        base_year = bt.meta["baseline_year"]
-        years = bt.meta["years"]
-        uv = _uv_ratios(wh, bt.meta["hs6"], base_year, years)
+        bt, uv = _engine_and_prices(wh, draws, seed, engine)
+    base_year, years = bt.meta["baseline_year"], bt.meta["years"]
     anchors = load_anchors()
     quota = {q.year: q.quota_t for q in anchors.quotas}
     reported09, reported_how = _china_reported_2009(anchors)
@@ -179,8 +185,7 @@ def backtest_2010_law(warehouse=None, *, draws: int = 2000, seed: int = 0, deman
 
         raise UsageError(f"no BACI flows for the demand year {demand_year}")
     demand = float(h.loc[("__world__", demand_year), "actual_from_supplier_t"])
-    rng = np.random.default_rng(seed)
-    p = {k: sample(v, rng, draws) for k, (v, _) in PARAMETERS.items()}
+    p = draw(PARAMETERS, draws, seed)
     eps = p["elasticity_supply"] - p["elasticity_demand"]
     halt = next((x for x in anchors.destination_halts if x.destination == "JPN"), None)
     shipped, price, others_factor, wanted = {}, {}, {}, {}
@@ -226,19 +231,18 @@ def backtest_2010_law(warehouse=None, *, draws: int = 2000, seed: int = 0, deman
     prices = _price_rows(lambda element, y: price[y], uv, years, anchors)
     errs = _errors(imp, sup, prices)
     by_dest = pd.DataFrame(china_rows)
-    from critmin.stress.backtest_score import skill
+    from critmin.stress.backtest_score import pct_errors
 
-    mape_c = float(by_dest["error_pct"].abs().mean())
-    mape_c0 = float(by_dest["baseline_error_pct"].abs().mean())
+    mape_c, mape_c0, sk_c = pct_errors(by_dest)
     errs = pd.concat([errs, pd.DataFrame([
         {"measure": "China's exports by destination: mean absolute % error of P50", "value": mape_c},
         {"measure": "China's exports by destination: nothing changes, mean absolute % error", "value": mape_c0},
-        {"measure": "China's exports by destination: skill vs nothing changes", "value": skill(mape_c, mape_c0)},
+        {"measure": "China's exports by destination: skill vs nothing changes", "value": sk_c},
     ])], ignore_index=True)
     meta = {"baseline_year": base_year, "years": years, "demand_year": demand_year, "draws": draws, "seed": seed,
             "lambda": lam, "lambda_how": f"BACI China 2009 {china09:,.0f} t / China-reported 2009 {reported09:,.0f} t",
             "china_reported_2009_how": reported_how, "demand_t": demand, "quota_t": quota,
-            "parameters": {k: {"value": describe(v), "source": s} for k, (v, s) in PARAMETERS.items()},
+            "parameters": listed(PARAMETERS),
             "calibration": "lambda from 2009 (pre-shock) only; nothing fitted to 2010-2012"}
     return LawBacktest(imp, sup, prices, errs, meta, by_dest)
 
@@ -255,18 +259,16 @@ def backtest_2010_chain(warehouse=None, *, draws: int = 2000, seed: int = 0, eng
     averaged over the year at Japan's node (the index is a world-market figure)."""
     import pandas as pd
 
-    from critmin.stress.backtest import backtest_2010
     from critmin.stress.backtest_data import load_anchors
+    from critmin.stress.backtest_params import chain_listed
     from critmin.stress.chain import run_chain, shock_from_measure
     from critmin.warehouse.handle import using
 
     anchors = load_anchors()
     quota = {q.year: q.quota_t for q in anchors.quotas}
     with using(warehouse) as wh:
-        bt = engine if engine is not None else backtest_2010(wh, draws=draws, seed=seed)
-        years = bt.meta["years"]
-        base_year = bt.meta["baseline_year"]
-        uv = _uv_ratios(wh, bt.meta["hs6"], base_year, years)
+        bt, uv = _engine_and_prices(wh, draws, seed, engine)
+        base_year, years = bt.meta["baseline_year"], bt.meta["years"]
         shock = shock_from_measure("chn-2010-ree-quota-cut",
                                    regime={"kind": "quota", "quota_t_per_year": quota[years[0]]})
         names = list(dict.fromkeys(bt.importers["importer"]))
@@ -296,8 +298,7 @@ def backtest_2010_chain(warehouse=None, *, draws: int = 2000, seed: int = 0, eng
     prices = _price_rows(price_of, uv, years, anchors)
     sup = pd.DataFrame()
     errs = _errors(imp, sup, prices)
-    params = {str(r["parameter"]): {"value": str(r["value"]), "source": f"{r['tag']}: {r['source']}"}
-              for _, r in res.assumptions.iterrows() if not str(r["parameter"]).startswith(("sector.", "capacity.magnet"))}
+    params = chain_listed(res.assumptions, skip=("sector.", "capacity.magnet"))
     meta = {"model": "chain", "baseline_year": base_year, "years": years, "draws": draws, "seed": seed,
             "quota_t": quota, "notes": res.meta.get("notes"), "parameters": params,
             "calibration": "chain defaults (chains.yaml); nothing fitted to 2010-2012 here"}

@@ -32,6 +32,14 @@ def skill(model_error: float, baseline_error: float) -> float:
     return 1.0 - model_error / baseline_error
 
 
+def pct_errors(df: pd.DataFrame) -> tuple[float, float, float]:
+    """Mean absolute % error of the model's P50 (column ``error_pct``), the same for nothing changes
+    (``baseline_error_pct``), and the model's skill against it: how each importer-year table is summed up."""
+    mape = float(df["error_pct"].abs().mean())
+    mape0 = float(df["baseline_error_pct"].abs().mean())
+    return mape, mape0, skill(mape, mape0)
+
+
 def score_ratios(df: pd.DataFrame) -> dict[str, float]:
     """Score model bands of a ratio to the pre-shock level against the actual ratio.
 

@@ -52,6 +52,7 @@ from critmin.stress.chain_shock import (
     Calendar,
     ChainShock,
     Resolved,
+    as_shock,
     licence_cut,
     parse_shock,
     resolve_shock,
@@ -111,6 +112,20 @@ class ParamSet:
                  "tag": v[2], "assumption": v[2] == "ASSUMPTION", "source": v[1], "used_in": v[3]}
                 for k, v in sorted(self._specs.items())]
         return pd.DataFrame(rows, columns=["parameter", "value", "tag", "assumption", "source", "used_in"])
+
+
+def add_stock(ps: ParamSet, cfile, node: str, stage: str) -> None:
+    """Enter a node's stocks at a stage from the chain file's one stock table (state stockpile days, firm
+    inventory weeks), each on its own named stream: the chain model and the single-stage engine both draw
+    them here, so one seed gives both the same stocks."""
+    state, firm = cfile.stock(node, stage)
+    ps.add(f"stock.{node}.{stage}.state_days", state.value, state.label(), state.tag, f"{node} {stage}")
+    ps.add(f"stock.{node}.{stage}.firm_weeks", firm.value, firm.label(), firm.tag, f"{node} {stage}")
+
+
+def node_stock_weeks(ps: ParamSet, node: str, stage: str) -> np.ndarray:
+    """Weeks of use a node's stocks cover at a stage, per draw (after :func:`add_stock` and ``ps.draw()``)."""
+    return ps[f"stock.{node}.{stage}.state_days"] / WEEK_DAYS + ps[f"stock.{node}.{stage}.firm_weeks"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -533,10 +548,7 @@ def run_chain(shock: ChainShock | dict | str, importers: list[str] | str = ("EU2
     from critmin.warehouse.handle import using
 
     t0 = time.perf_counter()
-    if isinstance(shock, str):
-        shock = shock_from_measure(shock)
-    elif isinstance(shock, dict):
-        shock = parse_shock(shock, "<dict>")
+    shock = as_shock(shock)
     if not 1 <= draws <= MAX_DRAWS:
         from critmin.errors import UsageError
 
@@ -628,20 +640,15 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
         ps.add_cited(f"market.{name}", getattr(mk, name), "all stages")
     rg = sh.regime
     lic, quo = cfile.licence, cfile.quota
-    if rg.kind == "licence":
-        for name in ("approval_share", "review_delay_days", "decision_spread_days", "leakage", "pipeline_days"):
+    if rg.kind in ("licence", "quota"):  # the caller's value where given, else the chain file's default
+        defaults, names = (lic, ("approval_share", "review_delay_days", "decision_spread_days", "leakage",
+                                 "pipeline_days")) if rg.kind == "licence" else (quo, ("utilisation", "leakage"))
+        for name in names:
             given = getattr(rg, name)
             if given is not None:
-                ps.add(f"licence.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
+                ps.add(f"{rg.kind}.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
             else:
-                ps.add_cited(f"licence.{name}", getattr(lic, name), "shock")
-    elif rg.kind == "quota":
-        for name in ("utilisation", "leakage"):
-            given = getattr(rg, name)
-            if given is not None:
-                ps.add(f"quota.{name}", given, f"shock '{sh.name}' (given by the caller)", "given", "shock")
-            else:
-                ps.add_cited(f"quota.{name}", getattr(quo, name), "shock")
+                ps.add_cited(f"{rg.kind}.{name}", getattr(defaults, name), "shock")
     else:
         ps.add("volume.cut", rg.cut, f"shock '{sh.name}' (given by the caller)", "given", "shock")
         ps.add("volume.leakage", rg.leakage if rg.leakage is not None else 0.0,
@@ -683,9 +690,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
             ps.add_cited(f"capacity.{sid}.{iso}", e.t_per_year, sid)
     for node in nodes:
         for sid in stage_order:
-            state, firm = cfile.stock(node, sid)
-            ps.add(f"stock.{node}.{sid}.state_days", state.value, state.label(), state.tag, f"{node} {sid}")
-            ps.add(f"stock.{node}.{sid}.firm_weeks", firm.value, firm.label(), firm.tag, f"{node} {sid}")
+            add_stock(ps, cfile, node, sid)
     ps.draw()
     t_sample = time.perf_counter()
     c_sample = time.process_time()
@@ -893,8 +898,7 @@ def simulate_chain(sh: ChainShock, res: Resolved, chain, cfile, stages: dict, no
                     conv = ps.values.get(f"conversion.{nxt}.{gid}")
                     need[gid] = qn * conv if conv is not None else np.zeros(D)
                 inputs.need[sid] = need
-            inputs.stock_weeks[sid] = ps[f"stock.{node}.{sid}.state_days"] / WEEK_DAYS + \
-                ps[f"stock.{node}.{sid}.firm_weeks"]
+            inputs.stock_weeks[sid] = node_stock_weeks(ps, node, sid)
         node_data, mag_short, last = _propagate_chunks(inputs, cuts, functools.partial(node_cut, node), core,
                                                        stage_order, bd, keep_draws, chunk_draws)
         # who replaces: the node's replacement apportioned by each supplier's claim
@@ -1119,10 +1123,7 @@ def licence_path(shock: ChainShock | dict | str, destinations: list[str], period
     the one before it. A period's share is the mean of its days (licence delay evaluated daily)."""
     from critmin.stress.chain_data import load_chains
 
-    if isinstance(shock, str):
-        shock = shock_from_measure(shock)
-    elif isinstance(shock, dict):
-        shock = parse_shock(shock, "<dict>")
+    shock = as_shock(shock)
     days = [dt.date.fromisoformat(p) if isinstance(p, str) else p for p in periods]
     if len(days) < 1:
         from critmin.errors import UsageError
@@ -1234,10 +1235,7 @@ def alternatives(stage: str, importer: str = "EU27", *, year: int = 2024, shock:
 
     cf = load_chains()
     ch = cf.chain(chain)
-    if isinstance(shock, str):
-        shock = shock_from_measure(shock)
-    elif isinstance(shock, dict):
-        shock = parse_shock(shock, "<dict>")
+    shock = as_shock(shock)
     supplier = shock.supplier if shock is not None else "CHN"
     sup = supplier_members(supplier, year)
     nodes, groups = resolve_nodes([importer], year)

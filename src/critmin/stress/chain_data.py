@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from critmin.errors import CatalogError
 from critmin.stress.params import Param, describe, param_bounds
@@ -230,15 +230,9 @@ class ChainFile(_Strict):
 @lru_cache(maxsize=4)
 def load_chains(path: str | None = None) -> ChainFile:
     """The validated chain file; a broken entry raises CatalogError naming the file, the line and the field."""
-    from critmin.datafile import read_yaml
-    from critmin.stress.scenario import validation_error
+    from critmin.stress.scenario import read_validated
 
-    p = str(path or CHAINS)
-    data = read_yaml(p, CatalogError, "a chain data file")
-    try:
-        return ChainFile.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, data, p, CatalogError) from None
+    return read_validated(path or CHAINS, ChainFile, "a chain data file", CatalogError)[0]
 
 
 def stage_capacities(chain: str = "ree_magnets", stage: str | None = None, path: str | None = None):

@@ -28,22 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from critmin.errors import InputError, UsageError
 from critmin.stress.params import Param, param_bounds
-from critmin.stress.scenario import Targets
+from critmin.stress.scenario import Targets, fraction
 
 WEEK_DAYS = 7
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
-
-
-def _fraction(v):
-    if v is None:
-        return v
-    lo, hi = param_bounds(v)
-    if lo < 0 or hi > 1:
-        raise ValueError("a fraction between 0 and 1 (every value the distribution can take)")
-    return v
 
 
 class Span(_Strict):
@@ -106,7 +97,7 @@ class Regime(_Strict):
     steps: list[ApprovalStep] = Field(default_factory=list)  # licence: approval share changes by date (by hand)
     leakage: Param | None = None  # default from chains.yaml (by regime)
 
-    _f = field_validator("cut", "utilisation", "approval_share", "leakage")(classmethod(lambda cls, v: _fraction(v)))
+    _f = field_validator("cut", "utilisation", "approval_share", "leakage")(classmethod(lambda cls, v: fraction(v)))
 
     @field_validator("review_delay_days", "decision_spread_days", "pipeline_days")
     @classmethod
@@ -179,6 +170,16 @@ def parse_shock(data: Any, file: str = "<shock>") -> ChainShock:
         raise validation_error(exc, data, file) from None
     _check_names(sh, file)
     return sh
+
+
+def as_shock(shock: ChainShock | dict | str | None) -> ChainShock | None:
+    """What the chain functions accept as a shock, as a :class:`ChainShock`: a KB measure id (with
+    :func:`shock_from_measure`'s defaults), a ``shock:`` mapping, or a shock already (None passes)."""
+    if isinstance(shock, str):
+        return shock_from_measure(shock)
+    if isinstance(shock, dict):
+        return parse_shock(shock, "<dict>")
+    return shock
 
 
 def _check_names(sh: ChainShock, file: str) -> None:

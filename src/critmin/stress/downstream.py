@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from critmin.errors import CatalogError
 from critmin.stress.params import Param, param_bounds
@@ -59,15 +59,11 @@ class IntensityFile(BaseModel):
 def load_intensities(path: str | None = None) -> tuple[Sector, ...]:
     """Validated sectors; a broken entry raises CatalogError naming the file, the line and the field. Read by
     critmin.datafile: duplicate keys and non-finite numbers are refused there; sector ids must be unique."""
-    from critmin.datafile import line_of, read_yaml
-    from critmin.stress.scenario import validation_error
+    from critmin.datafile import line_of
+    from critmin.stress.scenario import read_validated
 
     p = str(path or INTENSITIES)
-    data = read_yaml(p, CatalogError, "a material-intensity catalog")
-    try:
-        f = IntensityFile.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, data, p, CatalogError) from None
+    f, data = read_validated(p, IntensityFile, "a material-intensity catalog", CatalogError)
     first: dict[str, int] = {}
     for k, s in enumerate(f.sectors):
         if s.id in first:

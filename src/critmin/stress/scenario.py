@@ -27,6 +27,16 @@ MAX_DRAWS = 1_000_000
 MAX_DRAW_MONTHS = 12_000_000  # draws × horizon months: ~96 MB per (draws, months) array
 
 
+def fraction(v: Param | None) -> Param | None:
+    """A parameter that is a share: every value its distribution can take lies in [0, 1] (None passes)."""
+    if v is None:
+        return v
+    lo, hi = param_bounds(v)
+    if lo < 0 or hi > 1:
+        raise ValueError("a fraction between 0 and 1 (every value the distribution can take)")
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # a NaN cut passes `0 <= cut <= 1`
 
@@ -69,13 +79,7 @@ class Shock(_Strict):
     start_month: int = Field(1, ge=1, le=MAX_MONTHS)
     duration_months: int = Field(ge=1, le=MAX_MONTHS)
 
-    @field_validator("cut")
-    @classmethod
-    def _cut_range(cls, v):
-        lo, hi = param_bounds(v)
-        if lo < 0 or hi > 1:
-            raise ValueError("a fraction between 0 and 1 (every value the distribution can take)")
-        return v
+    _cut_range = field_validator("cut")(classmethod(lambda cls, v: fraction(v)))
 
 
 class Baseline(_Strict):
@@ -210,6 +214,20 @@ def validation_error(exc: ValidationError, data: Any, file: str, error: type[Inp
         expected = "no such field (unknown key)"
     got = None if err["type"] == "missing" else err.get("input")
     return error(file, line_of(data, _loc(err)), _field_of(err), expected, got)
+
+
+def read_validated(path: str | Path, model: type[BaseModel], what: str, error: type[InputError]) -> tuple[Any, Any]:
+    """(validated ``model``, raw data) of a data file read by :mod:`critmin.datafile` (so duplicate keys and
+    non-finite numbers are refused there); a broken entry raises ``error`` naming the file, line and field. The
+    raw data is returned so that further checks can name their lines too."""
+    from critmin.datafile import read_yaml
+
+    p = str(path)
+    data = read_yaml(p, error, what)
+    try:
+        return model.model_validate(data), data
+    except ValidationError as exc:
+        raise validation_error(exc, data, p, error) from None
 
 
 def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:

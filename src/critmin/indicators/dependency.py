@@ -142,7 +142,11 @@ def write_all_importers(path, basis: Basis = "value", warehouse=None) -> None:
     sql = concentration_sql("SELECT * FROM trade", ["importer", "hs6", "year"], basis)
     with using(warehouse) as wh:
         if getattr(wh, "engine", None) == "spark":
-            wh.sql(sql).frame.write.mode("overwrite").parquet(str(path))
+            res = wh.sql(sql)
+            try:
+                res.frame.write.mode("overwrite").parquet(str(path))
+            finally:
+                res.close()
         else:
             wh.con.sql(sql).write_parquet(str(path))  # the path as an argument, never as SQL text
 

@@ -322,8 +322,17 @@ class SparkWarehouse:
         return sorted(self.manifest["tables"])
 
     def sql(self, query: str, params: list | None = None) -> SparkResult:
-        """Run DuckDB-dialect SQL (``?`` parameters allowed; a list parameter after IN expands) on Spark."""
-        return SparkResult(self.session.sql(to_spark(query, params)))
+        """Run DuckDB-dialect SQL (``?`` parameters allowed; a list parameter after IN expands) on Spark; a CTE
+        read more than once is computed once (cached as a temporary view, dropped when the result is read)."""
+        import uuid
+
+        lifted, rest = lift_shared_ctes(query, params, prefix=f"cte_{uuid.uuid4().hex[:8]}")
+        views = []
+        for name, body in lifted:
+            df = self.session.sql(body).cache()
+            df.createOrReplaceTempView(name)
+            views.append((name, df))
+        return SparkResult(self.session.sql(rest), views, self.session)
 
     @property
     def con(self) -> SparkWarehouse:
@@ -375,8 +384,8 @@ class SparkWarehouse:
 
     def rows(self, query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
         """Column names and row tuples of a DuckDB-dialect statement run on Spark."""
-        frame = self.session.sql(to_spark(query, params))
-        return list(frame.columns), [tuple(r) for r in frame.collect()]
+        res = self.sql(query, params)
+        return list(res.frame.columns), res.fetchall()
 
     def provenance_by_year(self, table: str = "trade"):
         if table not in ("trade", "trade_comtrade", "production", "governance"):
@@ -410,23 +419,45 @@ class SparkWarehouse:
 class SparkResult:
     """The part of a DuckDB relation the indicator code uses (``df``, ``fetchall``, ``fetchone``)."""
 
-    def __init__(self, frame):
+    def __init__(self, frame, views=(), session=None):
         self.frame = frame
+        self._views, self._session = list(views), session
+
+    def close(self) -> None:
+        """Drop the cached views of lifted CTEs (after the result was read or written)."""
+        for name, df in self._views:
+            df.unpersist()
+            self._session.catalog.dropTempView(name)
+        self._views = []
 
     def df(self):
-        return self.frame.toPandas()
+        try:
+            return self.frame.toPandas()
+        finally:
+            self.close()
 
     def fetchall(self) -> list[tuple]:
-        return [tuple(r) for r in self.frame.collect()]
+        try:
+            return [tuple(r) for r in self.frame.collect()]
+        finally:
+            self.close()
 
     def fetchone(self):
-        rows = self.frame.take(1)
+        try:
+            rows = self.frame.take(1)
+        finally:
+            self.close()
         return tuple(rows[0]) if rows else None
 
 
 def to_spark(query: str, params: list | None = None) -> str:
     """DuckDB SQL with ``?`` parameters as Spark SQL: parameters become literals (a list after IN becomes the
     IN list), then SQLGlot rewrites the dialect."""
+    return _bound_tree(query, params).sql(dialect="spark")
+
+
+def _bound_tree(query: str, params: list | None = None):
+    """The statement parsed from DuckDB SQL, with ``?`` parameters replaced by literals."""
     import sqlglot
     from sqlglot import exp
 
@@ -454,4 +485,48 @@ def to_spark(query: str, params: list | None = None) -> str:
 
     if params:
         tree = tree.transform(bind)
-    return tree.sql(dialect="spark")
+    return tree
+
+
+def lift_shared_ctes(query: str, params: list | None = None, prefix: str = "cte") -> tuple[list[tuple[str, str]], str]:
+    """Spark SQL of a DuckDB statement with every CTE that is read more than once lifted out: ([(view name, Spark
+    SQL of its body)], Spark SQL of the rest). DuckDB computes such a CTE once; Spark inlines a CTE at each
+    reference, so a CTE over the trade table read four times scans the table four times. The caller caches each
+    lifted body as a temporary view (in order: a body may read an earlier one) and runs the rest."""
+    from sqlglot import exp
+
+    tree = _bound_tree(query, params)
+    with_ = tree.args.get("with_")
+    if with_ is None:
+        return [], tree.sql(dialect="spark")
+    names = [c.alias_or_name for c in with_.expressions]
+    reads = dict.fromkeys(names, 0)
+    for t in tree.find_all(exp.Table):
+        if not t.args.get("db") and t.name in reads:
+            reads[t.name] += 1
+    rename = {n: f"{prefix}_{n}" for n in names if reads[n] > 1}
+    if not rename:
+        return [], tree.sql(dialect="spark")
+
+    def renamed(node):
+        if isinstance(node, exp.Table) and not node.args.get("db") and node.name in rename:
+            return exp.to_table(rename[node.name]).as_(node.alias_or_name)  # keeps the name it was read under
+        return node
+
+    tree = tree.transform(renamed)
+    with_ = tree.args["with_"]
+    lifted, kept = [], []
+    for cte in list(with_.expressions):
+        name = cte.alias_or_name
+        if name not in rename:
+            kept.append(cte)
+            continue
+        body = cte.this.copy()
+        for k in kept:  # the earlier CTEs it may read that stay inline
+            body = body.with_(k.alias_or_name, k.this.copy())
+        lifted.append((rename[name], body.sql(dialect="spark")))
+    if kept:
+        with_.set("expressions", kept)
+    else:
+        tree.set("with_", None)
+    return lifted, tree.sql(dialect="spark")

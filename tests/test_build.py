@@ -29,9 +29,15 @@ def test_import_does_nothing():
 
 
 def test_help_is_fast():
-    t0 = time.perf_counter()
+    """The issue's budget is 1 s; counted in the child's CPU seconds, which other work on a shared 2-core machine
+    does not inflate (wall time there measures the run queue)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([*CRITMIN, "--help"], capture_output=True, check=True)
-    assert time.perf_counter() - t0 < 1.5  # the issue's budget is 1 s; margin for a loaded 2-core CI box
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 1.0, cpu
 
 
 def test_unchanged_inputs_skip_the_build(demo_warehouse, tmp_path):

@@ -103,7 +103,9 @@ def test_a_wal_of_another_file_is_set_aside_not_replayed(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_ingest_during_a_build_waits_and_survives_the_rename(wh):
+def test_ingest_during_a_build_waits_and_survives_the_rename(wh, monkeypatch):
+    # the wait, not its default limit, is under test: a build on a loaded 2-core machine can outlast 60 s
+    monkeypatch.setenv("CRITMIN_LOCK_WAIT", "600")
     build = _python(f"""
         from critmin.warehouse.build import build_warehouse
         build_warehouse({str(wh)!r}, force=True, progress=False)

@@ -23,24 +23,18 @@ def method_note(z: float | None = None) -> str:
     return METHOD.format(z=get("uv_screen_z", z), n=MIN_ROWS)
 
 
-def screen_unit_values(con, provenance_id: str | None = None, z: float | None = None, table: str = "trade") -> int:
-    """Set ``uv_flag`` on ``table`` (``trade``, or a staged table of trade rows; only on rows of
-    ``provenance_id`` if given, judged against every row of their HS6-year slices); returns the number of rows
-    flagged among those screened. ``table`` is a name chosen by critmin, never data."""
+def screen_unit_values(con, z: float | None = None, table: str = "trade") -> int:
+    """Set ``uv_flag`` on every row of ``table`` (``trade`` at build, or an ingest's staged rows, which after the
+    supersede are the only rows of their HS6-year slices); returns the number of rows flagged. ``table`` is a
+    name chosen by critmin, never data."""
     from critmin.settings import get
 
     z = float(get("uv_screen_z", z))
     con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS uv_flag VARCHAR")
-    scope = "provenance_id = $pid" if provenance_id else "TRUE"
-    slices = (f"AND (year, hs6) IN (SELECT DISTINCT year, hs6 FROM {table} WHERE provenance_id = $pid)"
-              if provenance_id else "")
-    params = {"z": z, "n": MIN_ROWS, **({"pid": provenance_id} if provenance_id else {})}
-    pid_only = {k: v for k, v in params.items() if k == "pid"}
-    con.execute(f"UPDATE {table} SET uv_flag = NULL WHERE {scope} AND uv_flag IS NOT NULL", pid_only)
+    con.execute(f"UPDATE {table} SET uv_flag = NULL WHERE uv_flag IS NOT NULL")
     con.execute(f"""
         WITH priced AS (
-            SELECT year, hs6, ln(value_kusd / qty_t) AS luv FROM {table}
-            WHERE value_kusd > 0 AND qty_t > 0 {slices}),
+            SELECT year, hs6, ln(value_kusd / qty_t) AS luv FROM {table} WHERE value_kusd > 0 AND qty_t > 0),
         med AS (SELECT year, hs6, median(luv) AS m, count(*) AS n FROM priced GROUP BY ALL HAVING count(*) >= $n),
         stats AS (
             SELECT p.year, p.hs6, any_value(med.m) AS m, 1.4826 * median(abs(p.luv - med.m)) AS s
@@ -48,7 +42,6 @@ def screen_unit_values(con, provenance_id: str | None = None, z: float | None = 
         UPDATE {table} t SET uv_flag = CASE WHEN ln(t.value_kusd / t.qty_t) > stats.m THEN 'high' ELSE 'low' END
         FROM stats
         WHERE t.year = stats.year AND t.hs6 = stats.hs6 AND stats.s > 0
-          AND t.value_kusd > 0 AND t.qty_t > 0 AND {scope.replace('provenance_id', 't.provenance_id')}
-          AND abs(ln(t.value_kusd / t.qty_t) - stats.m) > $z * stats.s""", params)
-    return con.execute(f"SELECT count(*) FROM {table} WHERE {scope} AND uv_flag IS NOT NULL",
-                       pid_only).fetchall()[0][0]
+          AND t.value_kusd > 0 AND t.qty_t > 0
+          AND abs(ln(t.value_kusd / t.qty_t) - stats.m) > $z * stats.s""", {"z": z, "n": MIN_ROWS})
+    return con.execute(f"SELECT count(*) FROM {table} WHERE uv_flag IS NOT NULL").fetchall()[0][0]
